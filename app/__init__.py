@@ -1,0 +1,1 @@
+"""Một cửa — online one-stop-shop portal."""

@@ -1,0 +1,240 @@
+"""Accounts: registration, password checks with throttling, sessions and authorisation."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Iterable
+from datetime import timedelta
+
+from pwdlib import PasswordHash
+from pwdlib.hashers.argon2 import Argon2Hasher
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from app.accounts.models import STAFF_ROLES, AuthSession, LoginAttempt, User, UserRole
+from app.accounts.schemas import RegisterIn
+from app.agencies.models import Agency
+from app.config import get_settings
+from app.db import utcnow
+from app.errors import Conflict, Forbidden, InvalidInput, TooManyRequests, Unauthorized
+
+_hasher = PasswordHash((Argon2Hasher(),))
+# A real hash to verify against when the e-mail is unknown, so timing does not reveal accounts.
+_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def get_user_by_email(session: Session, email: str) -> User | None:
+    return session.scalar(select(User).where(User.email == normalize_email(email)))
+
+
+def register_citizen(session: Session, data: RegisterIn) -> User:
+    """Create a citizen account; e-mail and citizen ID must be unused."""
+    email = normalize_email(str(data.email))
+    if get_user_by_email(session, email) is not None:
+        raise Conflict("Email này đã được đăng ký.", fields={"email": "already registered"})
+    if data.id_number and session.scalar(select(User.id).where(User.id_number == data.id_number)):
+        raise Conflict(
+            "Số định danh cá nhân này đã được đăng ký.", fields={"id_number": "already registered"}
+        )
+    user = User(
+        email=email,
+        password_hash=hash_password(data.password),
+        full_name=data.full_name,
+        phone=data.phone,
+        id_number=data.id_number,
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def create_user(
+    session: Session,
+    *,
+    email: str,
+    password: str,
+    full_name: str,
+    agency_code: str | None = None,
+    roles: Iterable[str] = (),
+    is_admin: bool = False,
+    phone: str = "",
+) -> User:
+    """Create a staff, admin or citizen account (command line and admin)."""
+    roles = list(dict.fromkeys(roles))
+    bad = [r for r in roles if r not in STAFF_ROLES]
+    if bad:
+        raise InvalidInput(f"Unknown role(s): {', '.join(bad)}; use {', '.join(STAFF_ROLES)}")
+    if roles and not agency_code:
+        raise InvalidInput("A staff role needs an agency (--agency CODE)")
+    if len(password) < 8:
+        raise InvalidInput("Password must have at least 8 characters")
+    agency = None
+    if agency_code:
+        agency = session.scalar(select(Agency).where(Agency.code == agency_code))
+        if agency is None:
+            raise InvalidInput(f"No agency with code {agency_code}")
+    email = normalize_email(email)
+    if get_user_by_email(session, email) is not None:
+        raise Conflict(f"A user with e-mail {email} already exists")
+    user = User(
+        email=email,
+        password_hash=hash_password(password),
+        full_name=full_name,
+        phone=phone,
+        agency_id=agency.id if agency else None,
+        is_admin=is_admin,
+        role_rows=[UserRole(role=r) for r in roles],
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def _recent_failures(session: Session, email: str, ip: str) -> tuple[int, int]:
+    settings = get_settings()
+    since = utcnow() - timedelta(minutes=settings.login_window_minutes)
+    by_email = (
+        session.scalar(
+            select(func.count()).where(
+                LoginAttempt.email == email,
+                LoginAttempt.succeeded.is_(False),
+                LoginAttempt.at >= since,
+            )
+        )
+        or 0
+    )
+    by_ip = (
+        session.scalar(
+            select(func.count()).where(
+                LoginAttempt.ip == ip, LoginAttempt.succeeded.is_(False), LoginAttempt.at >= since
+            )
+        )
+        or 0
+    )
+    return by_email, by_ip
+
+
+def authenticate(session: Session, email: str, password: str, ip: str) -> User | None:
+    """Check a password; ``None`` when wrong. Every attempt is recorded (the caller commits),
+    and after repeated failures the e-mail or IP is locked out for a while."""
+    settings = get_settings()
+    email = normalize_email(email)
+    by_email, by_ip = _recent_failures(session, email, ip)
+    if by_email >= settings.login_max_failures or by_ip >= settings.login_max_failures * 4:
+        raise TooManyRequests("Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau ít phút.")
+    user = get_user_by_email(session, email)
+    ok, new_hash = _hasher.verify_and_update(password, user.password_hash if user else _DUMMY_HASH)
+    if user is None or not ok or not user.is_active:
+        session.add(LoginAttempt(email=email[:254], ip=ip[:45], succeeded=False))
+        session.flush()
+        return None
+    if new_hash:
+        user.password_hash = new_hash
+    session.add(LoginAttempt(email=email, ip=ip[:45], succeeded=True))
+    user.last_login_at = utcnow()
+    session.flush()
+    return user
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def open_session(session: Session, user: User, kind: str, ip: str = "") -> tuple[str, int]:
+    """Start a browser session or issue an API token; returns the secret and its lifetime (s)."""
+    settings = get_settings()
+    lifetime = (
+        timedelta(days=settings.session_days)
+        if kind == "web"
+        else timedelta(hours=settings.api_token_hours)
+    )
+    token = secrets.token_urlsafe(32)
+    session.add(
+        AuthSession(
+            token_hash=_digest(token),
+            kind=kind,
+            user_id=user.id,
+            expires_at=utcnow() + lifetime,
+            ip=ip[:45],
+        )
+    )
+    session.flush()
+    return token, int(lifetime.total_seconds())
+
+
+def close_session(session: Session, token: str | None) -> None:
+    if token:
+        session.execute(delete(AuthSession).where(AuthSession.token_hash == _digest(token)))
+
+
+def user_for_token(session: Session, token: str, kind: str) -> User | None:
+    row = session.scalar(
+        select(AuthSession).where(
+            AuthSession.token_hash == _digest(token), AuthSession.kind == kind
+        )
+    )
+    if row is None or row.expires_at <= utcnow() or not row.user.is_active:
+        return None
+    return row.user
+
+
+# --- authorisation helpers used by services -------------------------------------------------
+
+
+def require_admin(user: User | None) -> User:
+    if user is None:
+        raise Unauthorized("Bạn cần đăng nhập.")
+    if not user.is_admin:
+        raise Forbidden("Chỉ quản trị hệ thống được thực hiện thao tác này.")
+    return user
+
+
+def require_role(user: User | None, *roles: str) -> User:
+    """The user must be staff holding one of ``roles`` (system admins pass)."""
+    if user is None:
+        raise Unauthorized("Bạn cần đăng nhập.")
+    if user.is_admin or (user.is_staff and user.roles.intersection(roles)):
+        return user
+    raise Forbidden("Bạn không có quyền thực hiện thao tác này.")
+
+
+def agency_subtree_ids(session: Session, agency_id: int) -> set[int]:
+    """The agency and every agency below it, whatever the depth."""
+    ids = {agency_id}
+    frontier = {agency_id}
+    while frontier:
+        children = set(session.scalars(select(Agency.id).where(Agency.parent_id.in_(frontier))))
+        frontier = children - ids
+        ids |= frontier
+    return ids
+
+
+def can_act_for_agency(session: Session, user: User, agency_id: int) -> bool:
+    """Staff act for their own agency; agency admins for their subtree; system admins for all."""
+    if user.is_admin:
+        return True
+    if user.agency_id is None:
+        return False
+    if user.agency_id == agency_id:
+        return True
+    if user.has_role("agency_admin"):
+        return agency_id in agency_subtree_ids(session, user.agency_id)
+    return False
+
+
+def home_path(user: User) -> str:
+    """Where a user lands after logging in."""
+    if user.is_admin or user.has_role("agency_admin"):
+        return "/quan-tri"
+    if user.is_staff:
+        return "/can-bo"
+    return "/tai-khoan"

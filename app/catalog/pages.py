@@ -1,0 +1,72 @@
+"""Public catalogue pages: /thu-tuc and /thu-tuc/{code}."""
+
+from __future__ import annotations
+
+from math import ceil
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Request
+from sqlalchemy.orm import Session
+from starlette.responses import Response
+
+from app.accounts.deps import current_user_optional
+from app.accounts.models import User
+from app.catalog import service
+from app.config import get_settings
+from app.db import get_session
+from app.web import render
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/thu-tuc")
+def catalogue(
+    request: Request,
+    q: str = "",
+    agency: str = "",
+    field: str = "",
+    online_level: str = "",
+    page: int = 1,
+    session: Session = Depends(get_session),
+    user: User | None = Depends(current_user_optional),
+) -> Response:
+    size = get_settings().page_size
+    page = max(1, min(page, 10_000))
+    if online_level not in ("", "full", "partial"):
+        online_level = ""
+    flt = service.CatalogFilter(
+        q=q[:200], agency=agency[:35], field=field[:120], online_level=online_level
+    )
+    rows, total = service.list_procedures(session, flt, size, (page - 1) * size)
+    pages = max(1, ceil(total / size))
+    base = {
+        k: v
+        for k, v in (("q", q), ("agency", agency), ("field", field), ("online_level", online_level))
+        if v
+    }
+    return render(
+        request,
+        "catalog/list.html",
+        {
+            "items": rows,
+            "main_agency": service.main_agency,
+            "total": total,
+            "page": page,
+            "pages": pages,
+            "filters": flt,
+            "fields": service.fields_in_use(session),
+            "agencies": service.agencies_in_use(session),
+            "page_url": lambda p: "/thu-tuc?" + urlencode({**base, "page": p}),
+        },
+    )
+
+
+@router.get("/thu-tuc/{code}")
+def procedure_page(
+    code: str,
+    request: Request,
+    session: Session = Depends(get_session),
+    user: User | None = Depends(current_user_optional),
+) -> Response:
+    version = service.get_published(session, code)
+    return render(request, "catalog/detail.html", {"p": version})

@@ -1,0 +1,188 @@
+"""The public catalogue: search, filters and reading published procedure versions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Select, exists, func, select
+from sqlalchemy.orm import Session, selectinload
+
+from app.agencies.models import Agency
+from app.catalog import schemas
+from app.catalog.models import Procedure, ProcedureAgency, ProcedureVersion
+from app.errors import InvalidInput, NotFound
+from app.text import fold, search_terms
+
+
+@dataclass(frozen=True)
+class CatalogFilter:
+    q: str = ""
+    agency: str = ""
+    field: str = ""
+    online_level: str = ""
+    level: str = ""
+
+
+def search_text_for(version: ProcedureVersion, code: str) -> str:
+    return fold(f"{code} {version.name} {version.field} {version.result}")
+
+
+def _published() -> Select[ProcedureVersion]:
+    return select(ProcedureVersion).where(ProcedureVersion.status == "published")
+
+
+def _filtered(session: Session, flt: CatalogFilter) -> Select[ProcedureVersion]:
+    stmt = _published()
+    for term in search_terms(flt.q):
+        stmt = stmt.where(ProcedureVersion.search_text.contains(term, autoescape=True))
+    if flt.field:
+        stmt = stmt.where(ProcedureVersion.field == flt.field)
+    if flt.online_level:
+        if flt.online_level not in ("full", "partial"):
+            raise InvalidInput(
+                "online_level phải là full hoặc partial.", fields={"online_level": "full|partial"}
+            )
+        stmt = stmt.where(ProcedureVersion.online_level == flt.online_level)
+    if flt.level:
+        stmt = stmt.where(ProcedureVersion.level == flt.level)
+    if flt.agency:
+        stmt = stmt.where(
+            exists().where(
+                ProcedureAgency.version_id == ProcedureVersion.id,
+                ProcedureAgency.agency_id == Agency.id,
+                Agency.code == flt.agency,
+            )
+        )
+    return stmt
+
+
+def list_procedures(
+    session: Session, flt: CatalogFilter, limit: int = 20, offset: int = 0
+) -> tuple[list[ProcedureVersion], int]:
+    """Published procedures matching the filter, by name, with the total count."""
+    if not 1 <= limit <= 100:
+        raise InvalidInput("limit phải từ 1 đến 100.", fields={"limit": "1..100"})
+    if offset < 0:
+        raise InvalidInput("offset không được âm.", fields={"offset": ">= 0"})
+    stmt = _filtered(session, flt)
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = session.scalars(
+        stmt.options(selectinload(ProcedureVersion.agency_links))
+        .order_by(ProcedureVersion.name, ProcedureVersion.id)
+        .limit(limit)
+        .offset(offset)
+    ).all()
+    return list(rows), total
+
+
+def get_published(session: Session, code: str) -> ProcedureVersion:
+    """The published version of a procedure by its national code."""
+    version = session.scalar(
+        _published()
+        .join(Procedure, Procedure.id == ProcedureVersion.procedure_id)
+        .where(Procedure.code == code)
+        .options(
+            selectinload(ProcedureVersion.agency_links),
+            selectinload(ProcedureVersion.fees),
+            selectinload(ProcedureVersion.components),
+            selectinload(ProcedureVersion.steps),
+        )
+    )
+    if version is None:
+        raise NotFound("Không tìm thấy thủ tục.")
+    return version
+
+
+def fields_in_use(session: Session) -> list[str]:
+    return list(
+        session.scalars(
+            select(ProcedureVersion.field)
+            .where(ProcedureVersion.status == "published")
+            .distinct()
+            .order_by(ProcedureVersion.field)
+        )
+    )
+
+
+def agencies_in_use(session: Session) -> list[Agency]:
+    return list(
+        session.scalars(
+            select(Agency)
+            .where(
+                exists().where(
+                    ProcedureAgency.agency_id == Agency.id,
+                    ProcedureAgency.version_id == ProcedureVersion.id,
+                    ProcedureVersion.status == "published",
+                )
+            )
+            .order_by(Agency.level, Agency.name)
+        )
+    )
+
+
+def main_agency(version: ProcedureVersion) -> Agency | None:
+    return version.agency_links[0].agency if version.agency_links else None
+
+
+def summary(version: ProcedureVersion) -> schemas.ProcedureSummary:
+    agency = main_agency(version)
+    return schemas.ProcedureSummary(
+        code=version.code,
+        name=version.name,
+        field=version.field,
+        level=version.level,
+        agency_code=agency.code if agency else "",
+        agency_name=agency.name if agency else "",
+        online_level=version.online_level,
+        processing_days=version.processing_days,
+        version=version.version,
+    )
+
+
+def detail(version: ProcedureVersion) -> schemas.ProcedureRead:
+    return schemas.ProcedureRead(
+        **summary(version).model_dump(),
+        agencies=[schemas.AgencyRef(code=a.code, name=a.name) for a in version.agencies],
+        time_note=version.time_note,
+        result=version.result,
+        legal_basis=version.legal_basis,
+        description=version.description,
+        fee_note=version.fee_note,
+        fees=[
+            schemas.FeeRead(
+                name=f.name,
+                amount=f.amount,
+                kind=f.kind,
+                unit=f.unit,
+                channel=f.channel,
+                note=f.note,
+            )
+            for f in version.fees
+        ],
+        components=[
+            schemas.ComponentRead(
+                code=c.code,
+                name=c.name,
+                required=c.required,
+                copies=c.copies,
+                paper_kind=c.paper_kind,
+                accepted_types=list(c.accepted_types),
+                max_size_mb=c.max_size_mb,
+                note=c.note,
+            )
+            for c in version.components
+        ],
+        form_schema=schemas.FormSchema.model_validate(version.form_schema or {"fields": []}),
+        steps=[
+            schemas.StepRead(
+                code=s.code,
+                name=s.name,
+                role=s.role,
+                unit=s.unit,
+                duration_hours=s.duration_hours,
+                actions=list(s.actions),
+            )
+            for s in version.steps
+        ],
+        published_at=version.published_at,
+    )

@@ -1,0 +1,122 @@
+"""The `portal` command."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from app.config import get_settings
+from app.errors import DomainError
+
+cli = typer.Typer(
+    help="Một cửa — online one-stop-shop portal.", no_args_is_help=True, add_completion=False
+)
+db_cli = typer.Typer(help="Database schema.", no_args_is_help=True)
+demo_cli = typer.Typer(help="Demo data.", no_args_is_help=True)
+user_cli = typer.Typer(help="User accounts.", no_args_is_help=True)
+cli.add_typer(db_cli, name="db")
+cli.add_typer(demo_cli, name="demo")
+cli.add_typer(user_cli, name="user")
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def upgrade_database(url: str | None = None) -> None:
+    """Apply every Alembic migration (``alembic upgrade head``)."""
+    from alembic import command
+    from alembic.config import Config
+
+    cfg = Config(str(ROOT / "alembic.ini"))
+    cfg.attributes["configure_logger"] = False
+    if url:
+        cfg.attributes["database_url"] = url
+    command.upgrade(cfg, "head")
+
+
+@db_cli.command("upgrade")
+def db_upgrade() -> None:
+    """Migrate the database to the latest schema."""
+    upgrade_database()
+    typer.echo("Database is up to date.")
+
+
+@demo_cli.command("seed")
+def demo_seed() -> None:
+    """Add the demo province, catalogue and accounts (idempotent)."""
+    from app.db import get_sessionmaker
+    from app.demo.seed import seed_all
+
+    with get_sessionmaker().begin() as session:
+        added = seed_all(session)
+    typer.echo("Demo data: " + ", ".join(f"{v} {k} added" for k, v in added.items()))
+
+
+@user_cli.command("create")
+def user_create(
+    email: Annotated[str, typer.Option(help="Login e-mail")],
+    password: Annotated[str, typer.Option(help="At least 8 characters")],
+    name: Annotated[str, typer.Option(help="Full name")],
+    agency: Annotated[str | None, typer.Option(help="Agency code, e.g. 000.00.15.H31")] = None,
+    role: Annotated[
+        list[str] | None,
+        typer.Option(help="reception, specialist, leader, cashier or agency_admin; repeatable"),
+    ] = None,
+    admin: Annotated[bool, typer.Option("--admin", help="System administrator")] = False,
+) -> None:
+    """Create a user account (staff with --agency and --role, or a system admin)."""
+    from app.accounts import service
+    from app.db import get_sessionmaker
+
+    try:
+        with get_sessionmaker().begin() as session:
+            user = service.create_user(
+                session,
+                email=email,
+                password=password,
+                full_name=name,
+                agency_code=agency,
+                roles=role or [],
+                is_admin=admin,
+            )
+            typer.echo(f"Created user {user.email} (id {user.id}).")
+    except DomainError as exc:
+        typer.echo(f"Error: {exc.detail}", err=True)
+        raise typer.Exit(2) from exc
+
+
+@cli.command("serve")
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port")] = 8000,
+    workers: Annotated[int, typer.Option(help="Worker processes")] = 1,
+    reload: Annotated[bool, typer.Option(help="Reload on code changes")] = False,
+) -> None:
+    """Run the web server (migrates the database first)."""
+    import uvicorn
+
+    upgrade_database()
+    settings = get_settings()
+    typer.echo(
+        f"Một cửa on http://{host}:{port} (database: {settings.database_url.split('@')[-1]})"
+    )
+    uvicorn.run(
+        "app.main:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        reload=reload,
+        proxy_headers=True,
+        forwarded_allow_ips=os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
+    )
+
+
+def main() -> None:
+    cli()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,71 @@
+"""Settings read from the environment (prefix ``PORTAL_``)."""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """All configuration of the portal; every field maps to ``PORTAL_<NAME>``."""
+
+    model_config = SettingsConfigDict(env_prefix="PORTAL_", env_file=".env", extra="ignore")
+
+    env: str = "development"
+    data_dir: Path = Path("var")
+    database_url: str = ""
+    secret_key: str = ""
+    base_url: str = "http://127.0.0.1:8000"
+    default_locale: str = "vi"
+    timezone: str = "Asia/Ho_Chi_Minh"
+
+    smtp_url: str = ""
+    mail_from: str = "Một cửa <no-reply@motcua.local>"
+    vnpay_tmn_code: str = ""
+    vnpay_hash_secret: str = ""
+    vnpay_url: str = "https://sandbox.vnpayment.vn/paymentv2/vpcpay.html"
+
+    session_days: int = 7
+    api_token_hours: int = 12
+    login_max_failures: int = 5
+    login_window_minutes: int = 15
+    page_size: int = 20
+
+    @model_validator(mode="after")
+    def _fill_defaults(self) -> Settings:
+        if not self.database_url:
+            self.database_url = f"sqlite:///{(self.data_dir / 'portal.db').as_posix()}"
+        if not self.secret_key:
+            if self.env != "development":
+                raise ValueError("PORTAL_SECRET_KEY must be set outside development")
+            self.secret_key = _development_secret(self.data_dir)
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.base_url.startswith("https://")
+
+
+def _development_secret(data_dir: Path) -> str:
+    """A random key kept in the data dir, so development sessions survive restarts."""
+    path = data_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,152 @@
+"""Domain errors and the handlers that turn them into JSON (API) or an HTML page."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = logging.getLogger(__name__)
+
+
+class DomainError(Exception):
+    """Base of every error a service may raise; carries an HTTP status and a stable code."""
+
+    status_code = 400
+    code = "bad_request"
+
+    def __init__(self, detail: str, *, fields: dict[str, str] | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.fields = fields or {}
+
+
+class InvalidInput(DomainError):
+    status_code = 422
+    code = "invalid_input"
+
+
+class Unauthorized(DomainError):
+    status_code = 401
+    code = "unauthorized"
+
+
+class Forbidden(DomainError):
+    status_code = 403
+    code = "forbidden"
+
+
+class NotFound(DomainError):
+    status_code = 404
+    code = "not_found"
+
+
+class Conflict(DomainError):
+    status_code = 409
+    code = "conflict"
+
+
+class PayloadTooLarge(DomainError):
+    status_code = 413
+    code = "payload_too_large"
+
+
+class UnsupportedMediaType(DomainError):
+    status_code = 415
+    code = "unsupported_media_type"
+
+
+class TooManyRequests(DomainError):
+    status_code = 429
+    code = "too_many_requests"
+
+
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "invalid_input",
+    429: "too_many_requests",
+}
+
+
+def wants_json(request: Request) -> bool:
+    path = request.url.path
+    return path.startswith("/api/") or path in ("/healthz", "/openapi.json")
+
+
+def error_body(code: str, detail: str, fields: dict[str, str] | None = None) -> dict[str, Any]:
+    body: dict[str, Any] = {"error": code, "detail": detail}
+    if fields:
+        body["fields"] = fields
+    return body
+
+
+def translate_for_api(request: Request, detail: str) -> str:
+    """API messages are Vietnamese unless the client asks for English (Accept-Language)."""
+    from app.i18n import translations
+
+    if request.headers.get("accept-language", "").lower().startswith("en"):
+        return translations("en").gettext(detail)
+    return detail
+
+
+def _validation_fields(exc: RequestValidationError) -> dict[str, str]:
+    fields: dict[str, str] = {}
+    for err in exc.errors():
+        loc = [str(part) for part in err.get("loc", ()) if part not in ("body", "query", "path")]
+        name = ".".join(loc) or "request"
+        fields.setdefault(name, str(err.get("msg", "invalid")))
+    return fields
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    from app.web import render_error_page
+
+    @app.exception_handler(DomainError)
+    async def _domain(request: Request, exc: DomainError) -> Response:
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
+        if wants_json(request):
+            detail = translate_for_api(request, exc.detail)
+            return JSONResponse(
+                error_body(exc.code, detail, exc.fields), exc.status_code, headers=headers
+            )
+        if exc.status_code == 401:
+            from app.accounts.pages import login_redirect
+
+            return login_redirect(request)
+        return render_error_page(request, exc.status_code, exc.detail)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> Response:
+        fields = _validation_fields(exc)
+        detail = "; ".join(f"{k}: {v}" for k, v in fields.items())
+        if wants_json(request):
+            return JSONResponse(error_body("invalid_input", detail, fields), 422)
+        return render_error_page(request, 422, detail)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        code = _HTTP_CODES.get(exc.status_code, "error")
+        detail = exc.detail if isinstance(exc.detail, str) else code
+        if wants_json(request):
+            return JSONResponse(
+                error_body(code, detail), exc.status_code, headers=getattr(exc, "headers", None)
+            )
+        return render_error_page(request, exc.status_code, detail)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        if wants_json(request):
+            return JSONResponse(error_body("internal_error", "Internal server error"), 500)
+        return render_error_page(request, 500, "")

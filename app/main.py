@@ -1,0 +1,94 @@
+"""Application factory: routers, middleware, error handlers, static files."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+import swagger_ui_bundle
+from fastapi import Depends, FastAPI, Request
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+from starlette.responses import Response
+
+from app import __doc__ as app_doc
+from app.accounts import api as accounts_api
+from app.accounts import pages as accounts_pages
+from app.agencies import api as agencies_api
+from app.catalog import api as catalog_api
+from app.catalog import pages as catalog_pages
+from app.db import get_session
+from app.errors import install_error_handlers
+from app.home import pages as home_pages
+from app.web import STATIC_DIR
+
+_CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'"
+)
+# Swagger UI's page carries an inline bootstrap script.
+_DOCS_CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+    "script-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'self'"
+)
+
+
+async def security_headers(
+    request: Request, call_next: Callable[[Request], Awaitable[Response]]
+) -> Response:
+    response = await call_next(request)
+    docs = request.url.path == "/docs"
+    response.headers.setdefault("Content-Security-Policy", _DOCS_CSP if docs else _CSP)
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+    response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    if request.url.scheme == "https":
+        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+    if "text/html" in response.headers.get("content-type", ""):
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+def create_app() -> FastAPI:
+    app = FastAPI(
+        title="Một cửa API",
+        version="1",
+        description=(app_doc or "")
+        + " JSON API for integrations (national portal, mobile apps). Errors are "
+        '`{"error": code, "detail": message}`.',
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.middleware("http")(security_headers)
+    install_error_handlers(app)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.mount(
+        "/static/swagger",
+        StaticFiles(directory=swagger_ui_bundle.swagger_ui_path),
+        name="swagger",
+    )
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="Một cửa API",
+            swagger_js_url="/static/swagger/swagger-ui-bundle.js",
+            swagger_css_url="/static/swagger/swagger-ui.css",
+            swagger_favicon_url="/static/swagger/favicon-32x32.png",
+        )
+
+    @app.get("/healthz", tags=["system"])
+    def healthz(session: Session = Depends(get_session)) -> dict[str, str]:
+        """Answers when the application and its database are up."""
+        session.execute(text("SELECT 1"))
+        return {"status": "ok"}
+
+    for module in (accounts_api, agencies_api, catalog_api):
+        app.include_router(module.router)
+    for module in (home_pages, accounts_pages, catalog_pages):
+        app.include_router(module.router)
+    return app

@@ -1,0 +1,8 @@
+"""Imports every domain's models so that Base.metadata knows all tables (Alembic, tests)."""
+
+from app.accounts import models as accounts_models
+from app.agencies import models as agencies_models
+from app.catalog import models as catalog_models
+from app.db import Base
+
+__all__ = ["Base", "accounts_models", "agencies_models", "catalog_models"]

@@ -1,0 +1,173 @@
+"""Jinja2 environment, template helpers (money, dates, i18n, CSRF) and page rendering."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel.numbers import format_decimal
+from fastapi import Depends, Request
+from fastapi.templating import Jinja2Templates
+from fastapi_csrf_protect import CsrfProtect
+from fastapi_csrf_protect.exceptions import CsrfProtectError
+from itsdangerous import BadData, URLSafeTimedSerializer
+from starlette.responses import Response
+
+from app.config import get_settings
+from app.errors import Forbidden
+from app.i18n import DEFAULT_LOCALE, LOCALE_COOKIE, normalize_locale, translations
+
+TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+CSRF_FIELD = "csrf_token"
+ROLE_LABELS = {
+    "reception": "Cán bộ tiếp nhận",
+    "specialist": "Chuyên viên",
+    "leader": "Lãnh đạo",
+    "cashier": "Cán bộ thu phí",
+    "agency_admin": "Quản trị cơ quan",
+}
+PAPER_KINDS = {"original": "bản chính", "copy": "bản sao", "either": "bản chính hoặc bản sao"}
+CSRF_COOKIE = "portal_csrf"
+CSRF_MAX_AGE = 8 * 3600
+
+
+def format_money(amount: int | float | None, locale: str = DEFAULT_LOCALE) -> str:
+    """Amounts in VND as ``1.250.000 ₫`` (Vietnamese grouping whatever the UI language)."""
+    if amount is None:
+        return ""
+    return f"{format_decimal(amount, locale='vi')} ₫"
+
+
+def format_date(value: date | datetime | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = value.astimezone(ZoneInfo(get_settings().timezone)).date()
+    return value.strftime("%d/%m/%Y")
+
+
+def format_datetime(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    local = value.astimezone(ZoneInfo(get_settings().timezone))
+    return local.strftime("%H:%M %d/%m/%Y")
+
+
+@CsrfProtect.load_config
+def _csrf_config() -> list[tuple[str, Any]]:
+    settings = get_settings()
+    return [
+        ("secret_key", settings.secret_key),
+        ("cookie_key", CSRF_COOKIE),
+        ("cookie_secure", settings.secure_cookies),
+        ("cookie_samesite", "lax"),
+        ("token_location", "body"),
+        ("token_key", CSRF_FIELD),
+        ("max_age", CSRF_MAX_AGE),
+    ]
+
+
+def _csrf_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(get_settings().secret_key, salt="fastapi-csrf-token")
+
+
+def _csrf_tokens(request: Request) -> tuple[str, str | None]:
+    """Reuse the browser's valid CSRF cookie (several tabs keep working); else mint one."""
+    signed = request.cookies.get(CSRF_COOKIE)
+    if signed:
+        try:
+            return str(_csrf_serializer().loads(signed, max_age=CSRF_MAX_AGE // 2)), None
+        except BadData:
+            pass
+    token, signed = CsrfProtect().generate_csrf_tokens()
+    return token, signed
+
+
+async def verify_csrf(request: Request, csrf: CsrfProtect = Depends()) -> None:
+    """Dependency for every HTML form POST: the form's token must match the signed cookie."""
+    await request.form()
+    try:
+        await csrf.validate_csrf(request)
+    except CsrfProtectError as exc:
+        raise Forbidden(
+            translator(request)("Phiên biểu mẫu đã hết hạn, vui lòng tải lại trang và thử lại.")
+        ) from exc
+
+
+def request_locale(request: Request) -> str:
+    return normalize_locale(
+        getattr(request.state, "locale", None) or request.cookies.get(LOCALE_COOKIE)
+    )
+
+
+def translator(request: Request) -> Any:
+    return translations(request_locale(request)).gettext
+
+
+@lru_cache
+def templates() -> Jinja2Templates:
+    tpl = Jinja2Templates(directory=str(TEMPLATE_DIR))
+    env = tpl.env
+    env.autoescape = True
+    env.filters["money"] = format_money
+    env.filters["date"] = format_date
+    env.filters["datetime"] = format_datetime
+    env.globals["settings"] = get_settings()
+    env.globals["role_labels"] = ROLE_LABELS
+    env.globals["paper_kinds"] = PAPER_KINDS
+    return tpl
+
+
+def render(
+    request: Request,
+    template: str,
+    context: dict[str, Any] | None = None,
+    status_code: int = 200,
+) -> Response:
+    """Render a page in the request's language with the user, CSRF token and helpers."""
+    locale = request_locale(request)
+    trans = translations(locale)
+    token, new_cookie = _csrf_tokens(request)
+    ctx: dict[str, Any] = {
+        "request": request,
+        "locale": locale,
+        "_": trans.gettext,
+        "ngettext": trans.ngettext,
+        "user": getattr(request.state, "user", None),
+        "csrf_token": token,
+        "csrf_field": CSRF_FIELD,
+        "flash": request.query_params.get("msg"),
+    }
+    ctx.update(context or {})
+    response = templates().TemplateResponse(request, template, ctx, status_code=status_code)
+    if new_cookie:
+        CsrfProtect().set_csrf_cookie(new_cookie, response)
+    return response
+
+
+_ERROR_TITLES = {
+    401: "Bạn cần đăng nhập",
+    403: "Không có quyền truy cập",
+    404: "Không tìm thấy trang",
+    409: "Xung đột dữ liệu",
+    413: "Tệp quá lớn",
+    415: "Định dạng không được hỗ trợ",
+    422: "Dữ liệu không hợp lệ",
+    429: "Quá nhiều yêu cầu",
+    500: "Lỗi hệ thống",
+}
+
+
+def render_error_page(request: Request, status_code: int, detail: str) -> Response:
+    _ = translator(request)
+    title = _(_ERROR_TITLES.get(status_code, "Đã có lỗi xảy ra"))
+    return render(
+        request,
+        "errors/error.html",
+        {"status_code": status_code, "title": title, "detail": _(detail) if detail else ""},
+        status_code=status_code,
+    )
