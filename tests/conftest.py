@@ -1,0 +1,103 @@
+"""Test set-up: a database migrated with ``alembic upgrade head`` and seeded once per run,
+and a transaction per test that is rolled back afterwards.
+
+``PORTAL_TEST_DATABASE_URL`` selects the database (a fresh PostgreSQL database in CI);
+by default a SQLite file in a temporary folder is used.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+_TMP = Path(tempfile.mkdtemp(prefix="motcua-test-"))
+os.environ["PORTAL_ENV"] = "development"
+os.environ["PORTAL_DATA_DIR"] = str(_TMP / "data")
+os.environ["PORTAL_DATABASE_URL"] = os.environ.get(
+    "PORTAL_TEST_DATABASE_URL", f"sqlite:///{(_TMP / 'test.db').as_posix()}"
+)
+os.environ.setdefault("PORTAL_SECRET_KEY", "test-secret-key-not-for-production")
+os.environ["PORTAL_LOGIN_MAX_FAILURES"] = "5"
+
+from fastapi.testclient import TestClient  # noqa: E402
+from sqlalchemy import Engine  # noqa: E402
+from sqlalchemy.orm import Session  # noqa: E402
+
+from app.cli import upgrade_database  # noqa: E402
+from app.db import get_engine, get_session, get_sessionmaker  # noqa: E402
+from app.demo.seed import seed_all  # noqa: E402
+from app.main import create_app  # noqa: E402
+
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+DEMO_PASSWORD = "MotCua@2026"
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """In CI a skipped test is a failure: browser and PostgreSQL tests must really run."""
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if IN_CI and reporter is not None and reporter.stats.get("skipped"):
+        reporter.write_line("CI: skipped tests are not allowed here", red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.fixture(scope="session")
+def engine() -> Iterator[Engine]:
+    upgrade_database()
+    with get_sessionmaker().begin() as session:
+        seed_all(session)
+    yield get_engine()
+
+
+@pytest.fixture
+def db(engine: Engine) -> Iterator[Session]:
+    """A session whose work is rolled back after the test (commits become savepoints)."""
+    connection = engine.connect()
+    outer = connection.begin()
+    session = Session(bind=connection, join_transaction_mode="create_savepoint",
+                      expire_on_commit=False)
+    try:
+        yield session
+    finally:
+        session.close()
+        outer.rollback()
+        connection.close()
+
+
+@pytest.fixture
+def app(db: Session):  # type: ignore[no-untyped-def]
+    application = create_app()
+
+    def _session() -> Iterator[Session]:
+        try:
+            yield db
+            db.commit()
+        except BaseException:
+            db.rollback()
+            raise
+
+    application.dependency_overrides[get_session] = _session
+    return application
+
+
+@pytest.fixture
+def client(app) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
+    with TestClient(app, base_url="http://127.0.0.1:8000") as c:
+        yield c
+
+
+def api_token(client: TestClient, email: str, password: str = DEMO_PASSWORD) -> dict[str, str]:
+    response = client.post("/api/v1/auth/token", data={"username": email, "password": password})
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+def csrf_from(html: str) -> str:
+    import re
+
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, "page has no CSRF token"
+    return match.group(1)
