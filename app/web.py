@@ -19,18 +19,23 @@ from starlette.responses import Response
 from app.config import get_settings
 from app.errors import Forbidden
 from app.i18n import DEFAULT_LOCALE, LOCALE_COOKIE, normalize_locale, translations
+from app.i18n_markers import N_
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 CSRF_FIELD = "csrf_token"
 ROLE_LABELS = {
-    "reception": "Cán bộ tiếp nhận",
-    "specialist": "Chuyên viên",
-    "leader": "Lãnh đạo",
-    "cashier": "Cán bộ thu phí",
-    "agency_admin": "Quản trị cơ quan",
+    "reception": N_("Cán bộ tiếp nhận"),
+    "specialist": N_("Chuyên viên"),
+    "leader": N_("Lãnh đạo"),
+    "cashier": N_("Cán bộ thu phí"),
+    "agency_admin": N_("Quản trị cơ quan"),
 }
-PAPER_KINDS = {"original": "bản chính", "copy": "bản sao", "either": "bản chính hoặc bản sao"}
+PAPER_KINDS = {
+    "original": N_("bản chính"),
+    "copy": N_("bản sao"),
+    "either": N_("bản chính hoặc bản sao"),
+}
 CSRF_COOKIE = "portal_csrf"
 CSRF_MAX_AGE = 8 * 3600
 
@@ -94,7 +99,7 @@ async def verify_csrf(request: Request, csrf: CsrfProtect = Depends()) -> None:
         await csrf.validate_csrf(request)
     except CsrfProtectError as exc:
         raise Forbidden(
-            translator(request)("Phiên biểu mẫu đã hết hạn, vui lòng tải lại trang và thử lại.")
+            translator(request)(N_("Phiên biểu mẫu đã hết hạn, vui lòng tải lại trang và thử lại."))
         ) from exc
 
 
@@ -150,21 +155,21 @@ def render(
 
 
 _ERROR_TITLES = {
-    401: "Bạn cần đăng nhập",
-    403: "Không có quyền truy cập",
-    404: "Không tìm thấy trang",
-    409: "Xung đột dữ liệu",
-    413: "Tệp quá lớn",
-    415: "Định dạng không được hỗ trợ",
-    422: "Dữ liệu không hợp lệ",
-    429: "Quá nhiều yêu cầu",
-    500: "Lỗi hệ thống",
+    401: N_("Bạn cần đăng nhập"),
+    403: N_("Không có quyền truy cập"),
+    404: N_("Không tìm thấy trang"),
+    409: N_("Xung đột dữ liệu"),
+    413: N_("Tệp quá lớn"),
+    415: N_("Định dạng không được hỗ trợ"),
+    422: N_("Dữ liệu không hợp lệ"),
+    429: N_("Quá nhiều yêu cầu"),
+    500: N_("Lỗi hệ thống"),
 }
 
 
 def render_error_page(request: Request, status_code: int, detail: str) -> Response:
     _ = translator(request)
-    title = _(_ERROR_TITLES.get(status_code, "Đã có lỗi xảy ra"))
+    title = _(_ERROR_TITLES.get(status_code, N_("Đã có lỗi xảy ra")))
     return render(
         request,
         "errors/error.html",

@@ -57,8 +57,9 @@ def db(engine: Engine) -> Iterator[Session]:
     """A session whose work is rolled back after the test (commits become savepoints)."""
     connection = engine.connect()
     outer = connection.begin()
-    session = Session(bind=connection, join_transaction_mode="create_savepoint",
-                      expire_on_commit=False)
+    session = Session(
+        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+    )
     try:
         yield session
     finally:

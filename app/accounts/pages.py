@@ -18,17 +18,18 @@ from app.config import get_settings
 from app.db import get_session
 from app.errors import Conflict
 from app.i18n import LOCALE_COOKIE, LOCALES
+from app.i18n_markers import N_
 from app.web import render, translator, verify_csrf
 
 router = APIRouter(include_in_schema=False)
 
 REGISTER_FIELDS = ("email", "full_name", "phone", "id_number")
 _FIELD_MESSAGES = {
-    "email": "Email không hợp lệ.",
-    "password": "Mật khẩu cần ít nhất 8 ký tự.",
-    "full_name": "Vui lòng nhập họ và tên.",
-    "phone": "Số điện thoại không hợp lệ (ví dụ 0912345678).",
-    "id_number": "Số định danh cá nhân phải gồm đúng 12 chữ số.",
+    "email": N_("Email không hợp lệ."),
+    "password": N_("Mật khẩu cần ít nhất 8 ký tự."),
+    "full_name": N_("Vui lòng nhập họ và tên."),
+    "phone": N_("Số điện thoại không hợp lệ (ví dụ 0912345678)."),
+    "id_number": N_("Số định danh cá nhân phải gồm đúng 12 chữ số."),
 }
 
 
@@ -70,7 +71,7 @@ async def register_submit(request: Request, session: Session = Depends(get_sessi
     except ValidationError as exc:
         for err in exc.errors():
             name = str(err["loc"][0]) if err["loc"] else "email"
-            errors.setdefault(name, _(_FIELD_MESSAGES.get(name, "Giá trị không hợp lệ.")))
+            errors.setdefault(name, _(_FIELD_MESSAGES.get(name, N_("Giá trị không hợp lệ."))))
         data = None
     if data is not None and not errors:
         try:

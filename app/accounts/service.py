@@ -18,6 +18,7 @@ from app.agencies.models import Agency
 from app.config import get_settings
 from app.db import utcnow
 from app.errors import Conflict, Forbidden, InvalidInput, TooManyRequests, Unauthorized
+from app.i18n_markers import N_
 
 _hasher = PasswordHash((Argon2Hasher(),))
 # A real hash to verify against when the e-mail is unknown, so timing does not reveal accounts.
@@ -40,10 +41,11 @@ def register_citizen(session: Session, data: RegisterIn) -> User:
     """Create a citizen account; e-mail and citizen ID must be unused."""
     email = normalize_email(str(data.email))
     if get_user_by_email(session, email) is not None:
-        raise Conflict("Email này đã được đăng ký.", fields={"email": "already registered"})
+        raise Conflict(N_("Email này đã được đăng ký."), fields={"email": "already registered"})
     if data.id_number and session.scalar(select(User.id).where(User.id_number == data.id_number)):
         raise Conflict(
-            "Số định danh cá nhân này đã được đăng ký.", fields={"id_number": "already registered"}
+            N_("Số định danh cá nhân này đã được đăng ký."),
+            fields={"id_number": "already registered"},
         )
     user = User(
         email=email,
@@ -130,7 +132,7 @@ def authenticate(session: Session, email: str, password: str, ip: str) -> User |
     email = normalize_email(email)
     by_email, by_ip = _recent_failures(session, email, ip)
     if by_email >= settings.login_max_failures or by_ip >= settings.login_max_failures * 4:
-        raise TooManyRequests("Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau ít phút.")
+        raise TooManyRequests(N_("Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau ít phút."))
     user = get_user_by_email(session, email)
     ok, new_hash = _hasher.verify_and_update(password, user.password_hash if user else _DUMMY_HASH)
     if user is None or not ok or not user.is_active:
@@ -192,19 +194,19 @@ def user_for_token(session: Session, token: str, kind: str) -> User | None:
 
 def require_admin(user: User | None) -> User:
     if user is None:
-        raise Unauthorized("Bạn cần đăng nhập.")
+        raise Unauthorized(N_("Bạn cần đăng nhập."))
     if not user.is_admin:
-        raise Forbidden("Chỉ quản trị hệ thống được thực hiện thao tác này.")
+        raise Forbidden(N_("Chỉ quản trị hệ thống được thực hiện thao tác này."))
     return user
 
 
 def require_role(user: User | None, *roles: str) -> User:
     """The user must be staff holding one of ``roles`` (system admins pass)."""
     if user is None:
-        raise Unauthorized("Bạn cần đăng nhập.")
+        raise Unauthorized(N_("Bạn cần đăng nhập."))
     if user.is_admin or (user.is_staff and user.roles.intersection(roles)):
         return user
-    raise Forbidden("Bạn không có quyền thực hiện thao tác này.")
+    raise Forbidden(N_("Bạn không có quyền thực hiện thao tác này."))
 
 
 def agency_subtree_ids(session: Session, agency_id: int) -> set[int]:

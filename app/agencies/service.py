@@ -8,12 +8,13 @@ from sqlalchemy.orm import Session
 from app.agencies.models import Agency
 from app.agencies.schemas import AgencyRead
 from app.errors import NotFound
+from app.i18n_markers import N_
 
 
 def get_by_code(session: Session, code: str) -> Agency:
     agency = session.scalar(select(Agency).where(Agency.code == code))
     if agency is None:
-        raise NotFound("Không tìm thấy cơ quan.")
+        raise NotFound(N_("Không tìm thấy cơ quan."))
     return agency
 
 

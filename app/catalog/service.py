@@ -11,6 +11,7 @@ from app.agencies.models import Agency
 from app.catalog import schemas
 from app.catalog.models import Procedure, ProcedureAgency, ProcedureVersion
 from app.errors import InvalidInput, NotFound
+from app.i18n_markers import N_
 from app.text import fold, search_terms
 
 
@@ -40,7 +41,8 @@ def _filtered(session: Session, flt: CatalogFilter) -> Select[ProcedureVersion]:
     if flt.online_level:
         if flt.online_level not in ("full", "partial"):
             raise InvalidInput(
-                "online_level phải là full hoặc partial.", fields={"online_level": "full|partial"}
+                N_("online_level phải là full hoặc partial."),
+                fields={"online_level": "full|partial"},
             )
         stmt = stmt.where(ProcedureVersion.online_level == flt.online_level)
     if flt.level:
@@ -61,9 +63,9 @@ def list_procedures(
 ) -> tuple[list[ProcedureVersion], int]:
     """Published procedures matching the filter, by name, with the total count."""
     if not 1 <= limit <= 100:
-        raise InvalidInput("limit phải từ 1 đến 100.", fields={"limit": "1..100"})
+        raise InvalidInput(N_("limit phải từ 1 đến 100."), fields={"limit": "1..100"})
     if offset < 0:
-        raise InvalidInput("offset không được âm.", fields={"offset": ">= 0"})
+        raise InvalidInput(N_("offset không được âm."), fields={"offset": ">= 0"})
     stmt = _filtered(session, flt)
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     rows = session.scalars(
@@ -89,7 +91,7 @@ def get_published(session: Session, code: str) -> ProcedureVersion:
         )
     )
     if version is None:
-        raise NotFound("Không tìm thấy thủ tục.")
+        raise NotFound(N_("Không tìm thấy thủ tục."))
     return version
 
 

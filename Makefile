@@ -1,0 +1,56 @@
+# Everyday commands. `make run` and `make test` are all a new machine needs.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PYTEST_ARGS ?=
+
+.PHONY: run test test-fast test-postgres lint format typecheck migrate seed bench clean messages
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+## Run the portal on the embedded default (SQLite + local files), migrated and seeded.
+run: $(STAMP)
+	$(BIN)/portal db upgrade
+	$(BIN)/portal demo seed
+	$(BIN)/portal serve --host $${HOST:-127.0.0.1} --port $${PORT:-8000}
+
+## The whole suite: lint, types, unit/API tests and browser tests (Chromium).
+test: $(STAMP) lint typecheck
+	bash scripts/ensure-chromium.sh
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+## The suite without browser tests (quick feedback).
+test-fast: $(STAMP)
+	$(BIN)/pytest -m "not e2e" $(PYTEST_ARGS)
+
+## The suite against a fresh PostgreSQL database on 127.0.0.1:5432.
+test-postgres: $(STAMP)
+	bash scripts/test-postgres.sh $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+migrate: $(STAMP)
+	$(BIN)/portal db upgrade
+
+seed: $(STAMP)
+	$(BIN)/portal demo seed
+
+messages: $(STAMP)
+	$(PY) tools/i18n.py extract
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

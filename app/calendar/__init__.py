@@ -1,0 +1,1 @@
+"""The working-time calendar: weekly schedule, public holidays, overrides and due dates."""
