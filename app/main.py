@@ -17,6 +17,7 @@ from app import __doc__ as app_doc
 from app.accounts import api as accounts_api
 from app.accounts import pages as accounts_pages
 from app.agencies import api as agencies_api
+from app.calendar import api as calendar_api
 from app.catalog import api as catalog_api
 from app.catalog import pages as catalog_pages
 from app.db import get_session
@@ -87,7 +88,7 @@ def create_app() -> FastAPI:
         session.execute(text("SELECT 1"))
         return {"status": "ok"}
 
-    for module in (accounts_api, agencies_api, catalog_api):
+    for module in (accounts_api, agencies_api, calendar_api, catalog_api):
         app.include_router(module.router)
     for module in (home_pages, accounts_pages, catalog_pages):
         app.include_router(module.router)

@@ -2,7 +2,8 @@
 
 from app.accounts import models as accounts_models
 from app.agencies import models as agencies_models
+from app.calendar import models as calendar_models
 from app.catalog import models as catalog_models
 from app.db import Base
 
-__all__ = ["Base", "accounts_models", "agencies_models", "catalog_models"]
+__all__ = ["Base", "accounts_models", "agencies_models", "calendar_models", "catalog_models"]

@@ -169,7 +169,8 @@ _ERROR_TITLES = {
 
 def render_error_page(request: Request, status_code: int, detail: str) -> Response:
     _ = translator(request)
-    title = _(_ERROR_TITLES.get(status_code, N_("Đã có lỗi xảy ra")))
+    fallback = N_("Đã có lỗi xảy ra")  # a separate line: babel skips markers nested in calls
+    title = _(_ERROR_TITLES.get(status_code, fallback))
     return render(
         request,
         "errors/error.html",

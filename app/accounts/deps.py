@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
@@ -11,6 +14,37 @@ from app.db import get_session
 from app.errors import Unauthorized
 
 SESSION_COOKIE = "portal_session"
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """What pages show of the logged-in user: a plain snapshot that outlives the database
+    session (an error page is rendered after the request's transaction was rolled back)."""
+
+    id: int
+    email: str
+    full_name: str
+    phone: str
+    id_number: str | None
+    created_at: datetime
+    is_admin: bool
+    is_staff: bool
+    roles: frozenset[str]
+    agency_name: str
+    agency_code: str
+
+    def has_role(self, role: str) -> bool:
+        return role in self.roles
+
+    @classmethod
+    def of(cls, user: User) -> Viewer:
+        return cls(
+            id=user.id, email=user.email, full_name=user.full_name, phone=user.phone,
+            id_number=user.id_number, created_at=user.created_at, is_admin=user.is_admin,
+            is_staff=user.is_staff, roles=frozenset(user.roles),
+            agency_name=user.agency.name if user.agency else "",
+            agency_code=user.agency.code if user.agency else "",
+        )
 
 
 def client_ip(request: Request) -> str:
@@ -29,7 +63,7 @@ def current_user_optional(request: Request, session: Session = Depends(get_sessi
         token = request.cookies.get(SESSION_COOKIE)
         if token:
             user = service.user_for_token(session, token, "web")
-    request.state.user = user
+    request.state.user = Viewer.of(user) if user is not None else None
     if user is not None:
         request.state.locale = request.cookies.get("lang") or user.locale
     return user

@@ -71,7 +71,8 @@ async def register_submit(request: Request, session: Session = Depends(get_sessi
     except ValidationError as exc:
         for err in exc.errors():
             name = str(err["loc"][0]) if err["loc"] else "email"
-            errors.setdefault(name, _(_FIELD_MESSAGES.get(name, N_("Giá trị không hợp lệ."))))
+            fallback = N_("Giá trị không hợp lệ.")  # own line: babel skips nested markers
+            errors.setdefault(name, _(_FIELD_MESSAGES.get(name, fallback)))
         data = None
     if data is not None and not errors:
         try:

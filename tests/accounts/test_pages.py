@@ -172,3 +172,17 @@ def test_agency_admin_sees_only_its_subtree(client: TestClient) -> None:
     page = client.get("/quan-tri").text
     assert "Ủy ban nhân dân phường Phố Hiến" in page
     assert "Sở Tư pháp" not in page
+
+
+def test_error_pages_for_logged_in_users_render(client: TestClient) -> None:
+    """Error pages are rendered after the rollback; they still show who is logged in."""
+    client.post(
+        "/dang-nhap",
+        data={"email": "congdan@motcua.local", "password": "MotCua@2026",
+              "csrf_token": _token(client, "/dang-nhap")},
+    )
+    forbidden = client.get("/can-bo")
+    assert forbidden.status_code == 403
+    assert "Không có quyền truy cập" in forbidden.text
+    missing = client.get("/thu-tuc/0.000000")
+    assert missing.status_code == 404 and "Không tìm thấy" in missing.text

@@ -1,0 +1,64 @@
+"""Working-time calendar endpoints of the JSON API."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from fastapi import APIRouter, Depends, Query
+from sqlalchemy.orm import Session
+
+from app.calendar import schemas, service
+from app.db import get_session
+from app.errors import InvalidInput
+
+router = APIRouter(prefix="/api/v1/calendar", tags=["calendar"])
+
+# An unencoded "+07:00" in a query string arrives as " 07:00".
+_SPACED_OFFSET = re.compile(r"(\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?) (\d{2}:?\d{2})$")
+
+
+def _parse_moment(value: str, calendar: service.WorkCalendar) -> datetime:
+    try:
+        moment = datetime.fromisoformat(_SPACED_OFFSET.sub(r"\1+\2", value.strip()))
+    except ValueError:
+        raise InvalidInput(
+            "from phải là thời điểm theo ISO 8601, ví dụ 2026-02-13T09:00:00+07:00.",
+            fields={"from": "ISO 8601 datetime"},
+        ) from None
+    # The lunar holidays of the library end in 2100; a due date must stay inside them.
+    if not 2000 <= moment.year <= 2099:
+        raise InvalidInput("from phải trong các năm 2000–2099.", fields={"from": "2000..2099"})
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=calendar.tz)
+    return calendar.local(moment)
+
+
+@router.get("/due-date", response_model=schemas.DueDateRead)
+def due_date(
+    from_: str = Query(
+        alias="from",
+        max_length=40,
+        description="Reception moment, ISO 8601; without an offset it is Vietnam time",
+    ),
+    days: float = Query(ge=0, le=365, allow_inf_nan=False, description="Working days"),
+    session: Session = Depends(get_session),
+) -> schemas.DueDateRead:
+    """Due time of a legal time in working days for a dossier received at `from`."""
+    calendar = service.get_calendar(session)
+    received_at = _parse_moment(from_, calendar)
+    start = calendar.reception_start(received_at)
+    due_at = calendar.add_working_days(start, days)
+    return schemas.DueDateRead(from_=received_at, start=start, days=days, due_at=due_at)
+
+
+@router.get("/holidays", response_model=schemas.HolidaysRead)
+def holidays(
+    year: int = Query(ge=2000, le=2100), session: Session = Depends(get_session)
+) -> schemas.HolidaysRead:
+    """Public holidays, make-up working days and administrator overrides of a year."""
+    items = [
+        schemas.CalendarDayRead(date=d.day, name=d.name, kind=d.kind, override=d.override)
+        for d in service.get_calendar(session).holidays_for_year(year)
+    ]
+    return schemas.HolidaysRead(year=year, items=items)

@@ -1,0 +1,40 @@
+"""Generated documents (forms 01–07, receipts, results), stored once, verifiable by QR."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db import Base, UTCDateTime, utcnow
+
+JSONType = JSON().with_variant(JSONB(), "postgresql")
+
+KINDS = (
+    "form_01", "form_02", "form_03", "form_04", "form_05", "form_06", "form_07",
+    "receipt", "result",
+)
+
+
+class Document(Base):
+    """A document as issued. Its content is frozen in ``context`` at issue time; the PDF is
+    rendered once, on first request, and then stored by SHA-256."""
+
+    __tablename__ = "documents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dossier_id: Mapped[int | None] = mapped_column(ForeignKey("dossiers.id"), index=True)
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))
+    kind: Mapped[str] = mapped_column(String(12))
+    title: Mapped[str] = mapped_column(String(255))
+    context: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    size: Mapped[int | None]
+    # Random token in the QR code of the PDF; opens the public verification page.
+    verify_token: Mapped[str] = mapped_column(String(43), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

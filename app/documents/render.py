@@ -1,0 +1,344 @@
+"""Render the seven standard forms of Circular 03/2025/TT-VPCP (Appendix I) as PDF and XLSX.
+
+Pure rendering: a context of plain Python values in, bytes out; no database access.
+PDFs come from ``templates/pdf/<kind>.html`` through WeasyPrint with the bundled DejaVu Serif
+font, so the output never depends on the fonts installed on the machine.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import threading
+from datetime import date, datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+from zoneinfo import ZoneInfo
+
+import segno
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from openpyxl import Workbook
+from openpyxl.cell.cell import Cell
+from openpyxl.styles import Alignment, Border, Font, Side
+from openpyxl.utils import get_column_letter
+from weasyprint import CSS, HTML
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+from app.config import get_settings
+from app.web import format_date, format_money
+
+FORM_KINDS = tuple(f"form_{number:02d}" for number in range(1, 8))
+LANDSCAPE_KINDS = frozenset({"form_07"})
+TEMPLATE_DIR = Path(__file__).resolve().parent.parent.parent / "templates" / "pdf"
+FONT_DIR = Path(__file__).resolve().parent.parent / "static" / "fonts"
+FONT_FAMILY = "Portal Serif"
+_FONT_FILES = (
+    ("DejaVuSerif.ttf", "normal", "normal"),
+    ("DejaVuSerif-Bold.ttf", "bold", "normal"),
+    ("DejaVuSerif-Italic.ttf", "normal", "italic"),
+    ("DejaVuSerif-BoldItalic.ttf", "bold", "italic"),
+)
+# Prefixes of administrative units dropped from the place name of the date line.
+_PLACE_PREFIXES = (
+    "thành phố ",
+    "tp. ",
+    "tp ",
+    "tỉnh ",
+    "thị xã ",
+    "thị trấn ",
+    "đặc khu ",
+    "quận ",
+    "huyện ",
+    "phường ",
+    "xã ",
+)
+# One WeasyPrint font configuration (Pango font map + fontconfig) is shared by every render;
+# Pango font maps are not thread-safe, so renders in one process take turns.
+_RENDER_LOCK = threading.Lock()
+
+_STYLESHEET = """
+@page {
+  size: A4;
+  margin: 20mm 15mm 32mm 25mm;
+  font-family: "Portal Serif";
+  @bottom-left {
+    content: element(verify);
+    width: 75%;
+    vertical-align: top;
+    padding-top: 3mm;
+  }
+  @bottom-right {
+    content: "Trang " counter(page) "/" counter(pages);
+    width: 25%;
+    vertical-align: top;
+    padding-top: 3mm;
+    text-align: right;
+    font-family: "Portal Serif";
+    font-size: 9pt;
+  }
+}
+html { font-family: "Portal Serif"; font-size: 12.5pt; line-height: 1.35; color: #000; }
+body { margin: 0; }
+p { margin: 0 0 1.5mm; text-align: justify; }
+.verify { position: running(verify); font-size: 7.5pt; line-height: 1.25; }
+.verify td { vertical-align: middle; padding: 0 2mm 0 0; border: 0; }
+.verify img { width: 20mm; height: 20mm; display: block; }
+.verify .url { word-break: break-all; }
+.header { width: 100%; border-collapse: collapse; margin-bottom: 4mm; }
+.header td { vertical-align: top; text-align: center; padding: 0; border: 0; }
+.header .agency { width: 42%; font-size: 11.5pt; text-transform: uppercase; }
+.header .motto { width: 58%; font-size: 11.5pt; }
+.header .form-no { text-align: right; font-size: 9pt; font-style: italic; margin-bottom: 2mm; }
+.strong { font-weight: bold; }
+.rule { border: 0; border-top: 0.6pt solid #000; width: 30%; margin: 1mm auto 1.5mm; }
+.rule.wide { width: 55%; }
+.number { text-transform: none; font-size: 12pt; }
+.place-date { font-style: italic; font-size: 12.5pt; margin-top: 2mm; }
+h1 { font-size: 13.5pt; text-align: center; text-transform: uppercase; margin: 4mm 0 1mm; }
+.subtitle { text-align: center; font-weight: bold; margin: 0 0 4mm; }
+.subtitle.plain { font-weight: normal; font-style: italic; }
+.addressee { text-align: center; margin: 2mm 0 4mm; }
+.section { margin-top: 2.5mm; }
+.grid { width: 100%; border-collapse: collapse; margin: 1.5mm 0 2.5mm; font-size: 11pt; }
+.grid th, .grid td { border: 0.6pt solid #000; padding: 1mm 1.5mm; vertical-align: top; }
+.grid th { font-weight: bold; text-align: center; vertical-align: middle; }
+.grid td.center { text-align: center; }
+.grid thead { display: table-header-group; }
+.grid tr { page-break-inside: avoid; }
+.late { font-weight: bold; }
+.small { font-size: 10.5pt; }
+.note { font-style: italic; font-size: 11pt; margin-top: 2mm; }
+ol.reasons { margin: 1mm 0 2mm; padding-left: 7mm; }
+.signatures { width: 100%; border-collapse: collapse; margin-top: 6mm; page-break-inside: avoid; }
+.signatures td { width: 50%; text-align: center; vertical-align: top; border: 0; padding: 0; }
+.signatures .role { font-weight: bold; text-transform: uppercase; font-size: 12pt; }
+.signatures .hint { font-style: italic; font-size: 10.5pt; }
+.signatures .name { font-weight: bold; margin-top: 20mm; }
+.book { font-size: 8.5pt; line-height: 1.25; }
+.book th, .book td { padding: 0.8mm 1mm; }
+"""
+
+_LANDSCAPE_STYLESHEET = """
+@page { size: A4 landscape; margin: 15mm 12mm 30mm 15mm; }
+"""
+
+
+class _LocalOnlyFetcher(URLFetcher):
+    """Fetch ``data:`` URLs and files of the bundled static folder; refuse everything else."""
+
+    def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
+        scheme = urlsplit(url).scheme.lower()
+        if scheme == "file":
+            path = Path(unquote(urlsplit(url).path)).resolve()
+            if not path.is_relative_to(FONT_DIR.parent):
+                raise ValueError(f"refusing to read {url!r}: outside the static folder")
+        elif scheme != "data":
+            raise ValueError(f"refusing to fetch {url!r}: PDFs use local resources only")
+        return super().fetch(url, headers)
+
+
+@lru_cache(maxsize=1)
+def _fetcher() -> _LocalOnlyFetcher:
+    return _LocalOnlyFetcher(allowed_protocols=("file", "data"))
+
+
+@lru_cache(maxsize=1)
+def _font_config() -> FontConfiguration:
+    return FontConfiguration()
+
+
+@lru_cache(maxsize=2)
+def _stylesheets(landscape: bool) -> tuple[CSS, ...]:
+    """The compiled stylesheets (fonts, layout, page size), built once per process."""
+    font_faces = "".join(
+        f'@font-face {{ font-family: "{FONT_FAMILY}"; src: url("{(FONT_DIR / name).as_uri()}");'
+        f" font-weight: {weight}; font-style: {style}; }}\n"
+        for name, weight, style in _FONT_FILES
+    )
+    sources = [font_faces + _STYLESHEET]
+    if landscape:
+        sources.append(_LANDSCAPE_STYLESHEET)
+    return tuple(
+        CSS(string=source, font_config=_font_config(), url_fetcher=_fetcher())
+        for source in sources
+    )
+
+
+def _local(value: datetime) -> datetime:
+    return value.astimezone(ZoneInfo(get_settings().timezone))
+
+
+def _date(value: date | datetime | str | None) -> str:
+    """``dd/mm/yyyy``; datetimes are shown in the portal's time zone."""
+    if value is None or isinstance(value, str):
+        return value or ""
+    return format_date(value)
+
+
+def _datetime(value: date | datetime | str | None) -> str:
+    """``HH:MM, dd/mm/yyyy`` in the portal's time zone (a bare date as ``dd/mm/yyyy``)."""
+    if not isinstance(value, datetime):
+        return _date(value)
+    return _local(value).strftime("%H:%M, %d/%m/%Y")
+
+
+def _money(amount: int | float | None) -> str:
+    """``1.250.000 đồng``: DejaVu Serif has no glyph for the sign ₫, and the forms spell it."""
+    return format_money(amount).replace("₫", "đồng")
+
+
+def _long_date(value: date | datetime | None) -> str:
+    """``ngày 05 tháng 3 năm 2025`` for the place-and-date line."""
+    if value is None:
+        return "ngày …… tháng …… năm ……"
+    if isinstance(value, datetime):
+        value = _local(value).date()
+    # Decree 30/2020/NĐ-CP, Appendix I: days below 10 and months 1 and 2 take a leading zero.
+    month = f"{value.month:02d}" if value.month < 3 else str(value.month)
+    return f"ngày {value.day:02d} tháng {month} năm {value.year}"
+
+
+def _place(address: str | None) -> str:
+    """The province or city of an address (its last comma-separated part, without prefix)."""
+    last = (address or "").rsplit(",", 1)[-1].strip()
+    lowered = last.lower()
+    for prefix in _PLACE_PREFIXES:
+        if lowered.startswith(prefix):
+            return last[len(prefix) :].strip() or "……"
+    return last or "……"
+
+
+def _short_url(url: str) -> str:
+    """The URL without its scheme, as printed under the QR code."""
+    return url.split("://", 1)[-1]
+
+
+@lru_cache(maxsize=1)
+def _environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATE_DIR),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(
+        date=_date,
+        datetime=_datetime,
+        money=_money,
+        long_date=_long_date,
+        place=_place,
+        short_url=_short_url,
+    )
+    env.globals["qr_data_uri"] = qr_data_uri
+    return env
+
+
+def qr_data_uri(url: str) -> str:
+    """An SVG QR code of ``url`` as a ``data:image/svg+xml;base64,...`` URI."""
+    buffer = io.BytesIO()
+    segno.make(url, error="m").save(buffer, kind="svg", border=2, omitsize=True, xmldecl=False)
+    return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def render_html(kind: str, context: dict[str, Any]) -> str:
+    """The HTML of form ``kind`` (``form_01`` … ``form_07``) filled with ``context``."""
+    if kind not in FORM_KINDS:
+        raise ValueError(f"unknown form kind {kind!r}; expected one of {', '.join(FORM_KINDS)}")
+    return _environment().get_template(f"{kind}.html").render(context)
+
+
+def render_pdf(kind: str, context: dict[str, Any]) -> bytes:
+    """Form ``kind`` as PDF bytes; blocking (~0.1 s of CPU): call it in a worker thread."""
+    html = render_html(kind, context)
+    with _RENDER_LOCK:
+        stylesheets = _stylesheets(kind in LANDSCAPE_KINDS)
+        document = HTML(string=html, base_url=TEMPLATE_DIR.as_uri() + "/", url_fetcher=_fetcher())
+        pdf = document.write_pdf(stylesheets=list(stylesheets), font_config=_font_config())
+    assert pdf is not None  # write_pdf returns bytes when no target is given
+    return pdf
+
+
+_BOOK_COLUMNS = (
+    ("index", "STT", 6),
+    ("code", "Mã hồ sơ", 26),
+    ("procedure_name", "Tên thủ tục hành chính", 36),
+    ("applicant_name", "Tên cá nhân, tổ chức", 24),
+    ("address", "Địa chỉ", 30),
+    ("phone", "Số điện thoại", 14),
+    ("received_at", "Ngày nhận hồ sơ", 17),
+    ("due_at", "Hẹn trả kết quả", 17),
+    ("handed_to", "Chuyển cơ quan, đơn vị giải quyết", 26),
+    ("finished_at", "Ngày có kết quả", 17),
+    ("returned_at", "Ngày trả kết quả", 17),
+    ("status_label", "Tình trạng", 18),
+    ("note", "Ghi chú", 24),
+)
+_BOOK_HEADER_ROW = 6
+
+
+def _set_cell(cell: Cell, value: Any) -> None:
+    """Write a value so Excel shows it as on the PDF (dates as dates, text never as formula)."""
+    if isinstance(value, datetime):
+        cell.value = _local(value).replace(tzinfo=None) if value.tzinfo else value
+        cell.number_format = "hh:mm dd/mm/yyyy"
+    elif isinstance(value, date):
+        cell.value = value
+        cell.number_format = "dd/mm/yyyy"
+    elif value is None:
+        cell.value = None
+    elif isinstance(value, bool | int | float):
+        cell.value = value
+    else:
+        cell.value = str(value)
+        # Text typed by an applicant ("=HYPERLINK(…)") must stay text, not become a formula.
+        cell.data_type = "s"
+
+
+def tracking_book_xlsx(context: dict[str, Any]) -> bytes:
+    """Form 07 (Sổ theo dõi hồ sơ) as an XLSX workbook: one row per dossier."""
+    agency = context["agency"]
+    extra = context["extra"]
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None  # a new workbook always has one sheet
+    sheet.title = "Sổ theo dõi hồ sơ"
+    last_column = get_column_letter(len(_BOOK_COLUMNS))
+    period = f"Từ ngày {_date(extra['period_from'])} đến ngày {_date(extra['period_to'])}"
+    heading = [
+        ((agency.get("parent_name") or "").upper(), Font(size=11)),
+        (agency["name"].upper(), Font(size=11, bold=True)),
+        ("SỔ THEO DÕI HỒ SƠ", Font(size=14, bold=True)),
+        (period, Font(size=11, italic=True)),
+    ]
+    for row, (text, font) in enumerate(heading, start=1):
+        sheet.merge_cells(f"A{row}:{last_column}{row}")
+        cell = sheet.cell(row=row, column=1)
+        _set_cell(cell, text)
+        cell.font = font
+        cell.alignment = Alignment(horizontal="left" if row <= 2 else "center")
+    thin = Side(style="thin")
+    border = Border(left=thin, right=thin, top=thin, bottom=thin)
+    for column, (_, label, width) in enumerate(_BOOK_COLUMNS, start=1):
+        cell = sheet.cell(row=_BOOK_HEADER_ROW, column=column, value=label)
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        cell.border = border
+        sheet.column_dimensions[get_column_letter(column)].width = width
+    for offset, item in enumerate(extra["rows"], start=1):
+        for column, (key, _, _) in enumerate(_BOOK_COLUMNS, start=1):
+            cell = sheet.cell(row=_BOOK_HEADER_ROW + offset, column=column)
+            _set_cell(cell, item.get(key))
+            cell.alignment = Alignment(vertical="top", wrap_text=True)
+            cell.border = border
+    sheet.freeze_panes = f"A{_BOOK_HEADER_ROW + 1}"
+    sheet.print_title_rows = f"{_BOOK_HEADER_ROW}:{_BOOK_HEADER_ROW}"
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    workbook.properties.title = context.get("doc", {}).get("title") or "Sổ theo dõi hồ sơ"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

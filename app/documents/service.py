@@ -1,0 +1,164 @@
+"""Issuing documents: content frozen at issue time, PDF rendered once and stored, QR-verifiable."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.accounts.models import User
+from app.config import get_settings
+from app.db import utcnow
+from app.documents.models import Document
+from app.dossiers.models import Dossier
+from app.errors import NotFound
+from app.i18n_markers import N_
+from app.storage import service as storage
+
+TITLES = {
+    "form_01": N_("Giấy tiếp nhận hồ sơ và hẹn trả kết quả"),
+    "form_02": N_("Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ"),
+    "form_03": N_("Phiếu từ chối tiếp nhận giải quyết hồ sơ"),
+    "form_04": N_("Văn bản xin lỗi và đề nghị gia hạn thời gian giải quyết"),
+    "form_05": N_("Thông báo dừng giải quyết hồ sơ"),
+    "form_06": N_("Phiếu kiểm soát quá trình giải quyết hồ sơ"),
+    "form_07": N_("Sổ theo dõi hồ sơ"),
+    "receipt": N_("Biên lai thu phí, lệ phí"),
+    "result": N_("Kết quả giải quyết thủ tục hành chính"),
+}
+_DATE_KEYS = ("period_from", "period_to")
+
+
+def verify_url(token: str) -> str:
+    return f"{get_settings().base_url.rstrip('/')}/xac-minh/{token}"
+
+
+def _freeze(value: Any) -> Any:
+    """JSON-safe copy: datetimes and dates become ISO strings."""
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: _freeze(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_freeze(v) for v in value]
+    return value
+
+
+def _thaw(value: Any, key: str = "") -> Any:
+    """Inverse of ``_freeze`` for the keys that hold moments (``*_at``) or dates."""
+    if isinstance(value, dict):
+        return {k: _thaw(v, k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_thaw(v, key) for v in value]
+    if isinstance(value, str) and value:
+        if key.endswith("_at"):
+            return datetime.fromisoformat(value)
+        if key in _DATE_KEYS:
+            return date.fromisoformat(value)
+    return value
+
+
+def dossier_context(dossier: Dossier) -> dict[str, Any]:
+    from app.dossiers import service as dossier_service
+    from app.web import PAPER_KINDS
+
+    applicant = dossier.applicant or {}
+    provided = {f.component_code for f in dossier_service.active_files(dossier)}
+    return {
+        "code": dossier.code or "",
+        "procedure_code": dossier.version.code,
+        "procedure_name": dossier.version.name,
+        "channel_label": dossier_service.CHANNEL_LABELS.get(dossier.channel, dossier.channel),
+        "applicant_name": applicant.get("full_name", ""),
+        "applicant_id_number": applicant.get("id_number", ""),
+        "applicant_phone": applicant.get("phone", ""),
+        "applicant_address": applicant.get("address", ""),
+        "applicant_email": applicant.get("email", ""),
+        "received_at": dossier.received_at,
+        "due_at": dossier.due_at,
+        "lookup_secret": dossier.lookup_secret,
+        "lookup_url": f"{get_settings().base_url.rstrip('/')}/tra-cuu",
+        "components": [
+            {"name": c.name, "copies": c.copies,
+             "paper_kind_label": PAPER_KINDS.get(c.paper_kind, c.paper_kind),
+             "provided": c.code in provided}
+            for c in dossier.version.components
+        ],
+        "fees_total": sum(f.amount for f in dossier.version.fees
+                          if f.channel in (None, dossier.channel)),
+        "result_name": dossier.version.result,
+    }
+
+
+def issue(
+    session: Session,
+    dossier: Dossier,
+    kind: str,
+    officer: User | None,
+    extra: dict[str, Any] | None = None,
+    title: str | None = None,
+) -> Document:
+    """Record a document with its content frozen now; the PDF is rendered on first download."""
+    agency = dossier.agency  # the receiving one-stop shop issues the forms
+    token = secrets.token_urlsafe(32)
+    now = utcnow()
+    context = {
+        "doc": {"kind": kind, "title": title or TITLES[kind], "issued_at": now,
+                "verify_url": verify_url(token), "number": None},
+        "agency": {"name": agency.name, "code": agency.code, "address": agency.address,
+                   "phone": agency.phone,
+                   "parent_name": agency.parent.name if agency.parent else None},
+        "dossier": dossier_context(dossier),
+        "officer": {"name": officer.full_name if officer else "", "title": ""},
+        "extra": extra or {},
+    }
+    doc = Document(
+        dossier_id=dossier.id, agency_id=agency.id, kind=kind, title=title or TITLES[kind],
+        context=_freeze(context), verify_token=token, created_at=now,
+        created_by_id=officer.id if officer else None,
+    )
+    session.add(doc)
+    session.flush()
+    return doc
+
+
+def attach_file_document(session: Session, dossier: Dossier, kind: str, title: str,
+                         sha256: str, size: int, officer: User | None) -> Document:
+    """A document that is an uploaded file (a signed result), verifiable like the others."""
+    doc = Document(
+        dossier_id=dossier.id, agency_id=dossier.agency_id, kind=kind, title=title,
+        context={}, sha256=sha256, size=size, verify_token=secrets.token_urlsafe(32),
+        created_by_id=officer.id if officer else None,
+    )
+    session.add(doc)
+    session.flush()
+    return doc
+
+
+def pdf_bytes(session: Session, doc: Document) -> bytes:
+    """The stored PDF; rendered from the frozen context the first time it is asked for."""
+    if doc.sha256:
+        return storage.read_bytes(doc.sha256)
+    from app.documents import render
+
+    data = render.render_pdf(doc.kind, _thaw(doc.context))
+    doc.sha256 = storage.write_bytes(data)
+    doc.size = len(data)
+    session.flush()
+    return data
+
+
+def for_dossier(session: Session, dossier_id: int) -> list[Document]:
+    return list(session.scalars(
+        select(Document).where(Document.dossier_id == dossier_id).order_by(Document.id)
+    ))
+
+
+def by_token(session: Session, token: str) -> Document:
+    doc = session.scalar(select(Document).where(Document.verify_token == token))
+    if doc is None:
+        raise NotFound("Không tìm thấy văn bản. Mã xác minh không đúng.")
+    return doc

@@ -1,0 +1,187 @@
+"""Dossiers (hồ sơ), their files, step instances, history and the per-unit daily code counter."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Date,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.accounts.models import User
+from app.agencies.models import Agency
+from app.catalog.models import ProcedureVersion, ProcessStep
+from app.db import Base, UTCDateTime, utcnow
+
+JSONType = JSON().with_variant(JSONB(), "postgresql")
+
+STATUSES = (
+    "draft",
+    "submitted",
+    "supplement_requested",
+    "received",
+    "processing",
+    "awaiting_payment",
+    "result_ready",
+    "completed",
+    "rejected",
+    "withdrawn",
+    "stopped",
+)
+FINAL_STATUSES = ("completed", "rejected", "withdrawn", "stopped")
+CHANNELS = ("online", "counter", "postal")
+
+
+class Dossier(Base):
+    __tablename__ = "dossiers"
+    __table_args__ = (
+        Index("ix_dossiers_queue", "handling_agency_id", "status", "step_due_at", "id"),
+        Index("ix_dossiers_applicant_created", "applicant_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Issued at reception (Decree 118/2025 Art. 28): unit code - YYMMDD - 4-digit sequence.
+    code: Mapped[str | None] = mapped_column(String(60), unique=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("procedure_versions.id"), index=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
+    applicant_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    channel: Mapped[str] = mapped_column(String(10), default="online")
+    status: Mapped[str] = mapped_column(String(24), default="draft", index=True)
+    applicant: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    form_data: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    lookup_secret: Mapped[str | None] = mapped_column(String(16))
+    applicant_phone: Mapped[str] = mapped_column(String(20), default="", index=True)
+
+    current_step_id: Mapped[int | None] = mapped_column(ForeignKey("process_steps.id"))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    # Agency whose staff act at the current step (the step's unit, or the receiving agency).
+    handling_agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))
+    step_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    answer_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    received_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    processing_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    original_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    extension_count: Mapped[int] = mapped_column(default=0)
+    supplement_count: Mapped[int] = mapped_column(default=0)
+    supplement_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    supplement_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    supplement_request: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    result_ready_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    late_warning_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # Optimistic lock: two officers acting at once, the second UPDATE matches no row.
+    lock_version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": lock_version}  # noqa: RUF012
+
+    version: Mapped[ProcedureVersion] = relationship(lazy="joined")
+    agency: Mapped[Agency] = relationship(foreign_keys=[agency_id], lazy="joined")
+    handling_agency: Mapped[Agency | None] = relationship(foreign_keys=[handling_agency_id])
+    applicant_user: Mapped[User | None] = relationship(foreign_keys=[applicant_id])
+    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
+    current_step: Mapped[ProcessStep | None] = relationship()
+    files: Mapped[list[DossierFile]] = relationship(
+        back_populates="dossier", order_by="DossierFile.id"
+    )
+    events: Mapped[list[DossierEvent]] = relationship(
+        back_populates="dossier", order_by="DossierEvent.id"
+    )
+    step_runs: Mapped[list[StepRun]] = relationship(
+        back_populates="dossier", order_by="StepRun.id"
+    )
+
+
+class DossierFile(Base):
+    """A file attached to a dossier: a component, a counter scan, a result or an action's file."""
+
+    __tablename__ = "dossier_files"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"), index=True)
+    component_code: Mapped[str | None] = mapped_column(String(40))
+    purpose: Mapped[str] = mapped_column(String(12), default="component")  # component|result|action
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    digitised: Mapped[bool] = mapped_column(default=False)  # scanned at the counter
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    dossier: Mapped[Dossier] = relationship(back_populates="files")
+
+
+class DossierEvent(Base):
+    """One line of a dossier's history: who did what, when, at which step."""
+
+    __tablename__ = "dossier_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    actor_name: Mapped[str] = mapped_column(String(120), default="")
+    step_code: Mapped[str | None] = mapped_column(String(40))
+    step_name: Mapped[str | None] = mapped_column(String(255))
+    action: Mapped[str] = mapped_column(String(30))
+    from_status: Mapped[str | None] = mapped_column(String(24))
+    to_status: Mapped[str] = mapped_column(String(24))
+    comment: Mapped[str] = mapped_column(Text, default="")
+    data: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+
+    dossier: Mapped[Dossier] = relationship(back_populates="events")
+
+
+class StepRun(Base):
+    """A dossier's stay at one process step: planned and actual times (form 06)."""
+
+    __tablename__ = "step_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"), index=True)
+    step_id: Mapped[int] = mapped_column(ForeignKey("process_steps.id"))
+    step_code: Mapped[str] = mapped_column(String(40))
+    step_name: Mapped[str] = mapped_column(String(255))
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    outcome: Mapped[str | None] = mapped_column(String(30))
+    on_time: Mapped[bool | None]
+
+    dossier: Mapped[Dossier] = relationship(back_populates="step_runs")
+    agency: Mapped[Agency] = relationship()
+    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
+    finished_by: Mapped[User | None] = relationship(foreign_keys=[finished_by_id])
+
+
+class DossierCodeCounter(Base):
+    """Last sequence number issued per receiving unit and day; incremented in the
+    receiving transaction so a rolled-back reception leaves no gap."""
+
+    __tablename__ = "dossier_code_counters"
+    __table_args__ = (UniqueConstraint("agency_code", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency_code: Mapped[str] = mapped_column(String(35))
+    day: Mapped[date] = mapped_column(Date)
+    last: Mapped[int] = mapped_column(default=0)

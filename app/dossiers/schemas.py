@@ -1,0 +1,172 @@
+"""Dossier payloads with the field names of SPEC §9."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+
+class ApplicantIn(BaseModel):
+    full_name: str = Field(default="", max_length=120)
+    id_number: str = Field(default="", max_length=12)
+    phone: str = Field(default="", max_length=20)
+    email: str = Field(default="", max_length=254)
+    address: str = Field(default="", max_length=255)
+
+
+class DossierCreate(BaseModel):
+    procedure_code: str = Field(max_length=40)
+    agency_code: str | None = Field(default=None, max_length=35,
+                                    description="Receiving agency when several implement it")
+    channel: Literal["online", "counter", "postal"] = "online"
+    applicant: ApplicantIn | None = None
+    form_data: dict[str, Any] = Field(default_factory=dict)
+
+
+class DossierUpdate(BaseModel):
+    applicant: ApplicantIn | None = None
+    form_data: dict[str, Any] | None = None
+
+
+class HistoryItem(BaseModel):
+    at: datetime
+    actor: str
+    step: str | None
+    action: str
+    from_status: str | None
+    to_status: str
+    comment: str
+
+
+class FileRead(BaseModel):
+    id: int
+    component: str | None
+    purpose: str
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+    digitised: bool
+    uploaded_at: datetime
+    url: str
+
+
+class StepRunRead(BaseModel):
+    step: str
+    name: str
+    started_at: datetime
+    due_at: datetime
+    finished_at: datetime | None
+    on_time: bool | None
+    assignee: str | None
+
+
+class DossierRead(BaseModel):
+    id: int
+    code: str | None
+    status: str
+    status_label: str
+    procedure_code: str
+    procedure_name: str
+    procedure_version: int
+    agency_code: str
+    channel: str
+    applicant: dict[str, Any]
+    form_data: dict[str, Any]
+    submitted_at: datetime | None
+    answer_due_at: datetime | None
+    received_at: datetime | None
+    due_at: datetime | None
+    current_step: str | None
+    current_step_name: str | None
+    step_due_at: datetime | None
+    assignee: str | None
+    supplement_request: dict[str, Any]
+    supplement_due_at: datetime | None
+    extension_count: int
+    lookup_secret: str | None
+    available_actions: list[str]
+    history: list[HistoryItem]
+    steps: list[StepRunRead]
+    files: list[FileRead]
+
+
+class DossierSummary(BaseModel):
+    id: int
+    code: str | None
+    status: str
+    status_label: str
+    procedure_code: str
+    procedure_name: str
+    applicant_name: str
+    channel: str
+    submitted_at: datetime | None
+    due_at: datetime | None
+    current_step: str | None
+    step_due_at: datetime | None
+    overdue: bool
+    due_today: bool
+
+
+class DossierPage(BaseModel):
+    items: list[DossierSummary]
+    total: int
+    limit: int
+    offset: int
+
+
+class QueueItem(DossierSummary):
+    answer_due_at: datetime | None
+    answer_hours_left: float | None
+    available_actions: list[str]
+
+
+class QueuePage(BaseModel):
+    items: list[QueueItem]
+    total: int
+    limit: int
+    next_cursor: str | None = None
+
+
+class ActionIn(BaseModel):
+    action: str = Field(max_length=30)
+    comment: str = Field(default="", max_length=4000)
+    assignee_id: int | None = None
+    missing_components: list[str] = Field(default_factory=list)
+    reasons: list[str] = Field(default_factory=list)
+    new_due_at: datetime | None = None
+
+
+class DocumentRead(BaseModel):
+    id: int
+    kind: str
+    title: str
+    created_at: datetime
+    pdf_url: str
+    verify_url: str
+
+
+class DocumentList(BaseModel):
+    items: list[DocumentRead]
+
+
+class LookupEvent(BaseModel):
+    at: datetime
+    action: str
+    status: str
+    status_label: str
+
+
+class LookupRead(BaseModel):
+    code: str
+    status: str
+    status_label: str
+    procedure_code: str
+    procedure_name: str
+    agency_name: str
+    received_at: datetime | None
+    due_at: datetime | None
+    finished_at: datetime | None
+    timeline: list[LookupEvent]

@@ -1,0 +1,437 @@
+"""Dossiers: drafts, declared data, files, submission, access rules, reads and public lookup."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import exists, func, select
+from sqlalchemy.orm import Session, selectinload
+
+from app.accounts import service as account_service
+from app.accounts.models import User
+from app.accounts.schemas import ID_NUMBER_RE, PHONE_RE, clean_phone
+from app.agencies.models import Agency
+from app.calendar import service as calendar_service
+from app.catalog import service as catalog_service
+from app.catalog.models import Component, ProcedureVersion
+from app.db import utcnow
+from app.dossiers import schemas
+from app.dossiers.models import FINAL_STATUSES, Dossier, DossierEvent, DossierFile, StepRun
+from app.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
+from app.storage import service as storage
+
+STATUS_LABELS = {
+    "draft": "Nháp",
+    "submitted": "Chờ tiếp nhận",
+    "supplement_requested": "Chờ bổ sung",
+    "received": "Đã tiếp nhận",
+    "processing": "Đang xử lý",
+    "awaiting_payment": "Chờ thanh toán",
+    "result_ready": "Có kết quả, chờ trả",
+    "completed": "Đã trả kết quả",
+    "rejected": "Từ chối",
+    "withdrawn": "Đã rút",
+    "stopped": "Dừng xử lý",
+}
+CHANNEL_LABELS = {"online": "Trực tuyến", "counter": "Trực tiếp", "postal": "Bưu chính"}
+# National portal status codes (SPEC §3) for synchronisation.
+NATIONAL_STATUS = {
+    "draft": None, "submitted": 1, "received": 2, "rejected": 3, "processing": 4,
+    "supplement_requested": 5, "awaiting_payment": 6, "stopped": 8, "withdrawn": 8,
+    "result_ready": 9, "completed": 10,
+}
+NATIONAL_CHANNEL = {"counter": 1, "online": 2, "postal": 3}
+EDITABLE = ("draft", "supplement_requested")
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+# --- access -------------------------------------------------------------------------------
+
+
+def is_owner(user: User | None, dossier: Dossier) -> bool:
+    return user is not None and dossier.applicant_id == user.id
+
+
+def staff_can_view(session: Session, user: User, dossier: Dossier) -> bool:
+    """Staff see dossiers of their agency, of the agency a step routes to, or that passed
+    through their agency; agency admins their subtree; system admins everything."""
+    if user.is_admin:
+        return True
+    if not user.is_staff or user.agency_id is None:
+        return False
+    for agency_id in {dossier.agency_id, dossier.handling_agency_id}:
+        if agency_id and account_service.can_act_for_agency(session, user, agency_id):
+            return True
+    return bool(
+        session.scalar(
+            select(
+                exists().where(StepRun.dossier_id == dossier.id,
+                               StepRun.agency_id == user.agency_id)
+            )
+        )
+    )
+
+
+def get_visible(session: Session, user: User | None, dossier_id: int) -> Dossier:
+    """A dossier the caller may see; anything else is "not found" (existence is not leaked)."""
+    if user is None:
+        raise Unauthorized("Bạn cần đăng nhập.")
+    dossier = session.get(Dossier, dossier_id)
+    if dossier is None or not (is_owner(user, dossier) or staff_can_view(session, user, dossier)):
+        raise NotFound("Không tìm thấy hồ sơ.")
+    return dossier
+
+
+def may_edit(session: Session, user: User, dossier: Dossier) -> bool:
+    """The applicant edits a draft or answers a supplement request; reception edits its own
+    counter drafts."""
+    if dossier.status not in EDITABLE:
+        return False
+    if is_owner(user, dossier):
+        return True
+    return (
+        dossier.channel != "online"
+        and dossier.status == "draft"
+        and user.has_role("reception")
+        and user.agency_id == dossier.agency_id
+    )
+
+
+# --- events -------------------------------------------------------------------------------
+
+
+def record(
+    session: Session,
+    dossier: Dossier,
+    actor: User | None,
+    action: str,
+    from_status: str | None,
+    comment: str = "",
+    data: dict[str, Any] | None = None,
+    at: datetime | None = None,
+) -> DossierEvent:
+    step = dossier.current_step
+    event = DossierEvent(
+        dossier_id=dossier.id,
+        at=at or utcnow(),
+        actor_id=actor.id if actor else None,
+        actor_name=actor.full_name if actor else "Hệ thống",
+        step_code=step.code if step else None,
+        step_name=step.name if step else None,
+        action=action,
+        from_status=from_status,
+        to_status=dossier.status,
+        comment=comment,
+        data=data or {},
+    )
+    session.add(event)
+    return event
+
+
+# --- drafts -------------------------------------------------------------------------------
+
+
+def _applicant_from(user: User | None, given: schemas.ApplicantIn | None) -> dict[str, str]:
+    base = {
+        "full_name": user.full_name if user else "",
+        "id_number": (user.id_number or "") if user else "",
+        "phone": user.phone if user else "",
+        "email": user.email if user else "",
+        "address": user.address if user else "",
+    }
+    if given is not None:
+        for key, value in given.model_dump().items():
+            if value:
+                base[key] = value.strip()
+    return base
+
+
+def _receiving_agency(version: ProcedureVersion, code: str | None) -> Agency:
+    agencies = version.agencies
+    if code:
+        for agency in agencies:
+            if agency.code == code:
+                return agency
+        raise InvalidInput(
+            "Cơ quan này không thực hiện thủ tục.", fields={"agency_code": "not an implementing agency"}
+        )
+    if len(agencies) == 1:
+        return agencies[0]
+    raise InvalidInput(
+        "Vui lòng chọn cơ quan tiếp nhận hồ sơ.",
+        fields={"agency_code": "one of " + ", ".join(a.code for a in agencies)},
+    )
+
+
+def create_draft(session: Session, user: User, data: schemas.DossierCreate) -> Dossier:
+    """Start a dossier: a citizen's online draft, or a reception officer's counter dossier."""
+    version = catalog_service.get_published(session, data.procedure_code)
+    if data.channel == "online":
+        if user.is_staff and not user.is_admin and data.applicant is not None:
+            raise Forbidden("Cán bộ nhập hồ sơ trực tiếp với kênh counter.")
+        agency = _receiving_agency(version, data.agency_code)
+        applicant_user: User | None = user
+    else:
+        account_service.require_role(user, "reception")
+        if user.agency is None or user.agency not in version.agencies:
+            raise Forbidden("Cơ quan của bạn không thực hiện thủ tục này.")
+        if data.agency_code and data.agency_code != user.agency.code:
+            raise Forbidden("Chỉ nhập hồ sơ cho cơ quan của mình.")
+        agency = user.agency
+        applicant_user = None
+    applicant = _applicant_from(applicant_user, data.applicant)
+    dossier = Dossier(
+        version_id=version.id,
+        agency_id=agency.id,
+        applicant_id=applicant_user.id if applicant_user else None,
+        created_by_id=user.id,
+        channel=data.channel,
+        status="draft",
+        applicant=applicant,
+        applicant_phone=clean_phone(applicant.get("phone", "")),
+        form_data=_keep_declared(version, data.form_data),
+    )
+    dossier.version = version
+    session.add(dossier)
+    session.flush()
+    record(session, dossier, user, "create", None)
+    session.flush()
+    return dossier
+
+
+def _keep_declared(version: ProcedureVersion, form_data: dict[str, Any]) -> dict[str, Any]:
+    """Keep what was typed for the declared fields (as typed), dropping unknown keys."""
+    declared = {f["name"]: f for f in (version.form_schema or {}).get("fields", [])}
+    kept: dict[str, Any] = {}
+    for name, value in form_data.items():
+        if name not in declared:
+            continue
+        if declared[name]["type"] == "checkbox":
+            kept[name] = value in (True, "true", "on", "1", 1, "yes")
+        elif value is None:
+            kept[name] = ""
+        else:
+            kept[name] = str(value)[:4000]
+    return kept
+
+
+def update_draft(session: Session, user: User, dossier: Dossier,
+                 data: schemas.DossierUpdate) -> Dossier:
+    """Save declared data of a draft (or of a dossier sent back for supplement)."""
+    if not may_edit(session, user, dossier):
+        raise Conflict("Hồ sơ không còn sửa được ở trạng thái này.")
+    if data.form_data is not None:
+        dossier.form_data = {**dossier.form_data, **_keep_declared(dossier.version, data.form_data)}
+    if data.applicant is not None:
+        dossier.applicant = {**dossier.applicant, **{
+            k: v.strip() for k, v in data.applicant.model_dump().items()
+        }}
+        dossier.applicant_phone = clean_phone(dossier.applicant.get("phone", ""))
+    session.flush()
+    return dossier
+
+
+def validate_form(version: ProcedureVersion, form_data: dict[str, Any]) -> dict[str, str]:
+    """Errors per declared field (Vietnamese messages), empty when the form is valid."""
+    errors: dict[str, str] = {}
+    for field in (version.form_schema or {}).get("fields", []):
+        name, kind = field["name"], field["type"]
+        value = form_data.get(name)
+        text = "" if value is None or isinstance(value, bool) else str(value).strip()
+        if kind == "checkbox":
+            if field.get("required") and value is not True:
+                errors[name] = "Vui lòng đánh dấu mục này."
+            continue
+        if not text:
+            if field.get("required"):
+                errors[name] = "Vui lòng nhập thông tin này."
+            continue
+        if kind == "date" and _parse_date(text) is None:
+            errors[name] = "Ngày không hợp lệ (dd/mm/yyyy)."
+        elif kind == "number" and not re.fullmatch(r"-?\d+([.,]\d+)?", text):
+            errors[name] = "Vui lòng nhập một số."
+        elif kind == "select" and text not in field.get("options", []):
+            errors[name] = "Vui lòng chọn một giá trị trong danh sách."
+        elif kind == "email" and not EMAIL_RE.match(text):
+            errors[name] = "Email không hợp lệ."
+        elif kind == "phone" and not PHONE_RE.match(clean_phone(text)):
+            errors[name] = "Số điện thoại không hợp lệ (ví dụ 0912345678)."
+        elif kind == "id_number" and not ID_NUMBER_RE.match(text):
+            errors[name] = "Số định danh cá nhân phải gồm đúng 12 chữ số."
+        elif len(text) > int(field.get("max_length") or (4000 if kind == "textarea" else 500)):
+            errors[name] = "Nội dung quá dài."
+    return errors
+
+
+def _parse_date(text: str) -> date | None:
+    for pattern in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    return None
+
+
+def component(dossier: Dossier, code: str) -> Component:
+    for comp in dossier.version.components:
+        if comp.code == code:
+            return comp
+    raise InvalidInput("Thành phần hồ sơ không tồn tại.", fields={"component": "unknown component"})
+
+
+def active_files(dossier: Dossier, purpose: str = "component") -> list[DossierFile]:
+    return [f for f in dossier.files if f.removed_at is None and f.purpose == purpose]
+
+
+def add_file(
+    session: Session, user: User, dossier: Dossier, component_code: str, filename: str, data: bytes
+) -> DossierFile:
+    """Attach a file to a component; the type is judged by content, the size by the component."""
+    if not may_edit(session, user, dossier):
+        raise Conflict("Không thể đính kèm tệp ở trạng thái này.")
+    comp = component(dossier, component_code)
+    stored = storage.check_upload(data, filename, list(comp.accepted_types), comp.max_size_mb)
+    row = DossierFile(
+        dossier_id=dossier.id,
+        component_code=comp.code,
+        purpose="component",
+        filename=stored.filename,
+        content_type=stored.content_type,
+        size=stored.size,
+        sha256=stored.sha256,
+        digitised=dossier.channel == "counter",
+        uploaded_by_id=user.id,
+    )
+    session.add(row)
+    session.flush()
+    session.refresh(dossier, ["files"])
+    return row
+
+
+def remove_file(session: Session, user: User, dossier: Dossier, file_id: int) -> None:
+    if not may_edit(session, user, dossier):
+        raise Conflict("Không thể xóa tệp ở trạng thái này.")
+    row = session.get(DossierFile, file_id)
+    if row is None or row.dossier_id != dossier.id or row.removed_at is not None:
+        raise NotFound("Không tìm thấy tệp.")
+    if row.purpose != "component":
+        raise Forbidden("Không thể xóa tệp này.")
+    row.removed_at = utcnow()
+    session.flush()
+
+
+def get_file(session: Session, user: User, dossier_id: int, file_id: int) -> DossierFile:
+    dossier = get_visible(session, user, dossier_id)
+    row = session.get(DossierFile, file_id)
+    if row is None or row.dossier_id != dossier.id or row.removed_at is not None:
+        raise NotFound("Không tìm thấy tệp.")
+    return row
+
+
+def missing_components(dossier: Dossier) -> list[Component]:
+    provided = {f.component_code for f in active_files(dossier)}
+    return [c for c in dossier.version.components if c.required and c.code not in provided]
+
+
+def check_complete(dossier: Dossier) -> None:
+    """Raise one InvalidInput naming every invalid field and every missing component."""
+    fields = validate_form(dossier.version, dossier.form_data)
+    applicant = dossier.applicant or {}
+    if not applicant.get("full_name", "").strip():
+        fields["applicant.full_name"] = "Vui lòng nhập họ tên người nộp."
+    phone = clean_phone(applicant.get("phone", ""))
+    if not PHONE_RE.match(phone):
+        fields["applicant.phone"] = "Số điện thoại không hợp lệ (ví dụ 0912345678)."
+    for comp in missing_components(dossier):
+        fields[f"component.{comp.code}"] = "Chưa đính kèm thành phần hồ sơ bắt buộc."
+    if fields:
+        raise InvalidInput("Hồ sơ chưa đầy đủ, vui lòng kiểm tra các mục được đánh dấu.",
+                           fields=fields)
+
+
+# --- reads --------------------------------------------------------------------------------
+
+
+def status_label(status: str) -> str:
+    return STATUS_LABELS.get(status, status)
+
+
+def file_read(dossier: Dossier, row: DossierFile) -> schemas.FileRead:
+    return schemas.FileRead(
+        id=row.id, component=row.component_code, purpose=row.purpose, filename=row.filename,
+        content_type=row.content_type, size=row.size, sha256=row.sha256,
+        digitised=row.digitised, uploaded_at=row.uploaded_at,
+        url=f"/api/v1/dossiers/{dossier.id}/files/{row.id}",
+    )
+
+
+def flags(dossier: Dossier, now: datetime | None = None) -> tuple[bool, bool]:
+    """(overdue, due today) for the current step, or for the answer window before reception."""
+    now = now or utcnow()
+    due = dossier.step_due_at or dossier.answer_due_at
+    if due is None or dossier.status in FINAL_STATUSES:
+        return False, False
+    local_today = calendar_service.WorkCalendar().local(now).date()
+    due_day = calendar_service.WorkCalendar().local(due).date()
+    return due < now, due >= now and due_day == local_today
+
+
+def summary(dossier: Dossier, now: datetime | None = None) -> schemas.DossierSummary:
+    overdue, today = flags(dossier, now)
+    return schemas.DossierSummary(
+        id=dossier.id, code=dossier.code, status=dossier.status,
+        status_label=status_label(dossier.status), procedure_code=dossier.version.code,
+        procedure_name=dossier.version.name,
+        applicant_name=(dossier.applicant or {}).get("full_name", ""), channel=dossier.channel,
+        submitted_at=dossier.submitted_at, due_at=dossier.due_at,
+        current_step=dossier.current_step.code if dossier.current_step else None,
+        step_due_at=dossier.step_due_at, overdue=overdue, due_today=today,
+    )
+
+
+def list_mine(session: Session, user: User, limit: int = 20, offset: int = 0
+              ) -> tuple[list[Dossier], int]:
+    """The caller's own dossiers (as applicant), newest first."""
+    base = select(Dossier).where(Dossier.applicant_id == user.id)
+    total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
+    rows = session.scalars(
+        base.options(selectinload(Dossier.current_step))
+        .order_by(Dossier.created_at.desc(), Dossier.id.desc()).limit(limit).offset(offset)
+    ).all()
+    return list(rows), total
+
+
+def find_by_code(session: Session, code: str) -> Dossier | None:
+    return session.scalar(select(Dossier).where(Dossier.code == code))
+
+
+def lookup(session: Session, code: str, secret: str) -> Dossier:
+    """Public lookup by code and the secret of form 01 (or the applicant's phone number).
+
+    Unknown code and wrong secret give the same answer."""
+    dossier = find_by_code(session, code.strip()) if code else None
+    secret = secret.strip()
+    ok = dossier is not None and bool(secret) and (
+        (dossier.lookup_secret is not None and secret.upper() == dossier.lookup_secret)
+        or (len(clean_phone(secret)) >= 9 and clean_phone(secret) == dossier.applicant_phone)
+    )
+    if not ok or dossier is None:
+        raise NotFound("Không tìm thấy hồ sơ với mã và mã tra cứu đã nhập.")
+    return dossier
+
+
+def lookup_read(dossier: Dossier) -> schemas.LookupRead:
+    """Status and timeline only: never the applicant's personal data."""
+    return schemas.LookupRead(
+        code=dossier.code or "", status=dossier.status, status_label=status_label(dossier.status),
+        procedure_code=dossier.version.code, procedure_name=dossier.version.name,
+        agency_name=dossier.agency.name, received_at=dossier.received_at, due_at=dossier.due_at,
+        finished_at=dossier.finished_at,
+        timeline=[
+            schemas.LookupEvent(at=e.at, action=e.action, status=e.to_status,
+                                status_label=status_label(e.to_status))
+            for e in dossier.events if e.action != "create"
+        ],
+    )
