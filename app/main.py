@@ -21,6 +21,7 @@ from app.calendar import api as calendar_api
 from app.catalog import api as catalog_api
 from app.catalog import pages as catalog_pages
 from app.db import get_session
+from app.dossiers import api as dossiers_api
 from app.errors import install_error_handlers
 from app.home import pages as home_pages
 from app.web import STATIC_DIR
@@ -88,7 +89,7 @@ def create_app() -> FastAPI:
         session.execute(text("SELECT 1"))
         return {"status": "ok"}
 
-    for module in (accounts_api, agencies_api, calendar_api, catalog_api):
+    for module in (accounts_api, agencies_api, calendar_api, catalog_api, dossiers_api):
         app.include_router(module.router)
     for module in (home_pages, accounts_pages, catalog_pages):
         app.include_router(module.router)

@@ -1,9 +1,21 @@
 """Imports every domain's models so that Base.metadata knows all tables (Alembic, tests)."""
 
+from app import ratelimit
 from app.accounts import models as accounts_models
 from app.agencies import models as agencies_models
 from app.calendar import models as calendar_models
 from app.catalog import models as catalog_models
 from app.db import Base
+from app.documents import models as documents_models
+from app.dossiers import models as dossiers_models
 
-__all__ = ["Base", "accounts_models", "agencies_models", "calendar_models", "catalog_models"]
+__all__ = [
+    "Base",
+    "accounts_models",
+    "agencies_models",
+    "calendar_models",
+    "catalog_models",
+    "documents_models",
+    "dossiers_models",
+    "ratelimit",
+]

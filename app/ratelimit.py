@@ -25,9 +25,9 @@ def hit(session: Session, key: str, limit: int, window: timedelta, message: str)
     The caller must commit even when its own answer is an error (return, don't raise)."""
     now = utcnow()
     since = now - window
-    count = session.scalar(
-        select(func.count()).where(RateEvent.key == key, RateEvent.at >= since)
-    ) or 0
+    count = (
+        session.scalar(select(func.count()).where(RateEvent.key == key, RateEvent.at >= since)) or 0
+    )
     if count >= limit:
         raise TooManyRequests(message)
     session.add(RateEvent(key=key, at=now))

@@ -12,6 +12,7 @@ from app.accounts import service
 from app.accounts.models import User
 from app.db import get_session
 from app.errors import Unauthorized
+from app.i18n_markers import N_
 
 SESSION_COOKIE = "portal_session"
 
@@ -39,9 +40,15 @@ class Viewer:
     @classmethod
     def of(cls, user: User) -> Viewer:
         return cls(
-            id=user.id, email=user.email, full_name=user.full_name, phone=user.phone,
-            id_number=user.id_number, created_at=user.created_at, is_admin=user.is_admin,
-            is_staff=user.is_staff, roles=frozenset(user.roles),
+            id=user.id,
+            email=user.email,
+            full_name=user.full_name,
+            phone=user.phone,
+            id_number=user.id_number,
+            created_at=user.created_at,
+            is_admin=user.is_admin,
+            is_staff=user.is_staff,
+            roles=frozenset(user.roles),
             agency_name=user.agency.name if user.agency else "",
             agency_code=user.agency.code if user.agency else "",
         )
@@ -58,7 +65,7 @@ def current_user_optional(request: Request, session: Session = Depends(get_sessi
     if auth.lower().startswith("bearer "):
         user = service.user_for_token(session, auth[7:].strip(), "api")
         if user is None:
-            raise Unauthorized("Mã truy cập không hợp lệ hoặc đã hết hạn.")
+            raise Unauthorized(N_("Mã truy cập không hợp lệ hoặc đã hết hạn."))
     else:
         token = request.cookies.get(SESSION_COOKIE)
         if token:
@@ -72,5 +79,5 @@ def current_user_optional(request: Request, session: Session = Depends(get_sessi
 def current_user(user: User | None = Depends(current_user_optional)) -> User:
     """The logged-in user; 401 (API) or a redirect to the login page (HTML) otherwise."""
     if user is None:
-        raise Unauthorized("Bạn cần đăng nhập.")
+        raise Unauthorized(N_("Bạn cần đăng nhập."))
     return user

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from app.calendar import schemas, service
 from app.db import get_session
 from app.errors import InvalidInput
+from app.i18n_markers import N_
 
 router = APIRouter(prefix="/api/v1/calendar", tags=["calendar"])
 
@@ -23,12 +24,12 @@ def _parse_moment(value: str, calendar: service.WorkCalendar) -> datetime:
         moment = datetime.fromisoformat(_SPACED_OFFSET.sub(r"\1+\2", value.strip()))
     except ValueError:
         raise InvalidInput(
-            "from phải là thời điểm theo ISO 8601, ví dụ 2026-02-13T09:00:00+07:00.",
+            N_("from phải là thời điểm theo ISO 8601, ví dụ 2026-02-13T09:00:00+07:00."),
             fields={"from": "ISO 8601 datetime"},
         ) from None
     # The lunar holidays of the library end in 2100; a due date must stay inside them.
     if not 2000 <= moment.year <= 2099:
-        raise InvalidInput("from phải trong các năm 2000–2099.", fields={"from": "2000..2099"})
+        raise InvalidInput(N_("from phải trong các năm 2000–2099."), fields={"from": "2000..2099"})
     if moment.tzinfo is None:
         return moment.replace(tzinfo=calendar.tz)
     return calendar.local(moment)

@@ -38,6 +38,7 @@ from app.calendar.models import OVERRIDE_KINDS, CalendarOverride, RuleSetting
 from app.config import get_settings
 from app.db import utcnow
 from app.errors import InvalidInput, NotFound
+from app.i18n_markers import N_
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 LIMIT_UNITS = ("calendar_days", "working_days")
@@ -92,7 +93,7 @@ class Rules:
 
 
 def _bad(key: str, message: str) -> InvalidInput:
-    return InvalidInput(f"Giá trị không hợp lệ cho {key}: {message}", fields={key: message})
+    return InvalidInput(N_("Giá trị thiết lập không hợp lệ."), fields={key: message})
 
 
 def _clock(key: str, value: Any) -> time:
@@ -157,7 +158,9 @@ def parse_rules(values: Mapping[str, Any]) -> Rules:
     merged = {**DEFAULT_RULES, **values}
     unknown = set(merged) - set(_PARSERS)
     if unknown:
-        raise InvalidInput(f"Không có thiết lập {', '.join(sorted(unknown))}.")
+        raise InvalidInput(
+            N_("Không có thiết lập này."), fields={k: "unknown setting" for k in sorted(unknown)}
+        )
     return Rules(**{key: parse(key, merged[key]) for key, parse in _PARSERS.items()})
 
 
@@ -179,7 +182,7 @@ def get_rules(session: Session) -> Rules:
 def set_rule(session: Session, key: str, value: Any) -> RuleSetting:
     """Store a rule value after checking it; takes effect for the next calendar loaded."""
     if key not in _PARSERS:
-        raise InvalidInput(f"Không có thiết lập {key}.", fields={key: "unknown setting"})
+        raise InvalidInput(N_("Không có thiết lập này."), fields={key: "unknown setting"})
     _PARSERS[key](key, value)
     row = session.scalar(select(RuleSetting).where(RuleSetting.key == key))
     if row is None:
@@ -258,7 +261,8 @@ def set_override(session: Session, day: date, kind: str, note: str = "") -> Cale
     """Make a date an extra day off or a (make-up) working day, replacing any earlier override."""
     if kind not in OVERRIDE_KINDS:
         raise InvalidInput(
-            "Loại ngày phải là day_off hoặc working_day.", fields={"kind": "day_off|working_day"}
+            N_("Loại ngày phải là day_off hoặc working_day."),
+            fields={"kind": "day_off|working_day"},
         )
     row = session.scalar(select(CalendarOverride).where(CalendarOverride.day == day))
     if row is None:
@@ -275,7 +279,7 @@ def delete_override(session: Session, day: date) -> None:
     """Remove the override of a date."""
     row = session.scalar(select(CalendarOverride).where(CalendarOverride.day == day))
     if row is None:
-        raise NotFound("Không có điều chỉnh lịch cho ngày này.")
+        raise NotFound(N_("Không có điều chỉnh lịch cho ngày này."))
     session.delete(row)
     session.flush()
     session.info.pop(_CACHE_KEY, None)
@@ -368,7 +372,9 @@ class WorkCalendar:
             else:
                 idle += 1
                 if idle > MAX_IDLE_DAYS:
-                    raise InvalidInput("Lịch làm việc không có ngày làm việc nào trong một năm.")
+                    raise InvalidInput(
+                        N_("Lịch làm việc không có ngày làm việc nào trong một năm.")
+                    )
             d += timedelta(days=1)
 
     def next_working_day(self, d: date) -> date:
@@ -400,7 +406,7 @@ class WorkCalendar:
     def add_working_hours(self, start: datetime, hours: float) -> datetime:
         """The earliest moment at which ``hours`` of working time have passed since ``start``."""
         if not math.isfinite(hours) or hours < 0:
-            raise InvalidInput("Số giờ phải là số không âm.", fields={"hours": ">= 0"})
+            raise InvalidInput(N_("Số giờ phải là số không âm."), fields={"hours": ">= 0"})
         t = self.local(start)
         remaining = timedelta(hours=hours)
         if not remaining:
@@ -455,7 +461,7 @@ class WorkCalendar:
         from Monday 09:00 is Tuesday 09:00 and the result is at the earliest such moment.
         """
         if not math.isfinite(days) or days < 0:
-            raise InvalidInput("Số ngày phải là số không âm.", fields={"days": ">= 0"})
+            raise InvalidInput(N_("Số ngày phải là số không âm."), fields={"days": ">= 0"})
         t = self.next_working_start(start)
         if days == 0:
             return t
@@ -482,7 +488,7 @@ class WorkCalendar:
         when that day is not a working day, at 24:00 of the next working day.
         """
         if days < 0:
-            raise InvalidInput("Số ngày phải là số không âm.", fields={"days": ">= 0"})
+            raise InvalidInput(N_("Số ngày phải là số không âm."), fields={"days": ">= 0"})
         last = self.local(start).date() + timedelta(days=days)
         if not self.is_working_day(last):
             last = self.next_working_day(last)

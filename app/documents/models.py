@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, String
@@ -15,8 +14,15 @@ from app.db import Base, UTCDateTime, utcnow
 JSONType = JSON().with_variant(JSONB(), "postgresql")
 
 KINDS = (
-    "form_01", "form_02", "form_03", "form_04", "form_05", "form_06", "form_07",
-    "receipt", "result",
+    "form_01",
+    "form_02",
+    "form_03",
+    "form_04",
+    "form_05",
+    "form_06",
+    "form_07",
+    "receipt",
+    "result",
 )
 
 

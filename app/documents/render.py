@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import io
+import logging
 import threading
 from datetime import date, datetime
 from functools import lru_cache
@@ -18,7 +19,7 @@ from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo
 
 import segno
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import ChainableUndefined, Environment, FileSystemLoader, make_logging_undefined
 from openpyxl import Workbook
 from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Border, Font, Side
@@ -30,6 +31,7 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 from app.config import get_settings
 from app.web import format_date, format_money
 
+LOGGER = logging.getLogger(__name__)
 FORM_KINDS = tuple(f"form_{number:02d}" for number in range(1, 8))
 LANDSCAPE_KINDS = frozenset({"form_07"})
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent.parent / "templates" / "pdf"
@@ -62,7 +64,7 @@ _RENDER_LOCK = threading.Lock()
 _STYLESHEET = """
 @page {
   size: A4;
-  margin: 20mm 15mm 32mm 25mm;
+  margin: 15mm 15mm 28mm 25mm;
   font-family: "Portal Serif";
   @bottom-left {
     content: element(verify);
@@ -80,49 +82,55 @@ _STYLESHEET = """
     font-size: 9pt;
   }
 }
-html { font-family: "Portal Serif"; font-size: 12.5pt; line-height: 1.35; color: #000; }
+html { font-family: "Portal Serif"; font-size: 12pt; line-height: 1.3; color: #000; }
 body { margin: 0; }
 p { margin: 0 0 1.5mm; text-align: justify; }
 .verify { position: running(verify); font-size: 7.5pt; line-height: 1.25; }
 .verify td { vertical-align: middle; padding: 0 2mm 0 0; border: 0; }
 .verify img { width: 20mm; height: 20mm; display: block; }
 .verify .url { word-break: break-all; }
-.header { width: 100%; border-collapse: collapse; margin-bottom: 4mm; }
+.header { width: 100%; border-collapse: collapse; margin-bottom: 3mm; }
 .header td { vertical-align: top; text-align: center; padding: 0; border: 0; }
-.header .agency { width: 42%; font-size: 11.5pt; text-transform: uppercase; }
-.header .motto { width: 58%; font-size: 11.5pt; }
-.header .form-no { text-align: right; font-size: 9pt; font-style: italic; margin-bottom: 2mm; }
+.header .agency { width: 40%; font-size: 10.5pt; text-transform: uppercase; }
+.header .motto { width: 60%; font-size: 10.5pt; white-space: nowrap; }
+.form-no { text-align: right; font-size: 8.5pt; font-style: italic; margin-bottom: 1.5mm; }
 .strong { font-weight: bold; }
-.rule { border: 0; border-top: 0.6pt solid #000; width: 30%; margin: 1mm auto 1.5mm; }
+.rule { border: 0; border-top: 0.6pt solid #000; width: 30%; margin: 1.5mm auto; }
 .rule.wide { width: 55%; }
-.number { text-transform: none; font-size: 12pt; }
-.place-date { font-style: italic; font-size: 12.5pt; margin-top: 2mm; }
-h1 { font-size: 13.5pt; text-align: center; text-transform: uppercase; margin: 4mm 0 1mm; }
-.subtitle { text-align: center; font-weight: bold; margin: 0 0 4mm; }
+.number { text-transform: none; font-size: 11pt; }
+.place-date { font-style: italic; font-size: 11.5pt; margin-top: 1.5mm; }
+h1 { font-size: 13pt; text-align: center; text-transform: uppercase; margin: 3mm 0 1mm; }
+.subtitle { text-align: center; font-weight: bold; margin: 0 0 3mm; }
 .subtitle.plain { font-weight: normal; font-style: italic; }
 .addressee { text-align: center; margin: 2mm 0 4mm; }
 .section { margin-top: 2.5mm; }
-.grid { width: 100%; border-collapse: collapse; margin: 1.5mm 0 2.5mm; font-size: 11pt; }
-.grid th, .grid td { border: 0.6pt solid #000; padding: 1mm 1.5mm; vertical-align: top; }
+.grid {
+  width: 100%; table-layout: fixed; border-collapse: collapse; margin: 1.5mm 0 2.5mm;
+  font-size: 10.5pt;
+}
+.grid th, .grid td {
+  border: 0.6pt solid #000; padding: 1mm 1.5mm; vertical-align: top; overflow-wrap: anywhere;
+  box-sizing: border-box;
+}
 .grid th { font-weight: bold; text-align: center; vertical-align: middle; }
 .grid td.center { text-align: center; }
 .grid thead { display: table-header-group; }
 .grid tr { page-break-inside: avoid; }
 .late { font-weight: bold; }
-.small { font-size: 10.5pt; }
+.small { font-size: 10pt; }
 .note { font-style: italic; font-size: 11pt; margin-top: 2mm; }
 ol.reasons { margin: 1mm 0 2mm; padding-left: 7mm; }
-.signatures { width: 100%; border-collapse: collapse; margin-top: 6mm; page-break-inside: avoid; }
+.signatures { width: 100%; border-collapse: collapse; margin-top: 4mm; page-break-inside: avoid; }
 .signatures td { width: 50%; text-align: center; vertical-align: top; border: 0; padding: 0; }
-.signatures .role { font-weight: bold; text-transform: uppercase; font-size: 12pt; }
-.signatures .hint { font-style: italic; font-size: 10.5pt; }
-.signatures .name { font-weight: bold; margin-top: 20mm; }
-.book { font-size: 8.5pt; line-height: 1.25; }
+.signatures .role { font-weight: bold; text-transform: uppercase; font-size: 11pt; }
+.signatures .hint { font-style: italic; font-size: 10pt; }
+.signatures .name { font-weight: bold; margin-top: 18mm; }
+.book { font-size: 8pt; line-height: 1.25; }
 .book th, .book td { padding: 0.8mm 1mm; }
 """
 
 _LANDSCAPE_STYLESHEET = """
-@page { size: A4 landscape; margin: 15mm 12mm 30mm 15mm; }
+@page { size: A4 landscape; margin: 12mm 12mm 28mm 15mm; }
 """
 
 
@@ -162,8 +170,7 @@ def _stylesheets(landscape: bool) -> tuple[CSS, ...]:
     if landscape:
         sources.append(_LANDSCAPE_STYLESHEET)
     return tuple(
-        CSS(string=source, font_config=_font_config(), url_fetcher=_fetcher())
-        for source in sources
+        CSS(string=source, font_config=_font_config(), url_fetcher=_fetcher()) for source in sources
     )
 
 
@@ -171,8 +178,20 @@ def _local(value: datetime) -> datetime:
     return value.astimezone(ZoneInfo(get_settings().timezone))
 
 
+def _moment(value: date | datetime | str | None) -> date | datetime | str | None:
+    """An ISO string (a context frozen as JSON) read back as a date or datetime."""
+    if not isinstance(value, str) or not value:
+        return value
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    return moment.date() if len(value) == 10 else moment
+
+
 def _date(value: date | datetime | str | None) -> str:
     """``dd/mm/yyyy``; datetimes are shown in the portal's time zone."""
+    value = _moment(value)
     if value is None or isinstance(value, str):
         return value or ""
     return format_date(value)
@@ -180,6 +199,7 @@ def _date(value: date | datetime | str | None) -> str:
 
 def _datetime(value: date | datetime | str | None) -> str:
     """``HH:MM, dd/mm/yyyy`` in the portal's time zone (a bare date as ``dd/mm/yyyy``)."""
+    value = _moment(value)
     if not isinstance(value, datetime):
         return _date(value)
     return _local(value).strftime("%H:%M, %d/%m/%Y")
@@ -190,9 +210,10 @@ def _money(amount: int | float | None) -> str:
     return format_money(amount).replace("₫", "đồng")
 
 
-def _long_date(value: date | datetime | None) -> str:
+def _long_date(value: date | datetime | str | None) -> str:
     """``ngày 05 tháng 3 năm 2025`` for the place-and-date line."""
-    if value is None:
+    value = _moment(value)
+    if value is None or isinstance(value, str):
         return "ngày …… tháng …… năm ……"
     if isinstance(value, datetime):
         value = _local(value).date()
@@ -221,7 +242,8 @@ def _environment() -> Environment:
     env = Environment(
         loader=FileSystemLoader(TEMPLATE_DIR),
         autoescape=True,
-        undefined=StrictUndefined,
+        # A missing value prints empty (and is logged) rather than failing a citizen's PDF.
+        undefined=make_logging_undefined(LOGGER, ChainableUndefined),
         trim_blocks=True,
         lstrip_blocks=True,
     )

@@ -82,13 +82,17 @@ def dossier_context(dossier: Dossier) -> dict[str, Any]:
         "lookup_secret": dossier.lookup_secret,
         "lookup_url": f"{get_settings().base_url.rstrip('/')}/tra-cuu",
         "components": [
-            {"name": c.name, "copies": c.copies,
-             "paper_kind_label": PAPER_KINDS.get(c.paper_kind, c.paper_kind),
-             "provided": c.code in provided}
+            {
+                "name": c.name,
+                "copies": c.copies,
+                "paper_kind_label": PAPER_KINDS.get(c.paper_kind, c.paper_kind),
+                "provided": c.code in provided,
+            }
             for c in dossier.version.components
         ],
-        "fees_total": sum(f.amount for f in dossier.version.fees
-                          if f.channel in (None, dossier.channel)),
+        "fees_total": sum(
+            f.amount for f in dossier.version.fees if f.channel in (None, dossier.channel)
+        ),
         "result_name": dossier.version.result,
     }
 
@@ -106,18 +110,32 @@ def issue(
     token = secrets.token_urlsafe(32)
     now = utcnow()
     context = {
-        "doc": {"kind": kind, "title": title or TITLES[kind], "issued_at": now,
-                "verify_url": verify_url(token), "number": None},
-        "agency": {"name": agency.name, "code": agency.code, "address": agency.address,
-                   "phone": agency.phone,
-                   "parent_name": agency.parent.name if agency.parent else None},
+        "doc": {
+            "kind": kind,
+            "title": title or TITLES[kind],
+            "issued_at": now,
+            "verify_url": verify_url(token),
+            "number": None,
+        },
+        "agency": {
+            "name": agency.name,
+            "code": agency.code,
+            "address": agency.address,
+            "phone": agency.phone,
+            "parent_name": agency.parent.name if agency.parent else None,
+        },
         "dossier": dossier_context(dossier),
         "officer": {"name": officer.full_name if officer else "", "title": ""},
         "extra": extra or {},
     }
     doc = Document(
-        dossier_id=dossier.id, agency_id=agency.id, kind=kind, title=title or TITLES[kind],
-        context=_freeze(context), verify_token=token, created_at=now,
+        dossier_id=dossier.id,
+        agency_id=agency.id,
+        kind=kind,
+        title=title or TITLES[kind],
+        context=_freeze(context),
+        verify_token=token,
+        created_at=now,
         created_by_id=officer.id if officer else None,
     )
     session.add(doc)
@@ -125,12 +143,25 @@ def issue(
     return doc
 
 
-def attach_file_document(session: Session, dossier: Dossier, kind: str, title: str,
-                         sha256: str, size: int, officer: User | None) -> Document:
+def attach_file_document(
+    session: Session,
+    dossier: Dossier,
+    kind: str,
+    title: str,
+    sha256: str,
+    size: int,
+    officer: User | None,
+) -> Document:
     """A document that is an uploaded file (a signed result), verifiable like the others."""
     doc = Document(
-        dossier_id=dossier.id, agency_id=dossier.agency_id, kind=kind, title=title,
-        context={}, sha256=sha256, size=size, verify_token=secrets.token_urlsafe(32),
+        dossier_id=dossier.id,
+        agency_id=dossier.agency_id,
+        kind=kind,
+        title=title,
+        context={},
+        sha256=sha256,
+        size=size,
+        verify_token=secrets.token_urlsafe(32),
         created_by_id=officer.id if officer else None,
     )
     session.add(doc)
@@ -152,13 +183,15 @@ def pdf_bytes(session: Session, doc: Document) -> bytes:
 
 
 def for_dossier(session: Session, dossier_id: int) -> list[Document]:
-    return list(session.scalars(
-        select(Document).where(Document.dossier_id == dossier_id).order_by(Document.id)
-    ))
+    return list(
+        session.scalars(
+            select(Document).where(Document.dossier_id == dossier_id).order_by(Document.id)
+        )
+    )
 
 
 def by_token(session: Session, token: str) -> Document:
     doc = session.scalar(select(Document).where(Document.verify_token == token))
     if doc is None:
-        raise NotFound("Không tìm thấy văn bản. Mã xác minh không đúng.")
+        raise NotFound(N_("Không tìm thấy văn bản. Mã xác minh không đúng."))
     return doc

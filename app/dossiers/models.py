@@ -102,9 +102,7 @@ class Dossier(Base):
     events: Mapped[list[DossierEvent]] = relationship(
         back_populates="dossier", order_by="DossierEvent.id"
     )
-    step_runs: Mapped[list[StepRun]] = relationship(
-        back_populates="dossier", order_by="StepRun.id"
-    )
+    step_runs: Mapped[list[StepRun]] = relationship(back_populates="dossier", order_by="StepRun.id")
 
 
 class DossierFile(Base):

@@ -18,8 +18,9 @@ class ApplicantIn(BaseModel):
 
 class DossierCreate(BaseModel):
     procedure_code: str = Field(max_length=40)
-    agency_code: str | None = Field(default=None, max_length=35,
-                                    description="Receiving agency when several implement it")
+    agency_code: str | None = Field(
+        default=None, max_length=35, description="Receiving agency when several implement it"
+    )
     channel: Literal["online", "counter", "postal"] = "online"
     applicant: ApplicantIn | None = None
     form_data: dict[str, Any] = Field(default_factory=dict)

@@ -20,6 +20,7 @@ from app.db import utcnow
 from app.dossiers import schemas
 from app.dossiers.models import FINAL_STATUSES, Dossier, DossierEvent, DossierFile, StepRun
 from app.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
+from app.i18n_markers import N_
 from app.storage import service as storage
 
 STATUS_LABELS = {
@@ -38,9 +39,17 @@ STATUS_LABELS = {
 CHANNEL_LABELS = {"online": "Trực tuyến", "counter": "Trực tiếp", "postal": "Bưu chính"}
 # National portal status codes (SPEC §3) for synchronisation.
 NATIONAL_STATUS = {
-    "draft": None, "submitted": 1, "received": 2, "rejected": 3, "processing": 4,
-    "supplement_requested": 5, "awaiting_payment": 6, "stopped": 8, "withdrawn": 8,
-    "result_ready": 9, "completed": 10,
+    "draft": None,
+    "submitted": 1,
+    "received": 2,
+    "rejected": 3,
+    "processing": 4,
+    "supplement_requested": 5,
+    "awaiting_payment": 6,
+    "stopped": 8,
+    "withdrawn": 8,
+    "result_ready": 9,
+    "completed": 10,
 }
 NATIONAL_CHANNEL = {"counter": 1, "online": 2, "postal": 3}
 EDITABLE = ("draft", "supplement_requested")
@@ -67,8 +76,9 @@ def staff_can_view(session: Session, user: User, dossier: Dossier) -> bool:
     return bool(
         session.scalar(
             select(
-                exists().where(StepRun.dossier_id == dossier.id,
-                               StepRun.agency_id == user.agency_id)
+                exists().where(
+                    StepRun.dossier_id == dossier.id, StepRun.agency_id == user.agency_id
+                )
             )
         )
     )
@@ -77,10 +87,10 @@ def staff_can_view(session: Session, user: User, dossier: Dossier) -> bool:
 def get_visible(session: Session, user: User | None, dossier_id: int) -> Dossier:
     """A dossier the caller may see; anything else is "not found" (existence is not leaked)."""
     if user is None:
-        raise Unauthorized("Bạn cần đăng nhập.")
+        raise Unauthorized(N_("Bạn cần đăng nhập."))
     dossier = session.get(Dossier, dossier_id)
     if dossier is None or not (is_owner(user, dossier) or staff_can_view(session, user, dossier)):
-        raise NotFound("Không tìm thấy hồ sơ.")
+        raise NotFound(N_("Không tìm thấy hồ sơ."))
     return dossier
 
 
@@ -126,7 +136,7 @@ def record(
         comment=comment,
         data=data or {},
     )
-    session.add(event)
+    dossier.events.append(event)
     return event
 
 
@@ -155,12 +165,13 @@ def _receiving_agency(version: ProcedureVersion, code: str | None) -> Agency:
             if agency.code == code:
                 return agency
         raise InvalidInput(
-            "Cơ quan này không thực hiện thủ tục.", fields={"agency_code": "not an implementing agency"}
+            N_("Cơ quan này không thực hiện thủ tục."),
+            fields={"agency_code": "not an implementing agency"},
         )
     if len(agencies) == 1:
         return agencies[0]
     raise InvalidInput(
-        "Vui lòng chọn cơ quan tiếp nhận hồ sơ.",
+        N_("Vui lòng chọn cơ quan tiếp nhận hồ sơ."),
         fields={"agency_code": "one of " + ", ".join(a.code for a in agencies)},
     )
 
@@ -170,15 +181,15 @@ def create_draft(session: Session, user: User, data: schemas.DossierCreate) -> D
     version = catalog_service.get_published(session, data.procedure_code)
     if data.channel == "online":
         if user.is_staff and not user.is_admin and data.applicant is not None:
-            raise Forbidden("Cán bộ nhập hồ sơ trực tiếp với kênh counter.")
+            raise Forbidden(N_("Cán bộ nhập hồ sơ trực tiếp với kênh counter."))
         agency = _receiving_agency(version, data.agency_code)
         applicant_user: User | None = user
     else:
         account_service.require_role(user, "reception")
         if user.agency is None or user.agency not in version.agencies:
-            raise Forbidden("Cơ quan của bạn không thực hiện thủ tục này.")
+            raise Forbidden(N_("Cơ quan của bạn không thực hiện thủ tục này."))
         if data.agency_code and data.agency_code != user.agency.code:
-            raise Forbidden("Chỉ nhập hồ sơ cho cơ quan của mình.")
+            raise Forbidden(N_("Chỉ nhập hồ sơ cho cơ quan của mình."))
         agency = user.agency
         applicant_user = None
     applicant = _applicant_from(applicant_user, data.applicant)
@@ -217,17 +228,19 @@ def _keep_declared(version: ProcedureVersion, form_data: dict[str, Any]) -> dict
     return kept
 
 
-def update_draft(session: Session, user: User, dossier: Dossier,
-                 data: schemas.DossierUpdate) -> Dossier:
+def update_draft(
+    session: Session, user: User, dossier: Dossier, data: schemas.DossierUpdate
+) -> Dossier:
     """Save declared data of a draft (or of a dossier sent back for supplement)."""
     if not may_edit(session, user, dossier):
-        raise Conflict("Hồ sơ không còn sửa được ở trạng thái này.")
+        raise Conflict(N_("Hồ sơ không còn sửa được ở trạng thái này."))
     if data.form_data is not None:
         dossier.form_data = {**dossier.form_data, **_keep_declared(dossier.version, data.form_data)}
     if data.applicant is not None:
-        dossier.applicant = {**dossier.applicant, **{
-            k: v.strip() for k, v in data.applicant.model_dump().items()
-        }}
+        dossier.applicant = {
+            **dossier.applicant,
+            **{k: v.strip() for k, v in data.applicant.model_dump().items()},
+        }
         dossier.applicant_phone = clean_phone(dossier.applicant.get("phone", ""))
     session.flush()
     return dossier
@@ -242,26 +255,26 @@ def validate_form(version: ProcedureVersion, form_data: dict[str, Any]) -> dict[
         text = "" if value is None or isinstance(value, bool) else str(value).strip()
         if kind == "checkbox":
             if field.get("required") and value is not True:
-                errors[name] = "Vui lòng đánh dấu mục này."
+                errors[name] = N_("Vui lòng đánh dấu mục này.")
             continue
         if not text:
             if field.get("required"):
-                errors[name] = "Vui lòng nhập thông tin này."
+                errors[name] = N_("Vui lòng nhập thông tin này.")
             continue
         if kind == "date" and _parse_date(text) is None:
-            errors[name] = "Ngày không hợp lệ (dd/mm/yyyy)."
+            errors[name] = N_("Ngày không hợp lệ (dd/mm/yyyy).")
         elif kind == "number" and not re.fullmatch(r"-?\d+([.,]\d+)?", text):
-            errors[name] = "Vui lòng nhập một số."
+            errors[name] = N_("Vui lòng nhập một số.")
         elif kind == "select" and text not in field.get("options", []):
-            errors[name] = "Vui lòng chọn một giá trị trong danh sách."
+            errors[name] = N_("Vui lòng chọn một giá trị trong danh sách.")
         elif kind == "email" and not EMAIL_RE.match(text):
-            errors[name] = "Email không hợp lệ."
+            errors[name] = N_("Email không hợp lệ.")
         elif kind == "phone" and not PHONE_RE.match(clean_phone(text)):
-            errors[name] = "Số điện thoại không hợp lệ (ví dụ 0912345678)."
+            errors[name] = N_("Số điện thoại không hợp lệ (ví dụ 0912345678).")
         elif kind == "id_number" and not ID_NUMBER_RE.match(text):
-            errors[name] = "Số định danh cá nhân phải gồm đúng 12 chữ số."
+            errors[name] = N_("Số định danh cá nhân phải gồm đúng 12 chữ số.")
         elif len(text) > int(field.get("max_length") or (4000 if kind == "textarea" else 500)):
-            errors[name] = "Nội dung quá dài."
+            errors[name] = N_("Nội dung quá dài.")
     return errors
 
 
@@ -278,7 +291,9 @@ def component(dossier: Dossier, code: str) -> Component:
     for comp in dossier.version.components:
         if comp.code == code:
             return comp
-    raise InvalidInput("Thành phần hồ sơ không tồn tại.", fields={"component": "unknown component"})
+    raise InvalidInput(
+        N_("Thành phần hồ sơ không tồn tại."), fields={"component": "unknown component"}
+    )
 
 
 def active_files(dossier: Dossier, purpose: str = "component") -> list[DossierFile]:
@@ -290,7 +305,7 @@ def add_file(
 ) -> DossierFile:
     """Attach a file to a component; the type is judged by content, the size by the component."""
     if not may_edit(session, user, dossier):
-        raise Conflict("Không thể đính kèm tệp ở trạng thái này.")
+        raise Conflict(N_("Không thể đính kèm tệp ở trạng thái này."))
     comp = component(dossier, component_code)
     stored = storage.check_upload(data, filename, list(comp.accepted_types), comp.max_size_mb)
     row = DossierFile(
@@ -304,20 +319,19 @@ def add_file(
         digitised=dossier.channel == "counter",
         uploaded_by_id=user.id,
     )
-    session.add(row)
+    dossier.files.append(row)
     session.flush()
-    session.refresh(dossier, ["files"])
     return row
 
 
 def remove_file(session: Session, user: User, dossier: Dossier, file_id: int) -> None:
     if not may_edit(session, user, dossier):
-        raise Conflict("Không thể xóa tệp ở trạng thái này.")
+        raise Conflict(N_("Không thể xóa tệp ở trạng thái này."))
     row = session.get(DossierFile, file_id)
     if row is None or row.dossier_id != dossier.id or row.removed_at is not None:
-        raise NotFound("Không tìm thấy tệp.")
+        raise NotFound(N_("Không tìm thấy tệp."))
     if row.purpose != "component":
-        raise Forbidden("Không thể xóa tệp này.")
+        raise Forbidden(N_("Không thể xóa tệp này."))
     row.removed_at = utcnow()
     session.flush()
 
@@ -326,7 +340,7 @@ def get_file(session: Session, user: User, dossier_id: int, file_id: int) -> Dos
     dossier = get_visible(session, user, dossier_id)
     row = session.get(DossierFile, file_id)
     if row is None or row.dossier_id != dossier.id or row.removed_at is not None:
-        raise NotFound("Không tìm thấy tệp.")
+        raise NotFound(N_("Không tìm thấy tệp."))
     return row
 
 
@@ -340,15 +354,16 @@ def check_complete(dossier: Dossier) -> None:
     fields = validate_form(dossier.version, dossier.form_data)
     applicant = dossier.applicant or {}
     if not applicant.get("full_name", "").strip():
-        fields["applicant.full_name"] = "Vui lòng nhập họ tên người nộp."
+        fields["applicant.full_name"] = N_("Vui lòng nhập họ tên người nộp.")
     phone = clean_phone(applicant.get("phone", ""))
     if not PHONE_RE.match(phone):
-        fields["applicant.phone"] = "Số điện thoại không hợp lệ (ví dụ 0912345678)."
+        fields["applicant.phone"] = N_("Số điện thoại không hợp lệ (ví dụ 0912345678).")
     for comp in missing_components(dossier):
-        fields[f"component.{comp.code}"] = "Chưa đính kèm thành phần hồ sơ bắt buộc."
+        fields[f"component.{comp.code}"] = N_("Chưa đính kèm thành phần hồ sơ bắt buộc.")
     if fields:
-        raise InvalidInput("Hồ sơ chưa đầy đủ, vui lòng kiểm tra các mục được đánh dấu.",
-                           fields=fields)
+        raise InvalidInput(
+            N_("Hồ sơ chưa đầy đủ, vui lòng kiểm tra các mục được đánh dấu."), fields=fields
+        )
 
 
 # --- reads --------------------------------------------------------------------------------
@@ -360,9 +375,15 @@ def status_label(status: str) -> str:
 
 def file_read(dossier: Dossier, row: DossierFile) -> schemas.FileRead:
     return schemas.FileRead(
-        id=row.id, component=row.component_code, purpose=row.purpose, filename=row.filename,
-        content_type=row.content_type, size=row.size, sha256=row.sha256,
-        digitised=row.digitised, uploaded_at=row.uploaded_at,
+        id=row.id,
+        component=row.component_code,
+        purpose=row.purpose,
+        filename=row.filename,
+        content_type=row.content_type,
+        size=row.size,
+        sha256=row.sha256,
+        digitised=row.digitised,
+        uploaded_at=row.uploaded_at,
         url=f"/api/v1/dossiers/{dossier.id}/files/{row.id}",
     )
 
@@ -381,24 +402,34 @@ def flags(dossier: Dossier, now: datetime | None = None) -> tuple[bool, bool]:
 def summary(dossier: Dossier, now: datetime | None = None) -> schemas.DossierSummary:
     overdue, today = flags(dossier, now)
     return schemas.DossierSummary(
-        id=dossier.id, code=dossier.code, status=dossier.status,
-        status_label=status_label(dossier.status), procedure_code=dossier.version.code,
+        id=dossier.id,
+        code=dossier.code,
+        status=dossier.status,
+        status_label=status_label(dossier.status),
+        procedure_code=dossier.version.code,
         procedure_name=dossier.version.name,
-        applicant_name=(dossier.applicant or {}).get("full_name", ""), channel=dossier.channel,
-        submitted_at=dossier.submitted_at, due_at=dossier.due_at,
+        applicant_name=(dossier.applicant or {}).get("full_name", ""),
+        channel=dossier.channel,
+        submitted_at=dossier.submitted_at,
+        due_at=dossier.due_at,
         current_step=dossier.current_step.code if dossier.current_step else None,
-        step_due_at=dossier.step_due_at, overdue=overdue, due_today=today,
+        step_due_at=dossier.step_due_at,
+        overdue=overdue,
+        due_today=today,
     )
 
 
-def list_mine(session: Session, user: User, limit: int = 20, offset: int = 0
-              ) -> tuple[list[Dossier], int]:
+def list_mine(
+    session: Session, user: User, limit: int = 20, offset: int = 0
+) -> tuple[list[Dossier], int]:
     """The caller's own dossiers (as applicant), newest first."""
     base = select(Dossier).where(Dossier.applicant_id == user.id)
     total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
     rows = session.scalars(
         base.options(selectinload(Dossier.current_step))
-        .order_by(Dossier.created_at.desc(), Dossier.id.desc()).limit(limit).offset(offset)
+        .order_by(Dossier.created_at.desc(), Dossier.id.desc())
+        .limit(limit)
+        .offset(offset)
     ).all()
     return list(rows), total
 
@@ -413,25 +444,36 @@ def lookup(session: Session, code: str, secret: str) -> Dossier:
     Unknown code and wrong secret give the same answer."""
     dossier = find_by_code(session, code.strip()) if code else None
     secret = secret.strip()
-    ok = dossier is not None and bool(secret) and (
-        (dossier.lookup_secret is not None and secret.upper() == dossier.lookup_secret)
-        or (len(clean_phone(secret)) >= 9 and clean_phone(secret) == dossier.applicant_phone)
+    ok = (
+        dossier is not None
+        and bool(secret)
+        and (
+            (dossier.lookup_secret is not None and secret.upper() == dossier.lookup_secret)
+            or (len(clean_phone(secret)) >= 9 and clean_phone(secret) == dossier.applicant_phone)
+        )
     )
     if not ok or dossier is None:
-        raise NotFound("Không tìm thấy hồ sơ với mã và mã tra cứu đã nhập.")
+        raise NotFound(N_("Không tìm thấy hồ sơ với mã và mã tra cứu đã nhập."))
     return dossier
 
 
 def lookup_read(dossier: Dossier) -> schemas.LookupRead:
     """Status and timeline only: never the applicant's personal data."""
     return schemas.LookupRead(
-        code=dossier.code or "", status=dossier.status, status_label=status_label(dossier.status),
-        procedure_code=dossier.version.code, procedure_name=dossier.version.name,
-        agency_name=dossier.agency.name, received_at=dossier.received_at, due_at=dossier.due_at,
+        code=dossier.code or "",
+        status=dossier.status,
+        status_label=status_label(dossier.status),
+        procedure_code=dossier.version.code,
+        procedure_name=dossier.version.name,
+        agency_name=dossier.agency.name,
+        received_at=dossier.received_at,
+        due_at=dossier.due_at,
         finished_at=dossier.finished_at,
         timeline=[
-            schemas.LookupEvent(at=e.at, action=e.action, status=e.to_status,
-                                status_label=status_label(e.to_status))
-            for e in dossier.events if e.action != "create"
+            schemas.LookupEvent(
+                at=e.at, action=e.action, status=e.to_status, status_label=status_label(e.to_status)
+            )
+            for e in dossier.events
+            if e.action != "create"
         ],
     )

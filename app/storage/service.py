@@ -14,6 +14,7 @@ import filetype
 
 from app.config import get_settings
 from app.errors import InvalidInput, NotFound, PayloadTooLarge, UnsupportedMediaType
+from app.i18n_markers import N_
 
 # Short type names used in component definitions → MIME types recognised by content.
 TYPE_MIME = {
@@ -39,7 +40,7 @@ def files_root() -> Path:
 
 def path_for(sha256: str) -> Path:
     if not re.fullmatch(r"[0-9a-f]{64}", sha256):
-        raise NotFound("Không tìm thấy tệp.")
+        raise NotFound(N_("Không tìm thấy tệp."))
     return files_root() / sha256[:2] / sha256[2:4] / sha256
 
 
@@ -81,19 +82,23 @@ def write_bytes(data: bytes) -> str:
 def read_bytes(sha256: str) -> bytes:
     path = path_for(sha256)
     if not path.exists():
-        raise NotFound("Không tìm thấy tệp.")
+        raise NotFound(N_("Không tìm thấy tệp."))
     return path.read_bytes()
 
 
 def check_upload(data: bytes, filename: str, accepted: list[str], max_size_mb: int) -> StoredFile:
     """Refuse empty, oversize (413) or wrongly typed (415, judged by content) files; store it."""
     if not data:
-        raise InvalidInput("Tệp rỗng.", fields={"file": "empty"})
+        raise InvalidInput(N_("Tệp rỗng."), fields={"file": "empty"})
     if len(data) > max_size_mb * 1024 * 1024:
-        raise PayloadTooLarge(f"Tệp vượt quá dung lượng cho phép ({max_size_mb} MB).")
+        raise PayloadTooLarge(
+            N_("Tệp vượt quá dung lượng cho phép."), fields={"file": f"max {max_size_mb} MB"}
+        )
     kind = sniff(data)
     if kind is None or kind not in accepted:
         allowed = ", ".join(t.upper() for t in accepted)
-        raise UnsupportedMediaType(f"Định dạng tệp không được chấp nhận. Chấp nhận: {allowed}.")
+        raise UnsupportedMediaType(
+            N_("Định dạng tệp không được chấp nhận."), fields={"file": f"accepted: {allowed}"}
+        )
     digest = write_bytes(data)
     return StoredFile(digest, len(data), TYPE_MIME[kind], clean_filename(filename))

@@ -116,8 +116,9 @@ def _step_applicable(session: Session, action: str, dossier: Dossier, now: datet
     return False
 
 
-def available_actions(session: Session, dossier: Dossier, user: User | None,
-                      now: datetime | None = None) -> list[str]:
+def available_actions(
+    session: Session, dossier: Dossier, user: User | None, now: datetime | None = None
+) -> list[str]:
     """The actions the caller may take on this dossier right now."""
     if user is None:
         return []
@@ -133,7 +134,7 @@ def available_actions(session: Session, dossier: Dossier, user: User | None,
         return actions
     if status == "submitted" and _is_receiver(user, dossier):
         actions += ["receive", "request_supplement", "reject"]
-    elif (status == "draft" and dossier.channel != "online" and _is_receiver(user, dossier)):
+    elif status == "draft" and dossier.channel != "online" and _is_receiver(user, dossier):
         actions.append("receive")
     elif status == "supplement_requested" and _is_receiver(user, dossier):
         actions.append("stop")
@@ -169,7 +170,7 @@ def issue_code(session: Session, agency: Agency, at: datetime) -> str:
         except IntegrityError:
             seq = session.execute(bump).scalar_one()
     if seq > 9999:
-        raise Conflict("Đã hết số hồ sơ trong ngày của đơn vị.")
+        raise Conflict(N_("Đã hết số hồ sơ trong ngày của đơn vị."))
     return f"{agency.code}-{day:%y%m%d}-{seq:04d}"
 
 
@@ -180,8 +181,9 @@ def _new_secret() -> str:
 # --- step bookkeeping ---------------------------------------------------------------------
 
 
-def _close_run(session: Session, dossier: Dossier, user: User | None, outcome: str,
-               now: datetime) -> None:
+def _close_run(
+    session: Session, dossier: Dossier, user: User | None, outcome: str, now: datetime
+) -> None:
     for run in dossier.step_runs:
         if run.finished_at is None:
             run.finished_at = now
@@ -190,15 +192,21 @@ def _close_run(session: Session, dossier: Dossier, user: User | None, outcome: s
             run.on_time = now <= run.due_at
 
 
-def _enter_step(session: Session, dossier: Dossier, step: ProcessStep, now: datetime,
-                assignee_id: int | None = None, due_at: datetime | None = None) -> None:
+def _enter_step(
+    session: Session,
+    dossier: Dossier,
+    step: ProcessStep,
+    now: datetime,
+    assignee_id: int | None = None,
+    due_at: datetime | None = None,
+) -> None:
     cal = calendar_service.get_calendar(session)
     agency_id = step.agency_id or dossier.agency_id
     if assignee_id is not None:
         officer = session.get(User, assignee_id)
         if officer is None or officer.agency_id != agency_id or not officer.has_role(step.role):
             raise InvalidInput(
-                "Cán bộ được chọn không xử lý được bước này.", fields={"assignee_id": "invalid"}
+                N_("Cán bộ được chọn không xử lý được bước này."), fields={"assignee_id": "invalid"}
             )
     due = due_at or cal.add_working_hours(now, step.duration_hours)
     dossier.current_step_id = step.id
@@ -207,8 +215,14 @@ def _enter_step(session: Session, dossier: Dossier, step: ProcessStep, now: date
     dossier.assignee_id = assignee_id
     dossier.step_due_at = due
     run = StepRun(
-        dossier_id=dossier.id, step_id=step.id, step_code=step.code, step_name=step.name,
-        agency_id=agency_id, assignee_id=assignee_id, started_at=now, due_at=due,
+        dossier_id=dossier.id,
+        step_id=step.id,
+        step_code=step.code,
+        step_name=step.name,
+        agency_id=agency_id,
+        assignee_id=assignee_id,
+        started_at=now,
+        due_at=due,
     )
     session.add(run)
     dossier.step_runs.append(run)
@@ -240,25 +254,36 @@ def control_rows(dossier: Dossier) -> list[dict[str, Any]]:
     runs = list(dossier.step_runs)
     for i, run in enumerate(runs):
         nxt = runs[i + 1] if i + 1 < len(runs) else None
-        rows.append({
-            "step_name": run.step_name,
-            "unit": run.agency.name if run.agency else "",
-            "handed_by": run.finished_by.full_name if run.finished_by else "",
-            "received_by": (nxt.assignee.full_name if nxt and nxt.assignee else
-                            (nxt.agency.name if nxt and nxt.agency else "")),
-            "planned_at": run.due_at,
-            "actual_at": run.finished_at,
-            "on_time": run.on_time,
-            "note": run.outcome or "",
-        })
+        rows.append(
+            {
+                "step_name": run.step_name,
+                "unit": run.agency.name if run.agency else "",
+                "handed_by": run.finished_by.full_name if run.finished_by else "",
+                "received_by": (
+                    nxt.assignee.full_name
+                    if nxt and nxt.assignee
+                    else (nxt.agency.name if nxt and nxt.agency else "")
+                ),
+                "planned_at": run.due_at,
+                "actual_at": run.finished_at,
+                "on_time": run.on_time,
+                "note": run.outcome or "",
+            }
+        )
     return rows
 
 
 # --- actions ------------------------------------------------------------------------------
 
 
-def _submit(session: Session, dossier: Dossier, user: User, inp: ActionIn, now: datetime,
-            file: tuple[str, bytes] | None) -> str:
+def _submit(
+    session: Session,
+    dossier: Dossier,
+    user: User,
+    inp: ActionIn,
+    now: datetime,
+    file: tuple[str, bytes] | None,
+) -> str:
     dossier_service.check_complete(dossier)
     cal = calendar_service.get_calendar(session)
     steps = _steps(dossier)
@@ -282,8 +307,14 @@ def _submit(session: Session, dossier: Dossier, user: User, inp: ActionIn, now: 
     return "resubmit" if was_supplement else "submit"
 
 
-def _receive(session: Session, dossier: Dossier, user: User, inp: ActionIn, now: datetime,
-             file: tuple[str, bytes] | None) -> str:
+def _receive(
+    session: Session,
+    dossier: Dossier,
+    user: User,
+    inp: ActionIn,
+    now: datetime,
+    file: tuple[str, bytes] | None,
+) -> str:
     dossier_service.check_complete(dossier)
     cal = calendar_service.get_calendar(session)
     steps = _steps(dossier)
@@ -305,8 +336,14 @@ def _receive(session: Session, dossier: Dossier, user: User, inp: ActionIn, now:
     return "receive"
 
 
-def _request_supplement(session: Session, dossier: Dossier, user: User, inp: ActionIn,
-                        now: datetime, file: tuple[str, bytes] | None) -> str:
+def _request_supplement(
+    session: Session,
+    dossier: Dossier,
+    user: User,
+    inp: ActionIn,
+    now: datetime,
+    file: tuple[str, bytes] | None,
+) -> str:
     codes = list(dict.fromkeys(inp.missing_components))
     items = []
     for code in codes:
@@ -314,11 +351,14 @@ def _request_supplement(session: Session, dossier: Dossier, user: User, inp: Act
         items.append({"code": comp.code, "name": comp.name, "reason": inp.comment.strip()})
     if not items and not inp.comment.strip():
         raise InvalidInput(
-            "Nêu rõ thành phần cần bổ sung hoặc lý do.", fields={"missing_components": "required"}
+            N_("Nêu rõ thành phần cần bổ sung hoặc lý do."),
+            fields={"missing_components": "required"},
         )
     cal = calendar_service.get_calendar(session)
     dossier.supplement_request = {
-        "items": items, "reason": inp.comment.strip(), "requested_at": now.isoformat(),
+        "items": items,
+        "reason": inp.comment.strip(),
+        "requested_at": now.isoformat(),
         "resume_status": "processing" if dossier.status in ACTIVE else "submitted",
         "resume_step": dossier.current_step.code if dossier.current_step else None,
     }
@@ -330,20 +370,32 @@ def _request_supplement(session: Session, dossier: Dossier, user: User, inp: Act
     dossier.assignee_id = None
     _close_run(session, dossier, user, "request_supplement", now)
     document_service.issue(
-        session, dossier, "form_02", user,
-        {"items": [{"name": i["name"], "reason": i["reason"]} for i in items],
-         "reason": inp.comment.strip(), "deadline": dossier.supplement_due_at},
+        session,
+        dossier,
+        "form_02",
+        user,
+        {
+            "items": [{"name": i["name"], "reason": i["reason"]} for i in items],
+            "reason": inp.comment.strip(),
+            "deadline": dossier.supplement_due_at,
+        },
     )
     return "request_supplement"
 
 
-def _reject(session: Session, dossier: Dossier, user: User, inp: ActionIn, now: datetime,
-            file: tuple[str, bytes] | None) -> str:
+def _reject(
+    session: Session,
+    dossier: Dossier,
+    user: User,
+    inp: ActionIn,
+    now: datetime,
+    file: tuple[str, bytes] | None,
+) -> str:
     reasons = [r.strip() for r in inp.reasons if r.strip()] or (
         [inp.comment.strip()] if inp.comment.strip() else []
     )
     if not reasons:
-        raise InvalidInput("Nêu rõ lý do từ chối.", fields={"reasons": "required"})
+        raise InvalidInput(N_("Nêu rõ lý do từ chối."), fields={"reasons": "required"})
     _close_run(session, dossier, user, "reject", now)
     _leave_active(dossier, "rejected", now)
     document_service.issue(session, dossier, "form_03", user, {"reasons": reasons})
@@ -351,51 +403,93 @@ def _reject(session: Session, dossier: Dossier, user: User, inp: ActionIn, now: 
     return "reject"
 
 
-def _move(session: Session, dossier: Dossier, user: User, inp: ActionIn, now: datetime,
-          offset: int, outcome: str) -> None:
+def _move(
+    session: Session,
+    dossier: Dossier,
+    user: User,
+    inp: ActionIn,
+    now: datetime,
+    offset: int,
+    outcome: str,
+) -> None:
     target = _neighbour(dossier, offset)
     if target is None:
-        raise Conflict("Không có bước để chuyển tới.")
+        raise Conflict(N_("Không có bước để chuyển tới."))
     _close_run(session, dossier, user, outcome, now)
     dossier.status = "processing"
     _enter_step(session, dossier, target, now, inp.assignee_id)
 
 
-def _forward(session: Session, dossier: Dossier, user: User, inp: ActionIn, now: datetime,
-             file: tuple[str, bytes] | None) -> str:
+def _forward(
+    session: Session,
+    dossier: Dossier,
+    user: User,
+    inp: ActionIn,
+    now: datetime,
+    file: tuple[str, bytes] | None,
+) -> str:
     _move(session, dossier, user, inp, now, 1, "forward")
     return "forward"
 
 
-def _approve(session: Session, dossier: Dossier, user: User, inp: ActionIn, now: datetime,
-             file: tuple[str, bytes] | None) -> str:
+def _approve(
+    session: Session,
+    dossier: Dossier,
+    user: User,
+    inp: ActionIn,
+    now: datetime,
+    file: tuple[str, bytes] | None,
+) -> str:
     dossier.decided_at = now
     _move(session, dossier, user, inp, now, 1, "approve")
     return "approve"
 
 
-def _send_back(session: Session, dossier: Dossier, user: User, inp: ActionIn, now: datetime,
-               file: tuple[str, bytes] | None) -> str:
-    _require_comment(inp, "Nêu lý do trả lại bước trước.")
+def _send_back(
+    session: Session,
+    dossier: Dossier,
+    user: User,
+    inp: ActionIn,
+    now: datetime,
+    file: tuple[str, bytes] | None,
+) -> str:
+    _require_comment(inp, N_("Nêu lý do trả lại bước trước."))
     _move(session, dossier, user, inp, now, -1, "send_back")
     return "send_back"
 
 
-def _attach_result(session: Session, dossier: Dossier, user: User, inp: ActionIn,
-                   now: datetime, file: tuple[str, bytes] | None) -> str:
+def _attach_result(
+    session: Session,
+    dossier: Dossier,
+    user: User,
+    inp: ActionIn,
+    now: datetime,
+    file: tuple[str, bytes] | None,
+) -> str:
     if file is None:
-        raise InvalidInput("Đính kèm tệp kết quả (PDF).", fields={"file": "required"})
+        raise InvalidInput(N_("Đính kèm tệp kết quả (PDF)."), fields={"file": "required"})
     stored = storage.check_upload(file[1], file[0], ["pdf"], 20)
-    session.add(DossierFile(
-        dossier_id=dossier.id, purpose="result", filename=stored.filename,
-        content_type=stored.content_type, size=stored.size, sha256=stored.sha256,
-        uploaded_by_id=user.id,
-    ))
+    dossier.files.append(
+        DossierFile(
+            dossier_id=dossier.id,
+            purpose="result",
+            filename=stored.filename,
+            content_type=stored.content_type,
+            size=stored.size,
+            sha256=stored.sha256,
+            uploaded_by_id=user.id,
+        )
+    )
     holder = (dossier.applicant or {}).get("id_number") or str(dossier.id)
     number = f"{holder}.{dossier.version.result_type_code or 'KQ'}"
     document_service.attach_file_document(
-        session, dossier, "result", f"{dossier.version.result} — số {number}", stored.sha256,
-        stored.size, user,
+        session,
+        dossier,
+        "result",
+        f"{dossier.version.result} — số {number}",
+        stored.sha256,
+        stored.size,
+        user,
     )
     dossier.decided_at = dossier.decided_at or now
     dossier.result_ready_at = now
@@ -409,52 +503,99 @@ def _attach_result(session: Session, dossier: Dossier, user: User, inp: ActionIn
     return "attach_result"
 
 
-def _return_result(session: Session, dossier: Dossier, user: User, inp: ActionIn,
-                   now: datetime, file: tuple[str, bytes] | None) -> str:
+def _return_result(
+    session: Session,
+    dossier: Dossier,
+    user: User,
+    inp: ActionIn,
+    now: datetime,
+    file: tuple[str, bytes] | None,
+) -> str:
     _close_run(session, dossier, user, "return_result", now)
     _leave_active(dossier, "completed", now)
     _final_documents(session, dossier, user)
     return "return_result"
 
 
-def _withdraw(session: Session, dossier: Dossier, user: User, inp: ActionIn, now: datetime,
-              file: tuple[str, bytes] | None) -> str:
+def _withdraw(
+    session: Session,
+    dossier: Dossier,
+    user: User,
+    inp: ActionIn,
+    now: datetime,
+    file: tuple[str, bytes] | None,
+) -> str:
     requested = now
     _close_run(session, dossier, user, "withdraw", now)
     _leave_active(dossier, "withdrawn", now)
     if dossier.received_at is not None:
-        document_service.issue(session, dossier, "form_05", user, {
-            "cause": "withdrawn", "reason": inp.comment.strip(), "requested_at": requested})
+        document_service.issue(
+            session,
+            dossier,
+            "form_05",
+            user,
+            {"cause": "withdrawn", "reason": inp.comment.strip(), "requested_at": requested},
+        )
         _final_documents(session, dossier, user)
     return "withdraw"
 
 
-def _stop(session: Session, dossier: Dossier, user: User | None, inp: ActionIn, now: datetime,
-          file: tuple[str, bytes] | None, cause: str = "agency") -> str:
+def _stop(
+    session: Session,
+    dossier: Dossier,
+    user: User | None,
+    inp: ActionIn,
+    now: datetime,
+    file: tuple[str, bytes] | None,
+    cause: str = "agency",
+) -> str:
     if cause == "agency":
-        _require_comment(inp, "Nêu lý do dừng xử lý hồ sơ.")
+        _require_comment(inp, N_("Nêu lý do dừng xử lý hồ sơ."))
     _close_run(session, dossier, user, "stop", now)
     _leave_active(dossier, "stopped", now)
-    document_service.issue(session, dossier, "form_05", user, {
-        "cause": cause, "reason": inp.comment.strip(),
-        "requested_at": dossier.supplement_requested_at})
+    document_service.issue(
+        session,
+        dossier,
+        "form_05",
+        user,
+        {
+            "cause": cause,
+            "reason": inp.comment.strip(),
+            "requested_at": dossier.supplement_requested_at,
+        },
+    )
     _final_documents(session, dossier, user)
     return "stop" if cause == "agency" else "supplement_timeout"
 
 
-def _extend(session: Session, dossier: Dossier, user: User, inp: ActionIn, now: datetime,
-            file: tuple[str, bytes] | None) -> str:
-    reason = _require_comment(inp, "Nêu lý do gia hạn (văn bản xin lỗi).")
+def _extend(
+    session: Session,
+    dossier: Dossier,
+    user: User,
+    inp: ActionIn,
+    now: datetime,
+    file: tuple[str, bytes] | None,
+) -> str:
+    reason = _require_comment(inp, N_("Nêu lý do gia hạn (văn bản xin lỗi)."))
     if inp.new_due_at is None or inp.new_due_at.tzinfo is None:
-        raise InvalidInput("Nhập ngày hẹn trả mới (có múi giờ).", fields={"new_due_at": "required"})
+        raise InvalidInput(
+            N_("Nhập ngày hẹn trả mới (có múi giờ)."), fields={"new_due_at": "required"}
+        )
     assert dossier.due_at is not None
     if inp.new_due_at <= dossier.due_at:
-        raise InvalidInput("Ngày hẹn mới phải sau ngày hẹn cũ.", fields={"new_due_at": "too early"})
+        raise InvalidInput(
+            N_("Ngày hẹn mới phải sau ngày hẹn cũ."), fields={"new_due_at": "too early"}
+        )
     old = dossier.due_at
     dossier.due_at = inp.new_due_at
     dossier.extension_count += 1
-    document_service.issue(session, dossier, "form_04", user,
-                           {"reason": reason, "old_due_at": old, "new_due_at": inp.new_due_at})
+    document_service.issue(
+        session,
+        dossier,
+        "form_04",
+        user,
+        {"reason": reason, "old_due_at": old, "new_due_at": inp.new_due_at},
+    )
     return "extend"
 
 
@@ -475,33 +616,47 @@ HANDLERS: dict[str, Handler] = {
 }
 
 
-def perform(session: Session, dossier: Dossier, user: User, inp: ActionIn,
-            file: tuple[str, bytes] | None = None) -> Dossier:
+def perform(
+    session: Session,
+    dossier: Dossier,
+    user: User,
+    inp: ActionIn,
+    file: tuple[str, bytes] | None = None,
+) -> Dossier:
     """Take one action on a dossier for the caller, or explain why it cannot be taken."""
     if inp.action not in HANDLERS:
-        raise InvalidInput("Thao tác không hợp lệ.", fields={"action": "unknown action"})
+        raise InvalidInput(N_("Thao tác không hợp lệ."), fields={"action": "unknown action"})
     now = utcnow()
     allowed = available_actions(session, dossier, user, now)
     if inp.action not in allowed:
         if not (dossier_service.is_owner(user, dossier) or user.is_staff):
-            raise Forbidden("Bạn không có quyền thực hiện thao tác này.")
+            raise Forbidden(N_("Bạn không có quyền thực hiện thao tác này."))
         raise Conflict(
-            "Thao tác không thực hiện được ở trạng thái hiện tại của hồ sơ "
-            "(có thể hồ sơ vừa được người khác xử lý).",
+            N_(
+                "Thao tác không thực hiện được ở trạng thái hiện tại của hồ sơ "
+                "(có thể hồ sơ vừa được người khác xử lý)."
+            ),
             fields={"available_actions": ", ".join(allowed) or "-"},
         )
     before = dossier.status
     step_before = dossier.current_step
     action = HANDLERS[inp.action](session, dossier, user, inp, now, file)
-    event = dossier_service.record(session, dossier, user, action, before, inp.comment.strip(),
-                                   {"assignee_id": inp.assignee_id} if inp.assignee_id else None,
-                                   at=now)
+    event = dossier_service.record(
+        session,
+        dossier,
+        user,
+        action,
+        before,
+        inp.comment.strip(),
+        {"assignee_id": inp.assignee_id} if inp.assignee_id else None,
+        at=now,
+    )
     if step_before is not None:
         event.step_code, event.step_name = step_before.code, step_before.name
     try:
         session.flush()
     except StaleDataError as exc:
-        raise Conflict("Hồ sơ vừa được người khác xử lý. Vui lòng tải lại và thử lại.") from exc
+        raise Conflict(N_("Hồ sơ vừa được người khác xử lý. Vui lòng tải lại và thử lại.")) from exc
     return dossier
 
 
@@ -523,16 +678,18 @@ def queue_filter(user: User) -> Any:
     )
 
 
-def queue(session: Session, user: User, limit: int = 50,
-          after: tuple[datetime, int] | None = None) -> list[Dossier]:
+def queue(
+    session: Session, user: User, limit: int = 50, after: tuple[datetime, int] | None = None
+) -> list[Dossier]:
     """The caller's queue sorted by due time (keyset pagination on (step_due_at, id))."""
     if not user.is_staff:
-        raise Forbidden("Chỉ cán bộ mới có hàng đợi hồ sơ.")
+        raise Forbidden(N_("Chỉ cán bộ mới có hàng đợi hồ sơ."))
     stmt = select(Dossier).where(queue_filter(user))
     if after is not None:
         due, last_id = after
-        stmt = stmt.where(or_(Dossier.step_due_at > due,
-                              and_(Dossier.step_due_at == due, Dossier.id > last_id)))
+        stmt = stmt.where(
+            or_(Dossier.step_due_at > due, and_(Dossier.step_due_at == due, Dossier.id > last_id))
+        )
     return list(session.scalars(stmt.order_by(Dossier.step_due_at, Dossier.id).limit(limit)))
 
 
@@ -545,20 +702,26 @@ def run_periodic_checks(session: Session, now: datetime | None = None) -> dict[s
     now = now or utcnow()
     cal = calendar_service.get_calendar(session)
     stopped = 0
-    for dossier in session.scalars(select(Dossier).where(
-        Dossier.status == "supplement_requested", Dossier.supplement_due_at < now
-    )).all():
+    for dossier in session.scalars(
+        select(Dossier).where(
+            Dossier.status == "supplement_requested", Dossier.supplement_due_at < now
+        )
+    ).all():
         before = dossier.status
-        _stop(session, dossier, None, ActionIn(action="stop"), now, None,
-              cause="supplement_timeout")
+        _stop(
+            session, dossier, None, ActionIn(action="stop"), now, None, cause="supplement_timeout"
+        )
         dossier_service.record(session, dossier, None, "supplement_timeout", before, at=now)
         stopped += 1
     horizon = cal.add_working_days(now, 1)
     warned = 0
-    for dossier in session.scalars(select(Dossier).where(
-        Dossier.status.in_(("received", "processing")), Dossier.late_warning_at.is_(None),
-        Dossier.due_at <= horizon,
-    )).all():
+    for dossier in session.scalars(
+        select(Dossier).where(
+            Dossier.status.in_(("received", "processing")),
+            Dossier.late_warning_at.is_(None),
+            Dossier.due_at <= horizon,
+        )
+    ).all():
         dossier.late_warning_at = now
         dossier_service.record(session, dossier, None, "late_warning", dossier.status, at=now)
         warned += 1

@@ -3,17 +3,26 @@
 from __future__ import annotations
 
 import io
+import json
+import logging
 import re
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from fontTools.ttLib import TTFont
 from openpyxl import load_workbook
 from pypdf import PdfReader
 from pypdf.generic import DictionaryObject
 
-from app.documents.render import FORM_KINDS, qr_data_uri, render_pdf, tracking_book_xlsx
+from app.documents.render import (
+    FORM_KINDS,
+    qr_data_uri,
+    render_html,
+    render_pdf,
+    tracking_book_xlsx,
+)
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 CODE = "000.00.15.H31-250305-0001"
@@ -47,7 +56,7 @@ def _book_row(index: int) -> dict[str, Any]:
         "finished_at": None,
         "returned_at": None,
         "status_label": "Đang xử lý",
-        "note": "=HYPERLINK(\"http://x\")" if index == 2 else "",
+        "note": '=HYPERLINK("http://x")' if index == 2 else "",
     }
 
 
@@ -139,21 +148,25 @@ def _text(reader: PdfReader) -> str:
     return re.sub(r"\s+", " ", " ".join(page.extract_text() for page in reader.pages))
 
 
-def _font_names(reader: PdfReader) -> set[str]:
-    names: set[str] = set()
+def _fonts(reader: PdfReader) -> set[tuple[str, str]]:
+    """(PDF font name, PostScript name inside the embedded font program) of every font used."""
+    fonts: set[tuple[str, str]] = set()
 
     def walk(resources: Any) -> None:
         resources = resources.get_object() if resources is not None else None
         if not isinstance(resources, DictionaryObject):
             return
         for font in (resources.get("/Font") or {}).values():
-            names.add(str(font.get_object()["/BaseFont"]))
+            font = font.get_object()
+            descriptor = font["/DescendantFonts"][0].get_object()["/FontDescriptor"].get_object()
+            program = TTFont(io.BytesIO(descriptor["/FontFile2"].get_object().get_data()))
+            fonts.add((str(font["/BaseFont"]), str(program["name"].getDebugName(6))))
         for xobject in (resources.get("/XObject") or {}).values():
             walk(xobject.get_object().get("/Resources"))
 
     for page in reader.pages:
         walk(page.get("/Resources"))
-    return names
+    return fonts
 
 
 @pytest.fixture(scope="module")
@@ -220,14 +233,33 @@ def test_form_07_is_landscape_and_spans_pages(readers: dict[str, PdfReader]):
 
 def test_only_the_bundled_font_is_embedded(readers: dict[str, PdfReader]):
     for kind, reader in readers.items():
-        fonts = _font_names(reader)
+        fonts = _fonts(reader)
         assert fonts, kind
-        for font in fonts:
-            assert "DejaVuSerif" in font, (kind, font)
+        for pdf_name, program_name in fonts:
+            # The PDF names a font after its CSS family ("Portal Serif"); a system fallback
+            # would carry its own family name. The embedded program must be DejaVu Serif.
+            assert pdf_name.split("+")[-1].startswith("Portal-Serif"), (kind, pdf_name)
+            assert program_name.startswith("DejaVuSerif"), (kind, program_name)
 
 
 def test_values_are_escaped(readers: dict[str, PdfReader]):
     assert "<b>X</b> Thôn Đông" in _text(readers["form_01"])
+
+
+def test_templates_use_only_the_documented_context(caplog: pytest.LogCaptureFixture):
+    with caplog.at_level(logging.WARNING, logger="app.documents.render"):
+        for kind in FORM_KINDS:
+            render_html(kind, _context(kind))
+    assert caplog.records == []
+
+
+def test_context_read_back_from_json_renders_the_same():
+    """A context stored as JSON has ISO strings where it had datetimes and dates."""
+    context = json.loads(json.dumps(_context("form_02"), default=lambda value: value.isoformat()))
+    html = render_html("form_02", context)
+    assert "16:30, 12/03/2025" in html
+    assert "17:00, 20/03/2025" in html
+    assert "ngày 05 tháng 3 năm 2025" in html
 
 
 def test_unknown_kind_is_refused():
