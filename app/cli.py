@@ -114,6 +114,23 @@ def serve(
     )
 
 
+@cli.command("worker")
+def worker(
+    once: Annotated[bool, typer.Option("--once", help="One pass, then exit")] = False,
+    interval: Annotated[float, typer.Option(help="Seconds between passes")] = 60.0,
+) -> None:
+    """Run background jobs: supplement time-outs, late warnings (and, later, mail)."""
+    import logging
+    import threading
+
+    from app.worker import run_worker
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    upgrade_database()
+    typer.echo("Một cửa worker started.")
+    run_worker(interval, threading.Event(), once=once)
+
+
 def main() -> None:
     cli()
 

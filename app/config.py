@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     login_max_failures: int = 5
     login_window_minutes: int = 15
     page_size: int = 20
+    # The web process runs periodic checks itself unless a `portal worker` is alive.
+    embedded_worker: bool = True
+    worker_interval_seconds: float = 60.0
 
     @model_validator(mode="after")
     def _fill_defaults(self) -> Settings:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 
 import swagger_ui_bundle
 from fastapi import Depends, FastAPI, Request
@@ -20,11 +21,13 @@ from app.agencies import api as agencies_api
 from app.calendar import api as calendar_api
 from app.catalog import api as catalog_api
 from app.catalog import pages as catalog_pages
+from app.config import get_settings
 from app.db import get_session
 from app.dossiers import api as dossiers_api
 from app.errors import install_error_handlers
 from app.home import pages as home_pages
 from app.web import STATIC_DIR
+from app.worker import start_embedded
 
 _CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -54,8 +57,18 @@ async def security_headers(
     return response
 
 
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    settings = get_settings()
+    stop = start_embedded(settings.worker_interval_seconds) if settings.embedded_worker else None
+    yield
+    if stop is not None:
+        stop.set()
+
+
 def create_app() -> FastAPI:
     app = FastAPI(
+        lifespan=lifespan,
         title="Một cửa API",
         version="1",
         description=(app_doc or "")

@@ -22,6 +22,7 @@ os.environ["PORTAL_DATABASE_URL"] = os.environ.get(
 )
 os.environ.setdefault("PORTAL_SECRET_KEY", "test-secret-key-not-for-production")
 os.environ["PORTAL_LOGIN_MAX_FAILURES"] = "5"
+os.environ["PORTAL_EMBEDDED_WORKER"] = "false"
 
 from fastapi.testclient import TestClient  # noqa: E402
 from sqlalchemy import Engine  # noqa: E402

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from app.accounts import service
 from app.accounts.models import User
 from app.db import get_session
-from app.errors import Unauthorized
+from app.errors import Forbidden, Unauthorized
 from app.i18n_markers import N_
 
 SESSION_COOKIE = "portal_session"
@@ -70,6 +70,14 @@ def current_user_optional(request: Request, session: Session = Depends(get_sessi
         token = request.cookies.get(SESSION_COOKIE)
         if token:
             user = service.user_for_token(session, token, "web")
+            unsafe = request.method not in ("GET", "HEAD", "OPTIONS")
+            if user is not None and unsafe and request.url.path.startswith("/api/"):
+                from app.web import csrf_header_ok
+
+                # A cookie is sent by the browser on its own: unsafe API calls made with
+                # it must prove they come from our pages.
+                if not csrf_header_ok(request):
+                    raise Forbidden(N_("Thiếu hoặc sai mã CSRF (X-CSRF-Token)."))
     request.state.user = Viewer.of(user) if user is not None else None
     if user is not None:
         request.state.locale = request.cookies.get("lang") or user.locale

@@ -62,7 +62,7 @@ def _book_row(index: int) -> dict[str, Any]:
 
 def _extra(kind: str) -> dict[str, Any]:
     hour = timedelta(hours=1)
-    return {
+    extras: dict[str, dict[str, Any]] = {
         "form_01": {"return_method": "Tại Bộ phận Một cửa"},
         "form_02": {
             "items": [{"name": name, "reason": f"Thiếu: {name.lower()}"} for name in MISSING],
@@ -101,7 +101,8 @@ def _extra(kind: str) -> dict[str, Any]:
             "period_to": date(2025, 3, 31),
             "rows": [_book_row(index) for index in range(1, BOOK_ROWS + 1)],
         },
-    }[kind]
+    }
+    return extras[kind]
 
 
 def _context(kind: str) -> dict[str, Any]:
