@@ -8,6 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from fastapi import Request
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -65,7 +66,16 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_begin(conn: Any) -> None:
-    conn.exec_driver_sql("BEGIN")
+    # Write transactions take the write lock up front (BEGIN IMMEDIATE): a deferred one that
+    # read first would fail with SQLITE_BUSY when another writer committed in between.
+    immediate = conn.get_execution_options().get("sqlite_immediate")
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def begin_write(session: Session) -> None:
+    """Declare that this session's transaction will write (call before its first query)."""
+    if session.get_bind().dialect.name == "sqlite":
+        session.connection(execution_options={"sqlite_immediate": True})
 
 
 def make_engine(url: str) -> Engine:
@@ -92,9 +102,11 @@ def get_sessionmaker() -> sessionmaker[Session]:
     return sessionmaker(bind=get_engine(), expire_on_commit=False)
 
 
-def get_session() -> Iterator[Session]:
+def get_session(request: Request) -> Iterator[Session]:
     """One transaction per request: commit on success, roll back on any error."""
     session = get_sessionmaker()()
+    if request.method not in ("GET", "HEAD", "OPTIONS"):
+        begin_write(session)
     try:
         yield session
         session.commit()

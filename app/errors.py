@@ -8,6 +8,9 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.orm.exc import StaleDataError
+
+from app.i18n_markers import N_
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger(__name__)
@@ -143,6 +146,12 @@ def install_error_handlers(app: FastAPI) -> None:
                 error_body(code, detail), exc.status_code, headers=getattr(exc, "headers", None)
             )
         return render_error_page(request, exc.status_code, detail)
+
+    @app.exception_handler(StaleDataError)
+    async def _stale(request: Request, exc: StaleDataError) -> Response:
+        # A concurrent update detected at commit time: the same answer as in the services.
+        conflict = Conflict(N_("Hồ sơ vừa được người khác xử lý. Vui lòng tải lại và thử lại."))
+        return await _domain(request, conflict)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:

@@ -11,7 +11,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
-from app.db import get_sessionmaker, utcnow
+from app.db import begin_write, get_sessionmaker, utcnow
 from app.ratelimit import RateEvent
 
 log = logging.getLogger(__name__)
@@ -24,6 +24,7 @@ def run_checks_once() -> dict[str, int]:
 
     try:
         with get_sessionmaker().begin() as session:
+            begin_write(session)
             return workflow.run_periodic_checks(session)
     except (StaleDataError, OperationalError) as exc:
         # Another process acted on the same dossier meanwhile: the next pass retries.
@@ -33,6 +34,7 @@ def run_checks_once() -> dict[str, int]:
 
 def beat() -> None:
     with get_sessionmaker().begin() as session:
+        begin_write(session)
         session.execute(delete(RateEvent).where(RateEvent.key == HEARTBEAT_KEY))
         session.add(RateEvent(key=HEARTBEAT_KEY, at=utcnow()))
 

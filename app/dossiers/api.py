@@ -6,11 +6,11 @@ import json
 from datetime import datetime, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Form, Query, Request
-from starlette.datastructures import UploadFile
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
+from starlette.datastructures import UploadFile as StarletteUpload
 
 from app.accounts.deps import client_ip, current_user
 from app.accounts.models import User
@@ -134,7 +134,7 @@ def update_dossier(
     return dossier_read(session, service.update_draft(session, user, dossier, data), user)
 
 
-async def read_upload(upload: UploadFile, limit: int = MAX_UPLOAD_BYTES) -> bytes:
+async def read_upload(upload: StarletteUpload, limit: int = MAX_UPLOAD_BYTES) -> bytes:
     """Read an upload without holding more than ``limit`` + 1 bytes."""
     data = await upload.read(limit + 1)
     if len(data) > limit:

@@ -629,7 +629,10 @@ def perform(
     now = utcnow()
     allowed = available_actions(session, dossier, user, now)
     if inp.action not in allowed:
-        if not (dossier_service.is_owner(user, dossier) or user.is_staff):
+        citizen_action = inp.action in ("submit", "withdraw")
+        if (citizen_action and not dossier_service.is_owner(user, dossier)) or (
+            not citizen_action and not user.is_staff
+        ):
             raise Forbidden(N_("Bạn không có quyền thực hiện thao tác này."))
         raise Conflict(
             N_(
@@ -640,22 +643,23 @@ def perform(
         )
     before = dossier.status
     step_before = dossier.current_step
-    action = HANDLERS[inp.action](session, dossier, user, inp, now, file)
-    event = dossier_service.record(
-        session,
-        dossier,
-        user,
-        action,
-        before,
-        inp.comment.strip(),
-        {"assignee_id": inp.assignee_id} if inp.assignee_id else None,
-        at=now,
-    )
-    if step_before is not None:
-        event.step_code, event.step_name = step_before.code, step_before.name
     try:
+        action = HANDLERS[inp.action](session, dossier, user, inp, now, file)
+        event = dossier_service.record(
+            session,
+            dossier,
+            user,
+            action,
+            before,
+            inp.comment.strip(),
+            {"assignee_id": inp.assignee_id} if inp.assignee_id else None,
+            at=now,
+        )
+        if step_before is not None:
+            event.step_code, event.step_name = step_before.code, step_before.name
         session.flush()
     except StaleDataError as exc:
+        # Another officer changed the dossier since we read it (its version moved on).
         raise Conflict(N_("Hồ sơ vừa được người khác xử lý. Vui lòng tải lại và thử lại.")) from exc
     return dossier
 

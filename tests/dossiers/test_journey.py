@@ -5,7 +5,6 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from tests.dossiers.helpers import (
-    CITIZEN,
     LEADER,
     RECEPTION,
     SPECIALIST,
