@@ -118,8 +118,8 @@ def test_two_officers_on_one_dossier_one_wins(engine: Engine) -> None:
         (dossier_id,) = _submitted(factory, 1)
         results = _in_parallel(
             [
-                lambda: _receive(factory, dossier_id),
-                lambda: _receive(factory, dossier_id, "tiepnhan2.lienphuong@motcua.local"),
+                lambda d=dossier_id: _receive(factory, d),
+                lambda d=dossier_id: _receive(factory, d, "tiepnhan2.lienphuong@motcua.local"),
             ]
         )
         wins = [r for r in results if isinstance(r, str)]
