@@ -8,6 +8,9 @@ from app.catalog import models as catalog_models
 from app.db import Base
 from app.documents import models as documents_models
 from app.dossiers import models as dossiers_models
+from app.payments import models as payments_models
+from app.receipts import models as receipts_models
+from app.signing import models as signing_models
 
 __all__ = [
     "Base",
@@ -17,5 +20,8 @@ __all__ = [
     "catalog_models",
     "documents_models",
     "dossiers_models",
+    "payments_models",
     "ratelimit",
+    "receipts_models",
+    "signing_models",
 ]

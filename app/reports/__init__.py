@@ -1,0 +1,1 @@
+"""Reports: the tracking book of received dossiers (form 07)."""
