@@ -24,10 +24,15 @@ from app.catalog import pages as catalog_pages
 from app.config import get_settings
 from app.db import get_session
 from app.dossiers import api as dossiers_api
+from app.dossiers import pages as dossier_pages
 from app.errors import install_error_handlers
 from app.home import pages as home_pages
+from app.payments import api as payments_api
+from app.payments import pages as payments_pages
+from app.reports import api as reports_api
 from app.web import STATIC_DIR
 from app.worker import start_embedded
+from app.workflow import pages as workflow_pages
 
 _CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -102,8 +107,23 @@ def create_app() -> FastAPI:
         session.execute(text("SELECT 1"))
         return {"status": "ok"}
 
-    for module in (accounts_api, agencies_api, calendar_api, catalog_api, dossiers_api):
+    for module in (
+        accounts_api,
+        agencies_api,
+        calendar_api,
+        catalog_api,
+        dossiers_api,
+        payments_api,
+        reports_api,
+    ):
         app.include_router(module.router)
-    for module in (home_pages, accounts_pages, catalog_pages):
+    for module in (
+        home_pages,
+        accounts_pages,
+        catalog_pages,
+        dossier_pages,
+        workflow_pages,
+        payments_pages,
+    ):
         app.include_router(module.router)
     return app

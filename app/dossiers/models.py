@@ -83,6 +83,8 @@ class Dossier(Base):
     result_ready_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     late_warning_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Where a dossier waiting in awaiting_payment goes back to once the fees are paid.
+    resume_status: Mapped[str | None] = mapped_column(String(24))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     # Optimistic lock: two officers acting at once, the second UPDATE matches no row.

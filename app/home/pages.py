@@ -1,4 +1,5 @@
-"""Home pages: the public home, the staff desk and the administration home."""
+"""Home pages: the public home and the administration home (the staff desk, /can-bo, is in
+app/workflow/pages.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from starlette.responses import Response
 
 from app.accounts import service as account_service
 from app.accounts.deps import current_user, current_user_optional
-from app.accounts.models import STAFF_ROLES, User
+from app.accounts.models import User
 from app.agencies import service as agency_service
 from app.catalog import service as catalog_service
 from app.catalog.models import ProcedureVersion
@@ -31,13 +32,6 @@ def home(
         "home/index.html",
         {"procedure_count": count, "fields": catalog_service.fields_in_use(session)},
     )
-
-
-@router.get("/can-bo")
-def staff_home(request: Request, user: User = Depends(current_user)) -> Response:
-    """The staff desk: what this officer may do at their agency."""
-    account_service.require_role(user, *STAFF_ROLES)
-    return render(request, "staff/home.html", {"roles": sorted(user.roles)})
 
 
 @router.get("/quan-tri")

@@ -30,6 +30,7 @@ from app.dossiers.models import Dossier, DossierCodeCounter, DossierFile, StepRu
 from app.dossiers.schemas import ActionIn
 from app.errors import Conflict, Forbidden, InvalidInput
 from app.i18n_markers import N_
+from app.payments import service as payment_service
 from app.storage import service as storage
 
 ACTION_LABELS = {
@@ -50,6 +51,7 @@ ACTION_LABELS = {
     "extend": N_("Gia hạn, xin lỗi"),
     "supplement_timeout": N_("Quá hạn bổ sung, dừng xử lý"),
     "late_warning": N_("Cảnh báo sắp quá hạn"),
+    "payment": N_("Thanh toán phí, lệ phí"),
 }
 ACTIVE = ("received", "processing", "result_ready")
 WITHDRAWABLE = ("submitted", "supplement_requested", "received", "processing")
@@ -106,6 +108,11 @@ def _step_applicable(session: Session, action: str, dossier: Dossier, now: datet
         return status == "result_ready"
     if action == "stop":
         return status in ("received", "processing")
+    if action == "request_payment":
+        return (
+            status in ("received", "processing")
+            and payment_service.outstanding(session, dossier) > 0
+        )
     if action == "extend":
         return (
             status in ("received", "processing")
@@ -302,6 +309,12 @@ def _submit(
     dossier.status = "submitted"
     dossier.submitted_at = now
     dossier.supplement_due_at = None
+    if payment_service.needs_payment_now(session, dossier, "submission"):
+        # The process asks for the fees first: the answer window opens once they are paid.
+        dossier.answer_due_at = None
+        _enter_step(session, dossier, steps[0], now)
+        payment_service.hold_for_payment(dossier, "submitted")
+        return "resubmit" if was_supplement else "submit"
     dossier.answer_due_at = cal.answer_due_at(now)
     _enter_step(session, dossier, steps[0], now, due_at=dossier.answer_due_at)
     return "resubmit" if was_supplement else "submit"
@@ -333,6 +346,8 @@ def _receive(
     _enter_step(session, dossier, nxt, max(now, dossier.processing_started_at), inp.assignee_id)
     method = N_("Trực tuyến") if dossier.channel == "online" else N_("Tại Bộ phận Một cửa")
     document_service.issue(session, dossier, "form_01", user, {"return_method": method})
+    if payment_service.needs_payment_now(session, dossier, "reception"):
+        payment_service.hold_for_payment(dossier, "received")
     return "receive"
 
 
@@ -500,7 +515,15 @@ def _attach_result(
         step = next((s for s in _steps(dossier) if "return_result" in s.actions), step)
     if step is not None:
         _enter_step(session, dossier, step, now)
+    if payment_service.needs_payment_now(session, dossier, "before_result"):
+        payment_service.hold_for_payment(dossier, "result_ready")
     return "attach_result"
+
+
+def _request_payment(session: Session, dossier: Dossier, user: User, inp: ActionIn,
+                     now: datetime, file: tuple[str, bytes] | None) -> str:
+    payment_service.hold_for_payment(dossier, dossier.status)
+    return "request_payment"
 
 
 def _return_result(
@@ -613,6 +636,7 @@ HANDLERS: dict[str, Handler] = {
     "withdraw": _withdraw,
     "stop": _stop,
     "extend": _extend,
+    "request_payment": _request_payment,
 }
 
 
@@ -674,12 +698,17 @@ def queue_filter(user: User) -> Any:
     assigned = or_(Dossier.assignee_id.is_(None), Dossier.assignee_id == user.id)
     if user.has_role("leader"):
         assigned = and_(True)
-    return and_(
+    at_step = and_(
         Dossier.handling_agency_id == user.agency_id,
         Dossier.status.in_(("submitted", *ACTIVE)),
         Dossier.current_step_id.in_(select(ProcessStep.id).where(ProcessStep.role.in_(roles))),
         assigned,
     )
+    if user.has_role("cashier"):
+        # Cashiers also see what waits for fees at their counter.
+        return or_(at_step, and_(Dossier.agency_id == user.agency_id,
+                                 Dossier.status == "awaiting_payment"))
+    return at_step
 
 
 def queue(

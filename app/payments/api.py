@@ -1,0 +1,86 @@
+"""Payment endpoints of the JSON API, and VNPay's IPN callback."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy.orm import Session
+
+from app.accounts.deps import client_ip, current_user
+from app.accounts.models import User
+from app.config import get_settings
+from app.db import get_session
+from app.dossiers import service as dossier_service
+from app.payments import schemas, service
+from app.payments.models import Payment
+
+router = APIRouter(prefix="/api/v1", tags=["payments"])
+
+
+def payment_read(session: Session, payment: Payment, ip: str = "") -> schemas.PaymentRead:
+    return schemas.PaymentRead(
+        payment_id=payment.id, dossier_id=payment.dossier_id, method=payment.method,
+        status=payment.status, amount=payment.amount,
+        items=[schemas.PaymentItem(**i) for i in payment.items],
+        redirect_url=service.redirect_url(payment, ip),
+        receipt_id=service.receipt_id(session, payment), created_at=payment.created_at,
+        paid_at=payment.paid_at,
+    )
+
+
+@router.post("/dossiers/{dossier_id}/payments", response_model=schemas.PaymentRead,
+             status_code=201)
+def create_payment(
+    dossier_id: int,
+    data: schemas.PaymentCreate,
+    request: Request,
+    session: Session = Depends(get_session),
+    user: User = Depends(current_user),
+) -> schemas.PaymentRead:
+    """Pay the dossier's outstanding fees: `cash`/`transfer` by a cashier (settled at once,
+    receipt issued), `sandbox`/`vnpay` by the applicant (follow `redirect_url`)."""
+    dossier = dossier_service.get_visible(session, user, dossier_id)
+    payment = service.start_payment(session, dossier, user, data.method, client_ip(request))
+    return payment_read(session, payment, client_ip(request))
+
+
+@router.get("/dossiers/{dossier_id}/payments", response_model=schemas.PaymentList)
+def list_payments(
+    dossier_id: int,
+    request: Request,
+    session: Session = Depends(get_session),
+    user: User = Depends(current_user),
+) -> schemas.PaymentList:
+    """Payments of a dossier and what remains to be paid."""
+    dossier = dossier_service.get_visible(session, user, dossier_id)
+    return schemas.PaymentList(
+        items=[payment_read(session, p, client_ip(request))
+               for p in service.for_dossier(session, dossier.id)],
+        outstanding=service.outstanding(session, dossier),
+    )
+
+
+@router.get("/payments/{payment_id}", response_model=schemas.PaymentRead)
+def get_payment(
+    payment_id: int,
+    request: Request,
+    session: Session = Depends(get_session),
+    user: User = Depends(current_user),
+) -> schemas.PaymentRead:
+    """One payment (its dossier's owner or authorised staff)."""
+    return payment_read(session, service.get_visible(session, user, payment_id),
+                        client_ip(request))
+
+
+@router.get("/payments/vnpay/ipn", response_model=schemas.IpnAnswer, tags=["public"])
+def vnpay_ipn(request: Request, session: Session = Depends(get_session)) -> JSONResponse:
+    """VNPay's server-to-server callback: verified, amount-checked and idempotent."""
+    params = {k: v for k, v in request.query_params.items()}
+    try:
+        code, message = service.handle_callback(session, params,
+                                                get_settings().vnpay_hash_secret)
+    except Exception:  # VNPay needs an answer in its own format whatever happened
+        session.rollback()
+        service.log.exception("VNPay IPN failed")
+        code, message = "99", "Unknown error"
+    return JSONResponse({"RspCode": code, "Message": message})

@@ -1,0 +1,294 @@
+"""Fees of a dossier, counter and online payments, gateway callbacks and settlement.
+
+Amounts are always computed here from the procedure's fee items. A payment settles at most
+once (a conditional UPDATE from ``pending``), so replayed or concurrent callbacks change
+nothing; settling issues the electronic receipt in the same transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import secrets
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from app.accounts.models import User
+from app.config import get_settings
+from app.db import utcnow
+from app.dossiers import service as dossier_service
+from app.dossiers.models import FINAL_STATUSES, Dossier
+from app.errors import Conflict, Forbidden, NotFound
+from app.i18n_markers import N_
+from app.payments import vnpay
+from app.payments.models import ONLINE_METHODS, Payment
+
+log = logging.getLogger(__name__)
+METHOD_LABELS = {
+    "cash": N_("Tiền mặt"),
+    "transfer": N_("Chuyển khoản"),
+    "sandbox": N_("Cổng thanh toán thử nghiệm"),
+    "vnpay": N_("VNPay"),
+}
+
+
+def fee_items(dossier: Dossier) -> list[dict[str, Any]]:
+    """The fee items that apply to the dossier's channel (free items left out)."""
+    return [
+        {"name": f.name, "amount": f.amount}
+        for f in dossier.version.fees
+        if f.amount > 0 and f.channel in (None, dossier.channel)
+    ]
+
+
+def fees_total(dossier: Dossier) -> int:
+    return sum(int(i["amount"]) for i in fee_items(dossier))
+
+
+def paid_total(session: Session, dossier_id: int) -> int:
+    return int(
+        session.scalar(
+            select(func.coalesce(func.sum(Payment.amount), 0)).where(
+                Payment.dossier_id == dossier_id, Payment.status == "paid"
+            )
+        )
+        or 0
+    )
+
+
+def outstanding(session: Session, dossier: Dossier) -> int:
+    return max(0, fees_total(dossier) - paid_total(session, dossier.id))
+
+
+def needs_payment_now(session: Session, dossier: Dossier, moment: str) -> bool:
+    """The process requires payment at ``moment`` and fees remain unpaid."""
+    return dossier.version.payment_moment == moment and outstanding(session, dossier) > 0
+
+
+def hold_for_payment(dossier: Dossier, resume: str) -> None:
+    """Park the dossier in awaiting_payment; it resumes at ``resume`` once paid."""
+    dossier.resume_status = resume
+    dossier.status = "awaiting_payment"
+
+
+def _is_cashier(user: User, dossier: Dossier) -> bool:
+    return user.has_role("cashier") and user.agency_id in (
+        dossier.agency_id,
+        dossier.handling_agency_id,
+    )
+
+
+def start_payment(
+    session: Session, dossier: Dossier, user: User, method: str, ip: str = ""
+) -> Payment:
+    """Record a counter payment (settled at once) or open an online one (pending)."""
+    if dossier.status in ("draft", *FINAL_STATUSES) and not (
+        dossier.status == "completed" and outstanding(session, dossier) > 0
+    ):
+        raise Conflict(N_("Hồ sơ ở trạng thái này không nhận thanh toán."))
+    if method in ONLINE_METHODS:
+        if not dossier_service.is_owner(user, dossier):
+            raise Forbidden(N_("Chỉ người nộp hồ sơ thanh toán trực tuyến."))
+    elif not _is_cashier(user, dossier):
+        raise Forbidden(N_("Chỉ cán bộ thu phí của cơ quan ghi nhận thanh toán tại quầy."))
+    amount = outstanding(session, dossier)
+    if amount <= 0:
+        raise Conflict(N_("Hồ sơ không còn khoản phí, lệ phí nào phải nộp."))
+    if method == "vnpay" and not (
+        get_settings().vnpay_tmn_code and get_settings().vnpay_hash_secret
+    ):
+        raise Conflict(N_("Cổng VNPay chưa được cấu hình."))
+    payment = Payment(
+        dossier_id=dossier.id,
+        method=method,
+        amount=amount,
+        items=fee_items(dossier),
+        status="pending",
+        txn_ref=f"{dossier.id}-{secrets.token_hex(6)}",
+        created_by_id=user.id,
+    )
+    session.add(payment)
+    session.flush()
+    if method not in ONLINE_METHODS:
+        settle(session, payment, user, gateway_txn="", data={"ip": ip})
+    return payment
+
+
+def redirect_url(payment: Payment, ip: str = "") -> str | None:
+    """Where to send the payer for an online payment still pending."""
+    if payment.status != "pending" or payment.method not in ONLINE_METHODS:
+        return None
+    base = get_settings().base_url.rstrip("/")
+    if payment.method == "sandbox":
+        return f"/thanh-toan/sandbox/{payment.txn_ref}"
+    settings = get_settings()
+    return vnpay.payment_url(
+        base_url=settings.vnpay_url,
+        tmn_code=settings.vnpay_tmn_code,
+        secret=settings.vnpay_hash_secret,
+        txn_ref=payment.txn_ref,
+        amount_vnd=payment.amount,
+        order_info=f"Thanh toan phi ho so {payment.dossier_id}",
+        return_url=f"{base}/thanh-toan/ket-qua",
+        ip=ip,
+        created=payment.created_at,
+    )
+
+
+def settle(
+    session: Session,
+    payment: Payment,
+    collector: User | None,
+    *,
+    gateway_txn: str,
+    data: Mapping[str, Any],
+) -> bool:
+    """Mark a pending payment paid, issue its receipt and release the dossier; once only."""
+    from app.receipts import service as receipt_service
+
+    claimed = session.execute(
+        update(Payment)
+        .where(Payment.id == payment.id, Payment.status == "pending")
+        .values(
+            status="paid", paid_at=utcnow(), gateway_txn=gateway_txn[:60], gateway_data=dict(data)
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != 1:
+        return False
+    session.refresh(payment)
+    dossier = session.get(Dossier, payment.dossier_id)
+    assert dossier is not None
+    # Other pending online attempts for the same fees are void now.
+    session.execute(
+        update(Payment)
+        .where(
+            Payment.dossier_id == dossier.id, Payment.status == "pending", Payment.id != payment.id
+        )
+        .values(status="cancelled")
+        .execution_options(synchronize_session=False)
+    )
+    receipt_service.issue_receipt(session, payment, collector)
+    if dossier.status == "awaiting_payment" and outstanding(session, dossier) == 0:
+        before = dossier.status
+        dossier.status = dossier.resume_status or "processing"
+        dossier.resume_status = None
+        if dossier.status == "submitted" and dossier.answer_due_at is None:
+            from app.calendar import service as calendar_service
+
+            dossier.answer_due_at = calendar_service.get_calendar(session).answer_due_at(utcnow())
+            dossier.step_due_at = dossier.answer_due_at
+        dossier_service.record(
+            session, dossier, collector, "payment", before, data={"payment_id": payment.id}
+        )
+    else:
+        dossier_service.record(
+            session, dossier, collector, "payment", dossier.status, data={"payment_id": payment.id}
+        )
+    session.flush()
+    return True
+
+
+def fail(session: Session, payment: Payment, data: Mapping[str, Any]) -> bool:
+    changed = session.execute(
+        update(Payment)
+        .where(Payment.id == payment.id, Payment.status == "pending")
+        .values(status="failed", gateway_data=dict(data))
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    session.refresh(payment)
+    return changed == 1
+
+
+def by_txn_ref(session: Session, txn_ref: str) -> Payment | None:
+    return session.scalar(select(Payment).where(Payment.txn_ref == txn_ref))
+
+
+def for_dossier(session: Session, dossier_id: int) -> list[Payment]:
+    return list(
+        session.scalars(
+            select(Payment).where(Payment.dossier_id == dossier_id).order_by(Payment.id)
+        )
+    )
+
+
+def get_visible(session: Session, user: User, payment_id: int) -> Payment:
+    payment = session.get(Payment, payment_id)
+    if payment is None:
+        raise NotFound(N_("Không tìm thấy giao dịch."))
+    dossier_service.get_visible(session, user, payment.dossier_id)
+    return payment
+
+
+def receipt_id(session: Session, payment: Payment) -> int | None:
+    from app.receipts.models import Receipt
+
+    return session.scalar(
+        select(Receipt.id)
+        .where(Receipt.payment_id == payment.id)
+        .order_by(Receipt.id.desc())
+        .limit(1)
+    )
+
+
+# --- gateways -------------------------------------------------------------------------------
+
+
+def sandbox_secret() -> str:
+    """The built-in sandbox bank signs its callbacks like VNPay, with a derived secret."""
+    key = get_settings().secret_key.encode()
+    return hmac.new(key, b"motcua-sandbox-gateway", hashlib.sha256).hexdigest()
+
+
+def handle_callback(session: Session, params: Mapping[str, str], secret: str) -> tuple[str, str]:
+    """Process a VNPay-protocol callback (IPN); returns VNPay's (RspCode, Message)."""
+    if not verify_signature(params, secret):
+        return vnpay.INVALID_SIGNATURE
+    payment = by_txn_ref(session, str(params.get("vnp_TxnRef", "")))
+    if payment is None:
+        return vnpay.ORDER_NOT_FOUND
+    try:
+        amount = int(str(params.get("vnp_Amount", "")))
+    except ValueError:
+        return vnpay.INVALID_AMOUNT
+    if amount != payment.amount * 100:
+        return vnpay.INVALID_AMOUNT
+    if payment.status != "pending":
+        return vnpay.ALREADY_CONFIRMED
+    data = {k: str(v) for k, v in params.items() if k != "vnp_SecureHash"}
+    success = (
+        params.get("vnp_ResponseCode") == "00" and params.get("vnp_TransactionStatus", "00") == "00"
+    )
+    changed = (
+        settle(
+            session, payment, None, gateway_txn=str(params.get("vnp_TransactionNo", "")), data=data
+        )
+        if success
+        else fail(session, payment, data)
+    )
+    return vnpay.CONFIRMED if changed else vnpay.ALREADY_CONFIRMED
+
+
+def verify_signature(params: Mapping[str, str], secret: str) -> bool:
+    return vnpay.verify(params, secret)
+
+
+def sandbox_callback_params(payment: Payment, approve: bool, now: datetime) -> dict[str, str]:
+    """What the sandbox bank sends back after the payer confirmed or cancelled."""
+    params = {
+        "vnp_TmnCode": "SANDBOX",
+        "vnp_TxnRef": payment.txn_ref,
+        "vnp_Amount": str(payment.amount * 100),
+        "vnp_ResponseCode": "00" if approve else "24",
+        "vnp_TransactionStatus": "00" if approve else "02",
+        "vnp_TransactionNo": f"SB{now:%Y%m%d%H%M%S}{payment.id}",
+        "vnp_BankCode": "SANDBOX",
+        "vnp_PayDate": now.astimezone(vnpay.TZ).strftime("%Y%m%d%H%M%S"),
+    }
+    params["vnp_SecureHash"] = vnpay.sign(params, sandbox_secret())
+    return params
