@@ -115,3 +115,7 @@ def get_session(request: Request) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+# Identifiers in paths and bodies: integer columns are 32-bit on PostgreSQL.
+MAX_ID = 2_147_483_647

@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import DataError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -146,6 +147,13 @@ def install_error_handlers(app: FastAPI) -> None:
                 error_body(code, detail), exc.status_code, headers=getattr(exc, "headers", None)
             )
         return render_error_page(request, exc.status_code, detail)
+
+    @app.exception_handler(OverflowError)
+    @app.exception_handler(DataError)
+    async def _out_of_range(request: Request, exc: Exception) -> Response:
+        # A number or text the database cannot hold (e.g. an id beyond 2^31): bad input.
+        invalid = InvalidInput(N_("Giá trị vượt quá giới hạn cho phép."))
+        return await _domain(request, invalid)
 
     @app.exception_handler(StaleDataError)
     async def _stale(request: Request, exc: StaleDataError) -> Response:

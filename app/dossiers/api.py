@@ -6,7 +6,7 @@ import json
 from datetime import datetime, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Path, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
@@ -14,7 +14,7 @@ from starlette.datastructures import UploadFile as StarletteUpload
 
 from app.accounts.deps import client_ip, current_user
 from app.accounts.models import User
-from app.db import get_session, utcnow
+from app.db import MAX_ID, get_session, utcnow
 from app.documents import service as document_service
 from app.dossiers import schemas, service
 from app.dossiers.models import Dossier
@@ -114,7 +114,7 @@ def list_dossiers(
 
 @router.get("/dossiers/{dossier_id}", response_model=schemas.DossierRead)
 def get_dossier(
-    dossier_id: int,
+    dossier_id: Annotated[int, Path(ge=1, le=MAX_ID)],
     session: Session = Depends(get_session),
     user: User = Depends(current_user),
 ) -> schemas.DossierRead:
@@ -124,7 +124,7 @@ def get_dossier(
 
 @router.patch("/dossiers/{dossier_id}", response_model=schemas.DossierRead)
 def update_dossier(
-    dossier_id: int,
+    dossier_id: Annotated[int, Path(ge=1, le=MAX_ID)],
     data: schemas.DossierUpdate,
     session: Session = Depends(get_session),
     user: User = Depends(current_user),
@@ -146,7 +146,7 @@ async def read_upload(upload: StarletteUpload, limit: int = MAX_UPLOAD_BYTES) ->
 
 @router.post("/dossiers/{dossier_id}/files", response_model=schemas.FileRead, status_code=201)
 async def upload_file(
-    dossier_id: int,
+    dossier_id: Annotated[int, Path(ge=1, le=MAX_ID)],
     component: Annotated[str, Form(max_length=40)],
     file: Annotated[UploadFile, File()],
     session: Session = Depends(get_session),
@@ -166,8 +166,8 @@ async def upload_file(
 
 @router.delete("/dossiers/{dossier_id}/files/{file_id}", status_code=204)
 def delete_file(
-    dossier_id: int,
-    file_id: int,
+    dossier_id: Annotated[int, Path(ge=1, le=MAX_ID)],
+    file_id: Annotated[int, Path(ge=1, le=MAX_ID)],
     session: Session = Depends(get_session),
     user: User = Depends(current_user),
 ) -> Response:
@@ -183,8 +183,8 @@ def delete_file(
     responses={200: {"content": {"application/octet-stream": {}}}},
 )
 def download_file(
-    dossier_id: int,
-    file_id: int,
+    dossier_id: Annotated[int, Path(ge=1, le=MAX_ID)],
+    file_id: Annotated[int, Path(ge=1, le=MAX_ID)],
     session: Session = Depends(get_session),
     user: User = Depends(current_user),
 ) -> Response:
@@ -210,7 +210,7 @@ def _disposition(filename: str) -> str:
 
 @router.post("/dossiers/{dossier_id}/submit", response_model=schemas.DossierRead)
 def submit_dossier(
-    dossier_id: int,
+    dossier_id: Annotated[int, Path(ge=1, le=MAX_ID)],
     session: Session = Depends(get_session),
     user: User = Depends(current_user),
 ) -> schemas.DossierRead:
@@ -244,7 +244,7 @@ def submit_dossier(
     },
 )
 async def act(
-    dossier_id: int,
+    dossier_id: Annotated[int, Path(ge=1, le=MAX_ID)],
     request: Request,
     session: Session = Depends(get_session),
     user: User = Depends(current_user),
@@ -345,7 +345,7 @@ def _parse_cursor(cursor: str) -> tuple[datetime, int]:
 
 @router.get("/dossiers/{dossier_id}/documents", response_model=schemas.DocumentList)
 def list_documents(
-    dossier_id: int,
+    dossier_id: Annotated[int, Path(ge=1, le=MAX_ID)],
     session: Session = Depends(get_session),
     user: User = Depends(current_user),
 ) -> schemas.DocumentList:
@@ -372,7 +372,7 @@ def list_documents(
     responses={200: {"content": {"application/pdf": {}}}},
 )
 def document_pdf(
-    document_id: int,
+    document_id: Annotated[int, Path(ge=1, le=MAX_ID)],
     session: Session = Depends(get_session),
     user: User = Depends(current_user),
 ) -> Response:

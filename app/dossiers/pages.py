@@ -502,7 +502,7 @@ async def draft_save(
     session: Session = Depends(get_session),
     user: User = Depends(current_user),
 ) -> Response:
-    """"Lưu nháp": keep everything as typed, without validating it."""
+    """ "Lưu nháp": keep everything as typed, without validating it."""
     form = await request.form()
     uploads = await _read_uploads(form)
 
@@ -605,7 +605,7 @@ def my_dossiers(
     session: Session = Depends(get_session),
     user: User = Depends(current_user),
 ) -> Response:
-    """"Hồ sơ của tôi": the citizen's dossiers, newest first."""
+    """ "Hồ sơ của tôi": the citizen's dossiers, newest first."""
     size = get_settings().page_size
     page = max(1, min(page, 10_000))
     rows, total = dossier_service.list_mine(session, user, size, (page - 1) * size)

@@ -134,7 +134,7 @@ class QueuePage(BaseModel):
 class ActionIn(BaseModel):
     action: str = Field(max_length=30)
     comment: str = Field(default="", max_length=4000)
-    assignee_id: int | None = None
+    assignee_id: int | None = Field(default=None, ge=1, le=2_147_483_647)
     missing_components: list[str] = Field(default_factory=list)
     reasons: list[str] = Field(default_factory=list)
     new_due_at: datetime | None = None

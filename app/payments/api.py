@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
 from app.accounts.deps import client_ip, current_user
 from app.accounts.models import User
 from app.config import get_settings
-from app.db import get_session
+from app.db import MAX_ID, get_session
 from app.dossiers import service as dossier_service
 from app.payments import schemas, service
 from app.payments.models import Payment
@@ -19,19 +21,22 @@ router = APIRouter(prefix="/api/v1", tags=["payments"])
 
 def payment_read(session: Session, payment: Payment, ip: str = "") -> schemas.PaymentRead:
     return schemas.PaymentRead(
-        payment_id=payment.id, dossier_id=payment.dossier_id, method=payment.method,
-        status=payment.status, amount=payment.amount,
+        payment_id=payment.id,
+        dossier_id=payment.dossier_id,
+        method=payment.method,
+        status=payment.status,
+        amount=payment.amount,
         items=[schemas.PaymentItem(**i) for i in payment.items],
         redirect_url=service.redirect_url(payment, ip),
-        receipt_id=service.receipt_id(session, payment), created_at=payment.created_at,
+        receipt_id=service.receipt_id(session, payment),
+        created_at=payment.created_at,
         paid_at=payment.paid_at,
     )
 
 
-@router.post("/dossiers/{dossier_id}/payments", response_model=schemas.PaymentRead,
-             status_code=201)
+@router.post("/dossiers/{dossier_id}/payments", response_model=schemas.PaymentRead, status_code=201)
 def create_payment(
-    dossier_id: int,
+    dossier_id: Annotated[int, Path(ge=1, le=MAX_ID)],
     data: schemas.PaymentCreate,
     request: Request,
     session: Session = Depends(get_session),
@@ -46,7 +51,7 @@ def create_payment(
 
 @router.get("/dossiers/{dossier_id}/payments", response_model=schemas.PaymentList)
 def list_payments(
-    dossier_id: int,
+    dossier_id: Annotated[int, Path(ge=1, le=MAX_ID)],
     request: Request,
     session: Session = Depends(get_session),
     user: User = Depends(current_user),
@@ -54,22 +59,23 @@ def list_payments(
     """Payments of a dossier and what remains to be paid."""
     dossier = dossier_service.get_visible(session, user, dossier_id)
     return schemas.PaymentList(
-        items=[payment_read(session, p, client_ip(request))
-               for p in service.for_dossier(session, dossier.id)],
+        items=[
+            payment_read(session, p, client_ip(request))
+            for p in service.for_dossier(session, dossier.id)
+        ],
         outstanding=service.outstanding(session, dossier),
     )
 
 
 @router.get("/payments/{payment_id}", response_model=schemas.PaymentRead)
 def get_payment(
-    payment_id: int,
+    payment_id: Annotated[int, Path(ge=1, le=MAX_ID)],
     request: Request,
     session: Session = Depends(get_session),
     user: User = Depends(current_user),
 ) -> schemas.PaymentRead:
     """One payment (its dossier's owner or authorised staff)."""
-    return payment_read(session, service.get_visible(session, user, payment_id),
-                        client_ip(request))
+    return payment_read(session, service.get_visible(session, user, payment_id), client_ip(request))
 
 
 @router.get("/payments/vnpay/ipn", response_model=schemas.IpnAnswer, tags=["public"])
@@ -77,8 +83,7 @@ def vnpay_ipn(request: Request, session: Session = Depends(get_session)) -> JSON
     """VNPay's server-to-server callback: verified, amount-checked and idempotent."""
     params = {k: v for k, v in request.query_params.items()}
     try:
-        code, message = service.handle_callback(session, params,
-                                                get_settings().vnpay_hash_secret)
+        code, message = service.handle_callback(session, params, get_settings().vnpay_hash_secret)
     except Exception:  # VNPay needs an answer in its own format whatever happened
         session.rollback()
         service.log.exception("VNPay IPN failed")

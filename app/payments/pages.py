@@ -30,46 +30,69 @@ def _online_methods() -> list[str]:
     return methods
 
 
-def _choice_page(request: Request, session: Session, dossier: Dossier, error: str = "",
-                 status_code: int = 200) -> Response:
-    return render(request, "payments/choose.html", {
-        "dossier": dossier, "items": service.fee_items(dossier),
-        "outstanding": service.outstanding(session, dossier),
-        "payments": service.for_dossier(session, dossier.id),
-        "methods": _online_methods(), "method_labels": service.METHOD_LABELS, "error": error,
-    }, status_code=status_code)
+def _choice_page(
+    request: Request, session: Session, dossier: Dossier, error: str = "", status_code: int = 200
+) -> Response:
+    return render(
+        request,
+        "payments/choose.html",
+        {
+            "dossier": dossier,
+            "items": service.fee_items(dossier),
+            "outstanding": service.outstanding(session, dossier),
+            "payments": service.for_dossier(session, dossier.id),
+            "methods": _online_methods(),
+            "method_labels": service.METHOD_LABELS,
+            "error": error,
+        },
+        status_code=status_code,
+    )
 
 
 @router.get("/ho-so/{dossier_id}/thanh-toan")
-def choose(dossier_id: int, request: Request, session: Session = Depends(get_session),
-           user: User = Depends(current_user)) -> Response:
+def choose(
+    dossier_id: int,
+    request: Request,
+    session: Session = Depends(get_session),
+    user: User = Depends(current_user),
+) -> Response:
     dossier = dossier_service.get_visible(session, user, dossier_id)
     return _choice_page(request, session, dossier)
 
 
 @router.post("/ho-so/{dossier_id}/thanh-toan", dependencies=[Depends(verify_csrf)])
-async def start(dossier_id: int, request: Request, session: Session = Depends(get_session),
-                user: User = Depends(current_user)) -> Response:
+async def start(
+    dossier_id: int,
+    request: Request,
+    session: Session = Depends(get_session),
+    user: User = Depends(current_user),
+) -> Response:
     form = await request.form()
     method = str(form.get("method", ""))
     dossier = dossier_service.get_visible(session, user, dossier_id)
     if method not in _online_methods():
         _ = translator(request)
-        return _choice_page(request, session, dossier, _("Vui lòng chọn hình thức thanh toán."),
-                            422)
+        return _choice_page(
+            request, session, dossier, _("Vui lòng chọn hình thức thanh toán."), 422
+        )
     try:
         payment = service.start_payment(session, dossier, user, method, client_ip(request))
     except DomainError as exc:
-        return _choice_page(request, session, dossier, translator(request)(exc.detail),
-                            exc.status_code)
+        return _choice_page(
+            request, session, dossier, translator(request)(exc.detail), exc.status_code
+        )
     target = service.redirect_url(payment, client_ip(request))
     assert target is not None
     return RedirectResponse(target, status_code=303)
 
 
 @router.get("/thanh-toan/sandbox/{txn_ref}")
-def sandbox_page(txn_ref: str, request: Request, session: Session = Depends(get_session),
-                 user: User | None = Depends(current_user_optional)) -> Response:
+def sandbox_page(
+    txn_ref: str,
+    request: Request,
+    session: Session = Depends(get_session),
+    user: User | None = Depends(current_user_optional),
+) -> Response:
     """The built-in test bank: shows the order and lets the payer confirm or cancel."""
     payment = service.by_txn_ref(session, txn_ref[:40])
     if payment is None or payment.method != "sandbox":
@@ -79,15 +102,15 @@ def sandbox_page(txn_ref: str, request: Request, session: Session = Depends(get_
 
 
 @router.post("/thanh-toan/sandbox/{txn_ref}", dependencies=[Depends(verify_csrf)])
-async def sandbox_decide(txn_ref: str, request: Request,
-                         session: Session = Depends(get_session)) -> Response:
+async def sandbox_decide(
+    txn_ref: str, request: Request, session: Session = Depends(get_session)
+) -> Response:
     """The test bank's decision, sent back signed like a real gateway's callback."""
     form = await request.form()
     payment = service.by_txn_ref(session, txn_ref[:40])
     if payment is None or payment.method != "sandbox":
         raise NotFound("Không tìm thấy giao dịch.")
-    params = service.sandbox_callback_params(payment, form.get("decision") == "confirm",
-                                             utcnow())
+    params = service.sandbox_callback_params(payment, form.get("decision") == "confirm", utcnow())
     # The bank notifies the merchant server-to-server (as VNPay's IPN) ...
     service.handle_callback(session, params, service.sandbox_secret())
     # ... and sends the payer back to the merchant's return page.
@@ -95,16 +118,29 @@ async def sandbox_decide(txn_ref: str, request: Request,
 
 
 @router.get("/thanh-toan/ket-qua")
-def gateway_return(request: Request, session: Session = Depends(get_session),
-                   user: User | None = Depends(current_user_optional)) -> Response:
+def gateway_return(
+    request: Request,
+    session: Session = Depends(get_session),
+    user: User | None = Depends(current_user_optional),
+) -> Response:
     """Return page for the payer; the payment itself is settled by the callback (IPN)."""
     params = dict(request.query_params)
-    secret = (service.sandbox_secret() if params.get("vnp_TmnCode") == "SANDBOX"
-              else get_settings().vnpay_hash_secret)
+    secret = (
+        service.sandbox_secret()
+        if params.get("vnp_TmnCode") == "SANDBOX"
+        else get_settings().vnpay_hash_secret
+    )
     valid = service.verify_signature(params, secret)
     payment = service.by_txn_ref(session, params.get("vnp_TxnRef", "")[:40]) if valid else None
     receipt_id = service.receipt_id(session, payment) if payment else None
-    return render(request, "payments/result.html", {
-        "valid": valid, "payment": payment, "receipt_id": receipt_id,
-        "approved": params.get("vnp_ResponseCode") == "00",
-    }, status_code=200 if valid else 400)
+    return render(
+        request,
+        "payments/result.html",
+        {
+            "valid": valid,
+            "payment": payment,
+            "receipt_id": receipt_id,
+            "approved": params.get("vnp_ResponseCode") == "00",
+        },
+        status_code=200 if valid else 400,
+    )

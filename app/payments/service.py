@@ -37,6 +37,11 @@ METHOD_LABELS = {
 }
 
 
+def _rowcount(result: Any) -> int:
+    """Rows matched by an UPDATE (a CursorResult)."""
+    return int(result.rowcount)
+
+
 def fee_items(dossier: Dossier) -> list[dict[str, Any]]:
     """The fee items that apply to the dossier's channel (free items left out)."""
     return [
@@ -151,14 +156,19 @@ def settle(
     """Mark a pending payment paid, issue its receipt and release the dossier; once only."""
     from app.receipts import service as receipt_service
 
-    claimed = session.execute(
-        update(Payment)
-        .where(Payment.id == payment.id, Payment.status == "pending")
-        .values(
-            status="paid", paid_at=utcnow(), gateway_txn=gateway_txn[:60], gateway_data=dict(data)
+    claimed = _rowcount(
+        session.execute(
+            update(Payment)
+            .where(Payment.id == payment.id, Payment.status == "pending")
+            .values(
+                status="paid",
+                paid_at=utcnow(),
+                gateway_txn=gateway_txn[:60],
+                gateway_data=dict(data),
+            )
+            .execution_options(synchronize_session=False)
         )
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    )
     if claimed != 1:
         return False
     session.refresh(payment)
@@ -195,12 +205,14 @@ def settle(
 
 
 def fail(session: Session, payment: Payment, data: Mapping[str, Any]) -> bool:
-    changed = session.execute(
-        update(Payment)
-        .where(Payment.id == payment.id, Payment.status == "pending")
-        .values(status="failed", gateway_data=dict(data))
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    changed = _rowcount(
+        session.execute(
+            update(Payment)
+            .where(Payment.id == payment.id, Payment.status == "pending")
+            .values(status="failed", gateway_data=dict(data))
+            .execution_options(synchronize_session=False)
+        )
+    )
     session.refresh(payment)
     return changed == 1
 

@@ -152,7 +152,9 @@ def _officers(session: Session, dossier: Dossier, step: ProcessStep | None) -> l
         session.scalars(
             select(User)
             .join(UserRole, UserRole.user_id == User.id)
-            .where(User.agency_id == agency_id, User.is_active.is_(True), UserRole.role == step.role)
+            .where(
+                User.agency_id == agency_id, User.is_active.is_(True), UserRole.role == step.role
+            )
             .order_by(User.full_name, User.id)
         )
     )
@@ -168,6 +170,12 @@ def _next_step(dossier: Dossier, action: str) -> ProcessStep | None:
     if index is None or index + 1 >= len(steps):
         return None
     return steps[index + 1]
+
+
+def _accept(types: list[str]) -> str:
+    """The file input's accept list for a component's accepted types."""
+    extensions = {"jpg": ".jpg,.jpeg"}
+    return ",".join(extensions.get(t, f".{t}") for t in types)
 
 
 def _display_value(field: dict[str, Any], value: Any) -> Any:
@@ -384,7 +392,9 @@ def staff_document(
         document_service.pdf_bytes(session, doc),
         media_type="application/pdf",
         headers={
-            "Content-Disposition": _attachment(f"{doc.kind}-{dossier.code or dossier.id}.pdf", True),
+            "Content-Disposition": _attachment(
+                f"{doc.kind}-{dossier.code or dossier.id}.pdf", True
+            ),
             "Cache-Control": "private, no-store",
         },
     )
@@ -393,13 +403,13 @@ def staff_document(
 def _form_values(form: FormData) -> dict[str, Any]:
     """What was typed, to put back into the form after an error."""
     values: dict[str, Any] = {k: v for k, v in form.multi_items() if isinstance(v, str)}
-    values["missing_components"] = [v for v in form.getlist("missing_components") if isinstance(v, str)]
+    values["missing_components"] = [
+        v for v in form.getlist("missing_components") if isinstance(v, str)
+    ]
     return values
 
 
-def _action_input(
-    _: Any, action: str, form: FormData
-) -> tuple[ActionIn | None, dict[str, str]]:
+def _action_input(_: Any, action: str, form: FormData) -> tuple[ActionIn | None, dict[str, str]]:
     """The action's input from its form, and what the page itself can already tell is wrong."""
     errors: dict[str, str] = {}
     comment = str(form.get("comment", "")).strip()
@@ -735,6 +745,8 @@ def _counter_page(
             "officers": _officers(session, dossier, _next_step(dossier, "receive")),
             "next_step": _next_step(dossier, "receive"),
             "counter_flash": flash if flash in COUNTER_FLASH else None,
+            "data_open": any(k.startswith(("applicant_", "fd-")) for k in errors or {}),
+            "accept": _accept,
         },
         status_code=status_code,
     )
@@ -948,7 +960,8 @@ def tracking_book_page(
     agencies = report_service.book_agencies(session, user)
     today = _local_today()
     values = {
-        "agency": agency or (user.agency.code if user.agency else "")
+        "agency": agency
+        or (user.agency.code if user.agency else "")
         or (agencies[0].code if agencies else ""),
         "from": date_from or today.replace(day=1).isoformat(),
         "to": date_to or today.isoformat(),

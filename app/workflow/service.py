@@ -520,8 +520,14 @@ def _attach_result(
     return "attach_result"
 
 
-def _request_payment(session: Session, dossier: Dossier, user: User, inp: ActionIn,
-                     now: datetime, file: tuple[str, bytes] | None) -> str:
+def _request_payment(
+    session: Session,
+    dossier: Dossier,
+    user: User,
+    inp: ActionIn,
+    now: datetime,
+    file: tuple[str, bytes] | None,
+) -> str:
     payment_service.hold_for_payment(dossier, dossier.status)
     return "request_payment"
 
@@ -706,8 +712,9 @@ def queue_filter(user: User) -> Any:
     )
     if user.has_role("cashier"):
         # Cashiers also see what waits for fees at their counter.
-        return or_(at_step, and_(Dossier.agency_id == user.agency_id,
-                                 Dossier.status == "awaiting_payment"))
+        return or_(
+            at_step, and_(Dossier.agency_id == user.agency_id, Dossier.status == "awaiting_payment")
+        )
     return at_step
 
 

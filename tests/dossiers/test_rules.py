@@ -152,37 +152,11 @@ def test_withdrawal_before_decision_only(client: TestClient, db: Session) -> Non
 
 
 def test_extension_only_once_with_apology(client: TestClient, db: Session) -> None:
-    # A 7-working-day procedure leaves room for an apology a day ahead.
-    h = headers(client, "congdan@motcua.local")
-    from tests.dossiers.helpers import png_bytes
+    # A 7-working-day procedure (identity card, no fee) leaves room for an apology.
+    from tests.dossiers.helpers import submit_procedure
 
-    detail = client.get("/api/v1/procedures/1.004222").json()
-    form = {}
-    for field in detail["form_schema"]["fields"]:
-        kind = field["type"]
-        form[field["name"]] = {
-            "date": "2026-01-15",
-            "id_number": "034190001234",
-            "phone": "0912345678",
-            "email": "lan@example.vn",
-            "number": "2",
-            "checkbox": True,
-            "select": (field["options"] or [""])[0],
-        }.get(kind, "Nội dung khai")
-    created = client.post(
-        "/api/v1/dossiers",
-        headers=h,
-        json={"procedure_code": "1.004222", "agency_code": "000.00.51.H31", "form_data": form},
-    )
-    assert created.status_code == 201, created.text
-    dossier_id = created.json()["id"]
-    for comp in detail["components"]:
-        if comp["required"]:
-            assert (
-                attach(client, h, dossier_id, comp["code"], png_bytes(), "anh.png").status_code
-                == 201
-            )
-    assert client.post(f"/api/v1/dossiers/{dossier_id}/submit", headers=h).status_code == 200
+    submitted, _ = submit_procedure(client, "1.014061")
+    dossier_id = submitted["id"]
     reception = headers(client, RECEPTION)
     received = act(client, reception, dossier_id, "receive").json()
     step_officer = received["current_step"]

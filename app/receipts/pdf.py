@@ -1,0 +1,165 @@
+"""The receipt PDF (``templates/pdf/receipt.html``), rendered with the forms' machinery.
+
+Same Jinja environment (escaping, filters, QR code), bundled font, local-only URL fetcher,
+font configuration and process-wide render lock as ``app.documents.render``; only the page
+differs: A5 landscape, with a footer at a fixed place in the bottom margin that holds the QR
+code, the date and the collector's signature.
+
+The visible digital signature goes into ``SIGNATURE_BOX`` on the first page, in PDF points
+with the origin at the bottom-left corner of the page (pyHanko's convention):
+x from 399.7 to 570.0 pt (141.0 to 201.1 mm from the left edge), y from 51.0 to 96.4 pt
+(18.0 to 34.0 mm from the bottom edge) — a 60 × 16 mm blank box under "NGƯỜI THU TIỀN".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from weasyprint import CSS, HTML
+
+from app.documents import render as forms
+
+TEMPLATE = "receipt.html"
+SIGNATURE_ANCHOR = "chu-ky-nguoi-thu"
+MM = 72 / 25.4  # points per millimetre
+PX = 0.75  # points per CSS pixel
+PAGE_WIDTH_PT = 210 * MM  # A5 landscape
+PAGE_HEIGHT_PT = 148 * MM
+# Page margins and footer geometry (mm); the CSS below is built from them.
+_MARGIN_TOP, _MARGIN_SIDE, _MARGIN_BOTTOM = 8.0, 9.0, 46.0
+_FOOTER_HEIGHT = 41.0  # from 5 mm above the bottom edge of the page
+_FOOTER_BOTTOM = 5.0
+_SIGN_WIDTH_MM, _SIGN_HEIGHT_MM = 60.0, 16.0
+_SIGN_FROM_BOTTOM_MM = 18.0  # the box's lower edge above the page's bottom edge
+# (x1, y1, x2, y2) in points, origin bottom-left, page 0 — checked against the layout by tests.
+SIGNATURE_BOX: tuple[float, float, float, float] = (
+    round(PAGE_WIDTH_PT - (_MARGIN_SIDE + 0.9) * MM - _SIGN_WIDTH_MM * MM, 1),
+    round(_SIGN_FROM_BOTTOM_MM * MM, 1),
+    round(PAGE_WIDTH_PT - (_MARGIN_SIDE + 0.9) * MM, 1),
+    round((_SIGN_FROM_BOTTOM_MM + _SIGN_HEIGHT_MM) * MM, 1),
+)
+
+_CSS = f"""
+@page {{
+  size: A5 landscape;
+  margin: {_MARGIN_TOP}mm {_MARGIN_SIDE}mm {_MARGIN_BOTTOM}mm {_MARGIN_SIDE}mm;
+}}
+html {{ font-family: "{forms.FONT_FAMILY}"; font-size: 9.5pt; line-height: 1.3; color: #000; }}
+body {{ margin: 0; }}
+p {{ margin: 0 0 1mm; }}
+.strong {{ font-weight: bold; }}
+.italic {{ font-style: italic; }}
+.upper {{ text-transform: uppercase; }}
+.small {{ font-size: 8.5pt; }}
+.label {{ white-space: nowrap; }}
+table {{ border-collapse: collapse; }}
+td, th {{ padding: 0; vertical-align: top; }}
+.rc-header {{ width: 100%; }}
+.rc-agency {{ width: 68%; padding-right: 4mm; }}
+.rc-symbols {{ width: 32%; white-space: nowrap; }}
+.rc-number {{ font-weight: bold; font-size: 11pt; color: #b00000; letter-spacing: 0.3pt; }}
+h1.rc-title {{
+  font-size: 13pt; text-align: center; text-transform: uppercase; margin: 2mm 0 0;
+}}
+.rc-subtitle {{ text-align: center; font-style: italic; font-size: 8.5pt; margin-bottom: 2mm; }}
+.rc-fields {{ width: 100%; margin-bottom: 1.5mm; }}
+.rc-fields td {{ padding: 0.2mm 0; }}
+.rc-fields td.label {{ width: 38mm; }}
+.rc-items {{ width: 100%; table-layout: fixed; margin-bottom: 1.5mm; }}
+.rc-items th, .rc-items td {{
+  border: 0.6pt solid #000; padding: 0.6mm 1.5mm; overflow-wrap: anywhere;
+}}
+.rc-items th {{ text-align: center; font-weight: bold; }}
+.rc-items .idx {{ width: 11mm; text-align: center; }}
+.rc-items .money {{ width: 38mm; text-align: right; white-space: nowrap; }}
+.rc-items tr.total td {{ font-weight: bold; }}
+.rc-items thead {{ display: table-header-group; }}
+.rc-items tr {{ page-break-inside: avoid; }}
+.words {{ font-style: italic; font-weight: bold; }}
+.note {{ font-style: italic; font-size: 8.5pt; }}
+.stamp {{
+  position: absolute; top: 36mm; left: 40mm; width: 110mm; text-align: center;
+  font-size: 30pt; font-weight: bold; color: #c00000; opacity: 0.35;
+  border: 2pt solid #c00000; transform: rotate(-12deg);
+}}
+.rc-footer {{
+  position: absolute; left: 0; right: 0; width: 100%; table-layout: fixed;
+  bottom: -{_MARGIN_BOTTOM - _FOOTER_BOTTOM - _FOOTER_HEIGHT}mm;
+  height: {_FOOTER_HEIGHT}mm;
+}}
+.rc-footer td {{ height: {_FOOTER_HEIGHT}mm; }}
+.rc-verify {{ width: 50%; font-size: 7.5pt; line-height: 1.25; }}
+.rc-verify img {{ width: 24mm; height: 24mm; float: left; margin: 8mm 2mm 0 0; }}
+.rc-verify-text {{ padding-top: 14mm; }}
+.rc-verify .url {{ word-break: break-all; }}
+.rc-sign {{ width: 50%; text-align: center; }}
+.rc-sigbox {{
+  width: {_SIGN_WIDTH_MM}mm; height: {_SIGN_HEIGHT_MM}mm; margin: 1mm 0.9mm 1mm auto;
+}}
+"""
+
+
+@dataclass(frozen=True)
+class RenderedReceipt:
+    pdf: bytes
+    pages: int
+    # Where the template left room for the collector's signature (page 0, points, bottom-left).
+    signature_box: tuple[float, float, float, float]
+
+
+@lru_cache(maxsize=1)
+def _stylesheet() -> CSS:
+    font_faces = "".join(
+        f'@font-face {{ font-family: "{forms.FONT_FAMILY}";'
+        f' src: url("{(forms.FONT_DIR / name).as_uri()}");'
+        f" font-weight: {weight}; font-style: {style}; }}\n"
+        for name, weight, style in forms._FONT_FILES
+    )
+    return CSS(
+        string=font_faces + _CSS, font_config=forms._font_config(), url_fetcher=forms._fetcher()
+    )
+
+
+def render_html(context: dict[str, Any]) -> str:
+    """The receipt's HTML (values escaped by the forms' environment)."""
+    return forms._environment().get_template(TEMPLATE).render(context)
+
+
+def render_receipt(context: dict[str, Any]) -> RenderedReceipt:
+    """The receipt as PDF bytes plus the signature box found in the layout; synchronous."""
+    html = render_html(context)
+    with forms._RENDER_LOCK:
+        document = HTML(
+            string=html,
+            base_url=forms.FONT_DIR.parent.as_uri() + "/",
+            url_fetcher=forms._fetcher(),
+        ).render(stylesheets=[_stylesheet()], font_config=forms._font_config())
+        first = document.pages[0]
+        anchor = first.anchors.get(SIGNATURE_ANCHOR)
+        pdf = document.write_pdf()
+    assert pdf is not None  # write_pdf returns bytes when no target is given
+    height = first.height * PX
+    if anchor is None:  # a template without the box: fall back to the documented place
+        box = SIGNATURE_BOX
+    else:
+        # (x, y) of the top-left corner in CSS pixels from the page's top-left (WeasyPrint
+        # before 63), or the border box (x1, y1, x2, y2) since.
+        x1, y1 = anchor[0], anchor[1]
+        x2, y2 = (
+            (anchor[2], anchor[3])
+            if len(anchor) == 4
+            else (x1 + _SIGN_WIDTH_MM * MM / PX, y1 + _SIGN_HEIGHT_MM * MM / PX)
+        )
+        box = (
+            round(x1 * PX, 1),
+            round(height - y2 * PX, 1),
+            round(x2 * PX, 1),
+            round(height - y1 * PX, 1),
+        )
+    return RenderedReceipt(pdf=pdf, pages=len(document.pages), signature_box=box)
+
+
+def render_pdf(context: dict[str, Any]) -> bytes:
+    return render_receipt(context).pdf
