@@ -36,6 +36,8 @@ def dossier_read(session: Session, dossier: Dossier, user: User) -> schemas.Doss
         code=dossier.code,
         status=dossier.status,
         status_label=service.status_label(dossier.status),
+        national_status=service.NATIONAL_STATUS.get(dossier.status),
+        national_channel=service.NATIONAL_CHANNEL[dossier.channel],
         procedure_code=dossier.version.code,
         procedure_name=dossier.version.name,
         procedure_version=dossier.version.version,

@@ -69,6 +69,10 @@ class DossierRead(BaseModel):
     code: str | None
     status: str
     status_label: str
+    national_status: int | None = Field(
+        description="Status code of the national public service portal (1 new … 10 returned)"
+    )
+    national_channel: int = Field(description="1 counter, 2 online, 3 postal")
     procedure_code: str
     procedure_name: str
     procedure_version: int

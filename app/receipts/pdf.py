@@ -86,7 +86,7 @@ h1.rc-title {{
 }}
 .rc-footer {{
   position: absolute; left: 0; right: 0; width: 100%; table-layout: fixed;
-  bottom: -{_MARGIN_BOTTOM - _FOOTER_BOTTOM - _FOOTER_HEIGHT}mm;
+  top: {148 - _MARGIN_TOP - _FOOTER_BOTTOM - _FOOTER_HEIGHT}mm;
   height: {_FOOTER_HEIGHT}mm;
 }}
 .rc-footer td {{ height: {_FOOTER_HEIGHT}mm; }}

@@ -58,6 +58,7 @@ def test_full_journey(client: TestClient) -> None:
     assert attached.json()["status"] == "result_ready"
     done = act(client, reception, dossier_id, "return_result").json()
     assert done["status"] == "completed"
+    assert (done["national_status"], done["national_channel"]) == (10, 2)
 
     history = [(h["action"], h["to_status"]) for h in done["history"]]
     assert history == [
