@@ -45,6 +45,13 @@ _CSS = f"""
 @page {{
   size: A5 landscape;
   margin: {_MARGIN_TOP}mm {_MARGIN_SIDE}mm {_MARGIN_BOTTOM}mm {_MARGIN_SIDE}mm;
+  @bottom-left {{
+    content: element(receipt-footer);
+    width: {210 - 2 * _MARGIN_SIDE}mm;
+    height: {_FOOTER_HEIGHT}mm;
+    vertical-align: top;
+    padding-top: 1mm;
+  }}
 }}
 html {{ font-family: "{forms.FONT_FAMILY}"; font-size: 9.5pt; line-height: 1.3; color: #000; }}
 body {{ margin: 0; }}
@@ -84,11 +91,7 @@ h1.rc-title {{
   font-size: 30pt; font-weight: bold; color: #c00000; opacity: 0.35;
   border: 2pt solid #c00000; transform: rotate(-12deg);
 }}
-.rc-footer {{
-  position: absolute; left: 0; right: 0; width: 100%; table-layout: fixed;
-  top: {148 - _MARGIN_TOP - _FOOTER_BOTTOM - _FOOTER_HEIGHT}mm;
-  height: {_FOOTER_HEIGHT}mm;
-}}
+.rc-footer {{ position: running(receipt-footer); width: 100%; table-layout: fixed; }}
 .rc-footer td {{ height: {_FOOTER_HEIGHT}mm; }}
 .rc-verify {{ width: 50%; font-size: 7.5pt; line-height: 1.25; }}
 .rc-verify img {{ width: 24mm; height: 24mm; float: left; margin: 8mm 2mm 0 0; }}

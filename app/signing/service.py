@@ -254,25 +254,43 @@ def active_certificate(session: Session, agency_id: int) -> SigningCertificate:
     return cert
 
 
-_SIGNERS: OrderedDict[tuple[int, str], signers.SimpleSigner] = OrderedDict()
+@dataclass(frozen=True)
+class _LoadedSigner:
+    signer: signers.SimpleSigner
+    # Hex digits to reserve for the CMS container: the certificates it embeds plus a margin
+    # for signed attributes and a signature of any key size (saves pyHanko's dry-run signature).
+    bytes_reserved: int
+
+
+_SIGNERS: OrderedDict[tuple[int, str], _LoadedSigner] = OrderedDict()
 _SIGNERS_LOCK = threading.Lock()
+_CMS_MARGIN = 3072
+
+
+def _loaded_signer(cert: SigningCertificate) -> _LoadedSigner:
+    cache_key = (cert.id, cert.fingerprint_sha256)
+    with _SIGNERS_LOCK:
+        loaded = _SIGNERS.get(cache_key)
+        if loaded is not None:
+            _SIGNERS.move_to_end(cache_key)
+            return loaded
+    bundle = decrypt_bundle(cert.pkcs12_encrypted, cert.fingerprint_sha256)
+    signer = signers.SimpleSigner.load_pkcs12_data(bundle, other_certs=[], passphrase=None)
+    assert signer.signing_cert is not None  # load_pkcs12_data always sets it
+    cert_bytes = len(signer.signing_cert.dump()) + sum(
+        len(c.dump()) for c in signer.cert_registry
+    )
+    loaded = _LoadedSigner(signer, 2 * (cert_bytes + _CMS_MARGIN))
+    with _SIGNERS_LOCK:
+        _SIGNERS[cache_key] = loaded
+        while len(_SIGNERS) > _SIGNER_CACHE_SIZE:
+            _SIGNERS.popitem(last=False)
+    return loaded
 
 
 def signer_for(cert: SigningCertificate) -> signers.SimpleSigner:
     """The pyHanko signer of ``cert``, decrypted and parsed once per process (LRU cache)."""
-    cache_key = (cert.id, cert.fingerprint_sha256)
-    with _SIGNERS_LOCK:
-        signer = _SIGNERS.get(cache_key)
-        if signer is not None:
-            _SIGNERS.move_to_end(cache_key)
-            return signer
-    bundle = decrypt_bundle(cert.pkcs12_encrypted, cert.fingerprint_sha256)
-    signer = signers.SimpleSigner.load_pkcs12_data(bundle, other_certs=[], passphrase=None)
-    with _SIGNERS_LOCK:
-        _SIGNERS[cache_key] = signer
-        while len(_SIGNERS) > _SIGNER_CACHE_SIZE:
-            _SIGNERS.popitem(last=False)
-    return signer
+    return _loaded_signer(cert).signer
 
 
 def clear_signer_cache() -> None:
@@ -402,7 +420,7 @@ def sign_pdf(
         raise Conflict(
             N_("Chứng thư số của cơ quan đã hết hạn hoặc chưa có hiệu lực; cần nhập chứng thư mới.")
         )
-    signer = signer_for(cert)
+    loaded = _loaded_signer(cert)
     local_now = datetime.now(ZoneInfo(get_settings().timezone))
     params = {
         "agency": _clean(agency.name),
@@ -430,12 +448,14 @@ def sign_pdf(
     )
     pdf_signer = signers.PdfSigner(
         meta,
-        signer=signer,
+        signer=loaded.signer,
         stamp_style=_stamp_style("".join(params.values())),
         new_field_spec=fields.SigFieldSpec(sig_field_name=field_name, on_page=page, box=field_box),
     )
     try:
-        output = pdf_signer.sign_pdf(writer, appearance_text_params=params)
+        output = pdf_signer.sign_pdf(
+            writer, bytes_reserved=loaded.bytes_reserved, appearance_text_params=params
+        )
     except SigningError as exc:
         raise Conflict(
             N_("Không ký được tài liệu (trường chữ ký đã được ký hoặc tài liệu bị khóa)."),

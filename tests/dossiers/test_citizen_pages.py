@@ -89,7 +89,7 @@ def block(html: str, code: str) -> str:
 
 def value_of(html: str, name: str) -> str | None:
     """The value attribute of the input named ``name`` (None when there is no such input)."""
-    tag = re.search(r'<input[^>]*\bname="%s"[^>]*>' % re.escape(name), html)
+    tag = re.search(rf'<input[^>]*\bname="{re.escape(name)}"[^>]*>', html)
     if tag is None:
         return None
     value = re.search(r'\bvalue="([^"]*)"', tag.group(0))
@@ -275,7 +275,7 @@ def test_complete_submission_then_follow_the_dossier(client: TestClient, db: Ses
     assert "Đã nộp hồ sơ." in page.text
     assert "chưa có mã" in page.text
     assert "Nộp hồ sơ" in page.text  # the timeline
-    assert 'action="/ho-so/%d/rut"' % dossier_id in page.text
+    assert f'action="/ho-so/{dossier_id}/rut"' in page.text
 
     # The draft page is closed now.
     closed = client.get(f"/ho-so/{dossier_id}/khai", follow_redirects=False)
@@ -407,7 +407,7 @@ def test_received_dossier_shows_code_secret_and_documents(client: TestClient, db
 
 def test_public_lookup(client: TestClient) -> None:
     log_in(client)
-    dossier_id, body = received(client)
+    _dossier_id, body = received(client)
     client.cookies.clear()
     empty = client.get("/tra-cuu")
     assert empty.status_code == 200 and 'id="f-code"' in empty.text
