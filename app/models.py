@@ -2,13 +2,16 @@
 
 from app import ratelimit
 from app.accounts import models as accounts_models
+from app.audit import models as audit_models
 from app.agencies import models as agencies_models
 from app.calendar import models as calendar_models
 from app.catalog import models as catalog_models
 from app.db import Base
 from app.documents import models as documents_models
 from app.dossiers import models as dossiers_models
+from app.notifications import models as notifications_models
 from app.payments import models as payments_models
+from app.ratings import models as ratings_models
 from app.receipts import models as receipts_models
 from app.signing import models as signing_models
 
@@ -16,12 +19,15 @@ __all__ = [
     "Base",
     "accounts_models",
     "agencies_models",
+    "audit_models",
     "calendar_models",
     "catalog_models",
     "documents_models",
     "dossiers_models",
+    "notifications_models",
     "payments_models",
     "ratelimit",
+    "ratings_models",
     "receipts_models",
     "signing_models",
 ]
