@@ -29,6 +29,7 @@ from app.errors import install_error_handlers
 from app.home import pages as home_pages
 from app.payments import api as payments_api
 from app.payments import pages as payments_pages
+from app.receipts import api as receipts_api
 from app.reports import api as reports_api
 from app.web import STATIC_DIR
 from app.worker import start_embedded
@@ -114,6 +115,7 @@ def create_app() -> FastAPI:
         catalog_api,
         dossiers_api,
         payments_api,
+        receipts_api,
         reports_api,
     ):
         app.include_router(module.router)

@@ -152,8 +152,12 @@ def seed_procedures(session: Session) -> int:
 
 def seed_all(session: Session) -> dict[str, int]:
     """Add whatever demo data is missing; running it twice adds nothing."""
+    from app.signing.demo import seed_demo_certificates
+
+    agencies = seed_agencies(session)
     return {
-        "agencies": seed_agencies(session),
+        "agencies": agencies,
+        "certificates": seed_demo_certificates(session),
         "users": seed_users(session),
         "procedures": seed_procedures(session),
     }

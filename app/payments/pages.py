@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from app.accounts.deps import client_ip, current_user, current_user_optional
@@ -16,6 +17,7 @@ from app.db import get_session, utcnow
 from app.dossiers import service as dossier_service
 from app.dossiers.models import Dossier
 from app.errors import DomainError, NotFound
+from app.i18n_markers import N_
 from app.payments import service
 from app.web import render, translator, verify_csrf
 
@@ -76,7 +78,9 @@ async def start(
             request, session, dossier, _("Vui lòng chọn hình thức thanh toán."), 422
         )
     try:
-        payment = service.start_payment(session, dossier, user, method, client_ip(request))
+        payment = await run_in_threadpool(
+            service.start_payment, session, dossier, user, method, client_ip(request)
+        )
     except DomainError as exc:
         return _choice_page(
             request, session, dossier, translator(request)(exc.detail), exc.status_code
@@ -96,7 +100,7 @@ def sandbox_page(
     """The built-in test bank: shows the order and lets the payer confirm or cancel."""
     payment = service.by_txn_ref(session, txn_ref[:40])
     if payment is None or payment.method != "sandbox":
-        raise NotFound("Không tìm thấy giao dịch.")
+        raise NotFound(N_("Không tìm thấy giao dịch."))
     dossier = session.get(Dossier, payment.dossier_id)
     return render(request, "payments/sandbox.html", {"payment": payment, "dossier": dossier})
 
@@ -107,12 +111,19 @@ async def sandbox_decide(
 ) -> Response:
     """The test bank's decision, sent back signed like a real gateway's callback."""
     form = await request.form()
-    payment = service.by_txn_ref(session, txn_ref[:40])
-    if payment is None or payment.method != "sandbox":
-        raise NotFound("Không tìm thấy giao dịch.")
-    params = service.sandbox_callback_params(payment, form.get("decision") == "confirm", utcnow())
-    # The bank notifies the merchant server-to-server (as VNPay's IPN) ...
-    service.handle_callback(session, params, service.sandbox_secret())
+    approve = form.get("decision") == "confirm"
+
+    def decide() -> dict[str, str]:
+        payment = service.by_txn_ref(session, txn_ref[:40])
+        if payment is None or payment.method != "sandbox":
+            raise NotFound(N_("Không tìm thấy giao dịch."))
+        params = service.sandbox_callback_params(payment, approve, utcnow())
+        # The bank notifies the merchant server-to-server (as VNPay's IPN) ...
+        service.handle_callback(session, params, service.sandbox_secret())
+        return params
+
+    # Settling renders and signs the receipt: blocking work, kept off the event loop.
+    params = await run_in_threadpool(decide)
     # ... and sends the payer back to the merchant's return page.
     return RedirectResponse("/thanh-toan/ket-qua?" + urlencode(params), status_code=303)
 

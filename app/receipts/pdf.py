@@ -7,8 +7,11 @@ code, the date and the collector's signature.
 
 The visible digital signature goes into ``SIGNATURE_BOX`` on the first page, in PDF points
 with the origin at the bottom-left corner of the page (pyHanko's convention):
-x from 399.7 to 570.0 pt (141.0 to 201.1 mm from the left edge), y from 51.0 to 96.4 pt
-(18.0 to 34.0 mm from the bottom edge) — a 60 × 16 mm blank box under "NGƯỜI THU TIỀN".
+x from 348.7 to 518.7 pt (123.0 to 183.0 mm from the left edge), y from 43.6 to 89.0 pt
+(15.4 to 31.4 mm above the bottom edge) — a blank 60 × 16 mm box between "NGƯỜI THU TIỀN
+(Ký số, ghi rõ họ tên)" and the collector's name. The footer is a running element in the
+page's bottom margin, so the box does not move with the number of fee lines; every page
+repeats the footer (QR code included), and a long receipt's later pages carry its symbols.
 """
 
 from __future__ import annotations
@@ -25,26 +28,23 @@ TEMPLATE = "receipt.html"
 SIGNATURE_ANCHOR = "chu-ky-nguoi-thu"
 MM = 72 / 25.4  # points per millimetre
 PX = 0.75  # points per CSS pixel
-PAGE_WIDTH_PT = 210 * MM  # A5 landscape
-PAGE_HEIGHT_PT = 148 * MM
 # Page margins and footer geometry (mm); the CSS below is built from them.
 _MARGIN_TOP, _MARGIN_SIDE, _MARGIN_BOTTOM = 8.0, 9.0, 46.0
-_FOOTER_HEIGHT = 41.0  # from 5 mm above the bottom edge of the page
-_FOOTER_BOTTOM = 5.0
+_FOOTER_HEIGHT = 41.0
 _SIGN_WIDTH_MM, _SIGN_HEIGHT_MM = 60.0, 16.0
-_SIGN_FROM_BOTTOM_MM = 18.0  # the box's lower edge above the page's bottom edge
-# (x1, y1, x2, y2) in points, origin bottom-left, page 0 — checked against the layout by tests.
-SIGNATURE_BOX: tuple[float, float, float, float] = (
-    round(PAGE_WIDTH_PT - (_MARGIN_SIDE + 0.9) * MM - _SIGN_WIDTH_MM * MM, 1),
-    round(_SIGN_FROM_BOTTOM_MM * MM, 1),
-    round(PAGE_WIDTH_PT - (_MARGIN_SIDE + 0.9) * MM, 1),
-    round((_SIGN_FROM_BOTTOM_MM + _SIGN_HEIGHT_MM) * MM, 1),
-)
+# (x1, y1, x2, y2) in points, origin bottom-left, page 0: where the layout puts the blank
+# signature box (123.0-183.0 mm from the left edge, 15.4-31.4 mm above the bottom edge).
+# Tests check it against the rendered layout; ``render_receipt`` reports the measured box.
+SIGNATURE_BOX: tuple[float, float, float, float] = (348.7, 43.6, 518.7, 89.0)
 
 _CSS = f"""
 @page {{
   size: A5 landscape;
   margin: {_MARGIN_TOP}mm {_MARGIN_SIDE}mm {_MARGIN_BOTTOM}mm {_MARGIN_SIDE}mm;
+  @top-right {{
+    content: string(receipt-id) " - Trang " counter(page) "/" counter(pages);
+    font-size: 7.5pt; font-style: italic; vertical-align: bottom; padding-bottom: 1mm;
+  }}
   @bottom-left {{
     content: element(receipt-footer);
     width: {210 - 2 * _MARGIN_SIDE}mm;
@@ -53,6 +53,7 @@ _CSS = f"""
     padding-top: 1mm;
   }}
 }}
+@page :first {{ @top-right {{ content: none; }} }}
 html {{ font-family: "{forms.FONT_FAMILY}"; font-size: 9.5pt; line-height: 1.3; color: #000; }}
 body {{ margin: 0; }}
 p {{ margin: 0 0 1mm; }}
@@ -65,7 +66,7 @@ table {{ border-collapse: collapse; }}
 td, th {{ padding: 0; vertical-align: top; }}
 .rc-header {{ width: 100%; }}
 .rc-agency {{ width: 68%; padding-right: 4mm; }}
-.rc-symbols {{ width: 32%; white-space: nowrap; }}
+.rc-symbols {{ width: 32%; white-space: nowrap; string-set: receipt-id content(); }}
 .rc-number {{ font-weight: bold; font-size: 11pt; color: #b00000; letter-spacing: 0.3pt; }}
 h1.rc-title {{
   font-size: 13pt; text-align: center; text-transform: uppercase; margin: 2mm 0 0;
@@ -73,7 +74,7 @@ h1.rc-title {{
 .rc-subtitle {{ text-align: center; font-style: italic; font-size: 8.5pt; margin-bottom: 2mm; }}
 .rc-fields {{ width: 100%; margin-bottom: 1.5mm; }}
 .rc-fields td {{ padding: 0.2mm 0; }}
-.rc-fields td.label {{ width: 38mm; }}
+.rc-fields td.label {{ width: 42mm; }}
 .rc-items {{ width: 100%; table-layout: fixed; margin-bottom: 1.5mm; }}
 .rc-items th, .rc-items td {{
   border: 0.6pt solid #000; padding: 0.6mm 1.5mm; overflow-wrap: anywhere;
@@ -99,7 +100,7 @@ h1.rc-title {{
 .rc-verify .url {{ word-break: break-all; }}
 .rc-sign {{ width: 50%; text-align: center; }}
 .rc-sigbox {{
-  width: {_SIGN_WIDTH_MM}mm; height: {_SIGN_HEIGHT_MM}mm; margin: 1mm 0.9mm 1mm auto;
+  width: {_SIGN_WIDTH_MM}mm; height: {_SIGN_HEIGHT_MM}mm; margin: 1mm auto;
 }}
 """
 

@@ -151,6 +151,30 @@ def _chain_order(leaf: x509.Certificate, others: list[x509.Certificate]) -> list
     return chain + remaining
 
 
+def _can_sign(cert: x509.Certificate) -> bool:
+    """The key usage allows signatures (validators require the extension to say so)."""
+    try:
+        usage = cert.extensions.get_extension_for_class(x509.KeyUsage).value
+    except x509.ExtensionNotFound:
+        return False
+    return bool(usage.digital_signature or usage.content_commitment)
+
+
+def _load_pfx(data: bytes, passphrase: bytes | None) -> tuple[Any, Any, list[x509.Certificate]]:
+    # Without a passphrase, try both "none" and "empty": tools disagree on which one they write.
+    candidates = [passphrase] if passphrase else [None, b""]
+    for candidate in candidates:
+        try:
+            key, cert, additional = pkcs12.load_key_and_certificates(data, candidate)
+        except ValueError:
+            continue
+        return key, cert, list(additional)
+    raise InvalidInput(
+        N_("Không mở được tệp chứng thư số: mật khẩu không đúng."),
+        fields={"passphrase": N_("Mật khẩu không đúng.")},
+    )
+
+
 def import_pkcs12(
     session: Session,
     agency: Agency,
@@ -164,13 +188,7 @@ def import_pkcs12(
             N_("Tệp chứng thư số không hợp lệ: cần tệp PKCS#12 (.p12 hoặc .pfx)."),
             fields={"file": N_("Tệp không phải PKCS#12 hợp lệ.")},
         )
-    try:
-        key, cert, additional = pkcs12.load_key_and_certificates(data, passphrase or None)
-    except ValueError:
-        raise InvalidInput(
-            N_("Không mở được tệp chứng thư số: mật khẩu không đúng."),
-            fields={"passphrase": N_("Mật khẩu không đúng.")},
-        ) from None
+    key, cert, additional = _load_pfx(data, passphrase)
     if key is None:
         raise InvalidInput(
             N_("Tệp chứng thư số không chứa khóa bí mật."),
@@ -191,6 +209,11 @@ def import_pkcs12(
             N_("Khóa bí mật không khớp với chứng thư số trong tệp."),
             fields={"file": N_("Khóa bí mật không khớp chứng thư số.")},
         )
+    if not _can_sign(cert):
+        raise InvalidInput(
+            N_("Chứng thư số không dùng để ký số (thiếu mục đích sử dụng khóa ký số)."),
+            fields={"file": N_("Chứng thư số không dùng để ký số.")},
+        )
     now = utcnow()
     if not cert.not_valid_before_utc <= now <= cert.not_valid_after_utc:
         raise InvalidInput(
@@ -199,7 +222,7 @@ def import_pkcs12(
         )
 
     fingerprint = cert.fingerprint(hashes.SHA256()).hex()
-    chain = _chain_order(cert, list(additional))
+    chain = _chain_order(cert, additional)
     # Re-exported without a passphrase: the AES-GCM layer is the only protection, and the
     # passphrase the agency used is not kept anywhere.
     bundle = pkcs12.serialize_key_and_certificates(
@@ -277,9 +300,7 @@ def _loaded_signer(cert: SigningCertificate) -> _LoadedSigner:
     bundle = decrypt_bundle(cert.pkcs12_encrypted, cert.fingerprint_sha256)
     signer = signers.SimpleSigner.load_pkcs12_data(bundle, other_certs=[], passphrase=None)
     assert signer.signing_cert is not None  # load_pkcs12_data always sets it
-    cert_bytes = len(signer.signing_cert.dump()) + sum(
-        len(c.dump()) for c in signer.cert_registry
-    )
+    cert_bytes = len(signer.signing_cert.dump()) + sum(len(c.dump()) for c in signer.cert_registry)
     loaded = _LoadedSigner(signer, 2 * (cert_bytes + _CMS_MARGIN))
     with _SIGNERS_LOCK:
         _SIGNERS[cache_key] = loaded
@@ -303,40 +324,60 @@ def clear_signer_cache() -> None:
 # What the small stamp font covers: ASCII, Latin-1, Latin Extended-A, ơ/ư, the combining
 # marks Vietnamese uses, Latin Extended Additional (ạ … ỹ) and common punctuation.
 _STAMP_CODEPOINTS = frozenset(
-    [*range(0x20, 0x7F), *range(0xA0, 0x180), 0x1A0, 0x1A1, 0x1AF, 0x1B0]
-    + [*range(0x300, 0x30A), 0x323, *range(0x1EA0, 0x1EFA)]
-    + [0x2013, 0x2014, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2026]
+    [
+        *range(0x20, 0x7F),
+        *range(0xA0, 0x180),
+        *(0x1A0, 0x1A1, 0x1AF, 0x1B0),
+        *range(0x300, 0x30A),
+        0x323,
+        *range(0x1EA0, 0x1EFA),
+        *(0x2013, 0x2014, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2026),
+    ]
 )
 
 
-@lru_cache(maxsize=1)
-def _stamp_font_bytes() -> bytes:
-    """DejaVu Serif cut down to the characters above (~20 KB instead of 380 KB).
+def _prepared_font(codepoints: frozenset[int] | None) -> bytes:
+    """DejaVu Serif without layout tables or hinting, scaled to 1000 units per em, optionally
+    cut down to ``codepoints``.
 
-    pyHanko parses and subsets the font on every signature; doing that on a small font is what
-    keeps a signature in the tens of milliseconds.
+    pyHanko writes the glyph advances into the PDF font's ``/W`` array in font units, but PDF
+    reads them as thousandths of an em: with DejaVu's 2048 units per em every letter would be
+    spaced twice too wide, so the font is rescaled to 1000. No GSUB/GPOS: the text is NFC
+    (precomposed Vietnamese letters), and pyHanko parses and subsets the font again on every
+    signature, which is what a small font without layout tables makes fast.
     """
     from fontTools import subset, ttLib
+    from fontTools.ttLib.scaleUpem import scale_upem
 
+    font = ttLib.TTFont(str(FONT_FILE))
     options = subset.Options()
-    # No OpenType layout tables: the text is NFC (precomposed Vietnamese letters), and without
-    # GSUB/GPOS pyHanko's per-signature subsetting has almost nothing to parse.
     options.layout_features = []
     options.drop_tables += ["GSUB", "GPOS", "GDEF", "FFTM"]
     options.hinting = False
     options.notdef_outline = True
-    font = ttLib.TTFont(str(FONT_FILE))
     subsetter = subset.Subsetter(options=options)
-    subsetter.populate(unicodes=sorted(_STAMP_CODEPOINTS))
+    if codepoints is None:
+        subsetter.populate(unicodes=font.getBestCmap().keys())
+    else:
+        subsetter.populate(unicodes=sorted(codepoints))
     subsetter.subset(font)
+    if font["head"].unitsPerEm != 1000:
+        scale_upem(font, 1000)
     buffer = io.BytesIO()
     font.save(buffer)
     return buffer.getvalue()
 
 
 @lru_cache(maxsize=1)
+def _stamp_font_bytes() -> bytes:
+    """The stamp font for Vietnamese text (~20 KB instead of 380 KB)."""
+    return _prepared_font(_STAMP_CODEPOINTS)
+
+
+@lru_cache(maxsize=1)
 def _full_font_bytes() -> bytes:
-    return FONT_FILE.read_bytes()
+    """The whole font, for the rare stamp text with a character outside the small set."""
+    return _prepared_font(None)
 
 
 @dataclass(frozen=True)
@@ -380,11 +421,14 @@ def _clean(value: str) -> str:
     return unicodedata.normalize("NFC", " ".join(value.split()))
 
 
-def _default_box(writer: IncrementalPdfFileWriter, page: int) -> tuple[int, int, int, int]:
-    """A box at the bottom right of the page, above a 28 mm footer."""
-    page_ref, _ = writer.find_page_for_modification(page)
-    page_obj = page_ref.get_object()
-    media_box = page_obj.get("/MediaBox") or page_obj["/Parent"].get_object()["/MediaBox"]
+def _default_box(page_obj: Any) -> tuple[int, int, int, int]:
+    """A box at the bottom right of the page, above the 28 mm footer of the portal's forms."""
+    media_box = page_obj.get("/MediaBox")
+    while media_box is None and "/Parent" in page_obj:  # inherited from the page tree
+        page_obj = page_obj["/Parent"].get_object()
+        media_box = page_obj.get("/MediaBox")
+    if media_box is None:
+        raise ValueError("page without a /MediaBox")
     right = float(media_box[2])
     bottom = float(media_box[1])
     width, height = _DEFAULT_BOX_SIZE
@@ -420,7 +464,14 @@ def sign_pdf(
         raise Conflict(
             N_("Chứng thư số của cơ quan đã hết hạn hoặc chưa có hiệu lực; cần nhập chứng thư mới.")
         )
-    loaded = _loaded_signer(cert)
+    try:
+        loaded = _loaded_signer(cert)
+    except ValueError as exc:
+        # PORTAL_SECRET_KEY changed since the import, or the stored bundle is damaged.
+        log.error("signing certificate %s cannot be loaded: %s", cert.fingerprint_sha256, exc)
+        raise Conflict(
+            N_("Không mở được chứng thư số đã lưu của cơ quan; quản trị viên cần nhập lại.")
+        ) from exc
     local_now = datetime.now(ZoneInfo(get_settings().timezone))
     params = {
         "agency": _clean(agency.name),
@@ -429,8 +480,9 @@ def sign_pdf(
     }
     try:
         writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
+        page_ref, _ = writer.find_page_for_modification(page)
         if box is None:
-            field_box = _default_box(writer, page)
+            field_box = _default_box(page_ref.get_object())
         else:
             field_box = (round(box[0]), round(box[1]), round(box[2]), round(box[3]))
     except (PdfError, IndexError, KeyError, ValueError) as exc:

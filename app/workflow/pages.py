@@ -53,6 +53,7 @@ ACTION_ORDER = (
     "receive",
     "forward",
     "approve",
+    "request_payment",
     "attach_result",
     "return_result",
     "request_supplement",
@@ -66,6 +67,7 @@ ACTION_FIELDS: dict[str, tuple[str, ...]] = {
     "receive": ("assignee_id", "comment"),
     "forward": ("assignee_id", "comment"),
     "approve": ("assignee_id", "comment"),
+    "request_payment": ("comment",),
     "attach_result": ("file", "comment"),
     "return_result": ("comment",),
     "request_supplement": ("missing_components", "comment"),
@@ -320,8 +322,12 @@ def _dossier_page(
             "runs": list(dossier.step_runs),
             "events": list(dossier.events),
             "actions": actions,
-            "officers": {a: _officers(session, dossier, _next_step(dossier, a)) for a in HAND_ON},
-            "next_steps": {a: _next_step(dossier, a) for a in HAND_ON},
+            "officers": {
+                a: _officers(session, dossier, _next_step(dossier, a))
+                for a in HAND_ON
+                if a in actions
+            },
+            "next_steps": {a: _next_step(dossier, a) for a in HAND_ON if a in actions},
             "errors": errors or {},
             "error_action": error_action,
             "values": values or {},
@@ -459,7 +465,7 @@ async def dossier_action(
     user: User = Depends(current_user),
 ) -> Response:
     """Take one action on the dossier from its form; errors come back next to the fields."""
-    form = await request.form(max_part_size=MAX_UPLOAD_BYTES)
+    form = await request.form()
     upload, upload_error = await _form_upload(form)
     return await run_in_threadpool(
         _act, request, session, user, dossier_id, form, upload, upload_error
@@ -811,7 +817,7 @@ async def counter_upload(
     user: User = Depends(current_user),
 ) -> Response:
     """Store the scan of one paper component (counted as a digitised component)."""
-    form = await request.form(max_part_size=MAX_UPLOAD_BYTES)
+    form = await request.form()
     upload, upload_error = await _form_upload(form)
     component = str(form.get("component", ""))[:40]
     return await run_in_threadpool(

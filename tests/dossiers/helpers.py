@@ -124,26 +124,42 @@ def filled_form(client: TestClient, code: str) -> dict[str, Any]:
     form: dict[str, Any] = {}
     for field in detail["form_schema"]["fields"]:
         form[field["name"]] = {
-            "date": "2026-01-15", "id_number": "034190001234", "phone": "0912345678",
-            "email": "lan@example.vn", "number": "2", "checkbox": True,
+            "date": "2026-01-15",
+            "id_number": "034190001234",
+            "phone": "0912345678",
+            "email": "lan@example.vn",
+            "number": "2",
+            "checkbox": True,
             "select": (field["options"] or [""])[0],
         }.get(field["type"], "Nội dung khai")
     return form
 
 
-def submit_procedure(client: TestClient, code: str, agency: str = PHO_HIEN,
-                     email: str = CITIZEN) -> tuple[dict[str, Any], dict[str, str]]:
+def submit_procedure(
+    client: TestClient, code: str, agency: str = PHO_HIEN, email: str = CITIZEN
+) -> tuple[dict[str, Any], dict[str, str]]:
     """Draft, attach every required component, submit; returns the dossier after submit."""
     h = headers(client, email)
-    created = client.post("/api/v1/dossiers", headers=h, json={
-        "procedure_code": code, "agency_code": agency, "form_data": filled_form(client, code)})
+    created = client.post(
+        "/api/v1/dossiers",
+        headers=h,
+        json={
+            "procedure_code": code,
+            "agency_code": agency,
+            "form_data": filled_form(client, code),
+        },
+    )
     assert created.status_code == 201, created.text
     dossier_id = created.json()["id"]
     detail = client.get(f"/api/v1/procedures/{code}").json()
     for comp in detail["components"]:
         if comp["required"]:
-            assert attach(client, h, dossier_id, comp["code"], png_bytes(), "anh.png"
-                          ).status_code == 201
+            data, name = (
+                (pdf_bytes(), "giay-to.pdf")
+                if "pdf" in comp["accepted_types"]
+                else (png_bytes(), "anh.png")
+            )
+            assert attach(client, h, dossier_id, comp["code"], data, name).status_code == 201
     submitted = client.post(f"/api/v1/dossiers/{dossier_id}/submit", headers=h)
     assert submitted.status_code == 200, submitted.text
     return submitted.json(), h

@@ -44,8 +44,14 @@ def test_form_01_has_code_due_date_and_secret(client: TestClient, db: Session) -
 def test_form_02_and_03_texts(client: TestClient) -> None:
     dossier_id, citizen = submitted_dossier(client)
     reception = headers(client, RECEPTION)
-    act(client, reception, dossier_id, "request_supplement", missing_components=["GCS"],
-        comment="Ảnh giấy chứng sinh bị mờ")
+    act(
+        client,
+        reception,
+        dossier_id,
+        "request_supplement",
+        missing_components=["GCS"],
+        comment="Ảnh giấy chứng sinh bị mờ",
+    )
     docs = client.get(f"/api/v1/dossiers/{dossier_id}/documents", headers=citizen).json()["items"]
     text = _text(client.get(docs[0]["pdf_url"], headers=citizen).content)
     assert "Giấy chứng sinh" in text and "Ảnh giấy chứng sinh bị mờ" in text
@@ -66,8 +72,9 @@ def test_public_lookup_shows_status_never_personal_data(client: TestClient) -> N
     by_phone = client.get("/api/v1/lookup", params={"code": code, "secret": "0912 345 678"})
     assert by_phone.status_code == 200
     wrong = client.get("/api/v1/lookup", params={"code": code, "secret": "WRONG123"})
-    unknown = client.get("/api/v1/lookup", params={"code": "000.00.51.H31-000101-0001",
-                                                   "secret": secret})
+    unknown = client.get(
+        "/api/v1/lookup", params={"code": "000.00.51.H31-000101-0001", "secret": secret}
+    )
     assert wrong.status_code == unknown.status_code == 404
     assert wrong.json() == unknown.json()
 

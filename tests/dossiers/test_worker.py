@@ -13,8 +13,8 @@ from app.accounts import service as account_service
 from app.db import utcnow
 from app.dossiers.models import Dossier
 from app.dossiers.schemas import ActionIn
-from app.workflow import service as workflow
 from app.worker import run_worker, worker_alive
+from app.workflow import service as workflow
 from tests.dossiers.test_concurrency import _submitted
 
 
@@ -25,8 +25,14 @@ def test_worker_pass_stops_timed_out_supplements(engine: Engine) -> None:
         officer = account_service.get_user_by_email(session, "tiepnhan.lienphuong@motcua.local")
         dossier = session.get(Dossier, dossier_id)
         assert officer is not None and dossier is not None
-        workflow.perform(session, dossier, officer, ActionIn(
-            action="request_supplement", missing_components=["GCS"], comment="Thiếu bản chính"))
+        workflow.perform(
+            session,
+            dossier,
+            officer,
+            ActionIn(
+                action="request_supplement", missing_components=["GCS"], comment="Thiếu bản chính"
+            ),
+        )
         # The 15 days have passed.
         dossier.supplement_due_at = utcnow() - timedelta(minutes=5)
     run_worker(60, threading.Event(), once=True)

@@ -1,0 +1,78 @@
+"""Receipt payloads with the field names of SPEC §9."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+
+class Payer(BaseModel):
+    name: str
+    address: str
+    id_number: str
+
+
+class ReceiptItem(BaseModel):
+    name: str = Field(min_length=1, max_length=255)
+    amount: int = Field(ge=0, le=10**15)
+
+
+class CollectingAgency(BaseModel):
+    id: int
+    name: str
+    tax_code: str
+    address: str
+
+
+class ReceiptRead(BaseModel):
+    id: int
+    template_symbol: str = Field(description="Ký hiệu mẫu biên lai, e.g. 01BLP0-001")
+    series: str = Field(description="Ký hiệu biên lai: two letters, year's last two digits, E")
+    number: int = Field(description="1 … 9 999 999, from 1 each calendar year in the series")
+    number_text: str = Field(description="The number as printed: 7 digits, zero-padded")
+    issued_at: datetime
+    payer: Payer
+    items: list[ReceiptItem]
+    amount: int
+    amount_in_words: str
+    payment_method: str = Field(description="cash | transfer | sandbox | vnpay")
+    payment_method_label: str
+    status: str = Field(description="issued | cancelled | replaced")
+    status_label: str
+    agency: CollectingAgency
+    collector_name: str
+    dossier_id: int | None
+    dossier_code: str | None
+    payment_id: int | None
+    replaces_id: int | None
+    replaced_by_id: int | None
+    cancelled_at: datetime | None
+    cancel_reason: str
+    signed: bool
+    pdf_url: str
+    verify_url: str | None
+
+
+class ReceiptPage(BaseModel):
+    items: list[ReceiptRead]
+    total: int
+    limit: int
+    offset: int
+    amount_issued: int = Field(description="Sum of the receipts still valid (status issued)")
+
+
+class CancelIn(BaseModel):
+    reason: str = Field(min_length=1, max_length=1000)
+
+
+class ReplaceIn(BaseModel):
+    reason: str = Field(min_length=1, max_length=1000)
+    payer_name: str | None = Field(default=None, min_length=1, max_length=120)
+    payer_address: str | None = Field(default=None, max_length=255)
+    payer_id_number: str | None = Field(default=None, max_length=20)
+    items: list[ReceiptItem] | None = Field(
+        default=None,
+        max_length=50,
+        description="Corrected fee names; the total must stay the amount collected",
+    )
