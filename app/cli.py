@@ -17,9 +17,11 @@ cli = typer.Typer(
 db_cli = typer.Typer(help="Database schema.", no_args_is_help=True)
 demo_cli = typer.Typer(help="Demo data.", no_args_is_help=True)
 user_cli = typer.Typer(help="User accounts.", no_args_is_help=True)
+bench_cli = typer.Typer(help="Benchmark data.", no_args_is_help=True)
 cli.add_typer(db_cli, name="db")
 cli.add_typer(demo_cli, name="demo")
 cli.add_typer(user_cli, name="user")
+cli.add_typer(bench_cli, name="bench")
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -112,6 +114,25 @@ def serve(
         proxy_headers=True,
         forwarded_allow_ips=os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
     )
+
+
+@bench_cli.command("seed")
+def bench_seed(
+    dossiers: Annotated[int, typer.Option(help="Total number of dossiers wanted")],
+    seed: Annotated[int, typer.Option(help="Random seed")] = 7,
+) -> None:
+    """Add realistic dossiers (all statuses, two years, every agency) up to N in total."""
+    import time
+
+    from app.bench.seed import seed_dossiers
+    from app.db import get_sessionmaker
+
+    upgrade_database()
+    started = time.monotonic()
+    with typer.progressbar(length=dossiers, label="Seeding dossiers", show_eta=True) as bar:
+        added = seed_dossiers(get_sessionmaker(), dossiers, seed=seed, progress=bar.update)
+    took = time.monotonic() - started
+    typer.echo(f"Added {added} dossiers in {took:.1f} s.")
 
 
 @cli.command("worker")

@@ -103,3 +103,41 @@ def csrf_from(html: str) -> str:
     match = re.search(r'name="csrf_token" value="([^"]+)"', html)
     assert match, "page has no CSRF token"
     return match.group(1)
+
+
+@pytest.fixture
+def fresh_database() -> Iterator[Engine]:
+    """A separate, migrated and seeded database of the same kind, dropped afterwards — for
+    tests that commit a lot and must not disturb the shared one."""
+    import uuid
+
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    from app.db import make_engine
+
+    url = os.environ["PORTAL_DATABASE_URL"]
+    name = f"motcua_fresh_{uuid.uuid4().hex[:10]}"
+    admin = None
+    if url.startswith("sqlite"):
+        fresh_url = f"sqlite:///{(_TMP / (name + '.db')).as_posix()}"
+    else:
+        parsed = make_url(url.replace("postgresql://", "postgresql+psycopg://", 1))
+        admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        fresh_url = parsed.set(database=name).render_as_string(hide_password=False)
+    upgrade_database(fresh_url)
+    fresh = make_engine(fresh_url)
+    from sqlalchemy.orm import sessionmaker
+
+    with sessionmaker(bind=fresh).begin() as session:
+        seed_all(session)
+    try:
+        yield fresh
+    finally:
+        fresh.dispose()
+        if admin is not None:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            admin.dispose()

@@ -182,5 +182,5 @@ def test_channel_dependent_times_are_explained(client: TestClient) -> None:
 
 def test_seeding_twice_adds_nothing(db: Session) -> None:
     before = len(_published(db))
-    assert seed_all(db) == {"agencies": 0, "users": 0, "procedures": 0}
+    assert seed_all(db) == {"agencies": 0, "certificates": 0, "users": 0, "procedures": 0}
     assert len(_published(db)) == before

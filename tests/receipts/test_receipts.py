@@ -292,6 +292,18 @@ def test_pdf_carries_the_mandatory_content(
         assert str(program["name"].getDebugName(6)).startswith("DejaVuSerif")
 
 
+def test_online_payment_is_signed_for_by_the_agency(
+    db: Session, agency: Agency, dossier: Dossier
+) -> None:
+    payment = _payment(db, dossier)
+    payment.method = "vnpay"
+    receipt = service.issue_receipt(db, payment, None)
+    assert receipt.collector_id is None and receipt.collector_name == ""
+    text = _pdf_text(_stored_pdf(db, receipt))
+    assert "Thanh toán trực tuyến qua VNPay" in text
+    assert agency.name in text  # under "NGƯỜI THU TIỀN" (the header is in capitals)
+
+
 def test_signature_box_is_where_the_template_leaves_room(
     db: Session, dossier: Dossier, cashier: User
 ) -> None:

@@ -1,0 +1,382 @@
+"""Administration payloads: agencies, staff accounts, and the procedure document format.
+
+The procedure document (``"format": "motcua.procedure/1"``) is what the designer exports and
+imports: one procedure version with every part (general information, implementing agencies,
+declared form fields, components, fee items and process steps). Agencies are referred to by
+their electronic identification codes, so a document moves between installations that share
+the national agency codes.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Literal, get_args
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
+
+from app.accounts.models import STAFF_ROLES
+from app.accounts.schemas import MIN_PASSWORD, PHONE_RE, clean_phone
+from app.agencies.models import LEVELS
+from app.catalog.models import FIELD_TYPES, STANDARD_ACTIONS
+from app.catalog.schemas import FormFieldSchema
+
+FORMAT = "motcua.procedure/1"
+
+# QCVN 102:2016 electronic identification code V1V2V3.Z1Z2.Y1Y2.M1X1X2: three lower levels of
+# digits (or capitals when the numbers run out) and the level-1 code, a letter and two digits.
+AGENCY_CODE_RE = re.compile(r"^[0-9A-Z]{3}\.[0-9A-Z]{2}\.[0-9A-Z]{2}\.[A-Z][0-9]{2}$")
+PROCEDURE_CODE_RE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._-]{0,39}$")
+ITEM_CODE_RE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z_-]{0,39}$")
+FIELD_NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+TAX_CODE_RE = re.compile(r"^(\d{10}(-\d{3})?)?$")
+AGENCY_PHONE_RE = re.compile(r"^[0-9+() .-]{0,30}$")
+
+PROCEDURE_LEVELS = ("province", "commune")
+ONLINE_LEVELS = ("full", "partial")
+PAYMENT_MOMENTS = ("none", "submission", "reception", "before_result")
+ACCEPTED_TYPES = ("pdf", "jpg", "png", "docx")
+PAPER_KINDS = ("original", "copy", "either")
+FEE_KINDS = ("fee", "charge")
+FEE_CHANNELS = ("online", "counter")
+# Agency admins configure; they never act on a dossier step. Withdrawal is the citizen's.
+STEP_ROLES = tuple(r for r in STAFF_ROLES if r != "agency_admin")
+STEP_ACTIONS = tuple(a for a in STANDARD_ACTIONS if a != "withdraw")
+PREFILL_ATTRS = ("full_name", "phone", "id_number", "email", "address")
+MAX_SIZE_MB = 50
+
+AgencyLevel = Literal["province", "center", "department", "commune", "district"]
+StaffRole = Literal["reception", "specialist", "leader", "cashier", "agency_admin"]
+StepRole = Literal["reception", "specialist", "leader", "cashier"]
+StepAction = Literal[
+    "receive",
+    "request_supplement",
+    "reject",
+    "forward",
+    "send_back",
+    "approve",
+    "request_payment",
+    "attach_result",
+    "return_result",
+    "stop",
+    "extend",
+]
+FileType = Literal["pdf", "jpg", "png", "docx"]
+
+# The literals above spell out the domain tuples for OpenAPI; they must not drift apart.
+assert set(get_args(AgencyLevel)) == set(LEVELS)
+assert set(get_args(StaffRole)) == set(STAFF_ROLES)
+assert set(get_args(StepRole)) == set(STEP_ROLES)
+assert set(get_args(StepAction)) == set(STEP_ACTIONS)
+assert len(FIELD_TYPES) == len(get_args(FormFieldSchema.model_fields["type"].annotation))
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
+
+
+def _unique(values: list[str]) -> list[str]:
+    return list(dict.fromkeys(values))
+
+
+# --- agencies ------------------------------------------------------------------------------
+
+
+class AgencyIn(_In):
+    name: str = Field(min_length=3, max_length=255)
+    short_name: str = Field("", max_length=120)
+    level: AgencyLevel
+    tax_code: str = Field("", max_length=14, pattern=TAX_CODE_RE.pattern)
+    address: str = Field("", max_length=255)
+    phone: str = Field("", max_length=30, pattern=AGENCY_PHONE_RE.pattern)
+    email: EmailStr | Literal[""] = ""
+
+
+class AgencyCreate(AgencyIn):
+    code: str = Field(
+        max_length=35,
+        pattern=AGENCY_CODE_RE.pattern,
+        description="QCVN 102:2016 electronic identification code, e.g. 000.00.15.H31",
+    )
+    parent_code: str | None = Field(None, max_length=35)
+
+    @field_validator("code", mode="before")
+    @classmethod
+    def _upper(cls, v: object) -> object:
+        return v.strip().upper() if isinstance(v, str) else v
+
+
+class AgencyUpdate(_In):
+    name: str | None = Field(None, min_length=3, max_length=255)
+    short_name: str | None = Field(None, max_length=120)
+    level: AgencyLevel | None = None
+    tax_code: str | None = Field(None, max_length=14, pattern=TAX_CODE_RE.pattern)
+    address: str | None = Field(None, max_length=255)
+    phone: str | None = Field(None, max_length=30, pattern=AGENCY_PHONE_RE.pattern)
+    email: EmailStr | Literal[""] | None = None
+    is_active: bool | None = Field(None, description="false deactivates, true reactivates")
+
+
+class AgencyAdminRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    code: str
+    name: str
+    short_name: str
+    level: str
+    parent_code: str | None = None
+    tax_code: str
+    address: str
+    phone: str
+    email: str
+    is_active: bool
+
+
+class AgencyList(BaseModel):
+    items: list[AgencyAdminRead]
+    total: int
+
+
+# --- users ---------------------------------------------------------------------------------
+
+
+def _phone(v: str | None) -> str | None:
+    if v is None or v == "":
+        return v
+    v = clean_phone(v)
+    if not PHONE_RE.match(v):
+        raise ValueError("phone must be a Vietnamese number such as 0912345678")
+    return v
+
+
+class UserCreate(_In):
+    email: EmailStr
+    full_name: str = Field(min_length=2, max_length=120)
+    phone: str = Field("", max_length=20)
+    password: str | None = Field(
+        None,
+        min_length=MIN_PASSWORD,
+        max_length=128,
+        description="Leave out to have a password generated (returned once)",
+    )
+    agency_code: str | None = Field(None, max_length=35)
+    roles: list[StaffRole] = []
+    is_admin: bool = Field(False, description="System administrator (system admins only)")
+
+    _phone_ok = field_validator("phone")(_phone)
+
+    @field_validator("roles")
+    @classmethod
+    def _roles(cls, v: list[str]) -> list[str]:
+        return _unique(v)
+
+
+class UserUpdate(_In):
+    full_name: str | None = Field(None, min_length=2, max_length=120)
+    phone: str | None = Field(None, max_length=20)
+    agency_code: str | None = Field(None, max_length=35)
+    roles: list[StaffRole] | None = None
+    is_admin: bool | None = None
+    is_active: bool | None = None
+
+    _phone_ok = field_validator("phone")(_phone)
+
+    @field_validator("roles")
+    @classmethod
+    def _roles(cls, v: list[str] | None) -> list[str] | None:
+        return None if v is None else _unique(v)
+
+
+class UserAdminRead(BaseModel):
+    id: int
+    email: str
+    full_name: str
+    phone: str
+    agency_code: str | None
+    agency_name: str | None
+    roles: list[str]
+    is_admin: bool
+    is_active: bool
+    created_at: datetime
+    last_login_at: datetime | None
+
+
+class UserPage(BaseModel):
+    items: list[UserAdminRead]
+    total: int
+    limit: int
+    offset: int
+
+
+class UserCreated(BaseModel):
+    user: UserAdminRead
+    password: str | None = Field(
+        None, description="The generated password, shown only in this answer"
+    )
+
+
+class PasswordReset(_In):
+    password: str | None = Field(
+        None, min_length=MIN_PASSWORD, max_length=128, description="Leave out to generate one"
+    )
+
+
+class PasswordResetDone(BaseModel):
+    password: str | None = Field(None, description="The generated password, shown only once")
+
+
+# --- the procedure designer ----------------------------------------------------------------
+
+
+class ProcedureInfo(_In):
+    """General information of a procedure version."""
+
+    name: str = Field(min_length=3, max_length=500)
+    field: str = Field(min_length=2, max_length=120, description="Lĩnh vực")
+    level: Literal["province", "commune"]
+    online_level: Literal["full", "partial"]
+    processing_days: float = Field(gt=0, le=365, allow_inf_nan=False, description="Working days")
+    time_note: str = Field("", max_length=4000)
+    result: str = Field("", max_length=4000)
+    result_type_code: str = Field("", max_length=20)
+    legal_basis: str = Field("", max_length=20000)
+    description: str = Field("", max_length=20000)
+    fee_note: str = Field("", max_length=4000)
+    payment_moment: Literal["none", "submission", "reception", "before_result"] = "none"
+    agencies: list[str] = Field(min_length=1, description="Implementing agency codes")
+
+    @field_validator("agencies")
+    @classmethod
+    def _agencies(cls, v: list[str]) -> list[str]:
+        return _unique([c.strip() for c in v if c.strip()])
+
+
+class NewProcedure(ProcedureInfo):
+    code: str = Field(max_length=40, pattern=PROCEDURE_CODE_RE.pattern)
+
+
+class FormFieldIn(FormFieldSchema):
+    """A declared field of the applicant's form."""
+
+    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
+
+    name: str = Field(max_length=40, pattern=FIELD_NAME_RE.pattern)
+    label: str = Field(min_length=1, max_length=255)
+    help: str = Field("", max_length=500)
+    max_length: int | None = Field(None, ge=1, le=4000)
+    prefill: Literal["full_name", "phone", "id_number", "email", "address"] | None = None
+
+    @field_validator("options")
+    @classmethod
+    def _options(cls, v: list[str]) -> list[str]:
+        return _unique([o.strip()[:200] for o in v if o.strip()])
+
+    @model_validator(mode="after")
+    def _select_has_options(self) -> FormFieldIn:
+        if self.type == "select" and not self.options:
+            raise ValueError("options: a select field needs at least one option")
+        if self.type != "select":
+            self.options = []
+        return self
+
+
+class ComponentIn(_In):
+    """A document component (thành phần hồ sơ)."""
+
+    code: str = Field(max_length=40, pattern=ITEM_CODE_RE.pattern)
+    name: str = Field(min_length=2, max_length=500)
+    required: bool = True
+    copies: int = Field(1, ge=1, le=20)
+    paper_kind: Literal["original", "copy", "either"] = "copy"
+    accepted_types: list[FileType] = Field(min_length=1)
+    max_size_mb: int = Field(10, ge=1, le=MAX_SIZE_MB)
+    note: str = Field("", max_length=2000)
+
+    @field_validator("accepted_types")
+    @classmethod
+    def _types(cls, v: list[str]) -> list[str]:
+        return [t for t in ACCEPTED_TYPES if t in v]
+
+
+class FeeIn(_In):
+    """A fee item (phí or lệ phí) in VND."""
+
+    name: str = Field(min_length=2, max_length=255)
+    amount: int = Field(ge=0, le=1_000_000_000_000, description="VND")
+    kind: Literal["fee", "charge"] = "charge"
+    unit: str = Field("", max_length=60)
+    channel: Literal["online", "counter"] | None = Field(
+        None, description="online / counter; null for any channel"
+    )
+    note: str = Field("", max_length=2000)
+
+
+class StepIn(_In):
+    """A step of the process: who acts, for how long, with which actions."""
+
+    code: str = Field(max_length=40, pattern=ITEM_CODE_RE.pattern)
+    name: str = Field(min_length=2, max_length=255)
+    role: StepRole
+    unit: str = Field("", max_length=255)
+    agency: str | None = Field(
+        None, max_length=35, description="Fixed agency code; null = the receiving agency"
+    )
+    duration_hours: float = Field(gt=0, le=10_000, allow_inf_nan=False)
+    actions: list[StepAction] = Field(min_length=1)
+
+    @field_validator("actions")
+    @classmethod
+    def _actions(cls, v: list[str]) -> list[str]:
+        return [a for a in STEP_ACTIONS if a in v]
+
+    @field_validator("agency", mode="before")
+    @classmethod
+    def _no_agency(cls, v: object) -> object:
+        return None if v == "" else v
+
+
+class ProcedureDocument(ProcedureInfo):
+    """One procedure version with every part, as exported and imported."""
+
+    model_config = ConfigDict(
+        str_strip_whitespace=True,
+        extra="forbid",
+        json_schema_extra={"description": "Procedure export/import format motcua.procedure/1"},
+    )
+
+    format: Literal["motcua.procedure/1"]
+    code: str = Field(max_length=40, pattern=PROCEDURE_CODE_RE.pattern)
+    version: int | None = Field(None, description="Version number at the source (informative)")
+    status: str | None = Field(None, description="Status at the source (informative)")
+    exported_at: datetime | None = None
+    form_fields: list[FormFieldIn] = []
+    components: list[ComponentIn] = []
+    fees: list[FeeIn] = []
+    steps: list[StepIn] = []
+
+
+class VersionRead(BaseModel):
+    code: str
+    version: int
+    status: str
+    name: str
+    published_at: datetime | None
+    created_at: datetime
+
+
+class ProcedureAdminSummary(BaseModel):
+    code: str
+    name: str
+    manageable: bool = Field(description="Whether the caller may edit it")
+    versions: list[VersionRead]
+
+
+class ProcedureAdminList(BaseModel):
+    items: list[ProcedureAdminSummary]
+    total: int
+
+
+class ImportResult(VersionRead):
+    problems: list[str] = Field(
+        default=[], description="What still blocks publishing this draft (empty: ready)"
+    )
