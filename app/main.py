@@ -30,6 +30,7 @@ from app.home import pages as home_pages
 from app.payments import api as payments_api
 from app.payments import pages as payments_pages
 from app.receipts import api as receipts_api
+from app.receipts import pages as receipts_pages
 from app.reports import api as reports_api
 from app.web import STATIC_DIR
 from app.worker import start_embedded
@@ -126,6 +127,7 @@ def create_app() -> FastAPI:
         dossier_pages,
         workflow_pages,
         payments_pages,
+        receipts_pages,
     ):
         app.include_router(module.router)
     return app

@@ -253,6 +253,18 @@ def check_chain(session: Session) -> VerifyResult:
         return VerifyResult(
             False, last_seq, f"entry {last_seq}: hash differs from the audit head", count
         )
+    # Entries past the head are either appended since it was read (their head update is
+    # committed with them, so a fresh read of the head covers them) or a broken head.
+    beyond = session.scalar(select(func.max(AuditEntry.seq)))
+    if beyond is not None and beyond > last_seq:
+        now_head = session.scalar(select(AuditHead.last_seq).where(AuditHead.id == HEAD_ID))
+        if now_head is None or beyond > now_head:
+            return VerifyResult(
+                False,
+                last_seq + 1,
+                f"entry {last_seq + 1}: beyond the audit head ({last_seq}); the head was changed",
+                count,
+            )
     return VerifyResult(True, None, f"audit log intact: {count} entries", count)
 
 
@@ -331,7 +343,7 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def query(session: Session, user: User, filters: Filters) -> Select[tuple[AuditEntry]]:
+def query(session: Session, user: User, filters: Filters) -> Select[AuditEntry]:
     """The entries the caller may read, filtered; newest first."""
     require_reader(user)
     stmt = select(AuditEntry)

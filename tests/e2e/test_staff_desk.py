@@ -129,7 +129,7 @@ def test_dossier_goes_through_the_staff_desk(
     expect(reception.locator(".dossier-id")).to_contain_text("Có kết quả, chờ trả")
     click_action(reception, "return_result", "Trả kết quả")
     expect(reception.locator(".dossier-id")).to_contain_text("Đã trả kết quả")
-    history = reception.locator("ol.timeline")
+    history = reception.locator("ol.st-timeline")
     for label in ("Tiếp nhận hồ sơ", "Chuyển bước tiếp theo", "Phê duyệt", "Trả kết quả"):
         expect(history).to_contain_text(label)
     expect(history).to_contain_text("Hồ sơ hợp lệ, đề nghị lãnh đạo ký.")

@@ -1,0 +1,258 @@
+"""Receipt pages: a receipt and its PDF, cancel/replace, the cashier's counter, the register."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Request
+from fastapi.responses import RedirectResponse
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
+
+from app.accounts import service as account_service
+from app.accounts.deps import client_ip, current_user
+from app.accounts.models import User
+from app.db import MAX_ID, get_session, utcnow
+from app.dossiers import service as dossier_service
+from app.dossiers.models import Dossier
+from app.errors import DomainError
+from app.payments import service as payment_service
+from app.receipts import service
+from app.receipts.api import receipt_read
+from app.web import render, translator, verify_csrf
+
+router = APIRouter(include_in_schema=False)
+Id = Annotated[int, Path(ge=1, le=MAX_ID)]
+
+
+def _receipt_page(
+    request: Request,
+    session: Session,
+    user: User,
+    receipt_id: int,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    receipt = service.get_visible(session, user, receipt_id)
+    return render(
+        request,
+        "receipts/view.html",
+        {
+            "r": receipt_read(session, receipt),
+            "can_manage": receipt.status == "issued"
+            and service.can_manage(session, user, receipt.agency_id),
+            "errors": errors or {},
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/bien-lai/{receipt_id}")
+def view(
+    receipt_id: Id,
+    request: Request,
+    session: Session = Depends(get_session),
+    user: User = Depends(current_user),
+) -> Response:
+    return _receipt_page(request, session, user, receipt_id)
+
+
+@router.get("/bien-lai/{receipt_id}/pdf")
+def pdf(
+    receipt_id: Id, session: Session = Depends(get_session), user: User = Depends(current_user)
+) -> Response:
+    receipt = service.get_visible(session, user, receipt_id)
+    data = service.pdf_bytes(session, receipt)
+    return Response(
+        data,
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": f'inline; filename="bien-lai-{receipt.series}-'
+            f'{service.number_text(receipt.number)}.pdf"',
+            "Cache-Control": "private, no-store",
+        },
+    )
+
+
+@router.post("/bien-lai/{receipt_id}/huy", dependencies=[Depends(verify_csrf)])
+async def cancel(
+    receipt_id: Id,
+    request: Request,
+    session: Session = Depends(get_session),
+    user: User = Depends(current_user),
+) -> Response:
+    form = await request.form()
+    reason = str(form.get("cancel_reason", ""))
+
+    def do() -> Response:
+        receipt = service.get_visible(session, user, receipt_id)
+        try:
+            service.cancel_receipt(session, receipt, user, reason)
+        except DomainError as exc:
+            return _receipt_page(
+                request,
+                session,
+                user,
+                receipt_id,
+                {"cancel_reason": translator(request)(exc.detail)},
+                exc.status_code,
+            )
+        return RedirectResponse(f"/bien-lai/{receipt_id}?msg=receipt_cancelled", 303)
+
+    return await run_in_threadpool(do)
+
+
+@router.post("/bien-lai/{receipt_id}/thay-the", dependencies=[Depends(verify_csrf)])
+async def replace(
+    receipt_id: Id,
+    request: Request,
+    session: Session = Depends(get_session),
+    user: User = Depends(current_user),
+) -> Response:
+    form = await request.form()
+    fields = {k: str(form.get(k, "")) for k in ("payer_name", "payer_address", "payer_id_number")}
+    fields["reason"] = str(form.get("replace_reason", ""))
+
+    def do() -> Response:
+        receipt = service.get_visible(session, user, receipt_id)
+        try:
+            new = service.replace_receipt(
+                session,
+                receipt,
+                user,
+                fields["reason"],
+                payer_name=fields["payer_name"] or None,
+                payer_address=fields["payer_address"] or None,
+                payer_id_number=fields["payer_id_number"] or None,
+                items=None,
+            )
+        except DomainError as exc:
+            return _receipt_page(
+                request,
+                session,
+                user,
+                receipt_id,
+                {"replace_reason": translator(request)(exc.detail)},
+                exc.status_code,
+            )
+        return RedirectResponse(f"/bien-lai/{new.id}?msg=receipt_replaced", 303)
+
+    return await run_in_threadpool(do)
+
+
+def _counter_page(
+    request: Request,
+    session: Session,
+    user: User,
+    error: str = "",
+    code: str = "",
+    status_code: int = 200,
+) -> Response:
+    account_service.require_role(user, "cashier")
+    waiting = list(
+        session.scalars(
+            select(Dossier)
+            .where(Dossier.agency_id == user.agency_id, Dossier.status == "awaiting_payment")
+            .order_by(Dossier.step_due_at, Dossier.id)
+            .limit(100)
+        )
+    )
+    found = dossier_service.find_by_code(session, code.strip()) if code.strip() else None
+    if found is not None and found.agency_id != user.agency_id:
+        found = None
+    rows = [
+        (d, payment_service.outstanding(session, d))
+        for d in ([found] if found is not None else []) + waiting
+    ]
+    today = utcnow().date()
+    agency = user.agency
+    assert agency is not None
+    recent = service.register(session, user, agency, today - timedelta(days=1), today)
+    return render(
+        request,
+        "receipts/counter.html",
+        {
+            "rows": rows,
+            "code": code,
+            "error": error,
+            "recent": recent[-20:],
+            "searched": bool(code.strip()),
+            "found": found,
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/can-bo/thu-phi")
+def counter(
+    request: Request,
+    code: str = "",
+    session: Session = Depends(get_session),
+    user: User = Depends(current_user),
+) -> Response:
+    """The cashier's counter: dossiers waiting for fees, collect cash or record a transfer."""
+    return _counter_page(request, session, user, code=code[:60])
+
+
+@router.post("/can-bo/thu-phi/{dossier_id}", dependencies=[Depends(verify_csrf)])
+async def collect(
+    dossier_id: Id,
+    request: Request,
+    session: Session = Depends(get_session),
+    user: User = Depends(current_user),
+) -> Response:
+    form = await request.form()
+    method = str(form.get("method", ""))
+
+    def do() -> Response:
+        _ = translator(request)
+        if method not in ("cash", "transfer"):
+            return _counter_page(
+                request, session, user, _("Chọn tiền mặt hoặc chuyển khoản."), status_code=422
+            )
+        dossier = dossier_service.get_visible(session, user, dossier_id)
+        try:
+            payment = payment_service.start_payment(
+                session, dossier, user, method, client_ip(request)
+            )
+        except DomainError as exc:
+            return _counter_page(request, session, user, _(exc.detail), status_code=exc.status_code)
+        receipt_id = payment_service.receipt_id(session, payment)
+        return RedirectResponse(f"/bien-lai/{receipt_id}?msg=paid", 303)
+
+    return await run_in_threadpool(do)
+
+
+@router.get("/can-bo/bien-lai")
+def register_page(
+    request: Request,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    session: Session = Depends(get_session),
+    user: User = Depends(current_user),
+) -> Response:
+    """The receipt register of the officer's agency for a period, with the XLSX export."""
+    account_service.require_role(user, "cashier", "leader", "agency_admin")
+    agency = user.agency
+    assert agency is not None
+    end = date_to or utcnow().date()
+    start = date_from or end.replace(day=1)
+    if start > end or (end - start).days > service.MAX_REGISTER_DAYS:
+        start, end = end.replace(day=1), end
+    receipts = service.register(session, user, agency, start, end)
+    return render(
+        request,
+        "receipts/register.html",
+        {
+            "receipts": receipts,
+            "start": start,
+            "end": end,
+            "agency": agency,
+            "total": sum(r.amount for r in receipts if r.status == "issued"),
+            "labels": service.STATUS_LABELS,
+            "methods": service.METHOD_LABELS,
+        },
+    )
