@@ -34,6 +34,8 @@ class Settings(BaseSettings):
     login_max_failures: int = 5
     login_window_minutes: int = 15
     page_size: int = 20
+    # Public lookups per client IP and 10 minutes (guessing codes and secrets is slowed down).
+    lookup_rate_limit: int = 30
     # The web process runs periodic checks itself unless a `portal worker` is alive.
     embedded_worker: bool = True
     worker_interval_seconds: float = 60.0

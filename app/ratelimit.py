@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+import time
+from collections import deque
 from datetime import datetime, timedelta
 
 from sqlalchemy import String, delete, func, select
@@ -35,3 +38,36 @@ def hit(session: Session, key: str, limit: int, window: timedelta, message: str)
     if count == 0:
         session.execute(delete(RateEvent).where(RateEvent.key == key, RateEvent.at < since))
     session.flush()
+
+
+class MemoryLimiter:
+    """A per-process sliding-window limiter for hot public endpoints (lookups), where a
+    database write per request would cost more than the lookup itself. With several worker
+    processes the effective limit is the limit times the number of processes."""
+
+    def __init__(self, window_seconds: float, max_keys: int = 100_000) -> None:
+        self.window = window_seconds
+        self.max_keys = max_keys
+        self._hits: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def hit(self, key: str, limit: int, message: str) -> None:
+        now = time.monotonic()
+        with self._lock:
+            hits = self._hits.get(key)
+            if hits is None:
+                if len(self._hits) >= self.max_keys:
+                    self._hits.clear()  # crude but bounded memory under a flood of keys
+                hits = self._hits[key] = deque()
+            while hits and hits[0] <= now - self.window:
+                hits.popleft()
+            if len(hits) >= limit:
+                raise TooManyRequests(message)
+            hits.append(now)
+
+    def reset(self) -> None:
+        with self._lock:
+            self._hits.clear()
+
+
+lookup_limiter = MemoryLimiter(window_seconds=600)

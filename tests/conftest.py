@@ -71,6 +71,9 @@ def db(engine: Engine) -> Iterator[Session]:
 
 @pytest.fixture
 def app(db: Session):  # type: ignore[no-untyped-def]
+    from app.ratelimit import lookup_limiter
+
+    lookup_limiter.reset()  # per-process limits must not leak from one test to the next
     application = create_app()
 
     def _session() -> Iterator[Session]:

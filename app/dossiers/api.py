@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, Path, Query, Request, UploadFile
@@ -14,13 +14,14 @@ from starlette.datastructures import UploadFile as StarletteUpload
 
 from app.accounts.deps import client_ip, current_user
 from app.accounts.models import User
+from app.config import get_settings
 from app.db import MAX_ID, get_session, utcnow
 from app.documents import service as document_service
 from app.dossiers import schemas, service
 from app.dossiers.models import Dossier
 from app.errors import DomainError, InvalidInput, NotFound, error_body, translate_for_api
 from app.i18n_markers import N_
-from app.ratelimit import hit
+from app.ratelimit import lookup_limiter
 from app.storage import service as storage
 from app.workflow import service as workflow
 
@@ -396,7 +397,6 @@ def document_pdf(
     )
 
 
-LOOKUP_LIMIT = 30  # per IP and 10 minutes
 
 
 @router.get(
@@ -413,16 +413,13 @@ def lookup(
 ) -> schemas.LookupRead | JSONResponse:
     """Public lookup: status and timeline, never the applicant's personal data."""
     try:
-        hit(
-            session,
+        lookup_limiter.hit(
             f"lookup:{client_ip(request)}",
-            LOOKUP_LIMIT,
-            timedelta(minutes=10),
-            "Tra cứu quá nhiều lần, vui lòng thử lại sau ít phút.",
+            get_settings().lookup_rate_limit,
+            N_("Tra cứu quá nhiều lần, vui lòng thử lại sau ít phút."),
         )
         return service.lookup_read(service.lookup(session, code, secret))
     except DomainError as exc:
-        # Returned, not raised: the attempt must be committed for the limit to hold.
         return JSONResponse(
             error_body(exc.code, translate_for_api(request, exc.detail)), exc.status_code
         )

@@ -34,12 +34,12 @@ from app.db import get_session, utcnow
 from app.documents import service as document_service
 from app.documents.models import Document
 from app.dossiers import service as dossier_service
-from app.dossiers.api import LOOKUP_LIMIT, MAX_UPLOAD_BYTES
+from app.dossiers.api import MAX_UPLOAD_BYTES
 from app.dossiers.models import Dossier, DossierFile
 from app.dossiers.schemas import ActionIn, ApplicantIn, DossierCreate, DossierUpdate
 from app.errors import DomainError, InvalidInput, NotFound, PayloadTooLarge
 from app.i18n_markers import N_
-from app.ratelimit import hit
+from app.ratelimit import lookup_limiter
 from app.storage import service as storage
 from app.web import render, request_locale, templates, translator, verify_csrf
 from app.workflow import service as workflow
@@ -780,11 +780,9 @@ def lookup_page(
             status_code = 422
         else:
             try:
-                hit(
-                    session,
+                lookup_limiter.hit(
                     f"lookup:{client_ip(request)}",
-                    LOOKUP_LIMIT,
-                    LOOKUP_WINDOW,
+                    get_settings().lookup_rate_limit,
                     LOOKUP_TOO_MANY,
                 )
                 found = dossier_service.lookup(session, code_text, secret_text)

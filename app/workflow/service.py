@@ -16,13 +16,13 @@ from typing import Any
 
 from sqlalchemy import and_, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.accounts.models import User
 from app.agencies.models import Agency
 from app.calendar import service as calendar_service
-from app.catalog.models import ProcessStep
+from app.catalog.models import ProcedureVersion, ProcessStep
 from app.db import utcnow
 from app.documents import service as document_service
 from app.dossiers import service as dossier_service
@@ -730,6 +730,10 @@ def queue(
         stmt = stmt.where(
             or_(Dossier.step_due_at > due, and_(Dossier.step_due_at == due, Dossier.id > last_id))
         )
+    stmt = stmt.options(
+        selectinload(Dossier.current_step),
+        selectinload(Dossier.version).selectinload(ProcedureVersion.steps),
+    )
     return list(session.scalars(stmt.order_by(Dossier.step_due_at, Dossier.id).limit(limit)))
 
 

@@ -1,0 +1,536 @@
+"""Notifications (§8): in-app notices and e-mails through a durable outbox.
+
+``notify`` writes, in the caller's transaction, a notice for the applicant's account and an
+outbox row for the applicant's e-mail, both rendered in the applicant's language. If the
+transaction rolls back, neither exists; if it commits, the e-mail will be sent by
+``deliver_due`` (``portal worker``, or the web process when no worker runs), which claims
+rows with a conditional UPDATE committed before sending, so two senders never send one row
+(docs/decisions/0007-outbox.md).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+import smtplib
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import lru_cache
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.accounts.models import User
+from app.config import get_settings
+from app.db import begin_write, utcnow
+from app.documents.models import Document
+from app.dossiers.models import Dossier
+from app.errors import NotFound
+from app.i18n import DEFAULT_LOCALE, LOCALES
+from app.i18n_markers import N_
+from app.notifications import mailer
+from app.notifications.models import Notice, OutboxMessage
+from app.payments import service as payment_service
+from app.web import TEMPLATE_DIR, format_date, format_datetime, format_money
+
+log = logging.getLogger(__name__)
+
+EVENTS = (
+    "submitted",
+    "received",
+    "supplement_requested",
+    "rejected",
+    "payment_requested",
+    "paid",
+    "extended",
+    "stopped",
+    "result_ready",
+)
+EVENT_LABELS = {
+    "submitted": N_("Đã nộp hồ sơ"),
+    "received": N_("Đã tiếp nhận hồ sơ"),
+    "supplement_requested": N_("Yêu cầu bổ sung hồ sơ"),
+    "rejected": N_("Từ chối hồ sơ"),
+    "payment_requested": N_("Yêu cầu thanh toán"),
+    "paid": N_("Đã thanh toán"),
+    "extended": N_("Xin lỗi, hẹn lại ngày trả"),
+    "stopped": N_("Dừng xử lý hồ sơ"),
+    "result_ready": N_("Có kết quả"),
+}
+# Workflow actions (app/workflow/service.py) that the applicant is told about.
+ACTION_EVENTS = {
+    "submit": "submitted",
+    "resubmit": "submitted",
+    "receive": "received",
+    "request_supplement": "supplement_requested",
+    "reject": "rejected",
+    "request_payment": "payment_requested",
+    "extend": "extended",
+    "stop": "stopped",
+    "supplement_timeout": "stopped",
+    "withdraw": "stopped",
+    "attach_result": "result_ready",
+}
+# The form (Circular 03/2025/TT-VPCP) that goes with each notice, linked from it.
+EVENT_DOCUMENTS = {
+    "received": "form_01",
+    "supplement_requested": "form_02",
+    "rejected": "form_03",
+    "extended": "form_04",
+    "stopped": "form_05",
+    "result_ready": "result",
+}
+SUBJECT_PREFIX = "[Một cửa] "
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+MAX_ATTEMPTS = 10
+CLAIM_SECONDS = 120
+# Stop sending a batch this long before its claim runs out, so no other sender can take a
+# row over while we are still on it.
+CLAIM_MARGIN_SECONDS = 30
+MAX_BACKOFF = timedelta(hours=6)
+
+
+# --- rendering ------------------------------------------------------------------------------
+
+
+@lru_cache
+def _mail_env() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(str(TEMPLATE_DIR)),
+        autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["money"] = format_money
+    env.filters["date"] = format_date
+    env.filters["datetime"] = format_datetime
+    return env
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    summary: str
+    text: str
+    html: str
+
+
+def render(event: str, locale: str, context: dict[str, Any]) -> Rendered:
+    """Subject, one-paragraph summary, plain text and HTML of a notice, in ``locale``."""
+    lang = locale if locale in LOCALES else DEFAULT_LOCALE
+    env = _mail_env()
+    text_tpl = env.get_template(f"notifications/mail/{lang}/{event}.txt")
+    blocks = text_tpl.new_context(dict(context))
+    subject = " ".join("".join(text_tpl.blocks["subject"](blocks)).split())
+    summary = " ".join("".join(text_tpl.blocks["summary"](blocks)).split())
+    ctx = {**context, "subject": subject, "summary": summary}
+    text = re.sub(r"\n{3,}", "\n\n", text_tpl.render(ctx)).strip() + "\n"
+    html = env.get_template(f"notifications/mail/{lang}/{event}.html").render(ctx)
+    return Rendered(subject=subject, summary=summary, text=text, html=html)
+
+
+def _thaw(value: Any, key: str = "") -> Any:
+    """Frozen document content back to Python: ISO strings under ``*_at``/deadline keys."""
+    if isinstance(value, dict):
+        return {k: _thaw(v, k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_thaw(v, key) for v in value]
+    if isinstance(value, str) and value and (key.endswith("_at") or key == "deadline"):
+        try:
+            return datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    return value
+
+
+def _latest_document(session: Session, dossier: Dossier, kind: str) -> Document | None:
+    return session.scalar(
+        select(Document)
+        .where(Document.dossier_id == dossier.id, Document.kind == kind)
+        .order_by(Document.id.desc())
+        .limit(1)
+    )
+
+
+def _context(
+    session: Session, dossier: Dossier, event: str, extra: dict[str, Any], has_account: bool
+) -> dict[str, Any]:
+    base = get_settings().base_url.rstrip("/")
+    applicant = dossier.applicant or {}
+    lookup_url = f"{base}/tra-cuu" + (f"?code={dossier.code}" if dossier.code else "")
+    page = f"/ho-so/{dossier.id}"
+    document = None
+    info: dict[str, Any] = {}
+    kind = EVENT_DOCUMENTS.get(event)
+    doc = _latest_document(session, dossier, kind) if kind else None
+    if doc is not None:
+        info = _thaw((doc.context or {}).get("extra") or {})
+        document = {
+            "title": doc.title,
+            # The PDF opens for the logged-in applicant; counter applicants hold the paper.
+            "url": f"{base}/ho-so/{dossier.id}/van-ban/{doc.id}" if has_account else "",
+        }
+    fees_due = 0
+    if event in ("payment_requested", "paid") or dossier.status == "awaiting_payment":
+        fees_due = payment_service.outstanding(session, dossier)
+    receipt_id = extra.get("receipt_id")
+    agency = dossier.agency
+    return {
+        "event": event,
+        "d": {
+            "id": dossier.id,
+            "ref": dossier.code or f"#{dossier.id}",
+            "code": dossier.code or "",
+            "procedure_code": dossier.version.code,
+            "procedure_name": dossier.version.name,
+            "agency_name": agency.name if agency else "",
+            "agency_phone": agency.phone if agency else "",
+            "applicant_name": applicant.get("full_name", ""),
+            "status": dossier.status,
+            "channel": dossier.channel,
+            "submitted_at": dossier.submitted_at,
+            "answer_due_at": dossier.answer_due_at,
+            "received_at": dossier.received_at,
+            "due_at": dossier.due_at,
+            "supplement_due_at": dossier.supplement_due_at,
+            "supplement_items": (dossier.supplement_request or {}).get("items", []),
+            "supplement_reason": (dossier.supplement_request or {}).get("reason", ""),
+            "result_name": dossier.version.result,
+        },
+        "has_account": has_account,
+        "page": page,
+        "link": f"{base}{page}" if has_account else lookup_url,
+        "lookup_url": lookup_url,
+        "document": document,
+        "info": info,
+        "extra": extra,
+        "fees_due": fees_due,
+        "receipt_url": f"{base}/bien-lai/{receipt_id}" if receipt_id and has_account else "",
+        "action": extra.get("action", ""),
+        "comment": extra.get("comment", ""),
+    }
+
+
+# --- writing notices ------------------------------------------------------------------------
+
+
+def notify(
+    session: Session, dossier: Dossier, event: str, *, extra: dict[str, Any] | None = None
+) -> None:
+    """Tell the applicant about ``event``: an in-app notice for their account (if any) and an
+    e-mail to the dossier's applicant address (if any), in the same transaction."""
+    if event not in EVENTS:
+        raise ValueError(f"unknown notification event {event!r}")
+    user = session.get(User, dossier.applicant_id) if dossier.applicant_id else None
+    address = str((dossier.applicant or {}).get("email") or "").strip()
+    if not EMAIL_RE.match(address) or len(address) > 254:
+        address = ""
+    if user is None and not address:
+        return
+    locale = user.locale if user is not None and user.locale in LOCALES else DEFAULT_LOCALE
+    context = _context(session, dossier, event, dict(extra or {}), user is not None)
+    rendered = render(event, locale, context)
+    if user is not None:
+        session.add(
+            Notice(
+                user_id=user.id,
+                dossier_id=dossier.id,
+                kind=event,
+                title=rendered.subject[:255],
+                body=rendered.summary,
+                link=context["page"],
+            )
+        )
+    if address:
+        session.add(
+            OutboxMessage(
+                kind=event,
+                to_address=address,
+                subject=(SUBJECT_PREFIX + rendered.subject)[:255],
+                body_text=rendered.text,
+                body_html=rendered.html,
+                dossier_id=dossier.id,
+                next_attempt_at=utcnow(),
+            )
+        )
+    session.flush()
+
+
+def after_action(session: Session, dossier: Dossier, action: str, *, comment: str = "") -> None:
+    """The workflow's hook: notify the applicant of the actions that concern them."""
+    event = ACTION_EVENTS.get(action)
+    if event is not None:
+        notify(session, dossier, event, extra={"action": action, "comment": comment.strip()})
+
+
+# --- in-app notices -------------------------------------------------------------------------
+
+
+def unread_count(session: Session, user_id: int) -> int:
+    """Unread notices of a user (one index-only count)."""
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(Notice)
+            .where(Notice.user_id == user_id, Notice.read_at.is_(None))
+        )
+        or 0
+    )
+
+
+def list_for(
+    session: Session, user: User, limit: int = 20, offset: int = 0
+) -> tuple[list[Notice], int, int]:
+    """The user's notices, newest first; with the total and the unread count."""
+    total = (
+        session.scalar(select(func.count()).select_from(Notice).where(Notice.user_id == user.id))
+        or 0
+    )
+    rows = session.scalars(
+        select(Notice)
+        .where(Notice.user_id == user.id)
+        .order_by(Notice.id.desc())
+        .limit(limit)
+        .offset(offset)
+    ).all()
+    return list(rows), int(total), unread_count(session, user.id)
+
+
+def mark_read(session: Session, user: User, notice_id: int) -> Notice:
+    """Mark one of the caller's notices read (idempotent)."""
+    notice = session.get(Notice, notice_id)
+    if notice is None or notice.user_id != user.id:
+        raise NotFound(N_("Không tìm thấy thông báo."))
+    if notice.read_at is None:
+        notice.read_at = utcnow()
+        session.flush()
+    return notice
+
+
+def mark_all_read(session: Session, user: User) -> int:
+    """Mark every unread notice of the caller read; returns how many."""
+    result = session.execute(
+        update(Notice)
+        .where(Notice.user_id == user.id, Notice.read_at.is_(None))
+        .values(read_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+# --- delivery -------------------------------------------------------------------------------
+
+
+def backoff(attempts: int) -> timedelta:
+    """Wait after the ``attempts``-th failure: 1, 2, 4 … minutes, at most 6 hours."""
+    return min(timedelta(minutes=2 ** max(attempts - 1, 0)), MAX_BACKOFF)
+
+
+@dataclass(frozen=True)
+class _Claimed:
+    id: int
+    kind: str
+    to_address: str
+    subject: str
+    body_text: str
+    body_html: str
+    dossier_id: int | None
+    attempts: int
+    created_at: datetime
+
+
+def _due(now: datetime) -> tuple[Any, ...]:
+    return (
+        OutboxMessage.status == "pending",
+        OutboxMessage.next_attempt_at <= now,
+        or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
+    )
+
+
+def claim(
+    session_factory: sessionmaker[Session], token: str, batch: int, now: datetime
+) -> list[_Claimed]:
+    """Take up to ``batch`` due rows for ``token`` and commit the claim before anything is sent.
+
+    The UPDATE repeats the due conditions: a row another sender claimed meanwhile no longer
+    matches (PostgreSQL re-checks them after waiting for the row lock; SQLite writers queue)."""
+    with session_factory() as session, session.begin():
+        begin_write(session)
+        ids = list(
+            session.scalars(
+                select(OutboxMessage.id).where(*_due(now)).order_by(OutboxMessage.id).limit(batch)
+            )
+        )
+        if not ids:
+            return []
+        got = list(
+            session.scalars(
+                update(OutboxMessage)
+                .where(OutboxMessage.id.in_(ids), *_due(now))
+                .values(claimed_by=token, claimed_until=now + timedelta(seconds=CLAIM_SECONDS))
+                .returning(OutboxMessage.id)
+                .execution_options(synchronize_session=False)
+            )
+        )
+        rows = session.scalars(
+            select(OutboxMessage).where(OutboxMessage.id.in_(got)).order_by(OutboxMessage.id)
+        ).all()
+        return [
+            _Claimed(
+                id=r.id,
+                kind=r.kind,
+                to_address=r.to_address,
+                subject=r.subject,
+                body_text=r.body_text,
+                body_html=r.body_html,
+                dossier_id=r.dossier_id,
+                attempts=r.attempts,
+                created_at=r.created_at,
+            )
+            for r in rows
+        ]
+
+
+def _finish(
+    session_factory: sessionmaker[Session], row: _Claimed, token: str, values: dict[str, Any]
+) -> None:
+    with session_factory() as session, session.begin():
+        begin_write(session)
+        result = session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.id == row.id,
+                OutboxMessage.claimed_by == token,
+                OutboxMessage.status == "pending",
+            )
+            .values(claimed_until=None, attempts=row.attempts + 1, **values)
+            .execution_options(synchronize_session=False)
+        )
+        if not getattr(result, "rowcount", 0):
+            log.warning("outbox message %s: claim lost before it was marked", row.id)
+
+
+def _mark_sent(session_factory: sessionmaker[Session], row: _Claimed, token: str) -> None:
+    _finish(session_factory, row, token, {"status": "sent", "sent_at": utcnow(), "last_error": ""})
+
+
+def _mark_failed(
+    session_factory: sessionmaker[Session],
+    row: _Claimed,
+    token: str,
+    error: str,
+    now: datetime,
+    permanent: bool = False,
+) -> None:
+    attempts = row.attempts + 1
+    values: dict[str, Any] = {"last_error": error}
+    if permanent or attempts >= MAX_ATTEMPTS:
+        values["status"] = "failed"
+    else:
+        values["next_attempt_at"] = now + backoff(attempts)
+    _finish(session_factory, row, token, values)
+
+
+def _release(session_factory: sessionmaker[Session], rows: list[_Claimed], token: str) -> None:
+    """Give back rows we did not get to (no attempt counted)."""
+    if not rows:
+        return
+    with session_factory() as session, session.begin():
+        begin_write(session)
+        session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_([r.id for r in rows]), OutboxMessage.claimed_by == token)
+            .values(claimed_until=None)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def _message(row: _Claimed, mail_from: str) -> Any:
+    domain = mailer.sender_domain(mail_from)
+    headers = {"X-Motcua-Outbox-Id": str(row.id), "X-Motcua-Event": row.kind}
+    if row.dossier_id is not None:
+        headers["X-Motcua-Dossier-Id"] = str(row.dossier_id)
+    return mailer.build_message(
+        mail_from=mail_from,
+        to=row.to_address,
+        subject=row.subject,
+        text=row.body_text,
+        html=row.body_html,
+        # Stable per row: should a crash make us send a row twice, mail clients see one.
+        message_id=f"<motcua.{row.id}.{int(row.created_at.timestamp())}@{domain}>",
+        headers=headers,
+    )
+
+
+# Refusals of one message; anything else (OSError: refused connection, time-out, TLS, a
+# dropped session, failed login) means the rest of the batch cannot go out now either.
+_MESSAGE_ERRORS = (
+    smtplib.SMTPRecipientsRefused,
+    smtplib.SMTPSenderRefused,
+    smtplib.SMTPDataError,
+    smtplib.SMTPNotSupportedError,
+    UnicodeError,
+    ValueError,
+)
+
+
+def deliver_due(
+    session_factory: sessionmaker[Session],
+    worker_id: str,
+    batch: int = 20,
+    now: datetime | None = None,
+) -> int:
+    """Send due outbox e-mails over ``PORTAL_SMTP_URL``; returns how many were sent.
+
+    Without an SMTP URL nothing is sent and messages stay pending. Each row is claimed and
+    committed before sending and marked sent right after, in its own transaction; a failure
+    schedules a retry with back-off, and after ``MAX_ATTEMPTS`` the row is given up (failed)."""
+    settings = get_settings()
+    if not settings.smtp_url:
+        return 0
+    config = mailer.parse_smtp_url(settings.smtp_url)
+    now = now or utcnow()
+    token = f"{worker_id[:60]}/{secrets.token_hex(6)}"
+    rows = claim(session_factory, token, batch, now)
+    if not rows:
+        return 0
+    started = time.monotonic()
+    sent = failed = 0
+    with mailer.Connection(config) as connection:
+        try:
+            connection.open()
+        except OSError as exc:  # refused, time-out, TLS or login failure: all of them wait
+            error = mailer.describe(exc)
+            for row in rows:
+                _mark_failed(session_factory, row, token, error, now)
+            log.warning("mail via %s: cannot connect (%s)", config.safe_url, error)
+            return 0
+        for index, row in enumerate(rows):
+            if time.monotonic() - started > CLAIM_SECONDS - CLAIM_MARGIN_SECONDS:
+                _release(session_factory, rows[index:], token)
+                break
+            try:
+                connection.send(_message(row, settings.mail_from))
+            except _MESSAGE_ERRORS as exc:
+                error = mailer.describe(exc)
+                permanent = mailer.is_permanent(exc)
+                _mark_failed(session_factory, row, token, error, now, permanent)
+                failed += 1
+                continue
+            except OSError as exc:
+                # The server is unreachable or dropped us: this row and the rest wait.
+                error = mailer.describe(exc)
+                for rest in rows[index:]:
+                    _mark_failed(session_factory, rest, token, error, now)
+                failed += len(rows) - index
+                break
+            _mark_sent(session_factory, row, token)
+            sent += 1
+    if sent or failed:
+        log.info("mail via %s: %d sent, %d failed", config.safe_url, sent, failed)
+    return sent

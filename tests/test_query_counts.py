@@ -1,0 +1,55 @@
+"""N+1 guards: the number of SQL statements of list pages does not grow with the list."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from fastapi.testclient import TestClient
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from tests.dossiers.helpers import RECEPTION, headers, submitted_dossier
+
+
+@contextmanager
+def counting(db: Session) -> Iterator[list[str]]:
+    statements: list[str] = []
+    engine = db.get_bind().engine  # type: ignore[union-attr]
+
+    def before(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK")):
+            statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", before)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+
+
+def _count(client: TestClient, db: Session, path: str, h: dict[str, str] | None = None) -> int:
+    with counting(db) as statements:
+        response = client.get(path, headers=h or {})
+    assert response.status_code == 200, response.text
+    return len(statements)
+
+
+def test_queue_statement_count_does_not_grow_with_its_length(client: TestClient,
+                                                              db: Session) -> None:
+    reception = headers(client, RECEPTION)
+    submitted_dossier(client)
+    few = _count(client, db, "/api/v1/queue", reception)
+    for _ in range(6):
+        submitted_dossier(client)
+    many = _count(client, db, "/api/v1/queue", reception)
+    assert many <= few, (few, many)
+    assert many <= 25
+
+
+def test_catalogue_statement_count_is_bounded(client: TestClient, db: Session) -> None:
+    one = _count(client, db, "/api/v1/procedures?limit=1")
+    all_ = _count(client, db, "/api/v1/procedures?limit=100")
+    assert all_ <= one + 1, (one, all_)
+    page = _count(client, db, "/thu-tuc")
+    assert page <= 12, page
