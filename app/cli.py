@@ -17,10 +17,12 @@ cli = typer.Typer(
 db_cli = typer.Typer(help="Database schema.", no_args_is_help=True)
 demo_cli = typer.Typer(help="Demo data.", no_args_is_help=True)
 user_cli = typer.Typer(help="User accounts.", no_args_is_help=True)
+audit_cli = typer.Typer(help="Audit log.", no_args_is_help=True)
 bench_cli = typer.Typer(help="Benchmark data.", no_args_is_help=True)
 cli.add_typer(db_cli, name="db")
 cli.add_typer(demo_cli, name="demo")
 cli.add_typer(user_cli, name="user")
+cli.add_typer(audit_cli, name="audit")
 cli.add_typer(bench_cli, name="bench")
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -89,6 +91,21 @@ def user_create(
         raise typer.Exit(2) from exc
 
 
+@audit_cli.command("verify")
+def audit_verify() -> None:
+    """Recompute the audit log's hash chain; exit 1 naming the first broken entry."""
+    from app.audit import service
+    from app.db import get_sessionmaker
+
+    with get_sessionmaker()() as session:
+        ok, first_bad, message = service.verify(session)
+    if ok:
+        typer.echo(message)
+        return
+    typer.echo(f"Audit log BROKEN at entry {first_bad}: {message}", err=True)
+    raise typer.Exit(1)
+
+
 @cli.command("serve")
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
@@ -140,7 +157,7 @@ def worker(
     once: Annotated[bool, typer.Option("--once", help="One pass, then exit")] = False,
     interval: Annotated[float, typer.Option(help="Seconds between passes")] = 60.0,
 ) -> None:
-    """Run background jobs: supplement time-outs, late warnings (and, later, mail)."""
+    """Run background jobs: supplement time-outs, late warnings and outbox e-mail."""
     import logging
     import threading
 

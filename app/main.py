@@ -17,7 +17,12 @@ from starlette.responses import Response
 from app import __doc__ as app_doc
 from app.accounts import api as accounts_api
 from app.accounts import pages as accounts_pages
+from app.admin import api as admin_api
+from app.admin import pages as admin_pages
 from app.agencies import api as agencies_api
+from app.audit import api as audit_api
+from app.audit import pages as audit_pages
+from app.audit.context import ClientIPMiddleware
 from app.calendar import api as calendar_api
 from app.catalog import api as catalog_api
 from app.catalog import pages as catalog_pages
@@ -27,11 +32,17 @@ from app.dossiers import api as dossiers_api
 from app.dossiers import pages as dossier_pages
 from app.errors import install_error_handlers
 from app.home import pages as home_pages
+from app.notifications import api as notifications_api
+from app.notifications import pages as notifications_pages
 from app.payments import api as payments_api
 from app.payments import pages as payments_pages
+from app.ratings import api as ratings_api
+from app.ratings import pages as ratings_pages
 from app.receipts import api as receipts_api
 from app.receipts import pages as receipts_pages
 from app.reports import api as reports_api
+from app.stats import api as stats_api
+from app.stats import pages as stats_pages
 from app.web import STATIC_DIR
 from app.worker import start_embedded
 from app.workflow import pages as workflow_pages
@@ -85,6 +96,7 @@ def create_app() -> FastAPI:
         redoc_url=None,
     )
     app.middleware("http")(security_headers)
+    app.add_middleware(ClientIPMiddleware)  # the client IP for audit entries
     install_error_handlers(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.mount(
@@ -104,20 +116,25 @@ def create_app() -> FastAPI:
         )
 
     @app.get("/healthz", tags=["system"])
-    def healthz(session: Session = Depends(get_session)) -> dict[str, str]:
+    def healthz(session: Session = Depends(get_session, scope="function")) -> dict[str, str]:
         """Answers when the application and its database are up."""
         session.execute(text("SELECT 1"))
         return {"status": "ok"}
 
     for module in (
         accounts_api,
+        admin_api,
         agencies_api,
+        audit_api,
         calendar_api,
         catalog_api,
         dossiers_api,
+        notifications_api,
         payments_api,
         receipts_api,
         reports_api,
+        ratings_api,
+        stats_api,
     ):
         app.include_router(module.router)
     for module in (
@@ -128,6 +145,11 @@ def create_app() -> FastAPI:
         workflow_pages,
         payments_pages,
         receipts_pages,
+        admin_pages,
+        audit_pages,
+        notifications_pages,
+        ratings_pages,
+        stats_pages,
     ):
         app.include_router(module.router)
     return app

@@ -2,8 +2,8 @@
 
 from app import ratelimit
 from app.accounts import models as accounts_models
-from app.audit import models as audit_models
 from app.agencies import models as agencies_models
+from app.audit import models as audit_models
 from app.calendar import models as calendar_models
 from app.catalog import models as catalog_models
 from app.db import Base

@@ -1,10 +1,14 @@
 """Background jobs: `portal worker`, and the same loop inside the web process when no worker
-runs (so the embedded default works with one command)."""
+runs (so the embedded default works with one command): periodic checks every ``interval``
+seconds, outbox e-mail every few seconds."""
 
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import threading
+import time
 from datetime import timedelta
 
 from sqlalchemy import delete, select
@@ -12,10 +16,21 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.db import begin_write, get_sessionmaker, utcnow
+from app.errors import DomainError
 from app.ratelimit import RateEvent
 
 log = logging.getLogger(__name__)
 HEARTBEAT_KEY = "worker:heartbeat"
+# How often the outbox is polled (the periodic checks keep their own, longer interval).
+MAIL_POLL_SECONDS = 10.0
+MAIL_BATCH = 20
+# At most this many batches per pass, so the checks and the heartbeat are not starved.
+MAIL_BATCHES_PER_PASS = 10
+
+
+def sender_name(role: str) -> str:
+    """Identifies a sender in claimed outbox rows: host, process and role."""
+    return f"{socket.gethostname()[:40]}:{os.getpid()}:{role}"
 
 
 def run_checks_once() -> dict[str, int]:
@@ -30,6 +45,24 @@ def run_checks_once() -> dict[str, int]:
         # Another process acted on the same dossier meanwhile: the next pass retries.
         log.info("periodic checks deferred: %s", exc.__class__.__name__)
         return {}
+
+
+def deliver_mail_once(sender: str) -> int:
+    """Send what is due in the outbox (nothing when PORTAL_SMTP_URL is empty)."""
+    from app.notifications import service as notification_service
+
+    sent = 0
+    try:
+        for _ in range(MAIL_BATCHES_PER_PASS):
+            count = notification_service.deliver_due(get_sessionmaker(), sender, MAIL_BATCH)
+            sent += count
+            if count < MAIL_BATCH:
+                break
+    except OperationalError as exc:  # the database is busy or away: the next pass retries
+        log.info("mail delivery deferred: %s", exc.__class__.__name__)
+    except DomainError as exc:  # a malformed PORTAL_SMTP_URL
+        log.error("mail delivery disabled: %s", exc.detail)
+    return sent
 
 
 def beat() -> None:
@@ -51,25 +84,38 @@ def worker_alive(interval: float) -> bool:
 
 
 def run_worker(interval: float, stop: threading.Event, once: bool = False) -> None:
-    """The dedicated worker: heartbeat, then checks, every ``interval`` seconds."""
+    """The dedicated worker: heartbeat and checks every ``interval`` seconds, outbox e-mail
+    every ``MAIL_POLL_SECONDS``."""
+    sender = sender_name("worker")
+    next_checks = 0.0
     while True:
-        beat()
-        result = run_checks_once()
-        if any(result.values()):
-            log.info("periodic checks: %s", result)
-        if once or stop.wait(interval):
+        if time.monotonic() >= next_checks:
+            beat()
+            result = run_checks_once()
+            if any(result.values()):
+                log.info("periodic checks: %s", result)
+            next_checks = time.monotonic() + interval
+        deliver_mail_once(sender)
+        if once or stop.wait(min(interval, MAIL_POLL_SECONDS)):
             return
 
 
 def start_embedded(interval: float) -> threading.Event:
-    """Run the checks from the web process while no dedicated worker is alive."""
+    """Run the checks and deliver the outbox from the web process while no dedicated worker
+    is alive (several web processes may do so at once: outbox rows are claimed)."""
     stop = threading.Event()
 
     def loop() -> None:
-        while not stop.wait(interval):
+        sender = sender_name("web")
+        last_checks = time.monotonic()
+        while not stop.wait(min(interval, MAIL_POLL_SECONDS)):
             try:
-                if not worker_alive(interval):
+                if worker_alive(interval):
+                    continue
+                if time.monotonic() - last_checks >= interval:
+                    last_checks = time.monotonic()
                     run_checks_once()
+                deliver_mail_once(sender)
             except Exception:  # a background loop must survive a bad pass
                 log.exception("embedded periodic checks failed")
 

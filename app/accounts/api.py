@@ -13,6 +13,7 @@ from app.accounts import service
 from app.accounts.deps import client_ip, current_user
 from app.accounts.models import User
 from app.accounts.schemas import RegisterIn, TokenOut, UserRead
+from app.audit import service as audit_service
 from app.db import get_session
 from app.errors import error_body
 
@@ -29,7 +30,9 @@ def user_read(user: User) -> UserRead:
 
 
 @router.post("/register", response_model=UserRead, status_code=201)
-def register(data: RegisterIn, session: Session = Depends(get_session)) -> UserRead:
+def register(
+    data: RegisterIn, session: Session = Depends(get_session, scope="function")
+) -> UserRead:
     """Register a citizen account."""
     return user_read(service.register_citizen(session, data))
 
@@ -42,10 +45,11 @@ def register(data: RegisterIn, session: Session = Depends(get_session)) -> UserR
 def token(
     request: Request,
     form: Annotated[OAuth2PasswordRequestForm, Depends()],
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
 ) -> TokenOut | JSONResponse:
     """Exchange e-mail (``username``) and password for a bearer token."""
     user = service.authenticate(session, form.username, form.password, client_ip(request))
+    audit_service.record_login(session, user, form.username, "api")
     if user is None:
         # Returned, not raised: the failed attempt must be committed for throttling to work.
         return JSONResponse(

@@ -33,12 +33,13 @@ class Viewer:
     roles: frozenset[str]
     agency_name: str
     agency_code: str
+    unread: int = 0  # unread in-app notices, shown in the page header
 
     def has_role(self, role: str) -> bool:
         return role in self.roles
 
     @classmethod
-    def of(cls, user: User) -> Viewer:
+    def of(cls, user: User, unread: int = 0) -> Viewer:
         return cls(
             id=user.id,
             email=user.email,
@@ -51,6 +52,7 @@ class Viewer:
             roles=frozenset(user.roles),
             agency_name=user.agency.name if user.agency else "",
             agency_code=user.agency.code if user.agency else "",
+            unread=unread,
         )
 
 
@@ -58,7 +60,9 @@ def client_ip(request: Request) -> str:
     return request.client.host if request.client else ""
 
 
-def current_user_optional(request: Request, session: Session = Depends(get_session)) -> User | None:
+def current_user_optional(
+    request: Request, session: Session = Depends(get_session, scope="function")
+) -> User | None:
     """The logged-in user, from ``Authorization: Bearer`` or the session cookie, or ``None``."""
     user: User | None = None
     auth = request.headers.get("authorization", "")
@@ -78,7 +82,12 @@ def current_user_optional(request: Request, session: Session = Depends(get_sessi
                 # it must prove they come from our pages.
                 if not csrf_header_ok(request):
                     raise Forbidden(N_("Thiếu hoặc sai mã CSRF (X-CSRF-Token)."))
-    request.state.user = Viewer.of(user) if user is not None else None
+    unread = 0
+    if user is not None and not request.url.path.startswith("/api/"):
+        from app.notifications import service as notification_service
+
+        unread = notification_service.unread_count(session, user.id)  # pages show it
+    request.state.user = Viewer.of(user, unread) if user is not None else None
     if user is not None:
         request.state.locale = request.cookies.get("lang") or user.locale
     return user

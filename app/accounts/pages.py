@@ -14,6 +14,7 @@ from app.accounts import service
 from app.accounts.deps import SESSION_COOKIE, client_ip, current_user, current_user_optional
 from app.accounts.models import User
 from app.accounts.schemas import RegisterIn
+from app.audit import service as audit_service
 from app.config import get_settings
 from app.db import get_session
 from app.errors import Conflict
@@ -59,7 +60,9 @@ def register_form(request: Request, user: User | None = Depends(current_user_opt
 
 
 @router.post("/dang-ky", dependencies=[Depends(verify_csrf)])
-async def register_submit(request: Request, session: Session = Depends(get_session)) -> Response:
+async def register_submit(
+    request: Request, session: Session = Depends(get_session, scope="function")
+) -> Response:
     form = await request.form()
     values = {k: str(form.get(k, "")) for k in (*REGISTER_FIELDS, "password")}
     _ = translator(request)
@@ -99,12 +102,15 @@ def login_form(
 
 
 @router.post("/dang-nhap", dependencies=[Depends(verify_csrf)])
-async def login_submit(request: Request, session: Session = Depends(get_session)) -> Response:
+async def login_submit(
+    request: Request, session: Session = Depends(get_session, scope="function")
+) -> Response:
     form = await request.form()
     email = str(form.get("email", "")).strip()
     password = str(form.get("password", ""))
     target = safe_next(str(form.get("next", "")))
     user = service.authenticate(session, email, password, client_ip(request))
+    audit_service.record_login(session, user, email, "web")
     if user is None:
         _ = translator(request)
         return render(
@@ -122,7 +128,7 @@ async def login_submit(request: Request, session: Session = Depends(get_session)
 
 
 @router.post("/dang-xuat", dependencies=[Depends(verify_csrf)])
-def logout(request: Request, session: Session = Depends(get_session)) -> Response:
+def logout(request: Request, session: Session = Depends(get_session, scope="function")) -> Response:
     service.close_session(session, request.cookies.get(SESSION_COOKIE))
     response = RedirectResponse("/?msg=logged_out", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")

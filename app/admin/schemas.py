@@ -1,10 +1,29 @@
 """Administration payloads: agencies, staff accounts, and the procedure document format.
 
 The procedure document (``"format": "motcua.procedure/1"``) is what the designer exports and
-imports: one procedure version with every part (general information, implementing agencies,
-declared form fields, components, fee items and process steps). Agencies are referred to by
-their electronic identification codes, so a document moves between installations that share
-the national agency codes.
+imports: one procedure version with every part. Agencies are referred to by their electronic
+identification codes, so a document moves between installations that share the national
+agency codes (an import lists the codes it does not find). Its keys (``ProcedureDocument``)::
+
+    format            "motcua.procedure/1" (required; other formats are refused)
+    code              national procedure code, e.g. "1.001193"
+    version, status, exported_at      informative, ignored on import
+    name, field, level ("province"|"commune"), online_level ("full"|"partial"),
+    processing_days   legal time in working days (> 0)
+    time_note, result, result_type_code, legal_basis, description, fee_note
+    payment_moment    "none" | "submission" | "reception" | "before_result"
+    agencies          [agency code, ...] implementing agencies, at least one
+    form_fields       [{name, label, type, required, options, help, max_length, prefill}]
+                      type: text textarea date number select checkbox email phone id_number
+    components        [{code, name, required, copies, paper_kind ("original"|"copy"|"either"),
+                        accepted_types (pdf jpg png docx), max_size_mb (1..50), note}]
+    fees              [{name, amount (VND, >= 0), kind ("fee"|"charge"), unit,
+                        channel (null = any | "online" | "counter"), note}]
+    steps             [{code, name, role (reception specialist leader cashier), unit,
+                        agency (null = the receiving agency | agency code), duration_hours,
+                        actions (standard actions except withdraw)}]
+
+It is the shape of the demo catalogue's dictionaries (app/demo/procedures.py).
 """
 
 from __future__ import annotations
@@ -251,8 +270,19 @@ class ProcedureInfo(_In):
         return _unique([c.strip() for c in v if c.strip()])
 
 
+RESERVED_CODES = {"moi", "nhap"}  # path segments of the designer pages
+
+
+def _procedure_code(v: str) -> str:
+    if v.lower() in RESERVED_CODES:
+        raise ValueError("reserved word, not a procedure code")
+    return v
+
+
 class NewProcedure(ProcedureInfo):
     code: str = Field(max_length=40, pattern=PROCEDURE_CODE_RE.pattern)
+
+    _code_ok = field_validator("code")(_procedure_code)
 
 
 class FormFieldIn(FormFieldSchema):
@@ -295,7 +325,7 @@ class ComponentIn(_In):
     @field_validator("accepted_types")
     @classmethod
     def _types(cls, v: list[str]) -> list[str]:
-        return [t for t in ACCEPTED_TYPES if t in v]
+        return _unique(v)
 
 
 class FeeIn(_In):
@@ -327,7 +357,7 @@ class StepIn(_In):
     @field_validator("actions")
     @classmethod
     def _actions(cls, v: list[str]) -> list[str]:
-        return [a for a in STEP_ACTIONS if a in v]
+        return _unique(v)
 
     @field_validator("agency", mode="before")
     @classmethod
@@ -346,6 +376,8 @@ class ProcedureDocument(ProcedureInfo):
 
     format: Literal["motcua.procedure/1"]
     code: str = Field(max_length=40, pattern=PROCEDURE_CODE_RE.pattern)
+
+    _code_ok = field_validator("code")(_procedure_code)
     version: int | None = Field(None, description="Version number at the source (informative)")
     status: str | None = Field(None, description="Status at the source (informative)")
     exported_at: datetime | None = None

@@ -38,6 +38,7 @@ from app.catalog.models import (
     ProcessStep,
 )
 from app.db import utcnow
+from app.dossiers.models import Dossier
 from app.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
 from app.i18n_markers import N_
 from app.receipts import service as receipt_service
@@ -49,6 +50,7 @@ from app.text import fold
 Section = Literal["fields", "components", "fees", "steps"]
 SECTIONS: tuple[Section, ...] = ("fields", "components", "fees", "steps")
 GENERATED_PASSWORD_BYTES = 9  # 12 URL-safe characters
+_SCOPE_CACHE = "app.admin.scope"  # per session: user id -> agency ids of their subtree
 
 # --- who may act -------------------------------------------------------------------------------
 
@@ -73,13 +75,10 @@ def scope_ids(session: Session, user: User) -> set[int] | None:
     if user.is_admin:
         return None
     assert user.agency_id is not None
-    key = ("app.admin.scope", user.id)
-    cached = session.info.get(key)
-    if isinstance(cached, set):
-        return cached
-    ids = account_service.agency_subtree_ids(session, user.agency_id)
-    session.info[key] = ids
-    return ids
+    cache: dict[int, set[int]] = session.info.setdefault(_SCOPE_CACHE, {})
+    if user.id not in cache:
+        cache[user.id] = account_service.agency_subtree_ids(session, user.agency_id)
+    return cache[user.id]
 
 
 def in_scope(session: Session, user: User, agency_id: int | None) -> bool:
@@ -175,6 +174,7 @@ def create_agency(session: Session, user: User, data: schemas.AgencyCreate) -> A
     )
     session.add(agency)
     session.flush()
+    session.info.pop(_SCOPE_CACHE, None)  # the new agency joins some subtrees
     _audit(
         session,
         user,
@@ -189,9 +189,7 @@ def create_agency(session: Session, user: User, data: schemas.AgencyCreate) -> A
 _AGENCY_FIELDS = ("name", "short_name", "level", "tax_code", "address", "phone", "email")
 
 
-def update_agency(
-    session: Session, user: User, code: str, data: schemas.AgencyUpdate
-) -> Agency:
+def update_agency(session: Session, user: User, code: str, data: schemas.AgencyUpdate) -> Agency:
     """Edit an agency's details; ``is_active`` deactivates or reactivates it."""
     agency = get_agency(session, user, code)
     changes: dict[str, Any] = {}
@@ -333,25 +331,19 @@ def _check_staff_shape(is_admin: bool, agency: Agency | None, roles: Sequence[st
     if is_admin:
         return
     if agency is None:
-        raise InvalidInput(
-            N_("Cán bộ phải thuộc một cơ quan."), fields={"agency_code": "required"}
-        )
+        raise InvalidInput(N_("Cán bộ phải thuộc một cơ quan."), fields={"agency_code": "required"})
     if not roles:
         raise InvalidInput(N_("Chọn ít nhất một vai trò."), fields={"roles": "at least one"})
 
 
-def create_user(
-    session: Session, user: User, data: schemas.UserCreate
-) -> tuple[User, str | None]:
+def create_user(session: Session, user: User, data: schemas.UserCreate) -> tuple[User, str | None]:
     """Create a staff account (or a system admin, by a system admin); returns the account and
     the generated password when none was given (to be shown once)."""
     require_admin_area(user)
     if data.is_admin and not user.is_admin:
         raise Forbidden(N_("Chỉ quản trị hệ thống được tạo tài khoản quản trị hệ thống."))
     if not user.is_admin and not data.agency_code:
-        raise InvalidInput(
-            N_("Cán bộ phải thuộc một cơ quan."), fields={"agency_code": "required"}
-        )
+        raise InvalidInput(N_("Cán bộ phải thuộc một cơ quan."), fields={"agency_code": "required"})
     agency = _staff_agency(session, user, data.agency_code)
     _check_staff_shape(data.is_admin, agency, data.roles)
     if account_service.get_user_by_email(session, str(data.email)) is not None:
@@ -404,7 +396,9 @@ def update_user(session: Session, user: User, user_id: int, data: schemas.UserUp
     is_admin = target.is_admin if data.is_admin is None else data.is_admin
     if is_admin != target.is_admin:
         if not user.is_admin:
-            raise Forbidden(N_("Chỉ quản trị hệ thống được cấp hoặc thu hồi quyền quản trị hệ thống."))
+            raise Forbidden(
+                N_("Chỉ quản trị hệ thống được cấp hoặc thu hồi quyền quản trị hệ thống.")
+            )
         if target.id == user.id:
             raise Conflict(N_("Bạn không thể tự thu hồi quyền quản trị của chính mình."))
     agency = target.agency
@@ -668,9 +662,8 @@ def _set_info(
         if link.agency_id not in kept:
             version.agency_links.remove(link)
     for position, agency_id in enumerate(wanted):
-        link = kept.get(agency_id)
-        if link is None:
-            link = ProcedureAgency(agency_id=agency_id)
+        link = kept.get(agency_id) or ProcedureAgency(agency_id=agency_id)
+        if link.id is None and link not in version.agency_links:
             version.agency_links.append(link)
         link.position = position
     version.agency_links.sort(key=lambda link: link.position)
@@ -689,9 +682,7 @@ def create_procedure(session: Session, user: User, data: schemas.NewProcedure) -
     """A new procedure code with its first version, a draft."""
     require_admin_area(user)
     if session.scalar(select(Procedure.id).where(Procedure.code == data.code)) is not None:
-        raise Conflict(
-            N_("Mã thủ tục này đã có trong danh mục."), fields={"code": "already used"}
-        )
+        raise Conflict(N_("Mã thủ tục này đã có trong danh mục."), fields={"code": "already used"})
     agencies = _agencies_for(session, user, data.agencies)
     procedure = Procedure(code=data.code)
     session.add(procedure)
@@ -733,8 +724,10 @@ def _fill(
 
 def document_of(version: ProcedureVersion) -> schemas.ProcedureDocument:
     """A version as a procedure document (format motcua.procedure/1)."""
+    known = set(schemas.FormFieldIn.model_fields)
     fields = [
-        schemas.FormFieldIn.model_validate(f) for f in (version.form_schema or {}).get("fields", [])
+        schemas.FormFieldIn.model_validate({k: v for k, v in f.items() if k in known})
+        for f in (version.form_schema or {}).get("fields", [])
     ]
     return schemas.ProcedureDocument(
         format=schemas.FORMAT,
@@ -744,8 +737,8 @@ def document_of(version: ProcedureVersion) -> schemas.ProcedureDocument:
         exported_at=utcnow(),
         name=version.name,
         field=version.field,
-        level=version.level,  # type: ignore[arg-type]
-        online_level=version.online_level,  # type: ignore[arg-type]
+        level=version.level,
+        online_level=version.online_level,
         processing_days=version.processing_days,
         time_note=version.time_note,
         result=version.result,
@@ -753,7 +746,7 @@ def document_of(version: ProcedureVersion) -> schemas.ProcedureDocument:
         legal_basis=version.legal_basis,
         description=version.description,
         fee_note=version.fee_note,
-        payment_moment=version.payment_moment,  # type: ignore[arg-type]
+        payment_moment=version.payment_moment,
         agencies=[link.agency.code for link in version.agency_links],
         form_fields=fields,
         components=[
@@ -762,8 +755,8 @@ def document_of(version: ProcedureVersion) -> schemas.ProcedureDocument:
                 name=c.name,
                 required=c.required,
                 copies=c.copies,
-                paper_kind=c.paper_kind,  # type: ignore[arg-type]
-                accepted_types=list(c.accepted_types),  # type: ignore[arg-type]
+                paper_kind=c.paper_kind,
+                accepted_types=list(c.accepted_types),
                 max_size_mb=c.max_size_mb,
                 note=c.note,
             )
@@ -773,9 +766,9 @@ def document_of(version: ProcedureVersion) -> schemas.ProcedureDocument:
             schemas.FeeIn(
                 name=f.name,
                 amount=f.amount,
-                kind=f.kind,  # type: ignore[arg-type]
+                kind=f.kind,
                 unit=f.unit,
-                channel=f.channel,  # type: ignore[arg-type]
+                channel=f.channel,
                 note=f.note,
             )
             for f in version.fees
@@ -784,11 +777,11 @@ def document_of(version: ProcedureVersion) -> schemas.ProcedureDocument:
             schemas.StepIn(
                 code=s.code,
                 name=s.name,
-                role=s.role,  # type: ignore[arg-type]
+                role=s.role,
                 unit=s.unit,
                 agency=s.agency.code if s.agency else None,
                 duration_hours=s.duration_hours,
-                actions=list(s.actions),  # type: ignore[arg-type]
+                actions=list(s.actions),
             )
             for s in version.steps
         ],
@@ -807,9 +800,7 @@ def open_draft(session: Session, user: User, code: str) -> ProcedureVersion:
     doc = document_of(base)
     agencies = {
         a.code: a
-        for a in session.scalars(
-            select(Agency).where(Agency.id.in_(_version_agency_ids(base)))
-        )
+        for a in session.scalars(select(Agency).where(Agency.id.in_(_version_agency_ids(base))))
     }
     version = _new_version(item.procedure)
     _fill(version, doc, agencies)
@@ -835,9 +826,7 @@ def update_info(
     agencies = _agencies_for(session, user, data.agencies)
     _set_info(version, data, agencies)
     session.flush()
-    _audit(
-        session, user, "procedure.draft_edit", "procedure", version.code, {"section": "info"}
-    )
+    _audit(session, user, "procedure.draft_edit", "procedure", version.code, {"section": "info"})
     return version
 
 
@@ -934,9 +923,7 @@ def save_item(
             version.steps.append(step)
     _renumber(version, section)
     session.flush()
-    _audit(
-        session, user, "procedure.draft_edit", "procedure", version.code, {"section": section}
-    )
+    _audit(session, user, "procedure.draft_edit", "procedure", version.code, {"section": section})
 
 
 def remove_item(
@@ -959,9 +946,7 @@ def remove_item(
         getattr(version, section).pop(index)
         _renumber(version, section)
     session.flush()
-    _audit(
-        session, user, "procedure.draft_edit", "procedure", version.code, {"section": section}
-    )
+    _audit(session, user, "procedure.draft_edit", "procedure", version.code, {"section": section})
 
 
 def move_item(
@@ -1139,7 +1124,7 @@ def import_document(
     existing one (which must not have a draft already). ``code`` imports under another code."""
     require_admin_area(user)
     if code is not None:
-        if not schemas.PROCEDURE_CODE_RE.match(code):
+        if not schemas.PROCEDURE_CODE_RE.match(code) or code.lower() in schemas.RESERVED_CODES:
             raise InvalidInput(N_("Mã thủ tục không hợp lệ."), fields={"code": "invalid"})
         doc = doc.model_copy(update={"code": code})
     for section, keys in (
@@ -1186,6 +1171,16 @@ def import_document(
         {"version": version.version, "source_version": doc.version},
     )
     return version
+
+
+def dossier_counts(session: Session, procedure: Procedure) -> dict[int, int]:
+    """How many dossiers each version of a procedure carries (they keep their version)."""
+    rows = session.execute(
+        select(Dossier.version_id, func.count())
+        .where(Dossier.version_id.in_([v.id for v in procedure.versions]))
+        .group_by(Dossier.version_id)
+    ).all()
+    return {int(version_id): int(count) for version_id, count in rows}
 
 
 def version_read(version: ProcedureVersion) -> schemas.VersionRead:

@@ -13,7 +13,9 @@ router = APIRouter(prefix="/api/v1/agencies", tags=["agencies"])
 
 
 @router.get("", response_model=dict[str, list[AgencyRead] | int])
-def list_agencies(session: Session = Depends(get_session)) -> dict[str, list[AgencyRead] | int]:
+def list_agencies(
+    session: Session = Depends(get_session, scope="function"),
+) -> dict[str, list[AgencyRead] | int]:
     """Every active agency with its electronic identification code and parent."""
     agencies = service.list_agencies(session)
     codes = {a.id: a.code for a in agencies}
@@ -22,7 +24,7 @@ def list_agencies(session: Session = Depends(get_session)) -> dict[str, list[Age
 
 
 @router.get("/{code}", response_model=AgencyRead)
-def get_agency(code: str, session: Session = Depends(get_session)) -> AgencyRead:
+def get_agency(code: str, session: Session = Depends(get_session, scope="function")) -> AgencyRead:
     """One agency by its electronic identification code."""
     agency = service.get_by_code(session, code)
     return service.read(agency, agency.parent.code if agency.parent else None)

@@ -125,9 +125,7 @@ def _advance_head(session: Session) -> tuple[int, str]:
         # First entry ever: create the head; a concurrent first writer makes ours collide.
         try:
             with session.begin_nested():
-                session.execute(
-                    insert(AuditHead).values(id=HEAD_ID, last_seq=1, last_hash=GENESIS)
-                )
+                session.execute(insert(AuditHead).values(id=HEAD_ID, last_seq=1, last_hash=GENESIS))
             return 1, GENESIS
         except IntegrityError:
             row = session.execute(bump).one()
@@ -160,11 +158,30 @@ def record(
     )
     entry.hash = entry_hash(entry)
     session.add(entry)
-    session.execute(
-        update(AuditHead).where(AuditHead.id == HEAD_ID).values(last_hash=entry.hash)
-    )
+    session.execute(update(AuditHead).where(AuditHead.id == HEAD_ID).values(last_hash=entry.hash))
     session.flush()
     return entry
+
+
+def record_login(session: Session, user: User | None, email: str, channel: str) -> AuditEntry:
+    """A login attempt: success with the user as actor, failure with the e-mail tried."""
+    if user is None:
+        tried = email.strip().lower()[:254]
+        return record(
+            session,
+            "login.failed",
+            object_type="user",
+            object_id=tried[:60],
+            details={"email": tried, "channel": channel},
+        )
+    return record(
+        session,
+        "login.succeeded",
+        actor=user,
+        object_type="user",
+        object_id=user.id,
+        details={"channel": channel},
+    )
 
 
 @dataclass(frozen=True)

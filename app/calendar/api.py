@@ -43,7 +43,7 @@ def due_date(
         description="Reception moment, ISO 8601; without an offset it is Vietnam time",
     ),
     days: float = Query(ge=0, le=365, allow_inf_nan=False, description="Working days"),
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
 ) -> schemas.DueDateRead:
     """Due time of a legal time in working days for a dossier received at `from`."""
     calendar = service.get_calendar(session)
@@ -55,7 +55,7 @@ def due_date(
 
 @router.get("/holidays", response_model=schemas.HolidaysRead)
 def holidays(
-    year: int = Query(ge=2000, le=2100), session: Session = Depends(get_session)
+    year: int = Query(ge=2000, le=2100), session: Session = Depends(get_session, scope="function")
 ) -> schemas.HolidaysRead:
     """Public holidays, make-up working days and administrator overrides of a year."""
     items = [

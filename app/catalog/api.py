@@ -20,7 +20,7 @@ def list_procedures(
     level: str = Query("", max_length=20, description="province | commune"),
     limit: int = Query(20, ge=1, le=100),
     offset: int = Query(0, ge=0, le=1_000_000),
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
 ) -> schemas.ProcedurePage:
     """Search the published procedures."""
     flt = service.CatalogFilter(
@@ -33,6 +33,8 @@ def list_procedures(
 
 
 @router.get("/{code}", response_model=schemas.ProcedureRead)
-def get_procedure(code: str, session: Session = Depends(get_session)) -> schemas.ProcedureRead:
+def get_procedure(
+    code: str, session: Session = Depends(get_session, scope="function")
+) -> schemas.ProcedureRead:
     """One published procedure with fees, components, form schema and process steps."""
     return service.detail(service.get_published(session, code))

@@ -27,7 +27,7 @@ def catalogue(
     field: str = "",
     online_level: str = "",
     page: int = 1,
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
     user: User | None = Depends(current_user_optional),
 ) -> Response:
     size = get_settings().page_size
@@ -65,7 +65,7 @@ def catalogue(
 def procedure_page(
     code: str,
     request: Request,
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
     user: User | None = Depends(current_user_optional),
 ) -> Response:
     version = service.get_published(session, code)

@@ -94,7 +94,7 @@ def dossier_read(session: Session, dossier: Dossier, user: User) -> schemas.Doss
 @router.post("/dossiers", response_model=schemas.DossierRead, status_code=201)
 def create_dossier(
     data: schemas.DossierCreate,
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
     user: User = Depends(current_user),
 ) -> schemas.DossierRead:
     """Create a draft dossier (citizen online; reception officer with channel counter)."""
@@ -105,7 +105,7 @@ def create_dossier(
 def list_dossiers(
     limit: int = Query(20, ge=1, le=100),
     offset: int = Query(0, ge=0, le=100_000),
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
     user: User = Depends(current_user),
 ) -> schemas.DossierPage:
     """The caller's own dossiers, newest first."""
@@ -118,7 +118,7 @@ def list_dossiers(
 @router.get("/dossiers/{dossier_id}", response_model=schemas.DossierRead)
 def get_dossier(
     dossier_id: Annotated[int, Path(ge=1, le=MAX_ID)],
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
     user: User = Depends(current_user),
 ) -> schemas.DossierRead:
     """One dossier with status, code, due time, history and files (owner or authorised staff)."""
@@ -129,7 +129,7 @@ def get_dossier(
 def update_dossier(
     dossier_id: Annotated[int, Path(ge=1, le=MAX_ID)],
     data: schemas.DossierUpdate,
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
     user: User = Depends(current_user),
 ) -> schemas.DossierRead:
     """Save declared data of a draft or of a dossier awaiting a supplement."""
@@ -152,7 +152,7 @@ async def upload_file(
     dossier_id: Annotated[int, Path(ge=1, le=MAX_ID)],
     component: Annotated[str, Form(max_length=40)],
     file: Annotated[UploadFile, File()],
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
     user: User = Depends(current_user),
 ) -> schemas.FileRead:
     """Attach a file to a component (type checked by content, size by the component)."""
@@ -171,7 +171,7 @@ async def upload_file(
 def delete_file(
     dossier_id: Annotated[int, Path(ge=1, le=MAX_ID)],
     file_id: Annotated[int, Path(ge=1, le=MAX_ID)],
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
     user: User = Depends(current_user),
 ) -> Response:
     """Remove a file from a draft (it stays in the history of the storage)."""
@@ -188,7 +188,7 @@ def delete_file(
 def download_file(
     dossier_id: Annotated[int, Path(ge=1, le=MAX_ID)],
     file_id: Annotated[int, Path(ge=1, le=MAX_ID)],
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
     user: User = Depends(current_user),
 ) -> Response:
     """Download a dossier file (owner and the handling agency's staff only)."""
@@ -214,7 +214,7 @@ def _disposition(filename: str) -> str:
 @router.post("/dossiers/{dossier_id}/submit", response_model=schemas.DossierRead)
 def submit_dossier(
     dossier_id: Annotated[int, Path(ge=1, le=MAX_ID)],
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
     user: User = Depends(current_user),
 ) -> schemas.DossierRead:
     """Submit a draft (or resubmit after a supplement request): validates form and components."""
@@ -249,7 +249,7 @@ def submit_dossier(
 async def act(
     dossier_id: Annotated[int, Path(ge=1, le=MAX_ID)],
     request: Request,
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
     user: User = Depends(current_user),
 ) -> schemas.DossierRead:
     """Take an action (JSON ``{"action", "comment", ...}``; multipart with ``file`` for
@@ -300,7 +300,7 @@ async def _action_input(request: Request) -> tuple[schemas.ActionIn, tuple[str, 
 def staff_queue(
     limit: int = Query(50, ge=1, le=200),
     cursor: str | None = Query(None, max_length=80, description="next_cursor of the last page"),
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
     user: User = Depends(current_user),
 ) -> schemas.QueuePage:
     """Dossiers the officer can act on, by due time; overdue and due-today flagged."""
@@ -349,7 +349,7 @@ def _parse_cursor(cursor: str) -> tuple[datetime, int]:
 @router.get("/dossiers/{dossier_id}/documents", response_model=schemas.DocumentList)
 def list_documents(
     dossier_id: Annotated[int, Path(ge=1, le=MAX_ID)],
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
     user: User = Depends(current_user),
 ) -> schemas.DocumentList:
     """Generated documents (forms 01–06, results), each with a PDF link."""
@@ -376,7 +376,7 @@ def list_documents(
 )
 def document_pdf(
     document_id: Annotated[int, Path(ge=1, le=MAX_ID)],
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
     user: User = Depends(current_user),
 ) -> Response:
     """A generated document as PDF (rendered once, then served from storage)."""
@@ -397,8 +397,6 @@ def document_pdf(
     )
 
 
-
-
 @router.get(
     "/lookup",
     response_model=schemas.LookupRead,
@@ -409,7 +407,7 @@ def lookup(
     request: Request,
     code: str = Query(max_length=60),
     secret: str = Query(max_length=20, description="Lookup secret of form 01, or phone"),
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
 ) -> schemas.LookupRead | JSONResponse:
     """Public lookup: status and timeline, never the applicant's personal data."""
     try:

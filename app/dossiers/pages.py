@@ -114,6 +114,18 @@ def _redirect(path: str, msg: str | None = None, anchor: str = "") -> RedirectRe
     return RedirectResponse(f"{path}{query}{'#' + anchor if anchor else ''}", status_code=303)
 
 
+def _saved_redirect(
+    session: Session, path: str, msg: str | None = None, anchor: str = ""
+) -> RedirectResponse:
+    """Commit, then redirect (post/redirect/get).
+
+    The request-scoped session dependency commits only after the response has been sent, so
+    a browser following the redirect at once could read the state from before this request.
+    """
+    session.commit()
+    return _redirect(path, msg, anchor)
+
+
 def _owned(session: Session, user: User, dossier_id: int) -> Dossier:
     """The caller's own dossier; anybody else's is "not found"."""
     dossier = dossier_service.get_visible(session, user, dossier_id)
@@ -171,7 +183,7 @@ def _start_page(
 def start_form(
     code: str,
     request: Request,
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
     user: User = Depends(current_user),
 ) -> Response:
     """Choose the receiving agency (when several implement the procedure) and start."""
@@ -182,7 +194,7 @@ def start_form(
 async def start_submit(
     code: str,
     request: Request,
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
     user: User = Depends(current_user),
 ) -> Response:
     """Create the draft (declared fields prefilled from the profile) and open it."""
@@ -206,7 +218,7 @@ async def start_submit(
             return _start_page(
                 request, version, {"agency_code": _(exc.detail)}, agency_code, status_code=422
             )
-        return _redirect(f"/ho-so/{dossier.id}/khai", "created")
+        return _saved_redirect(session, f"/ho-so/{dossier.id}/khai", "created")
 
     return await run_in_threadpool(work)
 
@@ -485,7 +497,7 @@ def _translated(request: Request, fields: dict[str, str]) -> dict[str, str]:
 def draft_form(
     dossier_id: int,
     request: Request,
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
     user: User = Depends(current_user),
 ) -> Response:
     """Fill in a draft (or answer a supplement request): applicant, declared fields, files."""
@@ -499,7 +511,7 @@ def draft_form(
 async def draft_save(
     dossier_id: int,
     request: Request,
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
     user: User = Depends(current_user),
 ) -> Response:
     """ "Lưu nháp": keep everything as typed, without validating it."""
@@ -511,7 +523,7 @@ async def draft_save(
         errors, status, posted = _apply_posted(request, session, user, dossier, form, uploads)
         if errors:
             return _draft_page(request, session, dossier, errors, posted, status)
-        return _redirect(f"/ho-so/{dossier.id}/khai", "saved")
+        return _saved_redirect(session, f"/ho-so/{dossier.id}/khai", "saved")
 
     return await run_in_threadpool(work)
 
@@ -520,7 +532,7 @@ async def draft_save(
 async def draft_upload(
     dossier_id: int,
     request: Request,
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
     user: User = Depends(current_user),
 ) -> Response:
     """Attach a file to a component (multipart ``component`` and ``file``)."""
@@ -536,7 +548,8 @@ async def draft_upload(
             errors[f"component.{code}"] = _("Vui lòng chọn tệp cần tải lên.")
         if errors:
             return _draft_page(request, session, dossier, errors, posted, status)
-        return _redirect(f"/ho-so/{dossier.id}/khai", "file_added", f"c-{code}" if code else "")
+        anchor = f"c-{code}" if code else ""
+        return _saved_redirect(session, f"/ho-so/{dossier.id}/khai", "file_added", anchor)
 
     return await run_in_threadpool(work)
 
@@ -546,7 +559,7 @@ async def draft_remove_file(
     dossier_id: int,
     file_id: int,
     request: Request,
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
     user: User = Depends(current_user),
 ) -> Response:
     """Remove an attached file (what was typed is saved on the way)."""
@@ -561,7 +574,8 @@ async def draft_remove_file(
         dossier_service.remove_file(session, user, dossier, file_id)
         if errors:
             return _draft_page(request, session, dossier, errors, posted, status)
-        return _redirect(f"/ho-so/{dossier.id}/khai", "file_removed", f"c-{code}" if code else "")
+        anchor = f"c-{code}" if code else ""
+        return _saved_redirect(session, f"/ho-so/{dossier.id}/khai", "file_removed", anchor)
 
     return await run_in_threadpool(work)
 
@@ -570,7 +584,7 @@ async def draft_remove_file(
 async def draft_submit(
     dossier_id: int,
     request: Request,
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
     user: User = Depends(current_user),
 ) -> Response:
     """Save what was posted, then submit: every problem is shown next to its field."""
@@ -590,7 +604,8 @@ async def draft_submit(
                 request, session, dossier, _translated(request, exc.fields), posted, 422
             )
         resubmitted = dossier.events[-1].action == "resubmit" if dossier.events else False
-        return _redirect(f"/ho-so/{dossier.id}", "resubmitted" if resubmitted else "submitted")
+        msg = "resubmitted" if resubmitted else "submitted"
+        return _saved_redirect(session, f"/ho-so/{dossier.id}", msg)
 
     return await run_in_threadpool(work)
 
@@ -602,7 +617,7 @@ async def draft_submit(
 def my_dossiers(
     request: Request,
     page: int = 1,
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
     user: User = Depends(current_user),
 ) -> Response:
     """ "Hồ sơ của tôi": the citizen's dossiers, newest first."""
@@ -664,7 +679,7 @@ def _dossier_page(
 def dossier_page(
     dossier_id: int,
     request: Request,
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
     user: User = Depends(current_user),
 ) -> Response:
     """Status, appointment, timeline, documents and what the applicant may do now."""
@@ -678,7 +693,7 @@ def dossier_page(
 async def withdraw(
     dossier_id: int,
     request: Request,
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
     user: User = Depends(current_user),
 ) -> Response:
     """Withdraw the dossier (Decree 118/2025 Art. 21): a reason and a confirmation."""
@@ -700,7 +715,7 @@ async def withdraw(
             values = {"reason": reason, "confirm": confirmed}
             return _dossier_page(request, session, user, dossier, errors, values, 422)
         workflow.perform(session, dossier, user, ActionIn(action="withdraw", comment=reason))
-        return _redirect(f"/ho-so/{dossier.id}", "withdrawn")
+        return _saved_redirect(session, f"/ho-so/{dossier.id}", "withdrawn")
 
     return await run_in_threadpool(work)
 
@@ -714,7 +729,7 @@ def _disposition(kind: str, filename: str) -> str:
 def download_file(
     dossier_id: int,
     file_id: int,
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
     user: User = Depends(current_user),
 ) -> Response:
     """A dossier file, for its owner and the handling agency's staff only."""
@@ -733,7 +748,7 @@ def download_file(
 def document_pdf(
     dossier_id: int,
     document_id: int,
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
     user: User = Depends(current_user),
 ) -> Response:
     """A document issued for the dossier (forms, receipts, results) as PDF."""
@@ -760,7 +775,7 @@ def lookup_page(
     request: Request,
     code: str | None = None,
     secret: str | None = None,
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
     user: User | None = Depends(current_user_optional),
 ) -> Response:
     """Public lookup by dossier code and lookup secret (or phone): status and timeline only."""
@@ -809,7 +824,7 @@ def lookup_page(
 def verify_document(
     token: str,
     request: Request,
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
     user: User | None = Depends(current_user_optional),
 ) -> Response:
     """Public verification of an issued document (the QR code on every generated PDF)."""

@@ -13,6 +13,7 @@ from app.accounts import service as account_service
 from app.accounts.models import User
 from app.accounts.schemas import ID_NUMBER_RE, PHONE_RE, clean_phone
 from app.agencies.models import Agency
+from app.audit import service as audit_service
 from app.calendar import service as calendar_service
 from app.catalog import service as catalog_service
 from app.catalog.models import Component, ProcedureVersion
@@ -341,6 +342,21 @@ def get_file(session: Session, user: User, dossier_id: int, file_id: int) -> Dos
     row = session.get(DossierFile, file_id)
     if row is None or row.dossier_id != dossier.id or row.removed_at is not None:
         raise NotFound(N_("Không tìm thấy tệp."))
+    if not is_owner(user, dossier):
+        # Staff opening a citizen's file is audited (who read which personal data, when).
+        audit_service.record(
+            session,
+            "file.download",
+            actor=user,
+            object_type="dossier_file",
+            object_id=row.id,
+            details={
+                "dossier_id": dossier.id,
+                "code": dossier.code,
+                "filename": row.filename,
+                "purpose": row.purpose,
+            },
+        )
     return row
 
 

@@ -8,10 +8,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
-from app.accounts import service as account_service
 from app.accounts.deps import current_user, current_user_optional
 from app.accounts.models import User
-from app.agencies import service as agency_service
+from app.admin import service as admin_service
 from app.catalog import service as catalog_service
 from app.catalog.models import ProcedureVersion
 from app.db import get_session
@@ -23,7 +22,7 @@ router = APIRouter(include_in_schema=False)
 @router.get("/")
 def home(
     request: Request,
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
     user: User | None = Depends(current_user_optional),
 ) -> Response:
     count = session.scalar(select(func.count()).where(ProcedureVersion.status == "published")) or 0
@@ -37,11 +36,8 @@ def home(
 @router.get("/quan-tri")
 def admin_home(
     request: Request,
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
     user: User = Depends(current_user),
 ) -> Response:
-    """Administration home: the agency tree the admin is responsible for."""
-    if not user.is_admin:
-        account_service.require_role(user, "agency_admin")
-    root = None if user.is_admin else user.agency_id
-    return render(request, "admin/home.html", {"tree": agency_service.tree(session, root)})
+    """Administration home: figures, links to every admin section and the agency tree."""
+    return render(request, "admin/home.html", {"board": admin_service.dashboard(session, user)})

@@ -148,9 +148,7 @@ class Connection:
 def is_permanent(exc: BaseException) -> bool:
     """A 5xx refusal of the recipient will not get better by retrying."""
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
-        return bool(exc.recipients) and all(
-            code >= 500 for code, _msg in exc.recipients.values()
-        )
+        return bool(exc.recipients) and all(code >= 500 for code, _msg in exc.recipients.values())
     return False
 
 

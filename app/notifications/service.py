@@ -84,6 +84,7 @@ EVENT_DOCUMENTS = {
     "stopped": "form_05",
     "result_ready": "result",
 }
+APPOINTED = ("received", "processing", "awaiting_payment", "result_ready")
 SUBJECT_PREFIX = "[Một cửa] "
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -196,7 +197,8 @@ def _context(
             "submitted_at": dossier.submitted_at,
             "answer_due_at": dossier.answer_due_at,
             "received_at": dossier.received_at,
-            "due_at": dossier.due_at,
+            # The appointment stands only while the agency has the dossier.
+            "due_at": dossier.due_at if dossier.status in APPOINTED else None,
             "supplement_due_at": dossier.supplement_due_at,
             "supplement_items": (dossier.supplement_request or {}).get("items", []),
             "supplement_reason": (dossier.supplement_request or {}).get("reason", ""),

@@ -39,7 +39,7 @@ def create_payment(
     dossier_id: Annotated[int, Path(ge=1, le=MAX_ID)],
     data: schemas.PaymentCreate,
     request: Request,
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
     user: User = Depends(current_user),
 ) -> schemas.PaymentRead:
     """Pay the dossier's outstanding fees: `cash`/`transfer` by a cashier (settled at once,
@@ -53,7 +53,7 @@ def create_payment(
 def list_payments(
     dossier_id: Annotated[int, Path(ge=1, le=MAX_ID)],
     request: Request,
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
     user: User = Depends(current_user),
 ) -> schemas.PaymentList:
     """Payments of a dossier and what remains to be paid."""
@@ -71,7 +71,7 @@ def list_payments(
 def get_payment(
     payment_id: Annotated[int, Path(ge=1, le=MAX_ID)],
     request: Request,
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
     user: User = Depends(current_user),
 ) -> schemas.PaymentRead:
     """One payment (its dossier's owner or authorised staff)."""
@@ -79,7 +79,9 @@ def get_payment(
 
 
 @router.get("/payments/vnpay/ipn", response_model=schemas.IpnAnswer, tags=["public"])
-def vnpay_ipn(request: Request, session: Session = Depends(get_session)) -> JSONResponse:
+def vnpay_ipn(
+    request: Request, session: Session = Depends(get_session, scope="function")
+) -> JSONResponse:
     """VNPay's server-to-server callback: verified, amount-checked and idempotent."""
     params = {k: v for k, v in request.query_params.items()}
     try:

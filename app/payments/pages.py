@@ -55,7 +55,7 @@ def _choice_page(
 def choose(
     dossier_id: int,
     request: Request,
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
     user: User = Depends(current_user),
 ) -> Response:
     dossier = dossier_service.get_visible(session, user, dossier_id)
@@ -66,7 +66,7 @@ def choose(
 async def start(
     dossier_id: int,
     request: Request,
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
     user: User = Depends(current_user),
 ) -> Response:
     form = await request.form()
@@ -94,7 +94,7 @@ async def start(
 def sandbox_page(
     txn_ref: str,
     request: Request,
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
     user: User | None = Depends(current_user_optional),
 ) -> Response:
     """The built-in test bank: shows the order and lets the payer confirm or cancel."""
@@ -107,7 +107,7 @@ def sandbox_page(
 
 @router.post("/thanh-toan/sandbox/{txn_ref}", dependencies=[Depends(verify_csrf)])
 async def sandbox_decide(
-    txn_ref: str, request: Request, session: Session = Depends(get_session)
+    txn_ref: str, request: Request, session: Session = Depends(get_session, scope="function")
 ) -> Response:
     """The test bank's decision, sent back signed like a real gateway's callback."""
     form = await request.form()
@@ -131,7 +131,7 @@ async def sandbox_decide(
 @router.get("/thanh-toan/ket-qua")
 def gateway_return(
     request: Request,
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
     user: User | None = Depends(current_user_optional),
 ) -> Response:
     """Return page for the payer; the payment itself is settled by the callback (IPN)."""

@@ -201,7 +201,39 @@ def settle(
             session, dossier, collector, "payment", dossier.status, data={"payment_id": payment.id}
         )
     session.flush()
+    _announce_payment(session, dossier, payment, collector)
     return True
+
+
+def _announce_payment(
+    session: Session, dossier: Dossier, payment: Payment, collector: User | None
+) -> None:
+    """Tell the applicant and append to the audit log (its lock last, see ADR 0006)."""
+    from app.audit import service as audit_service
+    from app.notifications import service as notification_service
+
+    receipt = receipt_id(session, payment)
+    notification_service.notify(
+        session,
+        dossier,
+        "paid",
+        extra={"amount": payment.amount, "method": payment.method, "receipt_id": receipt},
+    )
+    audit_service.record(
+        session,
+        "payment.settled",
+        actor=collector,
+        object_type="payment",
+        object_id=payment.id,
+        details={
+            "dossier_id": dossier.id,
+            "code": dossier.code,
+            "amount": payment.amount,
+            "method": payment.method,
+            "gateway_txn": payment.gateway_txn,
+            "receipt_id": receipt,
+        },
+    )
 
 
 def fail(session: Session, payment: Payment, data: Mapping[str, Any]) -> bool:

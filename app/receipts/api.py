@@ -208,7 +208,7 @@ def receipt_register(
     fmt: Literal["json", "xlsx"] = Query("json", alias="format"),
     limit: int = Query(100, ge=1, le=1000),
     offset: int = Query(0, ge=0, le=1_000_000),
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
     user: User = Depends(current_user),
 ) -> schemas.ReceiptPage | Response:
     """The receipt register of an agency for a period (its staff, agency admins above it,
@@ -255,7 +255,7 @@ def receipt_register(
 @router.get("/{receipt_id}", response_model=schemas.ReceiptRead)
 def get_receipt(
     receipt_id: ReceiptId,
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
     user: User = Depends(current_user),
 ) -> schemas.ReceiptRead:
     """A receipt: for the payer (owner of the dossier), the agency's staff and admins."""
@@ -272,7 +272,7 @@ def receipt_pdf(
     original: bool = Query(
         False, description="A cancelled/replaced receipt's PDF as issued, without the stamp"
     ),
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
     user: User = Depends(current_user),
 ) -> Response:
     """The receipt as PDF (signed as issued; a void receipt shows its status stamped)."""
@@ -293,7 +293,7 @@ def receipt_pdf(
 def cancel_receipt(
     receipt_id: ReceiptId,
     data: schemas.CancelIn,
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
     user: User = Depends(current_user),
 ) -> schemas.ReceiptRead:
     """Cancel a receipt (the agency's cashier or an admin; a reason is required)."""
@@ -306,7 +306,7 @@ def cancel_receipt(
 def replace_receipt(
     receipt_id: ReceiptId,
     data: schemas.ReplaceIn,
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
     user: User = Depends(current_user),
 ) -> schemas.ReceiptRead:
     """Replace a receipt by a corrected one with a new number; returns the new receipt."""

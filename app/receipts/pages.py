@@ -54,7 +54,7 @@ def _receipt_page(
 def view(
     receipt_id: Id,
     request: Request,
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
     user: User = Depends(current_user),
 ) -> Response:
     return _receipt_page(request, session, user, receipt_id)
@@ -62,7 +62,9 @@ def view(
 
 @router.get("/bien-lai/{receipt_id}/pdf")
 def pdf(
-    receipt_id: Id, session: Session = Depends(get_session), user: User = Depends(current_user)
+    receipt_id: Id,
+    session: Session = Depends(get_session, scope="function"),
+    user: User = Depends(current_user),
 ) -> Response:
     receipt = service.get_visible(session, user, receipt_id)
     data = service.pdf_bytes(session, receipt)
@@ -81,7 +83,7 @@ def pdf(
 async def cancel(
     receipt_id: Id,
     request: Request,
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
     user: User = Depends(current_user),
 ) -> Response:
     form = await request.form()
@@ -109,7 +111,7 @@ async def cancel(
 async def replace(
     receipt_id: Id,
     request: Request,
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
     user: User = Depends(current_user),
 ) -> Response:
     form = await request.form()
@@ -190,7 +192,7 @@ def _counter_page(
 def counter(
     request: Request,
     code: str = "",
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
     user: User = Depends(current_user),
 ) -> Response:
     """The cashier's counter: dossiers waiting for fees, collect cash or record a transfer."""
@@ -201,7 +203,7 @@ def counter(
 async def collect(
     dossier_id: Id,
     request: Request,
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
     user: User = Depends(current_user),
 ) -> Response:
     form = await request.form()
@@ -231,7 +233,7 @@ def register_page(
     request: Request,
     date_from: date | None = None,
     date_to: date | None = None,
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
     user: User = Depends(current_user),
 ) -> Response:
     """The receipt register of the officer's agency for a period, with the XLSX export."""

@@ -38,7 +38,7 @@ def tracking_book(
     date_from: str = Query(alias="from", max_length=10, description="First day, YYYY-MM-DD"),
     date_to: str = Query(alias="to", max_length=10, description="Last day, YYYY-MM-DD"),
     format: Literal["pdf", "xlsx"] = Query("pdf"),
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
     user: User = Depends(current_user),
 ) -> Response:
     """Tracking book (form 07): dossiers received by an agency in a period, as PDF or XLSX."""

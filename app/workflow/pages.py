@@ -93,6 +93,14 @@ def _require_reception(user: User) -> None:
         raise Forbidden(N_("Chỉ cán bộ tiếp nhận mới nhập được hồ sơ trực tiếp."))
 
 
+def _see_other(session: Session, url: str) -> Response:
+    """The 303 after a successful form, with the transaction committed first: the session
+    dependency commits only once the response has been sent, and the browser must not load
+    the next page before the change is visible."""
+    session.commit()
+    return RedirectResponse(url, status_code=303)
+
+
 def _tz() -> ZoneInfo:
     return ZoneInfo(get_settings().timezone)
 
@@ -230,7 +238,7 @@ def _queue_item(cal: calendar_service.WorkCalendar, d: Dossier, now: datetime) -
 def staff_desk(
     request: Request,
     cursor: str = Query("", max_length=80),
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
     user: User = Depends(current_user),
 ) -> Response:
     """The officer's desk: the dossiers they can act on, by due time."""
@@ -352,7 +360,7 @@ def _dossier_page(
 def staff_dossier(
     dossier_id: int,
     request: Request,
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
     user: User = Depends(current_user),
 ) -> Response:
     """A dossier as staff see it, with one form per action they may take now."""
@@ -365,7 +373,7 @@ def staff_dossier(
 def staff_file(
     dossier_id: int,
     file_id: int,
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
     user: User = Depends(current_user),
 ) -> Response:
     """Download a file of a dossier the officer may see."""
@@ -385,7 +393,7 @@ def staff_file(
 def staff_document(
     dossier_id: int,
     document_id: int,
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
     user: User = Depends(current_user),
 ) -> Response:
     """A generated document (form, result) of the dossier as PDF, ready to print."""
@@ -461,7 +469,7 @@ def _action_input(_: Any, action: str, form: FormData) -> tuple[ActionIn | None,
 async def dossier_action(
     dossier_id: int,
     request: Request,
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
     user: User = Depends(current_user),
 ) -> Response:
     """Take one action on the dossier from its form; errors come back next to the fields."""
@@ -549,7 +557,7 @@ def _act(
             page_error=page_error,
             status_code=exc.status_code,
         )
-    return RedirectResponse(f"/can-bo/ho-so/{dossier.id}?msg={action}", status_code=303)
+    return _see_other(session, f"/can-bo/ho-so/{dossier.id}?msg={action}")
 
 
 # --- counter reception --------------------------------------------------------------------
@@ -654,7 +662,7 @@ def counter_new(
     request: Request,
     q: str = Query("", max_length=200),
     thu_tuc: str = Query("", max_length=40),
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
     user: User = Depends(current_user),
 ) -> Response:
     """Counter reception, step 1: the procedure, the applicant and the declared data."""
@@ -665,7 +673,7 @@ def counter_new(
 @router.post("/can-bo/tiep-nhan", dependencies=[Depends(verify_csrf)])
 async def counter_create(
     request: Request,
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
     user: User = Depends(current_user),
 ) -> Response:
     """Create the counter dossier (a draft of the officer's agency), then scan its papers."""
@@ -708,7 +716,7 @@ def _counter_create(request: Request, session: Session, user: User, form: FormDa
             page_error=_(exc.detail),
             status_code=exc.status_code,
         )
-    return RedirectResponse(f"/can-bo/tiep-nhan/{dossier.id}?msg=created", status_code=303)
+    return _see_other(session, f"/can-bo/tiep-nhan/{dossier.id}?msg=created")
 
 
 def _counter_dossier(session: Session, user: User, dossier_id: int) -> Dossier | None:
@@ -766,7 +774,7 @@ def _after_counter(dossier_id: int) -> Response:
 def counter_dossier(
     dossier_id: int,
     request: Request,
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
     user: User = Depends(current_user),
 ) -> Response:
     """Counter reception, step 2: scan each paper component, then receive the dossier."""
@@ -780,7 +788,7 @@ def counter_dossier(
 async def counter_save(
     dossier_id: int,
     request: Request,
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
     user: User = Depends(current_user),
 ) -> Response:
     """Correct the applicant data or the declared fields of a counter dossier."""
@@ -806,14 +814,14 @@ def _counter_save(
         dossier,
         DossierUpdate(applicant=ApplicantIn(**applicant), form_data=form_data),
     )
-    return RedirectResponse(f"/can-bo/tiep-nhan/{dossier.id}?msg=saved", status_code=303)
+    return _see_other(session, f"/can-bo/tiep-nhan/{dossier.id}?msg=saved")
 
 
 @router.post("/can-bo/tiep-nhan/{dossier_id}/tep", dependencies=[Depends(verify_csrf)])
 async def counter_upload(
     dossier_id: int,
     request: Request,
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
     user: User = Depends(current_user),
 ) -> Response:
     """Store the scan of one paper component (counted as a digitised component)."""
@@ -865,9 +873,7 @@ def _counter_upload(
         return _counter_page(
             request, session, user, dossier, errors={f"file-{component}": error}, status_code=status
         )
-    return RedirectResponse(
-        f"/can-bo/tiep-nhan/{dossier.id}?msg=uploaded#c-{component}", status_code=303
-    )
+    return _see_other(session, f"/can-bo/tiep-nhan/{dossier.id}?msg=uploaded#c-{component}")
 
 
 @router.post(
@@ -876,7 +882,7 @@ def _counter_upload(
 def counter_remove_file(
     dossier_id: int,
     file_id: int,
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
     user: User = Depends(current_user),
 ) -> Response:
     """Remove a scan uploaded by mistake."""
@@ -884,14 +890,14 @@ def counter_remove_file(
     if dossier is None:
         return _after_counter(dossier_id)
     dossier_service.remove_file(session, user, dossier, file_id)
-    return RedirectResponse(f"/can-bo/tiep-nhan/{dossier.id}?msg=removed", status_code=303)
+    return _see_other(session, f"/can-bo/tiep-nhan/{dossier.id}?msg=removed")
 
 
 @router.post("/can-bo/tiep-nhan/{dossier_id}/tiep-nhan", dependencies=[Depends(verify_csrf)])
 async def counter_receive(
     dossier_id: int,
     request: Request,
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
     user: User = Depends(current_user),
 ) -> Response:
     """Receive the counter dossier: code, appointment and form 01."""
@@ -945,7 +951,7 @@ def _counter_receive(
             page_error=_(exc.detail),
             status_code=exc.status_code,
         )
-    return RedirectResponse(f"/can-bo/ho-so/{dossier.id}?msg=receive", status_code=303)
+    return _see_other(session, f"/can-bo/ho-so/{dossier.id}?msg=receive")
 
 
 # --- tracking book ------------------------------------------------------------------------
@@ -957,7 +963,7 @@ def tracking_book_page(
     agency: str = Query("", max_length=35),
     date_from: str = Query("", alias="from", max_length=20),
     date_to: str = Query("", alias="to", max_length=20),
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
     user: User = Depends(current_user),
 ) -> Response:
     """The tracking book (form 07) of a period: a preview and the PDF and XLSX downloads."""

@@ -21,6 +21,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from app.accounts.models import User
 from app.agencies.models import Agency
+from app.audit import service as audit_service
 from app.calendar import service as calendar_service
 from app.catalog.models import ProcedureVersion, ProcessStep
 from app.db import utcnow
@@ -30,6 +31,7 @@ from app.dossiers.models import Dossier, DossierCodeCounter, DossierFile, StepRu
 from app.dossiers.schemas import ActionIn
 from app.errors import Conflict, Forbidden, InvalidInput
 from app.i18n_markers import N_
+from app.notifications import service as notification_service
 from app.payments import service as payment_service
 from app.storage import service as storage
 
@@ -691,7 +693,24 @@ def perform(
     except StaleDataError as exc:
         # Another officer changed the dossier since we read it (its version moved on).
         raise Conflict(N_("Hồ sơ vừa được người khác xử lý. Vui lòng tải lại và thử lại.")) from exc
+    _announce(session, dossier, user, action, before, inp.comment)
     return dossier
+
+
+def _announce(
+    session: Session, dossier: Dossier, user: User | None, action: str, before: str, comment: str
+) -> None:
+    """Notify the applicant and append to the audit log; the audit head's lock is taken last
+    (see docs/decisions/0006-audit-chain.md)."""
+    notification_service.after_action(session, dossier, action, comment=comment)
+    audit_service.record(
+        session,
+        f"dossier.{action}",
+        actor=user,
+        object_type="dossier",
+        object_id=dossier.id,
+        details={"code": dossier.code, "from": before, "to": dossier.status},
+    )
 
 
 # --- queues -------------------------------------------------------------------------------
@@ -746,6 +765,7 @@ def run_periodic_checks(session: Session, now: datetime | None = None) -> dict[s
     now = now or utcnow()
     cal = calendar_service.get_calendar(session)
     stopped = 0
+    timed_out: list[Dossier] = []
     for dossier in session.scalars(
         select(Dossier).where(
             Dossier.status == "supplement_requested", Dossier.supplement_due_at < now
@@ -756,6 +776,7 @@ def run_periodic_checks(session: Session, now: datetime | None = None) -> dict[s
             session, dossier, None, ActionIn(action="stop"), now, None, cause="supplement_timeout"
         )
         dossier_service.record(session, dossier, None, "supplement_timeout", before, at=now)
+        timed_out.append(dossier)
         stopped += 1
     horizon = cal.add_working_days(now, 1)
     warned = 0
@@ -770,4 +791,6 @@ def run_periodic_checks(session: Session, now: datetime | None = None) -> dict[s
         dossier_service.record(session, dossier, None, "late_warning", dossier.status, at=now)
         warned += 1
     session.flush()
+    for dossier in timed_out:  # after every dossier row is written: the audit lock comes last
+        _announce(session, dossier, None, "supplement_timeout", "supplement_requested", "")
     return {"stopped": stopped, "warned": warned}

@@ -154,13 +154,10 @@
     var self = this;
     var data = this.form.dataset;
     this.clearError();
-    if (file.size === 0) {
-      this.showError(data.msgEmpty);
-      return;
-    }
     var max = parseInt(this.el.dataset.maxBytes || "0", 10);
-    if (max && file.size > max) {
-      this.showError(this.el.getAttribute("data-msg-413"));
+    if (file.size === 0 || (max && file.size > max)) {
+      this.input.value = "";
+      this.showError(file.size === 0 ? data.msgEmpty : this.el.getAttribute("data-msg-413"));
       return;
     }
     var body = new FormData();
@@ -196,6 +193,8 @@
         }
         self.progress.hidden = true;
         if (INLINE_ERRORS.indexOf(status) >= 0 && json && json.detail) {
+          // The refused file is not kept in the input: a later "Nộp" must not send it again.
+          self.input.value = "";
           self.showError(self.el.getAttribute("data-msg-" + status) || json.detail);
           return;
         }

@@ -1,0 +1,1 @@
+"""Administration: agencies, staff, the procedure designer, calendar, series, certificates."""

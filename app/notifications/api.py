@@ -1,0 +1,74 @@
+"""In-app notices of the caller: list with the unread count, mark read."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy.orm import Session
+
+from app.accounts.deps import current_user
+from app.accounts.models import User
+from app.db import MAX_ID, get_session
+from app.notifications import service
+
+router = APIRouter(prefix="/api/v1/notifications", tags=["notifications"])
+
+
+class NoticeRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    kind: str
+    title: str
+    body: str
+    link: str
+    dossier_id: int | None
+    created_at: datetime
+    read_at: datetime | None
+
+
+class NoticePage(BaseModel):
+    items: list[NoticeRead]
+    total: int
+    unread: int
+
+
+class ReadAllOut(BaseModel):
+    marked: int
+    unread: int
+
+
+@router.get("", response_model=NoticePage)
+def list_notices(
+    limit: int = Query(20, ge=1, le=100),
+    offset: int = Query(0, ge=0, le=10_000_000),
+    session: Session = Depends(get_session, scope="function"),
+    user: User = Depends(current_user),
+) -> NoticePage:
+    """The caller's notices, newest first, with the number still unread."""
+    rows, total, unread = service.list_for(session, user, limit, offset)
+    return NoticePage(
+        items=[NoticeRead.model_validate(r) for r in rows], total=total, unread=unread
+    )
+
+
+@router.post("/{notice_id}/read", response_model=NoticeRead)
+def read_notice(
+    notice_id: Annotated[int, Path(ge=1, le=MAX_ID)],
+    session: Session = Depends(get_session, scope="function"),
+    user: User = Depends(current_user),
+) -> NoticeRead:
+    """Mark one of the caller's notices read."""
+    return NoticeRead.model_validate(service.mark_read(session, user, notice_id))
+
+
+@router.post("/read-all", response_model=ReadAllOut)
+def read_all(
+    session: Session = Depends(get_session, scope="function"), user: User = Depends(current_user)
+) -> ReadAllOut:
+    """Mark every notice of the caller read."""
+    marked = service.mark_all_read(session, user)
+    return ReadAllOut(marked=marked, unread=service.unread_count(session, user.id))
