@@ -31,7 +31,6 @@ MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 
 def dossier_read(session: Session, dossier: Dossier, user: User) -> schemas.DossierRead:
     step = dossier.current_step
-    staff_view = not service.is_owner(user, dossier)
     return schemas.DossierRead(
         id=dossier.id,
         code=dossier.code,
@@ -61,7 +60,7 @@ def dossier_read(session: Session, dossier: Dossier, user: User) -> schemas.Doss
         },
         supplement_due_at=dossier.supplement_due_at,
         extension_count=dossier.extension_count,
-        lookup_secret=dossier.lookup_secret if not staff_view or dossier.lookup_secret else None,
+        lookup_secret=dossier.lookup_secret,
         available_actions=workflow.available_actions(session, dossier, user),
         history=[
             schemas.HistoryItem(

@@ -25,19 +25,19 @@ from app.i18n_markers import N_
 from app.storage import service as storage
 
 STATUS_LABELS = {
-    "draft": "Nháp",
-    "submitted": "Chờ tiếp nhận",
-    "supplement_requested": "Chờ bổ sung",
-    "received": "Đã tiếp nhận",
-    "processing": "Đang xử lý",
-    "awaiting_payment": "Chờ thanh toán",
-    "result_ready": "Có kết quả, chờ trả",
-    "completed": "Đã trả kết quả",
-    "rejected": "Từ chối",
-    "withdrawn": "Đã rút",
-    "stopped": "Dừng xử lý",
+    "draft": N_("Nháp"),
+    "submitted": N_("Chờ tiếp nhận"),
+    "supplement_requested": N_("Chờ bổ sung"),
+    "received": N_("Đã tiếp nhận"),
+    "processing": N_("Đang xử lý"),
+    "awaiting_payment": N_("Chờ thanh toán"),
+    "result_ready": N_("Có kết quả, chờ trả"),
+    "completed": N_("Đã trả kết quả"),
+    "rejected": N_("Từ chối"),
+    "withdrawn": N_("Đã rút"),
+    "stopped": N_("Dừng xử lý"),
 }
-CHANNEL_LABELS = {"online": "Trực tuyến", "counter": "Trực tiếp", "postal": "Bưu chính"}
+CHANNEL_LABELS = {"online": N_("Trực tuyến"), "counter": N_("Trực tiếp"), "postal": N_("Bưu chính")}
 # National portal status codes (SPEC §3) for synchronisation.
 NATIONAL_STATUS = {
     "draft": None,
@@ -71,6 +71,8 @@ def staff_can_view(session: Session, user: User, dossier: Dossier) -> bool:
         return True
     if not user.is_staff or user.agency_id is None:
         return False
+    if dossier.status == "draft" and dossier.channel == "online":
+        return False  # a citizen's unsubmitted draft is theirs alone
     for agency_id in {dossier.agency_id, dossier.handling_agency_id}:
         if agency_id and account_service.can_act_for_agency(session, user, agency_id):
             return True

@@ -201,6 +201,27 @@ def _close_run(
             run.on_time = now <= run.due_at
 
 
+def _check_assignee(session: Session, dossier: Dossier, action: str, assignee_id: int) -> None:
+    """Refuse a named officer who cannot handle the step the action leads to — before anything
+    (a dossier code, a closed step) has changed."""
+    steps = _steps(dossier)
+    target = {
+        "receive": steps[1] if len(steps) > 1 else None,
+        "forward": _neighbour(dossier, 1),
+        "approve": _neighbour(dossier, 1),
+        "send_back": _neighbour(dossier, -1),
+    }.get(action)
+    officer = session.get(User, assignee_id)
+    if (
+        target is None
+        or officer is None
+        or officer.agency_id != (target.agency_id or dossier.agency_id)
+        or not officer.has_role(target.role)
+    ):
+        message = N_("Cán bộ được chọn không xử lý được bước này.")
+        raise InvalidInput(message, fields={"assignee_id": "invalid"})
+
+
 def _enter_step(
     session: Session,
     dossier: Dossier,
@@ -673,6 +694,8 @@ def perform(
             ),
             fields={"available_actions": ", ".join(allowed) or "-"},
         )
+    if inp.assignee_id is not None:
+        _check_assignee(session, dossier, inp.action, inp.assignee_id)
     before = dossier.status
     step_before = dossier.current_step
     try:
