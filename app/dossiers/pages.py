@@ -18,6 +18,7 @@ from urllib.parse import quote, urlencode
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
+from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
@@ -39,6 +40,7 @@ from app.dossiers.models import Dossier, DossierFile
 from app.dossiers.schemas import ActionIn, ApplicantIn, DossierCreate, DossierUpdate
 from app.errors import DomainError, InvalidInput, NotFound, PayloadTooLarge
 from app.i18n_markers import N_
+from app.payments import service as payment_service
 from app.ratelimit import lookup_limiter
 from app.storage import service as storage
 from app.web import render, request_locale, templates, translator, verify_csrf
@@ -670,6 +672,10 @@ def _dossier_page(
             "size_label": lambda n: size_label(n, request_locale(request)),
             "errors": errors or {},
             "values": values or {},
+            "outstanding": payment_service.outstanding(session, dossier)
+            if dossier.status != "draft"
+            else 0,
+            "receipts": receipts_of(session, dossier.id),
         },
         status_code=status_code,
     )
@@ -844,4 +850,14 @@ def verify_document(
             "dossier_code": frozen.get("code") or (dossier.code if dossier else "") or "",
             "issued_at": issued,
         },
+    )
+
+
+def receipts_of(session: Session, dossier_id: int) -> list[Any]:
+    from app.receipts.models import Receipt
+
+    return list(
+        session.scalars(
+            select(Receipt).where(Receipt.dossier_id == dossier_id).order_by(Receipt.id)
+        )
     )
