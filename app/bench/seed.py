@@ -274,12 +274,12 @@ def _write_chunk(
             else ("counter" if rng.random() < 0.93 else "postal")
         )
         age = rng.random()
-        day = today - timedelta(days=int(age * age * 730))
+        day = today - timedelta(days=int(age * 730))
         while day.weekday() >= 5:
             day -= timedelta(days=1)
         received = _working_moment(rng, day)
         submitted = received - timedelta(minutes=rng.randrange(5, 600))
-        recent = (today - day).days < 20
+        recent = (today - day).days < 12  # open dossiers: the last weeks only
         status = _pick(rng, ACTIVE_MIX) if recent else _pick(rng, FINAL_MIX)
         did = ids["dossiers"]
         ids["dossiers"] += 1
@@ -340,6 +340,7 @@ def _write_chunk(
                 "assignee_id": None,
                 "handling_agency_id": handling if finished is None else None,
                 "step_due_at": step_due,
+                "step_role": step[3] if finished is None else None,
                 "submitted_at": submitted,
                 "answer_due_at": submitted + timedelta(hours=8),
                 "received_at": received if is_received else None,

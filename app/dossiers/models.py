@@ -13,6 +13,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -38,13 +39,25 @@ STATUSES = (
     "stopped",
 )
 FINAL_STATUSES = ("completed", "rejected", "withdrawn", "stopped")
+QUEUE_STATUSES = ("submitted", "received", "processing", "result_ready")
+QUEUE_PREDICATE = "status IN ('submitted', 'received', 'processing', 'result_ready')"
 CHANNELS = ("online", "counter", "postal")
 
 
 class Dossier(Base):
     __tablename__ = "dossiers"
     __table_args__ = (
-        Index("ix_dossiers_queue", "handling_agency_id", "status", "step_due_at", "id"),
+        # The staff queue: active dossiers of a unit at a step of a role, by due time. Partial,
+        # so it stays small however many closed dossiers pile up; read in order with LIMIT.
+        Index(
+            "ix_dossiers_queue",
+            "handling_agency_id",
+            "step_role",
+            "step_due_at",
+            "id",
+            postgresql_where=text(QUEUE_PREDICATE),
+            sqlite_where=text(QUEUE_PREDICATE),
+        ),
         Index("ix_dossiers_applicant_created", "applicant_id", "created_at"),
     )
 
@@ -67,6 +80,8 @@ class Dossier(Base):
     # Agency whose staff act at the current step (the step's unit, or the receiving agency).
     handling_agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))
     step_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Role of the current step (copied from it, so the queue needs no join).
+    step_role: Mapped[str | None] = mapped_column(String(20))
 
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     answer_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

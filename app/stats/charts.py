@@ -13,14 +13,14 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
-WIDTH = 360
+WIDTH = 340
 INK = "#1b1b1f"
 MUTED = "#4a4a55"
 TRACK = "#e4e4ea"
 BAR = "#0b4f9c"
 TARGET = "#a4161a"
 SERIES_COLOURS = ("#0b4f9c", "#1e6b34", "#a4161a", "#6b4500")
-MAX_LABEL = 52
+MAX_LABEL = 46
 
 
 @dataclass(frozen=True)
@@ -74,7 +74,7 @@ def bar_chart(chart_id: str, title: str, bars: Sequence[Bar], target_label: str 
         y = top + i * row
         share = 0.0 if bar.maximum <= 0 else max(0.0, min(1.0, bar.value / bar.maximum))
         body.append(
-            f'<text x="0" y="{_num(y + 14)}" font-size="13" fill="{INK}">'
+            f'<text x="0" y="{_num(y + 14)}" font-size="14" fill="{INK}">'
             f"{escape(_short(bar.label))}</text>"
             f'<rect x="0" y="{_num(y + 20)}" width="{track_width}" height="16" rx="2" '
             f'fill="{TRACK}"/>'

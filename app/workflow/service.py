@@ -27,7 +27,7 @@ from app.catalog.models import ProcedureVersion, ProcessStep
 from app.db import utcnow
 from app.documents import service as document_service
 from app.dossiers import service as dossier_service
-from app.dossiers.models import Dossier, DossierCodeCounter, DossierFile, StepRun
+from app.dossiers.models import QUEUE_STATUSES, Dossier, DossierCodeCounter, DossierFile, StepRun
 from app.dossiers.schemas import ActionIn
 from app.errors import Conflict, Forbidden, InvalidInput
 from app.i18n_markers import N_
@@ -244,6 +244,7 @@ def _enter_step(
     dossier.handling_agency_id = agency_id
     dossier.assignee_id = assignee_id
     dossier.step_due_at = due
+    dossier.step_role = step.role
     run = StepRun(
         dossier_id=dossier.id,
         step_id=step.id,
@@ -748,8 +749,8 @@ def queue_filter(user: User) -> Any:
         assigned = and_(True)
     at_step = and_(
         Dossier.handling_agency_id == user.agency_id,
-        Dossier.status.in_(("submitted", *ACTIVE)),
-        Dossier.current_step_id.in_(select(ProcessStep.id).where(ProcessStep.role.in_(roles))),
+        Dossier.step_role.in_(roles),
+        Dossier.status.in_(QUEUE_STATUSES),
         assigned,
     )
     if user.has_role("cashier"):
