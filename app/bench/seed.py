@@ -40,6 +40,7 @@ from app.storage import service as storage
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 CHUNK = 5_000
+OPEN_SHARE = 0.04  # dossiers still open: received in the last two weeks
 BENCH_CITIZENS = 500
 FAKE_PDF = (
     b"%PDF-1.4\n% bench\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
@@ -274,12 +275,12 @@ def _write_chunk(
             else ("counter" if rng.random() < 0.93 else "postal")
         )
         age = rng.random()
-        day = today - timedelta(days=int(age * 730))
+        recent = age < OPEN_SHARE
+        day = today - timedelta(days=int(rng.random() * (11 if recent else 730)))
         while day.weekday() >= 5:
             day -= timedelta(days=1)
         received = _working_moment(rng, day)
         submitted = received - timedelta(minutes=rng.randrange(5, 600))
-        recent = (today - day).days < 12  # open dossiers: the last weeks only
         status = _pick(rng, ACTIVE_MIX) if recent else _pick(rng, FINAL_MIX)
         did = ids["dossiers"]
         ids["dossiers"] += 1
