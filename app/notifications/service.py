@@ -163,7 +163,8 @@ def _context(
 ) -> dict[str, Any]:
     base = get_settings().base_url.rstrip("/")
     applicant = dossier.applicant or {}
-    lookup_url = f"{base}/tra-cuu" + (f"?code={dossier.code}" if dossier.code else "")
+    # Not prefilled: the lookup form validates whatever it is given, and the code is in the text.
+    lookup_url = f"{base}/tra-cuu"
     page = f"/ho-so/{dossier.id}"
     document = None
     info: dict[str, Any] = {}

@@ -122,7 +122,8 @@ def test_counter_applicant_gets_mail_with_the_lookup_link(client: TestClient, db
     code = received.json()["code"]
     (mail,) = _outbox(db, dossier_id)
     assert mail.kind == "received" and mail.to_address == "le.van.quay@example.vn"
-    assert f"/tra-cuu?code={code}" in mail.body_text and "/ho-so/" not in mail.body_text
+    assert "http://127.0.0.1:8000/tra-cuu" in mail.body_text and "/ho-so/" not in mail.body_text
+    assert f"Mã hồ sơ: {code}" in mail.body_text
     assert "Kính gửi Lê Văn Quầy" in mail.body_text
     assert db.scalar(select(Notice).where(Notice.dossier_id == dossier_id)) is None
 

@@ -140,7 +140,9 @@ def test_the_rating_form_posts_back_to_the_dossier(client: TestClient, db: Sessi
     assert missing.status_code == 303
     assert missing.headers["location"] == f"/ho-so/{dossier.id}?rating_error=score#danh-gia"
     long = client.post(
-        path, data={"csrf_token": token, "score": "4", "comment": "x" * 2001}, follow_redirects=False
+        path,
+        data={"csrf_token": token, "score": "4", "comment": "x" * 2001},
+        follow_redirects=False,
     )
     assert long.headers["location"].endswith("rating_error=comment#danh-gia")
     ok = client.post(
@@ -172,14 +174,18 @@ class _Request:
 
 def _render(dossier: Dossier, rating: Rating | None, user_id: int | None, **query: str) -> str:
     user = type("U", (), {"id": user_id})() if user_id else None
-    return templates().env.get_template("ratings/_form.html").render(
-        _=lambda s: s,
-        request=_Request(**query),
-        user=user,
-        dossier=dossier,
-        rating=rating,
-        csrf_field="csrf_token",
-        csrf_token="tok",
+    return (
+        templates()
+        .env.get_template("ratings/_form.html")
+        .render(
+            _=lambda s: s,
+            request=_Request(**query),
+            user=user,
+            dossier=dossier,
+            rating=rating,
+            csrf_field="csrf_token",
+            csrf_token="tok",
+        )
     )
 
 
@@ -192,7 +198,9 @@ def test_the_partial_shows_the_form_then_the_rating(db: Session) -> None:
     assert 'name="csrf_token" value="tok"' in html
     error = _render(dossier, None, owner, rating_error="score")
     assert 'id="rating-score-error"' in error
-    rating = Rating(dossier_id=dossier.id, user_id=owner, score=4, comment="Tốt", created_at=utcnow())
+    rating = Rating(
+        dossier_id=dossier.id, user_id=owner, score=4, comment="Tốt", created_at=utcnow()
+    )
     shown = _render(dossier, rating, owner, msg="rated")
     assert "<form" not in shown and "4/5" in shown and "Tốt" in shown
     assert 'role="status"' in shown

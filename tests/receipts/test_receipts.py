@@ -697,8 +697,8 @@ def _issue_in_own_transaction(
         return receipt.series_id, receipt.number
 
 
-def test_parallel_issues_get_consecutive_numbers(engine: Engine) -> None:
-    factory = sessionmaker(bind=engine, expire_on_commit=False)
+def test_parallel_issues_get_consecutive_numbers(fresh_database: Engine) -> None:
+    factory = sessionmaker(bind=fresh_database, expire_on_commit=False)
     with factory.begin() as session:
         agency = _agency(session, PARALLEL_AGENCY, None, "Đơn vị kiểm thử biên lai song song")
         dossier = _dossier(session, agency, None)

@@ -107,9 +107,7 @@ def test_commune_a_figures_worked_out_by_hand(client: TestClient, db: Session) -
     check(body, "transparency", "synchronised_rate", 9, 9, 100.0, 6.0, 6)
     # Procedures: the demo catalogue was published when the test database was seeded (after
     # March 2024), so none was published by the end of the period: 0 of the commune's.
-    check(
-        body, "transparency", "published_rate", 0, catalogue_links(db, COMMUNE_A), 0.0, 0.0, 12
-    )
+    check(body, "transparency", "published_rate", 0, catalogue_links(db, COMMUNE_A), 0.0, 0.0, 12)
 
     # Timeliness. Finished (result ready, or refused): A1 A2 A3 A4 A10 = 5; not finished but
     # past the appointment: A5 = 1 (A6 is due in 2099, A12 waits for a supplement — the

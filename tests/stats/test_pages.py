@@ -70,7 +70,7 @@ def test_statistics_page_shows_groups_formulas_charts_and_ranking(
     svgs = re.findall(r'<svg[^>]*role="img"[^>]*>', html)
     assert len(svgs) == 2
     assert '<title id="chart-groups-title">' in html
-    assert "<caption id=\"cap-rates\">" in html
+    assert '<caption id="cap-rates">' in html
     # Ranking table lists the communes with links back to this page.
     assert "Xếp hạng cơ quan" in html
     assert f"agency={COMMUNE_B}" in html
