@@ -301,10 +301,17 @@ def parse_day(value: str, name: str) -> date:
 
 
 def parse_period(date_from: str | None, date_to: str | None) -> tuple[date, date]:
-    """The period of the query string; missing ends default to the current year up to today."""
+    """The period of the query string. Nothing given: the current year up to today; only
+    ``to``: from the first of January of its year; only ``from``: up to today (at most a year).
+    """
     first, last = default_period()
-    start = parse_day(date_from, "from") if date_from else first
-    end = parse_day(date_to, "to") if date_to else max(last, start)
+    end = parse_day(date_to, "to") if date_to else None
+    if date_from:
+        start = parse_day(date_from, "from")
+    else:
+        start = end.replace(month=1, day=1) if end else first
+    if end is None:
+        end = min(max(last, start), start + timedelta(days=MAX_PERIOD_DAYS - 1))
     if end < start:
         raise InvalidInput(
             N_("Ngày kết thúc phải bằng hoặc sau ngày bắt đầu."), fields={"to": "before from"}
