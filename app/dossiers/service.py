@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session, selectinload
@@ -14,9 +15,9 @@ from app.accounts.models import User
 from app.accounts.schemas import ID_NUMBER_RE, PHONE_RE, clean_phone
 from app.agencies.models import Agency
 from app.audit import service as audit_service
-from app.calendar import service as calendar_service
 from app.catalog import service as catalog_service
 from app.catalog.models import Component, ProcedureVersion
+from app.config import get_settings
 from app.db import utcnow
 from app.dossiers import schemas
 from app.dossiers.models import FINAL_STATUSES, Dossier, DossierEvent, DossierFile, StepRun
@@ -412,9 +413,8 @@ def flags(dossier: Dossier, now: datetime | None = None) -> tuple[bool, bool]:
     due = dossier.step_due_at or dossier.answer_due_at
     if due is None or dossier.status in FINAL_STATUSES:
         return False, False
-    local_today = calendar_service.WorkCalendar().local(now).date()
-    due_day = calendar_service.WorkCalendar().local(due).date()
-    return due < now, due >= now and due_day == local_today
+    zone = ZoneInfo(get_settings().timezone)
+    return due < now, due >= now and due.astimezone(zone).date() == now.astimezone(zone).date()
 
 
 def summary(dossier: Dossier, now: datetime | None = None) -> schemas.DossierSummary:

@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import and_, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, defer, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.accounts.models import User
@@ -773,9 +773,18 @@ def queue(
         stmt = stmt.where(
             or_(Dossier.step_due_at > due, and_(Dossier.step_due_at == due, Dossier.id > last_id))
         )
+    # A queue shows a summary: leave the big columns (declared data, procedure texts) unread.
     stmt = stmt.options(
+        defer(Dossier.form_data),
+        defer(Dossier.supplement_request),
         selectinload(Dossier.current_step),
-        selectinload(Dossier.version).selectinload(ProcedureVersion.steps),
+        selectinload(Dossier.version).options(
+            defer(ProcedureVersion.form_schema),
+            defer(ProcedureVersion.search_text),
+            defer(ProcedureVersion.legal_basis),
+            defer(ProcedureVersion.description),
+            selectinload(ProcedureVersion.steps),
+        ),
     )
     return list(session.scalars(stmt.order_by(Dossier.step_due_at, Dossier.id).limit(limit)))
 
