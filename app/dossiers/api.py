@@ -297,7 +297,7 @@ async def _action_input(request: Request) -> tuple[schemas.ActionIn, tuple[str, 
 
 @router.get("/queue", response_model=schemas.QueuePage)
 def staff_queue(
-    limit: int = Query(50, ge=1, le=200),
+    limit: int = Query(20, ge=1, le=200),
     cursor: str | None = Query(None, max_length=80, description="next_cursor of the last page"),
     session: Session = Depends(get_session, scope="function"),
     user: User = Depends(current_user),
