@@ -835,7 +835,19 @@ def verify_document(
 ) -> Response:
     """Public verification of an issued document (the QR code on every generated PDF)."""
     doc = document_service.by_token(session, token[:64])
-    document_service.pdf_bytes(session, doc)  # renders and stores it the first time
+    pdf = document_service.pdf_bytes(session, doc)  # renders and stores it the first time
+    signature = None
+    if doc.kind in ("receipt", "result"):
+        from app.signing import service as signing_service
+
+        # The stored file is checked as any validator would: intact, and a trusted chain.
+        signature = signing_service.validate_pdf(pdf, signing_service.trust_roots_pem(session))
+    receipt_status = None
+    if doc.kind == "receipt" and (doc.context or {}).get("receipt_id"):
+        from app.receipts.models import Receipt
+
+        receipt = session.get(Receipt, int(doc.context["receipt_id"]))
+        receipt_status = receipt.status if receipt else None
     agency = session.get(Agency, doc.agency_id) if doc.agency_id else None
     dossier = session.get(Dossier, doc.dossier_id) if doc.dossier_id else None
     frozen = (doc.context or {}).get("dossier") or {}
@@ -849,6 +861,8 @@ def verify_document(
             "agency_name": agency.name if agency else "",
             "dossier_code": frozen.get("code") or (dossier.code if dossier else "") or "",
             "issued_at": issued,
+            "signature": signature,
+            "receipt_status": receipt_status,
         },
     )
 

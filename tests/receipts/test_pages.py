@@ -15,8 +15,10 @@ CASHIER = "thuphi.phohien@motcua.local"
 def _login(client: TestClient, email: str) -> None:
     client.cookies.clear()
     page = client.get("/dang-nhap")
-    client.post("/dang-nhap", data={"email": email, "password": "MotCua@2026",
-                                    "csrf_token": csrf_from(page.text)})
+    client.post(
+        "/dang-nhap",
+        data={"email": email, "password": "MotCua@2026", "csrf_token": csrf_from(page.text)},
+    )
 
 
 def test_cashier_collects_cash_then_replaces_and_cancels(client: TestClient, db: Session) -> None:
@@ -26,9 +28,11 @@ def test_cashier_collects_cash_then_replaces_and_cancels(client: TestClient, db:
     counter = client.get("/can-bo/thu-phi")
     assert counter.status_code == 200
     assert "10.000 ₫" in counter.text
-    collected = client.post(f"/can-bo/thu-phi/{dossier['id']}",
-                            data={"method": "cash", "csrf_token": csrf_from(counter.text)},
-                            follow_redirects=False)
+    collected = client.post(
+        f"/can-bo/thu-phi/{dossier['id']}",
+        data={"method": "cash", "csrf_token": csrf_from(counter.text)},
+        follow_redirects=False,
+    )
     assert collected.status_code == 303
     page = client.get(collected.headers["location"])
     assert "Đã thu phí và phát hành biên lai điện tử." in page.text
@@ -38,13 +42,19 @@ def test_cashier_collects_cash_then_replaces_and_cancels(client: TestClient, db:
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
 
     token = csrf_from(page.text)
-    no_reason = client.post(f"/bien-lai/{receipt_id}/thay-the",
-                            data={"replace_reason": "", "csrf_token": token})
+    no_reason = client.post(
+        f"/bien-lai/{receipt_id}/thay-the", data={"replace_reason": "", "csrf_token": token}
+    )
     assert no_reason.status_code == 422 and 'id="f-replace_reason-error"' in no_reason.text
-    replaced = client.post(f"/bien-lai/{receipt_id}/thay-the",
-                           data={"replace_reason": "Sai tên người nộp",
-                                 "payer_name": "Nguyễn Thị Lan Anh", "csrf_token": token},
-                           follow_redirects=False)
+    replaced = client.post(
+        f"/bien-lai/{receipt_id}/thay-the",
+        data={
+            "replace_reason": "Sai tên người nộp",
+            "payer_name": "Nguyễn Thị Lan Anh",
+            "csrf_token": token,
+        },
+        follow_redirects=False,
+    )
     assert replaced.status_code == 303
     new_id = int(replaced.headers["location"].split("/")[2].split("?")[0])
     old, new = db.get(Receipt, receipt_id), db.get(Receipt, new_id)
@@ -54,9 +64,11 @@ def test_cashier_collects_cash_then_replaces_and_cancels(client: TestClient, db:
     assert new.number == old.number + 1 and new.payer_name == "Nguyễn Thị Lan Anh"
 
     view = client.get(f"/bien-lai/{new_id}")
-    cancelled = client.post(f"/bien-lai/{new_id}/huy",
-                            data={"cancel_reason": "Thu nhầm hồ sơ",
-                                  "csrf_token": csrf_from(view.text)}, follow_redirects=False)
+    cancelled = client.post(
+        f"/bien-lai/{new_id}/huy",
+        data={"cancel_reason": "Thu nhầm hồ sơ", "csrf_token": csrf_from(view.text)},
+        follow_redirects=False,
+    )
     assert cancelled.status_code == 303
     db.refresh(new)
     assert new.status == "cancelled" and new.cancel_reason == "Thu nhầm hồ sơ"
@@ -68,8 +80,11 @@ def test_cashier_collects_cash_then_replaces_and_cancels(client: TestClient, db:
 def test_citizen_sees_own_receipt_but_not_the_counter(client: TestClient, db: Session) -> None:
     dossier, citizen = submit_procedure(client, "2.000884")
     act(client, headers(client, RECEPTION), dossier["id"], "receive")
-    paid = client.post(f"/api/v1/dossiers/{dossier['id']}/payments", json={"method": "cash"},
-                       headers=headers(client, CASHIER)).json()
+    paid = client.post(
+        f"/api/v1/dossiers/{dossier['id']}/payments",
+        json={"method": "cash"},
+        headers=headers(client, CASHIER),
+    ).json()
     _login(client, "congdan@motcua.local")
     assert client.get(f"/bien-lai/{paid['receipt_id']}").status_code == 200
     assert client.get("/can-bo/thu-phi").status_code == 403
@@ -77,3 +92,29 @@ def test_citizen_sees_own_receipt_but_not_the_counter(client: TestClient, db: Se
     assert "Hủy biên lai" not in page.text
     _login(client, "congdan2@motcua.local")
     assert client.get(f"/bien-lai/{paid['receipt_id']}").status_code == 404
+
+
+def test_verification_page_checks_the_receipt_signature_and_status(
+    client: TestClient, db: Session
+) -> None:
+    dossier, _ = submit_procedure(client, "2.000884")
+    act(client, headers(client, RECEPTION), dossier["id"], "receive")
+    paid = client.post(
+        f"/api/v1/dossiers/{dossier['id']}/payments",
+        json={"method": "cash"},
+        headers=headers(client, CASHIER),
+    ).json()
+    receipt = client.get(
+        f"/api/v1/receipts/{paid['receipt_id']}", headers=headers(client, CASHIER)
+    ).json()
+    path = "/" + receipt["verify_url"].split("/", 3)[3]
+    page = client.get(path)
+    assert page.status_code == 200
+    assert "Chữ ký số hợp lệ, văn bản không bị thay đổi sau khi ký." in page.text
+    assert "Văn bản hợp lệ, do hệ thống Một cửa phát hành." in page.text
+    client.post(
+        f"/api/v1/receipts/{paid['receipt_id']}/cancel",
+        json={"reason": "Thu nhầm"},
+        headers=headers(client, CASHIER),
+    )
+    assert "đã bị hủy hoặc thay thế" in client.get(path).text
