@@ -22,9 +22,14 @@ SECRET = "TESTSECRETKEY0123456789"
 
 def test_payment_url_is_signed_over_sorted_encoded_params() -> None:
     url = vnpay.payment_url(
-        base_url="https://sandbox.vnpayment.vn/paymentv2/vpcpay.html", tmn_code="DEMO0001",
-        secret=SECRET, txn_ref="42-abc", amount_vnd=10_000, order_info="Thanh toan ho so 42",
-        return_url="http://127.0.0.1:8000/thanh-toan/ket-qua", ip="127.0.0.1",
+        base_url="https://sandbox.vnpayment.vn/paymentv2/vpcpay.html",
+        tmn_code="DEMO0001",
+        secret=SECRET,
+        txn_ref="42-abc",
+        amount_vnd=10_000,
+        order_info="Thanh toan ho so 42",
+        return_url="http://127.0.0.1:8000/thanh-toan/ket-qua",
+        ip="127.0.0.1",
         created=datetime(2026, 11, 26, 2, 30, tzinfo=UTC),
     )
     query = urlsplit(url).query
@@ -45,8 +50,9 @@ def test_payment_url_is_signed_over_sorted_encoded_params() -> None:
 
 
 @pytest.fixture
-def vnpay_payment(client: TestClient, monkeypatch: pytest.MonkeyPatch
-                  ) -> tuple[Payment, dict[str, str]]:
+def vnpay_payment(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> tuple[Payment, dict[str, str]]:
     from app.config import get_settings
 
     settings = get_settings()
@@ -54,8 +60,9 @@ def vnpay_payment(client: TestClient, monkeypatch: pytest.MonkeyPatch
     monkeypatch.setattr(settings, "vnpay_hash_secret", SECRET)
     dossier, h = submit_procedure(client, "1.004873")
     assert dossier["status"] == "awaiting_payment"
-    response = client.post(f"/api/v1/dossiers/{dossier['id']}/payments",
-                           json={"method": "vnpay"}, headers=h)
+    response = client.post(
+        f"/api/v1/dossiers/{dossier['id']}/payments", json={"method": "vnpay"}, headers=h
+    )
     assert response.status_code == 201, response.text
     body = response.json()
     assert body["status"] == "pending" and body["amount"] == 5000
@@ -63,12 +70,18 @@ def vnpay_payment(client: TestClient, monkeypatch: pytest.MonkeyPatch
     return body, h  # type: ignore[return-value]
 
 
-def _ipn(client: TestClient, payment: dict[str, object], *, amount: int | None = None,
-         code: str = "00", secret: str = SECRET, txn_ref: str | None = None) -> dict[str, str]:
+def _ipn(
+    client: TestClient,
+    payment: dict[str, object],
+    *,
+    amount: int | None = None,
+    code: str = "00",
+    secret: str = SECRET,
+    txn_ref: str | None = None,
+) -> dict[str, str]:
     params = {
         "vnp_TmnCode": "DEMO0001",
-        "vnp_TxnRef": txn_ref or str(payment["redirect_url"]).split("vnp_TxnRef=")[1]
-        .split("&")[0],
+        "vnp_TxnRef": txn_ref or str(payment["redirect_url"]).split("vnp_TxnRef=")[1].split("&")[0],
         "vnp_Amount": str((amount if amount is not None else int(str(payment["amount"]))) * 100),
         "vnp_ResponseCode": code,
         "vnp_TransactionStatus": code,
@@ -83,15 +96,20 @@ def _ipn(client: TestClient, payment: dict[str, object], *, amount: int | None =
 
 def test_ipn_answers(client: TestClient, db: Session, vnpay_payment) -> None:  # type: ignore[no-untyped-def]
     payment, h = vnpay_payment
-    assert _ipn(client, payment, secret="forged") == {"RspCode": "97",
-                                                      "Message": "Invalid signature"}
+    assert _ipn(client, payment, secret="forged") == {
+        "RspCode": "97",
+        "Message": "Invalid signature",
+    }
     assert _ipn(client, payment, amount=1) == {"RspCode": "04", "Message": "Invalid amount"}
-    assert _ipn(client, payment, txn_ref="999-nothing") == {"RspCode": "01",
-                                                             "Message": "Order not found"}
+    assert _ipn(client, payment, txn_ref="999-nothing") == {
+        "RspCode": "01",
+        "Message": "Order not found",
+    }
     assert _ipn(client, payment) == {"RspCode": "00", "Message": "Confirm Success"}
     assert _ipn(client, payment) == {"RspCode": "02", "Message": "Order already confirmed"}
-    receipts = db.scalar(select(func.count()).select_from(Receipt).where(
-        Receipt.payment_id == payment["payment_id"]))
+    receipts = db.scalar(
+        select(func.count()).select_from(Receipt).where(Receipt.payment_id == payment["payment_id"])
+    )
     assert receipts == 1
     after = client.get(f"/api/v1/payments/{payment['payment_id']}", headers=h).json()
     assert after["status"] == "paid" and after["receipt_id"]
@@ -104,6 +122,7 @@ def test_failed_ipn_marks_failed_and_allows_retry(client: TestClient, vnpay_paym
     assert _ipn(client, payment, code="24")["RspCode"] == "00"
     failed = client.get(f"/api/v1/payments/{payment['payment_id']}", headers=h).json()
     assert failed["status"] == "failed" and failed["receipt_id"] is None
-    retry = client.post(f"/api/v1/dossiers/{payment['dossier_id']}/payments",
-                        json={"method": "vnpay"}, headers=h)
+    retry = client.post(
+        f"/api/v1/dossiers/{payment['dossier_id']}/payments", json={"method": "vnpay"}, headers=h
+    )
     assert retry.status_code == 201
