@@ -27,8 +27,9 @@ def main() -> None:
         receipt = session.scalar(select(Receipt).order_by(Receipt.id.desc()).limit(1))
         if receipt is None:
             raise SystemExit("no receipt in this database: run `portal bench seed` first")
-        context = receipt_service.pdf_context(session, receipt,
-                                              document_service.verify_url("bench"))
+        context = receipt_service.pdf_context(
+            session, receipt, document_service.verify_url("bench")
+        )
         render_ms, sign_ms, total_ms = [], [], []
         for i in range(min(args.runs, 500) + 3):
             t0 = time.perf_counter()
@@ -42,8 +43,10 @@ def main() -> None:
                 total_ms.append((t2 - t0) * 1000)
     for name, data in (("render", render_ms), ("sign", sign_ms), ("total", total_ms)):
         data.sort()
-        print(f"{name:<7} median {statistics.median(data):6.1f} ms   "
-              f"p90 {data[int(len(data) * 0.9)]:6.1f} ms")
+        print(
+            f"{name:<7} median {statistics.median(data):6.1f} ms   "
+            f"p90 {data[int(len(data) * 0.9)]:6.1f} ms"
+        )
 
 
 if __name__ == "__main__":

@@ -35,8 +35,9 @@ def _count(client: TestClient, db: Session, path: str, h: dict[str, str] | None 
     return len(statements)
 
 
-def test_queue_statement_count_does_not_grow_with_its_length(client: TestClient,
-                                                              db: Session) -> None:
+def test_queue_statement_count_does_not_grow_with_its_length(
+    client: TestClient, db: Session
+) -> None:
     reception = headers(client, RECEPTION)
     submitted_dossier(client)
     few = _count(client, db, "/api/v1/queue", reception)

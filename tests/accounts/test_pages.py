@@ -178,8 +178,11 @@ def test_error_pages_for_logged_in_users_render(client: TestClient) -> None:
     """Error pages are rendered after the rollback; they still show who is logged in."""
     client.post(
         "/dang-nhap",
-        data={"email": "congdan@motcua.local", "password": "MotCua@2026",
-              "csrf_token": _token(client, "/dang-nhap")},
+        data={
+            "email": "congdan@motcua.local",
+            "password": "MotCua@2026",
+            "csrf_token": _token(client, "/dang-nhap"),
+        },
     )
     forbidden = client.get("/can-bo")
     assert forbidden.status_code == 403

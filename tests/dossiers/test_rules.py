@@ -207,22 +207,19 @@ def test_extension_only_once_with_apology(client: TestClient, db: Session) -> No
     assert twice.status_code == 409
 
 
-def test_wrong_assignee_is_refused_before_anything_changes(client: TestClient,
-                                                           db: Session) -> None:
+def test_wrong_assignee_is_refused_before_anything_changes(client: TestClient, db: Session) -> None:
     dossier_id, _ = submitted_dossier(client)
     from app.accounts.service import get_user_by_email
 
     leader = get_user_by_email(db, "lanhdao.phohien@motcua.local")
     assert leader is not None
-    response = act(client, headers(client, RECEPTION), dossier_id, "receive",
-                   assignee_id=leader.id)
+    response = act(client, headers(client, RECEPTION), dossier_id, "receive", assignee_id=leader.id)
     assert response.status_code == 422 and response.json()["fields"] == {"assignee_id": "invalid"}
     dossier = db.get(Dossier, dossier_id)
     assert dossier is not None and dossier.status == "submitted" and dossier.code is None
     specialist = get_user_by_email(db, SPECIALIST)
     assert specialist is not None
-    ok = act(client, headers(client, RECEPTION), dossier_id, "receive",
-             assignee_id=specialist.id)
+    ok = act(client, headers(client, RECEPTION), dossier_id, "receive", assignee_id=specialist.id)
     assert ok.status_code == 200 and ok.json()["assignee"] == specialist.full_name
 
 

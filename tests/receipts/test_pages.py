@@ -22,7 +22,7 @@ def _login(client: TestClient, email: str) -> None:
 
 
 def test_cashier_collects_cash_then_replaces_and_cancels(client: TestClient, db: Session) -> None:
-    dossier, citizen = submit_procedure(client, "2.000884")
+    dossier, _citizen = submit_procedure(client, "2.000884")
     act(client, headers(client, RECEPTION), dossier["id"], "receive")
     _login(client, CASHIER)
     counter = client.get("/can-bo/thu-phi")
@@ -78,7 +78,7 @@ def test_cashier_collects_cash_then_replaces_and_cancels(client: TestClient, db:
 
 
 def test_citizen_sees_own_receipt_but_not_the_counter(client: TestClient, db: Session) -> None:
-    dossier, citizen = submit_procedure(client, "2.000884")
+    dossier, _citizen = submit_procedure(client, "2.000884")
     act(client, headers(client, RECEPTION), dossier["id"], "receive")
     paid = client.post(
         f"/api/v1/dossiers/{dossier['id']}/payments",
