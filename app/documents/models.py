@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy import JSON, ForeignKey, Index, String, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -31,6 +31,14 @@ class Document(Base):
     rendered once, on first request, and then stored by SHA-256."""
 
     __tablename__ = "documents"
+    __table_args__ = (
+        Index(
+            "ix_documents_result",
+            "dossier_id",
+            postgresql_where=text("kind = 'result'"),
+            sqlite_where=text("kind = 'result'"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     dossier_id: Mapped[int | None] = mapped_column(ForeignKey("dossiers.id"), index=True)

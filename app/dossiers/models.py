@@ -40,6 +40,7 @@ STATUSES = (
 )
 FINAL_STATUSES = ("completed", "rejected", "withdrawn", "stopped")
 QUEUE_STATUSES = ("submitted", "received", "processing", "result_ready")
+COMPONENT_FILES = "purpose = 'component' AND removed_at IS NULL"
 QUEUE_PREDICATE = "status IN ('submitted', 'received', 'processing', 'result_ready')"
 CHANNELS = ("online", "counter", "postal")
 
@@ -59,6 +60,8 @@ class Dossier(Base):
             sqlite_where=text(QUEUE_PREDICATE),
         ),
         Index("ix_dossiers_applicant_created", "applicant_id", "created_at"),
+        # Indicators and reports select a period of receptions per agency.
+        Index("ix_dossiers_received_agency", "received_at", "agency_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -126,6 +129,15 @@ class DossierFile(Base):
     """A file attached to a dossier: a component, a counter scan, a result or an action's file."""
 
     __tablename__ = "dossier_files"
+    __table_args__ = (
+        Index(
+            "ix_dossier_files_component",
+            "dossier_id",
+            "digitised",
+            postgresql_where=text(COMPONENT_FILES),
+            sqlite_where=text(COMPONENT_FILES),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"), index=True)

@@ -42,6 +42,7 @@ from app.errors import DomainError, InvalidInput, NotFound, PayloadTooLarge
 from app.i18n_markers import N_
 from app.payments import service as payment_service
 from app.ratelimit import lookup_limiter
+from app.ratings import service as rating_service
 from app.storage import service as storage
 from app.web import render, request_locale, templates, translator, verify_csrf
 from app.workflow import service as workflow
@@ -676,6 +677,7 @@ def _dossier_page(
             if dossier.status != "draft"
             else 0,
             "receipts": receipts_of(session, dossier.id),
+            "rating": rating_service.rating_for(session, dossier.id),
         },
         status_code=status_code,
     )

@@ -18,17 +18,21 @@ Signing and validation are synchronous and CPU-bound (pyHanko runs its own event
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
+import functools
 import io
 import logging
 import os
 import threading
 import unicodedata
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 from zoneinfo import ZoneInfo
 
 from asn1crypto import pkcs12 as asn1_pkcs12
@@ -438,6 +442,27 @@ def _default_box(page_obj: Any) -> tuple[int, int, int, int]:
     return (round(x2 - width), round(y1), round(x2), round(y1 + height))
 
 
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _off_event_loop(func: Callable[_P, _R]) -> Callable[_P, _R]:
+    """pyHanko runs its own ``asyncio.run``: when this thread already runs an event loop
+    (an ``async`` caller, a test runner's loop), do the work in a short-lived worker thread."""
+
+    @functools.wraps(func)
+    def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return func(*args, **kwargs)
+        with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+            return pool.submit(func, *args, **kwargs).result()
+
+    return wrapper
+
+
+@_off_event_loop
 def sign_pdf(
     session: Session,
     agency_id: int,
@@ -568,6 +593,7 @@ def _local_iso(moment: datetime | None) -> str | None:
     return moment.astimezone(ZoneInfo(get_settings().timezone)).isoformat()
 
 
+@_off_event_loop
 def validate_pdf(pdf: bytes, extra_trust_roots_pem: list[str] | None = None) -> dict[str, Any]:
     """Validate every signature of ``pdf``; never raises for a bad or tampered file.
 

@@ -207,3 +207,40 @@ def test_the_partial_shows_the_form_then_the_rating(db: Session) -> None:
     # Not completed, or not the owner without a rating: nothing.
     assert _render(completed(db, "processing"), None, owner).strip() == ""
     assert _render(dossier, None, None).strip() == ""
+
+
+def test_completed_dossier_page_offers_the_rating_form(client: TestClient) -> None:
+    from tests.conftest import csrf_from
+    from tests.dossiers.helpers import LEADER, RECEPTION, SPECIALIST, act, headers, pdf_bytes
+    from tests.dossiers.helpers import submitted_dossier as submit
+
+    dossier_id, _ = submit(client)
+    reception = headers(client, RECEPTION)
+    act(client, reception, dossier_id, "receive")
+    act(client, headers(client, SPECIALIST), dossier_id, "forward")
+    act(client, headers(client, LEADER), dossier_id, "approve")
+    client.post(
+        f"/api/v1/dossiers/{dossier_id}/actions",
+        headers=reception,
+        data={"action": "attach_result"},
+        files={"file": ("kq.pdf", pdf_bytes(), "application/pdf")},
+    )
+    act(client, reception, dossier_id, "return_result")
+    login = client.get("/dang-nhap")
+    client.post(
+        "/dang-nhap",
+        data={
+            "email": "congdan@motcua.local",
+            "password": "MotCua@2026",
+            "csrf_token": csrf_from(login.text),
+        },
+    )
+    page = client.get(f"/ho-so/{dossier_id}")
+    assert 'action="/ho-so/' in page.text and "/danh-gia" in page.text
+    posted = client.post(
+        f"/ho-so/{dossier_id}/danh-gia",
+        data={"score": "5", "comment": "Nhanh, đúng hẹn", "csrf_token": csrf_from(page.text)},
+        follow_redirects=False,
+    )
+    assert posted.status_code == 303
+    assert client.get(f"/api/v1/dossiers/{dossier_id}/rating").json()["score"] == 5
