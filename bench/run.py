@@ -170,7 +170,22 @@ def fixtures(base: str) -> dict[str, Any]:
         ).json()
         if d.get("code") and d.get("lookup_secret"):
             lookup = (d["code"], d["lookup_secret"])
-    return {"reception": reception, "citizen": citizen, "dossier_id": dossier_id, "lookup": lookup}
+    cashier = token("thuphi.phohien@motcua.local")
+    receipts = httpx.get(
+        base + "/api/v1/receipts",
+        headers={"Authorization": f"Bearer {cashier}"},
+        params={"agency": "000.00.51.H31", "from": "2025-06-01", "to": "2025-06-30", "limit": 1},
+        timeout=30,
+    ).json()
+    items = receipts.get("items", []) if isinstance(receipts, dict) else []
+    return {
+        "reception": reception,
+        "citizen": citizen,
+        "dossier_id": dossier_id,
+        "lookup": lookup,
+        "cashier": cashier,
+        "receipt_id": items[0]["id"] if items else None,
+    }
 
 
 def pdf_200kb() -> bytes:
@@ -253,6 +268,40 @@ def scenarios(fx: dict[str, Any]) -> dict[str, Callable[[httpx.AsyncClient], Awa
     return table
 
 
+def staff_pdf(fx: dict[str, Any]) -> Callable[[httpx.AsyncClient], Awaitable[int]]:
+    """A PDF rendered on every request: a seeded receipt (it has no stored file yet)."""
+    staff = {"Authorization": f"Bearer {fx['cashier']}"}
+
+    async def call(c: httpx.AsyncClient) -> int:
+        return (await c.get(f"/api/v1/receipts/{fx['receipt_id']}/pdf", headers=staff)).status_code
+
+    return call
+
+
+async def lookup_under_pdf_load(
+    base: str,
+    lookup: Callable[[httpx.AsyncClient], Awaitable[int]],
+    pdf: Callable[[httpx.AsyncClient], Awaitable[int]],
+    args: argparse.Namespace,
+) -> Result:
+    """Lookups measured while 4 PDFs render at once on the same server."""
+    async with (
+        httpx.AsyncClient(base_url=base, timeout=60) as pdf_client,
+        httpx.AsyncClient(
+            base_url=base, timeout=60, limits=httpx.Limits(max_connections=args.concurrency)
+        ) as client,
+    ):
+        rendering = asyncio.ensure_future(measure("pdf", pdf, pdf_client, args.duration + 1, 4))
+        await asyncio.sleep(0.5)
+        result = await measure("lookup+4pdf", lookup, client, args.duration, args.concurrency)
+        pdfs = await rendering
+    print(
+        f"(PDFs rendered meanwhile: {len(pdfs.latencies)}, errors {pdfs.errors}, "
+        f"p50 {pdfs.pct(0.5):.0f} ms)"
+    )
+    return result
+
+
 async def run(args: argparse.Namespace, base: str, pid: int) -> dict[str, Any]:
     fx = fixtures(base)
     table = scenarios(fx)
@@ -270,6 +319,8 @@ async def run(args: argparse.Namespace, base: str, pid: int) -> dict[str, Any]:
             for n in chosen
             if n != "healthz"
         ]
+    if fx["lookup"] and fx["receipt_id"] and (not args.only or "lookup" in args.only.split(",")):
+        results.append(await lookup_under_pdf_load(base, table["lookup"], staff_pdf(fx), args))
     for r in results:
         out["scenarios"][r.name] = {
             "requests": len(r.latencies),
@@ -301,7 +352,11 @@ def main() -> None:
         report = asyncio.run(run(args, base, proc.pid))
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=30)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
     report["settings"] = {
         "duration_s": args.duration,
         "concurrency": args.concurrency,
