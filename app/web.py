@@ -6,6 +6,7 @@ from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from babel.numbers import format_decimal
@@ -45,6 +46,13 @@ def format_money(amount: int | float | None, locale: str = DEFAULT_LOCALE) -> st
     if amount is None:
         return ""
     return f"{format_decimal(amount, locale='vi')} ₫"
+
+
+def content_disposition(filename: str, inline: bool = False) -> str:
+    """A Content-Disposition header that keeps Vietnamese file names (RFC 6266 filename*)."""
+    fallback = filename.encode("ascii", "ignore").decode().replace('"', "").strip() or "file"
+    kind = "inline" if inline else "attachment"
+    return f"{kind}; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}"
 
 
 def format_date(value: date | datetime | None) -> str:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any, Literal
-from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
@@ -17,6 +16,7 @@ from app.accounts.models import User
 from app.audit import service
 from app.audit.models import AuditEntry
 from app.db import get_session
+from app.web import content_disposition
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -57,7 +57,7 @@ def export_response(entries: list[AuditEntry] | Any, fmt: str) -> Response:
     else:
         data, media_type = service.export_csv(entries), "text/csv; charset=utf-8"
     name = f"nhat-ky-he-thong.{fmt}"
-    disposition = f"attachment; filename=\"{name}\"; filename*=UTF-8''{quote(name)}"
+    disposition = content_disposition(name)
     return Response(
         data,
         media_type=media_type,

@@ -5,13 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, String, Text
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import Date, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db import Base, UTCDateTime, utcnow
-
-JSONType = JSON().with_variant(JSONB(), "postgresql")
+from app.db import Base, JSONType, UTCDateTime, utcnow
 
 OVERRIDE_KINDS = ("day_off", "working_day")
 

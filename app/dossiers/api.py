@@ -23,6 +23,7 @@ from app.errors import DomainError, InvalidInput, NotFound, error_body, translat
 from app.i18n_markers import N_
 from app.ratelimit import lookup_limiter
 from app.storage import service as storage
+from app.web import content_disposition
 from app.workflow import service as workflow
 
 router = APIRouter(prefix="/api/v1", tags=["dossiers"])
@@ -196,18 +197,10 @@ def download_file(
         storage.read_bytes(row.sha256),
         media_type=row.content_type,
         headers={
-            "Content-Disposition": _disposition(row.filename),
+            "Content-Disposition": content_disposition(row.filename),
             "Cache-Control": "private, no-store",
         },
     )
-
-
-def _disposition(filename: str) -> str:
-    from urllib.parse import quote
-
-    ascii_name = filename.encode("ascii", "ignore").decode() or "file"
-    ascii_name = ascii_name.replace('"', "")
-    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
 
 
 @router.post("/dossiers/{dossier_id}/submit", response_model=schemas.DossierRead)

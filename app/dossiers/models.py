@@ -6,7 +6,6 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
-    JSON,
     Date,
     ForeignKey,
     Index,
@@ -15,15 +14,12 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import User
 from app.agencies.models import Agency
 from app.catalog.models import ProcedureVersion, ProcessStep
-from app.db import Base, UTCDateTime, utcnow
-
-JSONType = JSON().with_variant(JSONB(), "postgresql")
+from app.db import Base, JSONType, UTCDateTime, utcnow
 
 STATUSES = (
     "draft",

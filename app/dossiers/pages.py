@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from math import ceil
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse
@@ -44,7 +44,7 @@ from app.payments import service as payment_service
 from app.ratelimit import lookup_limiter
 from app.ratings import service as rating_service
 from app.storage import service as storage
-from app.web import render, request_locale, templates, translator, verify_csrf
+from app.web import content_disposition, render, request_locale, templates, translator, verify_csrf
 from app.workflow import service as workflow
 
 router = APIRouter(include_in_schema=False)
@@ -728,11 +728,6 @@ async def withdraw(
     return await run_in_threadpool(work)
 
 
-def _disposition(kind: str, filename: str) -> str:
-    fallback = filename.encode("ascii", "ignore").decode().replace('"', "").strip() or "tep"
-    return f"{kind}; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}"
-
-
 @router.get("/ho-so/{dossier_id}/tep/{file_id}")
 def download_file(
     dossier_id: int,
@@ -746,7 +741,7 @@ def download_file(
         storage.read_bytes(row.sha256),
         media_type=row.content_type,
         headers={
-            "Content-Disposition": _disposition("attachment", row.filename),
+            "Content-Disposition": content_disposition(row.filename),
             "Cache-Control": "private, no-store",
         },
     )
@@ -769,7 +764,7 @@ def document_pdf(
         data,
         media_type="application/pdf",
         headers={
-            "Content-Disposition": _disposition("inline", f"{doc.kind}-{doc.id}.pdf"),
+            "Content-Disposition": content_disposition(f"{doc.kind}-{doc.id}.pdf", inline=True),
             "Cache-Control": "private, no-store",
         },
     )

@@ -5,13 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, text
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db import Base, UTCDateTime, utcnow
+from app.db import Base, JSONType, UTCDateTime, utcnow
 
-JSONType = JSON().with_variant(JSONB(), "postgresql")
 METHODS = ("cash", "transfer", "sandbox", "vnpay")
 ONLINE_METHODS = ("sandbox", "vnpay")
 PAYMENT_STATUSES = ("pending", "paid", "failed", "cancelled")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Literal
-from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
@@ -14,14 +13,10 @@ from app.accounts.models import User
 from app.db import get_session
 from app.documents import render
 from app.reports import service
+from app.web import content_disposition
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _attachment(filename: str) -> str:
-    ascii_name = filename.encode("ascii", "ignore").decode().replace('"', "") or "report"
-    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
 
 
 @router.get(
@@ -53,5 +48,8 @@ def tracking_book(
     return Response(
         data,
         media_type=media_type,
-        headers={"Content-Disposition": _attachment(name), "Cache-Control": "private, no-store"},
+        headers={
+            "Content-Disposition": content_disposition(name),
+            "Cache-Control": "private, no-store",
+        },
     )

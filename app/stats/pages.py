@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from babel.numbers import format_decimal
 from fastapi import APIRouter, Depends, Query, Request
@@ -21,23 +21,18 @@ from app.dossiers import service as dossier_service
 from app.errors import InvalidInput, NotFound
 from app.i18n_markers import N_
 from app.stats import charts, schemas, service
-from app.web import format_date, render, request_locale, translator
+from app.web import content_disposition, format_date, render, request_locale, translator
 
 router = APIRouter(include_in_schema=False)
 
 DASHBOARD_TABLES = ("overdue", "due_today", "officers", "steps", "trend")
 
 
-def _attachment(filename: str) -> str:
-    ascii_name = filename.encode("ascii", "ignore").decode().replace('"', "") or "thong-ke"
-    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
-
-
 def _xlsx(data: bytes, filename: str) -> Response:
     return Response(
         data,
         media_type=service.XLSX_TYPE,
-        headers={"Content-Disposition": _attachment(filename), "Cache-Control": "no-store"},
+        headers={"Content-Disposition": content_disposition(filename), "Cache-Control": "no-store"},
     )
 
 

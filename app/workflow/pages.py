@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -39,7 +39,7 @@ from app.errors import DomainError, Forbidden, InvalidInput, NotFound, PayloadTo
 from app.i18n_markers import N_
 from app.reports import service as report_service
 from app.storage import service as storage
-from app.web import render, translator, verify_csrf
+from app.web import content_disposition, render, translator, verify_csrf
 from app.workflow import service as workflow
 
 router = APIRouter(include_in_schema=False)
@@ -128,12 +128,6 @@ async def _form_upload(
         return (part.filename, await _read_upload(part)), None
     except PayloadTooLarge as exc:
         return None, exc
-
-
-def _attachment(filename: str, inline: bool = False) -> str:
-    ascii_name = filename.encode("ascii", "ignore").decode().replace('"', "") or "file"
-    kind = "inline" if inline else "attachment"
-    return f"{kind}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
 
 
 def _parse_cursor(cursor: str) -> tuple[datetime, int] | None:
@@ -383,7 +377,7 @@ def staff_file(
         storage.read_bytes(row.sha256),
         media_type=row.content_type,
         headers={
-            "Content-Disposition": _attachment(row.filename),
+            "Content-Disposition": content_disposition(row.filename),
             "Cache-Control": "private, no-store",
         },
     )
@@ -406,7 +400,7 @@ def staff_document(
         document_service.pdf_bytes(session, doc),
         media_type="application/pdf",
         headers={
-            "Content-Disposition": _attachment(
+            "Content-Disposition": content_disposition(
                 f"{doc.kind}-{dossier.code or dossier.id}.pdf", True
             ),
             "Cache-Control": "private, no-store",

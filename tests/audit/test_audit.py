@@ -19,7 +19,7 @@ from app.audit.models import AuditEntry, AuditHead
 from app.cli import upgrade_database
 from app.db import begin_write, make_engine
 from app.notifications.models import Notice, OutboxMessage
-from tests.conftest import api_token, csrf_from
+from tests.conftest import api_token, csrf_from, in_parallel
 from tests.dossiers.helpers import (
     CITIZEN,
     RECEPTION,
@@ -28,7 +28,6 @@ from tests.dossiers.helpers import (
     submit_procedure,
     submitted_dossier,
 )
-from tests.dossiers.test_concurrency import _in_parallel
 
 ROOT = Path(__file__).resolve().parents[2]
 ADMIN = "admin@motcua.local"
@@ -215,7 +214,7 @@ def test_concurrent_writers_keep_the_chain_whole(engine: Engine) -> None:
             begin_write(session)
             return audit_service.record(session, "test.concurrent", details={"thread": i}).seq
 
-    results = _in_parallel([lambda i=i: write(i) for i in range(10)])
+    results = in_parallel([lambda i=i: write(i) for i in range(10)])
     assert all(isinstance(r, int) for r in results), results
     assert len(set(results)) == 10
     with factory() as session:

@@ -6,10 +6,6 @@ They use the commune Liên Phương, which other tests leave alone.
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
-from typing import Any
-
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -20,6 +16,7 @@ from app.dossiers.models import Dossier
 from app.dossiers.schemas import ActionIn, DossierCreate
 from app.errors import Conflict, DomainError
 from app.workflow import service as workflow
+from tests.conftest import in_parallel
 from tests.dossiers.helpers import BIRTH_FORM, pdf_bytes
 
 AGENCY = "000.00.54.H31"
@@ -44,25 +41,6 @@ def _submitted(factory: sessionmaker[Session], count: int) -> list[int]:
     return ids
 
 
-def _in_parallel(jobs: list[Callable[[], Any]]) -> list[Any]:
-    results: list[Any] = [None] * len(jobs)
-    barrier = threading.Barrier(len(jobs))
-
-    def run(i: int) -> None:
-        barrier.wait(timeout=30)
-        try:
-            results[i] = jobs[i]()
-        except Exception as exc:  # collected and asserted by the test
-            results[i] = exc
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(jobs))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    return results
-
-
 def _receive(
     factory: sessionmaker[Session], dossier_id: int, email: str = RECEPTION, fail: bool = False
 ) -> str:
@@ -83,7 +61,7 @@ def test_parallel_receptions_get_consecutive_unique_codes(engine: Engine) -> Non
     ids = _submitted(factory, 12)
     # Two of the receptions fail after drawing a number: their numbers must come back.
     jobs = [(lambda d=d, f=(i in (3, 7)): _receive(factory, d, fail=f)) for i, d in enumerate(ids)]
-    results = _in_parallel(jobs)
+    results = in_parallel(jobs)
     codes = [r for r in results if isinstance(r, str)]
     failures = [r for r in results if isinstance(r, Exception)]
     assert len(failures) == 2 and all(isinstance(f, RuntimeError) for f in failures), results
@@ -116,7 +94,7 @@ def test_two_officers_on_one_dossier_one_wins(engine: Engine) -> None:
             )
     for _ in range(3):  # repeated: the race is real, not a lucky ordering
         (dossier_id,) = _submitted(factory, 1)
-        results = _in_parallel(
+        results = in_parallel(
             [
                 lambda d=dossier_id: _receive(factory, d),
                 lambda d=dossier_id: _receive(factory, d, "tiepnhan2.lienphuong@motcua.local"),

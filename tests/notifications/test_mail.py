@@ -30,8 +30,9 @@ from app.db import utcnow
 from app.main import create_app
 from app.notifications import service as notification_service
 from app.notifications.models import OutboxMessage
+from tests.conftest import in_parallel
 from tests.dossiers.helpers import act, attach, create_draft, headers, pdf_bytes
-from tests.dossiers.test_concurrency import _in_parallel, _receive, _submitted
+from tests.dossiers.test_concurrency import _receive, _submitted
 
 LIEN_PHUONG = "000.00.54.H31"
 CITIZEN = "congdan2@motcua.local"
@@ -271,7 +272,7 @@ def test_two_workers_never_send_one_message_twice(
             session.add_all(rows)
             session.flush()
             ids = {r.id for r in rows}
-        results = _in_parallel(
+        results = in_parallel(
             [lambda: deliver_all(factory, "worker-a"), lambda: deliver_all(factory, "worker-b")]
         )
         assert all(isinstance(r, int) for r in results), results

@@ -11,7 +11,7 @@ from app.db import begin_write
 from app.dossiers.models import Dossier
 from app.payments import service as payment_service
 from app.receipts.models import Receipt
-from tests.dossiers.test_concurrency import _in_parallel
+from tests.conftest import in_parallel
 
 PROCEDURE = "2.000884"  # signature certification, 10.000 ₫ at reception
 AGENCY = "000.00.54.H31"
@@ -63,7 +63,7 @@ def _pay(factory: sessionmaker, dossier_id: int) -> int:  # type: ignore[type-ar
 def test_twenty_parallel_cash_payments_get_consecutive_numbers(fresh_database: Engine) -> None:
     factory = sessionmaker(bind=fresh_database, expire_on_commit=False)
     ids = _received_dossiers(factory, 20)
-    results = _in_parallel([(lambda d=d: _pay(factory, d)) for d in ids])
+    results = in_parallel([(lambda d=d: _pay(factory, d)) for d in ids])
     numbers = sorted(r for r in results if isinstance(r, int))
     assert len(numbers) == 20, results
     assert numbers == list(range(numbers[0], numbers[0] + 20))

@@ -4,9 +4,7 @@ cancel and replace, access rules, the API and the register."""
 from __future__ import annotations
 
 import io
-import threading
 import uuid
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -38,7 +36,7 @@ from app.receipts import pdf as receipt_pdf
 from app.receipts import service
 from app.receipts.models import Receipt, ReceiptSeries
 from app.signing import service as signing_service
-from tests.conftest import DEMO_PASSWORD, api_token
+from tests.conftest import DEMO_PASSWORD, api_token, in_parallel
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 CITIZEN = "congdan@motcua.local"
@@ -665,25 +663,6 @@ def test_api_register_json_and_xlsx(
 PARALLEL_AGENCY = "000.00.98.H31"
 
 
-def _in_parallel(jobs: list[Callable[[], Any]]) -> list[Any]:
-    results: list[Any] = [None] * len(jobs)
-    barrier = threading.Barrier(len(jobs))
-
-    def run(i: int) -> None:
-        barrier.wait(timeout=30)
-        try:
-            results[i] = jobs[i]()
-        except Exception as exc:  # collected and asserted by the test
-            results[i] = exc
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(jobs))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=180)
-    return results
-
-
 def _issue_in_own_transaction(
     factory: sessionmaker[Session], payment_id: int, fail: bool = False
 ) -> tuple[int, int]:
@@ -708,7 +687,7 @@ def test_parallel_issues_get_consecutive_numbers(fresh_database: Engine) -> None
         ]
         ids = [p.id for p in payments]
     failing = {ids[5], ids[13]}
-    results = _in_parallel(
+    results = in_parallel(
         [(lambda p=p: _issue_in_own_transaction(factory, p, fail=p in failing)) for p in ids]
     )
     errors = [r for r in results if isinstance(r, Exception)]
