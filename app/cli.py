@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from app import models as _models  # noqa: F401  every table, and the counters' session hooks
 from app.config import get_settings
 from app.errors import DomainError
 
@@ -19,11 +20,13 @@ demo_cli = typer.Typer(help="Demo data.", no_args_is_help=True)
 user_cli = typer.Typer(help="User accounts.", no_args_is_help=True)
 audit_cli = typer.Typer(help="Audit log.", no_args_is_help=True)
 bench_cli = typer.Typer(help="Benchmark data.", no_args_is_help=True)
+stats_cli = typer.Typer(help="Counters behind the indicators.", no_args_is_help=True)
 cli.add_typer(db_cli, name="db")
 cli.add_typer(demo_cli, name="demo")
 cli.add_typer(user_cli, name="user")
 cli.add_typer(audit_cli, name="audit")
 cli.add_typer(bench_cli, name="bench")
+cli.add_typer(stats_cli, name="stats")
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -38,6 +41,25 @@ def upgrade_database(url: str | None = None) -> None:
     if url:
         cfg.attributes["database_url"] = url
     command.upgrade(cfg, "head")
+    build_counters_if_needed(url)
+
+
+def build_counters_if_needed(url: str | None = None) -> None:
+    """Fill the indicator counters of a database that has dossiers but no counters yet (an
+    upgrade from before migration 0009); a no-op otherwise."""
+    from sqlalchemy.orm import Session
+
+    from app.db import make_engine
+    from app.stats import tallies
+
+    engine = make_engine(url or get_settings().database_url)
+    try:
+        with Session(engine) as session, session.begin():
+            if tallies.needs_build(session):
+                count = tallies.rebuild(session)
+                typer.echo(f"Indicator counters built from {count} dossiers.")
+    finally:
+        engine.dispose()
 
 
 @db_cli.command("upgrade")
@@ -149,7 +171,48 @@ def bench_seed(
     with typer.progressbar(length=dossiers, label="Seeding dossiers", show_eta=True) as bar:
         added = seed_dossiers(get_sessionmaker(), dossiers, seed=seed, progress=bar.update)
     took = time.monotonic() - started
-    typer.echo(f"Added {added} dossiers in {took:.1f} s.")
+    typer.echo(f"Added {added} dossiers (indicator counters recounted) in {took:.1f} s.")
+
+
+@stats_cli.command("rebuild")
+def stats_rebuild() -> None:
+    """Recount the indicator counters from every dossier (after a bulk load or a restore)."""
+    import time
+
+    from sqlalchemy import func, select
+
+    from app.db import get_sessionmaker
+    from app.dossiers.models import Dossier
+    from app.stats import tallies
+
+    started = time.monotonic()
+    with get_sessionmaker().begin() as session:
+        total = session.scalar(
+            select(func.count(Dossier.id)).where(Dossier.received_at.is_not(None))
+        )
+        with typer.progressbar(length=total or 0, label="Counting", show_eta=True) as bar:
+            count = tallies.rebuild(session, progress=bar.update)
+    typer.echo(
+        f"Indicator counters rebuilt from {count} dossiers in {time.monotonic() - started:.1f} s."
+    )
+
+
+@stats_cli.command("verify")
+def stats_verify() -> None:
+    """Compare the indicator counters with a recount; exit 1 listing every difference."""
+    from app.db import get_sessionmaker
+    from app.stats import tallies
+
+    with get_sessionmaker()() as session:
+        problems = tallies.differences(session)
+        session.rollback()
+    if not problems:
+        typer.echo("Indicator counters agree with the dossiers.")
+        return
+    for line in problems[:50]:
+        typer.echo(line, err=True)
+    typer.echo(f"{len(problems)} counter rows disagree; run `portal stats rebuild`.", err=True)
+    raise typer.Exit(1)
 
 
 @cli.command("worker")

@@ -14,6 +14,8 @@ from app.payments import models as payments_models
 from app.ratings import models as ratings_models
 from app.receipts import models as receipts_models
 from app.signing import models as signing_models
+from app.stats import models as stats_models
+from app.stats import tallies  # registers the session hooks that keep the counters
 
 __all__ = [
     "Base",
@@ -30,4 +32,6 @@ __all__ = [
     "ratings_models",
     "receipts_models",
     "signing_models",
+    "stats_models",
+    "tallies",
 ]

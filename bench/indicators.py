@@ -115,7 +115,15 @@ def main() -> None:
             lambda: service.overview(session, agency.code, args.date_from, args.date_to),
         )
         s, e = start, end
+        d0, d1 = args.date_from, args.date_to
         parts: dict[str, Callable[[dict[int, service.RawCounts]], None]] = {
+            "  day counters": lambda out: service._tally_counts(session, d0, d1, cfg, subtree, out),
+            "  unfinished and overdue (live)": lambda out: service._overdue_open_counts(
+                session, s, e, now, cfg, subtree, out
+            ),
+            "recount from the dossiers (reference, not served)": lambda _out: service.recount(
+                session, d0, d1, subtree, now, cfg
+            ),
             "  dossier counts": lambda out: service._dossier_counts(
                 session, s, e, now, cfg, subtree, out
             ),

@@ -64,10 +64,22 @@ def db(engine: Engine) -> Iterator[Session]:
     )
     try:
         yield session
+        assert_counters_agree(session)
     finally:
         session.close()
         outer.rollback()
         connection.close()
+
+
+def assert_counters_agree(session: Session) -> None:
+    """Every test doubles as a check of the indicator counters: after what the test committed,
+    they must equal a recount from the dossiers (app/stats/tallies.py)."""
+    from app.stats import tallies
+
+    if not session.is_active:
+        return
+    session.rollback()  # what the test left uncommitted is not what the counters track
+    assert tallies.differences(session) == [], "indicator counters disagree with a recount"
 
 
 @pytest.fixture
@@ -139,6 +151,8 @@ def fresh_database() -> Iterator[Engine]:
         seed_all(session)
     try:
         yield fresh
+        with sessionmaker(bind=fresh)() as session:
+            assert_counters_agree(session)
     finally:
         fresh.dispose()
         if admin is not None:

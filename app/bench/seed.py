@@ -36,6 +36,7 @@ from app.ratings.models import Rating
 from app.receipts.models import Receipt, ReceiptSeries
 from app.receipts.service import TEMPLATE_SYMBOL, ensure_series
 from app.receipts.words import amount_in_words
+from app.stats import tallies
 from app.storage import service as storage
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -208,6 +209,8 @@ def seed_dossiers(
     with factory.begin() as session:
         begin_write(session)
         _fix_sequences(session)
+        # Bulk inserts bypass the session hooks: count the indicator counters afresh.
+        tallies.rebuild(session)
     return added
 
 

@@ -1,0 +1,494 @@
+"""Counters behind the indicators, kept up to date in the transaction that changes a dossier.
+
+Every flush notes which received dossiers may have changed (the dossier itself, its files,
+result documents, payments, rating or a recorded step). Before the transaction commits, the
+facts of those dossiers are read again in SQL with the same rules as the direct count
+(``app.stats.service.recount``), compared with what each dossier added last time
+(``stat_dossier_tallies``) and only the difference is added to the day counters
+(``stat_daily_tallies``). The counters hold no setting-dependent figure: on-time is kept
+against both appointments and per number of supplement requests, unhappy per rating
+threshold, so changing a setting needs no rebuild. Only dossiers still being processed depend
+on the clock; the indicators count those live (a small, indexed set).
+
+``portal stats verify`` compares the counters with a full recount; ``portal stats rebuild``
+rewrites them (after bulk loads such as ``portal bench seed``).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from itertools import chain
+from typing import Any, cast
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Table,
+    and_,
+    bindparam,
+    case,
+    delete,
+    event,
+    func,
+    inspect,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from app.catalog.models import ProcedureVersion
+from app.config import get_settings
+from app.documents.models import Document
+from app.dossiers.models import Dossier, DossierEvent, DossierFile
+from app.payments.models import ONLINE_METHODS, Payment
+from app.ratings.models import Rating
+from app.stats.models import COUNTER_NAMES, SUPPLEMENTS_CAP, DailyTally, DossierTally
+
+# Yes/no facts of one dossier, one bit each in DossierTally.flags.
+FLAGS = (
+    "synchronised",
+    "online",
+    "finished",
+    "within_original",
+    "within_due",
+    "extended",
+    "eligible",
+    "full",
+    "completed",
+    "complaint",
+    "digitised",
+    "electronic_result",
+)
+BIT = {name: 1 << i for i, name in enumerate(FLAGS)}
+NEGATIVE_SCORES = (1, 2, 3, 4)  # the thresholds the setting allows
+# Dossier columns whose change can change what the dossier adds to the counters.
+DOSSIER_FIELDS = (
+    "agency_id",
+    "version_id",
+    "channel",
+    "status",
+    "code",
+    "received_at",
+    "due_at",
+    "original_due_at",
+    "extension_count",
+    "supplement_count",
+    "result_ready_at",
+    "finished_at",
+)
+PENDING = "stat_tallies_pending"
+CHUNK = 500
+
+
+# --- the rules shared with the direct count -----------------------------------------------------
+
+
+def finished_condition() -> ColumnElement[bool]:
+    """A result is ready (or the dossier was refused after reception): processing is over."""
+    return or_(Dossier.result_ready_at.is_not(None), Dossier.status == "rejected")
+
+
+def finished_moment() -> Any:
+    """When the result was ready for return (the refusal time for a rejected dossier)."""
+    return func.coalesce(Dossier.result_ready_at, Dossier.finished_at)
+
+
+def original_appointment() -> Any:
+    """The first appointment: an extension (form 04) does not move it."""
+    return func.coalesce(Dossier.original_due_at, Dossier.due_at)
+
+
+def active_components() -> ColumnElement[bool]:
+    return and_(
+        DossierFile.dossier_id == Dossier.id,
+        DossierFile.purpose == "component",
+        DossierFile.removed_at.is_(None),
+    )
+
+
+def digitised_condition() -> ColumnElement[bool]:
+    """Every component is electronic: uploaded online, or scanned at the counter; a dossier
+    without any component file is not digitised."""
+    has_files = select(DossierFile.id).where(active_components()).exists()
+    has_paper = (
+        select(DossierFile.id).where(active_components(), DossierFile.digitised.is_(False)).exists()
+    )
+    return and_(has_files, or_(Dossier.channel == "online", ~has_paper))
+
+
+def electronic_result_condition() -> ColumnElement[bool]:
+    result = select(Document.id).where(Document.dossier_id == Dossier.id, Document.kind == "result")
+    return and_(Dossier.status == "completed", result.exists())
+
+
+# --- one dossier's share ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Entry:
+    """What one received dossier adds to the counters of one (agency, day, supplements) row."""
+
+    agency_id: int
+    day: date
+    supplements: int
+    flags: int
+    score: int
+    paid: int
+    paid_online: int
+
+    @property
+    def key(self) -> tuple[int, date, int]:
+        return (self.agency_id, self.day, self.supplements)
+
+    def has(self, name: str) -> bool:
+        return bool(self.flags & BIT[name])
+
+    def counters(self) -> tuple[int, ...]:
+        """Values in the order of COUNTER_NAMES."""
+        has = self.has
+        rated = self.score > 0
+        unhappy = [
+            int(has("finished") and rated and (has("complaint") or self.score <= k))
+            for k in NEGATIVE_SCORES
+        ]
+        return (
+            1,
+            int(has("synchronised")),
+            int(has("online")),
+            int(has("finished")),
+            int(has("within_original")),
+            int(has("within_due")),
+            int(has("extended")),
+            int(has("eligible")),
+            int(has("eligible") and has("online")),
+            int(has("full")),
+            int(has("full") and has("online")),
+            int(has("completed")),
+            int(rated),
+            self.score,
+            *unhappy,
+            int(has("digitised")),
+            int(has("electronic_result")),
+            self.paid,
+            self.paid_online,
+        )
+
+
+def _flag(condition: ColumnElement[bool]) -> Any:
+    return case((condition, 1), else_=0)
+
+
+def facts_query(ids: Sequence[int] | None = None) -> Select[Any]:
+    """One row of facts per received dossier (all of them, or the given ones)."""
+    finished = finished_condition()
+    paid = Payment.dossier_id == Dossier.id, Payment.status == "paid"
+    flags = {
+        "synchronised": Dossier.code.is_not(None),
+        "online": Dossier.channel == "online",
+        "finished": finished,
+        "within_original": and_(finished, finished_moment() <= original_appointment()),
+        "within_due": and_(finished, finished_moment() <= Dossier.due_at),
+        "extended": Dossier.extension_count > 0,
+        "eligible": ProcedureVersion.online_level.in_(("full", "partial")),
+        "full": ProcedureVersion.online_level == "full",
+        "completed": Dossier.status == "completed",
+        "complaint": Rating.complaint.is_(True),
+        "digitised": digitised_condition(),
+        "electronic_result": electronic_result_condition(),
+    }
+    stmt = (
+        select(
+            Dossier.id,
+            Dossier.agency_id,
+            Dossier.received_at,
+            Dossier.supplement_count,
+            *(_flag(flags[name]).label(name) for name in FLAGS),
+            func.coalesce(Rating.score, 0).label("score"),
+            select(func.count(Payment.id)).where(*paid).scalar_subquery().label("paid"),
+            select(func.count(Payment.id))
+            .where(*paid, Payment.method.in_(ONLINE_METHODS))
+            .scalar_subquery()
+            .label("paid_online"),
+        )
+        .join(ProcedureVersion, ProcedureVersion.id == Dossier.version_id)
+        .outerjoin(Rating, Rating.dossier_id == Dossier.id)
+        .where(Dossier.received_at.is_not(None))
+    )
+    if ids is not None:
+        stmt = stmt.where(Dossier.id.in_(list(ids)))
+    return stmt
+
+
+def _entry(row: Any, zone: ZoneInfo) -> Entry:
+    received: datetime = row.received_at
+    flags = 0
+    for name in FLAGS:
+        if getattr(row, name):
+            flags |= BIT[name]
+    return Entry(
+        agency_id=row.agency_id,
+        day=received.astimezone(zone).date(),
+        supplements=min(int(row.supplement_count or 0), SUPPLEMENTS_CAP),
+        flags=flags,
+        score=int(row.score or 0),
+        paid=int(row.paid or 0),
+        paid_online=int(row.paid_online or 0),
+    )
+
+
+def _zone() -> ZoneInfo:
+    return ZoneInfo(get_settings().timezone)
+
+
+# --- applying changes ---------------------------------------------------------------------------
+
+TALLY = cast(Table, DossierTally.__table__)
+DAILY = cast(Table, DailyTally.__table__)
+
+
+def _upsert(session: Session, deltas: dict[tuple[int, date, int], list[int]]) -> None:
+    """Add the deltas to the day rows, creating missing rows; keys in order (no deadlock)."""
+    rows = [
+        {
+            "agency_id": k[0],
+            "day": k[1],
+            "supplements": k[2],
+            **dict(zip(COUNTER_NAMES, v, strict=True)),
+        }
+        for k, v in sorted(deltas.items())
+        if any(v)
+    ]
+    if not rows:
+        return
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = insert(DAILY)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["agency_id", "day", "supplements"],
+        set_={name: DAILY.c[name] + stmt.excluded[name] for name in COUNTER_NAMES},
+    )
+    for row in rows:  # one statement per row: row order is lock order
+        session.execute(stmt, row)
+
+
+def _stored(session: Session, ids: Sequence[int]) -> dict[int, Entry]:
+    rows = session.execute(select(TALLY).where(TALLY.c.dossier_id.in_(list(ids))))
+    return {
+        r.dossier_id: Entry(
+            r.agency_id, r.day, r.supplements, r.flags, r.score, r.paid, r.paid_online
+        )
+        for r in rows
+    }
+
+
+def _entry_values(entry: Entry) -> dict[str, Any]:
+    return {
+        "agency_id": entry.agency_id,
+        "day": entry.day,
+        "supplements": entry.supplements,
+        "flags": entry.flags,
+        "score": entry.score,
+        "paid": entry.paid,
+        "paid_online": entry.paid_online,
+    }
+
+
+def refresh(session: Session, dossier_ids: Iterable[int]) -> int:
+    """Bring the counters of these dossiers up to date; returns how many changed."""
+    ids = sorted(set(dossier_ids))
+    zone = _zone()
+    changed = 0
+    postgres = session.get_bind().dialect.name == "postgresql"
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        if postgres:
+            # Serialise with any other transaction refreshing the same dossiers, so that each
+            # reads the facts the other committed (READ COMMITTED takes a new snapshot).
+            session.execute(
+                select(Dossier.id)
+                .where(Dossier.id.in_(chunk))
+                .order_by(Dossier.id)
+                .with_for_update()
+            )
+        old = _stored(session, chunk)
+        new = {row.id: _entry(row, zone) for row in session.execute(facts_query(chunk))}
+        deltas: dict[tuple[int, date, int], list[int]] = defaultdict(
+            lambda: [0] * len(COUNTER_NAMES)
+        )
+        gone, added, moved = [], [], []
+        for dossier_id in chunk:
+            before, after = old.get(dossier_id), new.get(dossier_id)
+            if before == after:
+                continue
+            changed += 1
+            if before is not None:
+                row = deltas[before.key]
+                for i, value in enumerate(before.counters()):
+                    row[i] -= value
+            if after is not None:
+                row = deltas[after.key]
+                for i, value in enumerate(after.counters()):
+                    row[i] += value
+            if after is None:
+                gone.append(dossier_id)
+            elif before is None:
+                added.append({"dossier_id": dossier_id, **_entry_values(after)})
+            else:
+                moved.append({"b_id": dossier_id, **_entry_values(after)})
+        if gone:
+            session.execute(delete(TALLY).where(TALLY.c.dossier_id.in_(gone)))
+        if added:
+            session.execute(TALLY.insert(), added)
+        if moved:
+            session.execute(
+                update(TALLY).where(TALLY.c.dossier_id == bindparam("b_id")),
+                moved,
+                execution_options={"synchronize_session": False},
+            )
+        _upsert(session, deltas)
+    return changed
+
+
+def touch(session: Session, dossier_id: int) -> None:
+    """Note a change made without the ORM (a bulk UPDATE) for the next refresh."""
+    session.info.setdefault(PENDING, set()).add(dossier_id)
+
+
+def apply_pending(session: Session) -> None:
+    """Flush, then refresh every dossier noted since the last refresh."""
+    session.flush()
+    pending: set[int] = session.info.get(PENDING) or set()
+    if pending:
+        ids = set(pending)
+        pending.clear()
+        refresh(session, ids)
+
+
+def _changed(obj: Dossier) -> bool:
+    state = inspect(obj)
+    return any(state.attrs[name].history.has_changes() for name in DOSSIER_FIELDS)
+
+
+@event.listens_for(Session, "after_flush")
+def _note_changes(session: Session, _context: Any) -> None:
+    pending: set[int] | None = None
+    for obj in chain(session.new, session.dirty, session.deleted):
+        dossier_id: int | None = None
+        if isinstance(obj, Dossier):
+            if obj in session.new or _changed(obj):
+                dossier_id = obj.id
+        elif isinstance(obj, DossierFile | Payment | Rating | Document | DossierEvent):
+            dossier_id = obj.dossier_id
+        if dossier_id is not None:
+            if pending is None:
+                pending = session.info.setdefault(PENDING, set())
+            pending.add(dossier_id)
+
+
+@event.listens_for(Session, "before_commit")
+def _refresh_before_commit(session: Session) -> None:
+    if session.info.get(PENDING) or session.new or session.dirty or session.deleted:
+        apply_pending(session)
+
+
+# --- rebuild and verification -------------------------------------------------------------------
+
+
+def _all_entries(session: Session, batch: int = 5000) -> Iterator[tuple[int, Entry]]:
+    """Every received dossier's entry, read in id order a batch at a time (keyset)."""
+    zone = _zone()
+    last = 0
+    while True:
+        stmt = facts_query().where(Dossier.id > last).order_by(Dossier.id).limit(batch)
+        rows = session.execute(stmt).all()
+        for row in rows:
+            yield row.id, _entry(row, zone)
+        if len(rows) < batch:
+            return
+        last = rows[-1].id
+
+
+def _sums(entries: Iterable[Entry]) -> dict[tuple[int, date, int], list[int]]:
+    sums: dict[tuple[int, date, int], list[int]] = defaultdict(lambda: [0] * len(COUNTER_NAMES))
+    for entry in entries:
+        row = sums[entry.key]
+        for i, value in enumerate(entry.counters()):
+            row[i] += value
+    return sums
+
+
+def rebuild(session: Session, progress: Callable[[int], None] | None = None) -> int:
+    """Rewrite every counter from the dossiers; returns the number of dossiers counted."""
+    session.flush()
+    session.info.pop(PENDING, None)
+    session.execute(delete(DAILY))
+    session.execute(delete(TALLY))
+    sums: dict[tuple[int, date, int], list[int]] = defaultdict(lambda: [0] * len(COUNTER_NAMES))
+    batch: list[dict[str, Any]] = []
+    count = 0
+    for dossier_id, entry in _all_entries(session):
+        row = sums[entry.key]
+        for i, value in enumerate(entry.counters()):
+            row[i] += value
+        batch.append({"dossier_id": dossier_id, **_entry_values(entry)})
+        count += 1
+        if len(batch) >= 5000:
+            session.execute(TALLY.insert(), batch)
+            if progress:
+                progress(len(batch))
+            batch = []
+    if batch:
+        session.execute(TALLY.insert(), batch)
+        if progress:
+            progress(len(batch))
+    _upsert(session, sums)
+    return count
+
+
+def stored_sums(session: Session) -> dict[tuple[int, date, int], list[int]]:
+    out: dict[tuple[int, date, int], list[int]] = {}
+    for row in session.execute(select(DAILY)):
+        values = [int(getattr(row, name)) for name in COUNTER_NAMES]
+        if any(values):
+            out[(row.agency_id, row.day, row.supplements)] = values
+    return out
+
+
+def differences(session: Session) -> list[str]:
+    """Where the counters disagree with a recount from the dossiers (empty: all agree)."""
+    apply_pending(session)
+    recount = {k: v for k, v in _sums(e for _id, e in _all_entries(session)).items() if any(v)}
+    stored = stored_sums(session)
+    out = []
+    for key in sorted(set(recount) | set(stored)):
+        want, have = recount.get(key), stored.get(key)
+        if want != have:
+            agency_id, day, supplements = key
+            detail = ", ".join(
+                f"{name} {h} != {w}"
+                for name, h, w in zip(
+                    COUNTER_NAMES,
+                    have or [0] * len(COUNTER_NAMES),
+                    want or [0] * len(COUNTER_NAMES),
+                    strict=True,
+                )
+                if h != w
+            )
+            out.append(f"agency {agency_id}, {day}, {supplements} supplements: {detail}")
+    return out
+
+
+def is_empty(session: Session) -> bool:
+    return session.scalar(select(TALLY.c.dossier_id).limit(1)) is None
+
+
+def needs_build(session: Session) -> bool:
+    """Counters were never built although dossiers have been received (e.g. just upgraded)."""
+    received = select(Dossier.id).where(Dossier.received_at.is_not(None)).limit(1)
+    return is_empty(session) and session.scalar(received) is not None
