@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     ColumnElement,
+    Date,
     Select,
     Table,
     and_,
@@ -35,10 +36,12 @@ from sqlalchemy import (
     event,
     func,
     inspect,
+    literal,
     or_,
     select,
     update,
 )
+from sqlalchemy import cast as cast_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -423,21 +426,70 @@ def _sums(entries: Iterable[Entry]) -> dict[tuple[int, date, int], list[int]]:
     return sums
 
 
-def rebuild(session: Session, progress: Callable[[int], None] | None = None) -> int:
-    """Rewrite every counter from the dossiers; returns the number of dossiers counted."""
-    session.flush()
-    session.info.pop(PENDING, None)
-    session.execute(delete(DAILY))
-    session.execute(delete(TALLY))
-    sums: dict[tuple[int, date, int], list[int]] = defaultdict(lambda: [0] * len(COUNTER_NAMES))
+def _day_sums_select() -> Select[Any]:
+    """The day counters as sums over the per-dossier shares (in SQL)."""
+    t = TALLY.c
+
+    def bit(name: str) -> ColumnElement[bool]:
+        return t.flags.op("&")(BIT[name]) != 0
+
+    def n(condition: ColumnElement[bool]) -> Any:
+        return func.sum(case((condition, 1), else_=0))
+
+    rated = t.score > 0
+    columns: dict[str, Any] = {
+        "received": func.count(),
+        "synchronised": n(bit("synchronised")),
+        "online": n(bit("online")),
+        "finished": n(bit("finished")),
+        "within_original": n(bit("within_original")),
+        "within_due": n(bit("within_due")),
+        "extended": n(bit("extended")),
+        "eligible": n(bit("eligible")),
+        "eligible_online": n(and_(bit("eligible"), bit("online"))),
+        "full_total": n(bit("full")),
+        "full_online": n(and_(bit("full"), bit("online"))),
+        "completed": n(bit("completed")),
+        "ratings": n(rated),
+        "score_sum": func.sum(t.score),
+        **{
+            f"unhappy_{k}": n(and_(bit("finished"), rated, or_(bit("complaint"), t.score <= k)))
+            for k in NEGATIVE_SCORES
+        },
+        "digitised": n(bit("digitised")),
+        "electronic_results": n(bit("electronic_result")),
+        "paid": func.sum(t.paid),
+        "paid_online": func.sum(t.paid_online),
+    }
+    assert tuple(columns) == COUNTER_NAMES
+    return select(
+        t.agency_id, t.day, t.supplements, *(v.label(k) for k, v in columns.items())
+    ).group_by(t.agency_id, t.day, t.supplements)
+
+
+def _shares_in_sql(session: Session) -> None:
+    """PostgreSQL: every dossier's share in one INSERT … SELECT (the local day in SQL)."""
+    facts = facts_query().subquery()
+    flags = sum((facts.c[name] * BIT[name] for name in FLAGS), start=literal(0))
+    local = func.timezone(get_settings().timezone, facts.c.received_at)
+    share = select(
+        facts.c.id,
+        facts.c.agency_id,
+        cast_(local, Date),
+        func.least(facts.c.supplement_count, SUPPLEMENTS_CAP),
+        flags,
+        facts.c.score,
+        facts.c.paid,
+        facts.c.paid_online,
+    )
+    names = ["dossier_id", "agency_id", "day", "supplements", "flags", "score", "paid"]
+    session.execute(TALLY.insert().from_select([*names, "paid_online"], share))
+
+
+def _shares_in_python(session: Session, progress: Callable[[int], None] | None) -> None:
     batch: list[dict[str, Any]] = []
-    count = 0
     for dossier_id, entry in _all_entries(session):
-        row = sums[entry.key]
-        for i, value in enumerate(entry.counters()):
-            row[i] += value
         batch.append({"dossier_id": dossier_id, **_entry_values(entry)})
-        count += 1
         if len(batch) >= 5000:
             session.execute(TALLY.insert(), batch)
             if progress:
@@ -447,8 +499,24 @@ def rebuild(session: Session, progress: Callable[[int], None] | None = None) -> 
         session.execute(TALLY.insert(), batch)
         if progress:
             progress(len(batch))
-    _upsert(session, sums)
-    return count
+
+
+def rebuild(session: Session, progress: Callable[[int], None] | None = None) -> int:
+    """Rewrite every counter from the dossiers; returns the number of dossiers counted."""
+    session.flush()
+    session.info.pop(PENDING, None)
+    session.execute(delete(DAILY))
+    session.execute(delete(TALLY))
+    if session.get_bind().dialect.name == "postgresql":
+        _shares_in_sql(session)
+    else:
+        _shares_in_python(session, progress)
+    session.execute(
+        DAILY.insert().from_select(
+            ["agency_id", "day", "supplements", *COUNTER_NAMES], _day_sums_select()
+        )
+    )
+    return int(session.scalar(select(func.count()).select_from(TALLY)) or 0)
 
 
 def stored_sums(session: Session) -> dict[tuple[int, date, int], list[int]]:
