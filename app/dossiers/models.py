@@ -64,6 +64,15 @@ class Dossier(Base):
         Index("ix_dossiers_applicant_created", "applicant_id", "created_at"),
         # Indicators and reports select a period of receptions per agency.
         Index("ix_dossiers_received_agency", "received_at", "agency_id"),
+        # The tracking book (form 07) of one agency, in reception order, a page at a time.
+        Index(
+            "ix_dossiers_agency_received",
+            "agency_id",
+            "received_at",
+            "id",
+            postgresql_where=text("received_at IS NOT NULL"),
+            sqlite_where=text("received_at IS NOT NULL"),
+        ),
         Index(
             "ix_dossiers_unfinished",
             "agency_id",

@@ -1,55 +1,96 @@
-"""Report endpoints of the JSON API: the tracking book (form 07) as PDF or XLSX."""
+"""Report endpoints of the JSON API: the tracking book (form 07) as JSON pages, PDF or XLSX."""
 
 from __future__ import annotations
 
-from typing import Literal
+import tempfile
+from collections.abc import Iterator
+from typing import IO, Literal
 
 from fastapi import APIRouter, Depends, Query
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 from sqlalchemy.orm import Session
 
 from app.accounts.deps import current_user
 from app.accounts.models import User
 from app.db import get_session
-from app.documents import render
-from app.reports import service
+from app.reports import schemas, service
 from app.web import content_disposition
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+_CHUNK = 64 * 1024
+
+
+def _chunks(file: IO[bytes]) -> Iterator[bytes]:
+    """The file from its start, then closed (a temporary file is deleted)."""
+    try:
+        file.seek(0)
+        while chunk := file.read(_CHUNK):
+            yield chunk
+    finally:
+        file.close()
 
 
 @router.get(
     "/tracking-book",
     response_class=Response,
     responses={
-        200: {"content": {"application/pdf": {}, XLSX_TYPE: {}}},
+        200: {
+            "description": "`format=json`: a page of rows; `pdf` and `xlsx`: the whole book",
+            "model": schemas.BookPage,
+            "content": {"application/pdf": {}, XLSX_TYPE: {}},
+        },
         403: {"description": "Not the caller's agency (or subtree for agency admins)"},
-        422: {"description": "Bad dates or a period longer than 366 days"},
+        404: {"description": "Unknown agency"},
+        422: {
+            "description": "Bad dates, a period longer than 366 days, a bad cursor, or a book "
+            f"too long for the format (PDF: {service.MAX_PDF_ROWS} dossiers, XLSX: "
+            f"{service.MAX_XLSX_ROWS}): choose a shorter period"
+        },
     },
 )
 def tracking_book(
     agency: str = Query(max_length=35, description="Agency code, e.g. 000.00.51.H31"),
     date_from: str = Query(alias="from", max_length=10, description="First day, YYYY-MM-DD"),
     date_to: str = Query(alias="to", max_length=10, description="Last day, YYYY-MM-DD"),
-    format: Literal["pdf", "xlsx"] = Query("pdf"),
+    format: Literal["pdf", "xlsx", "json"] = Query(
+        "pdf", description="`pdf` (default) or `xlsx`: the book; `json`: one page of it"
+    ),
+    cursor: str | None = Query(
+        None, max_length=120, description="JSON only: `next_cursor` of the previous page"
+    ),
+    limit: int = Query(
+        service.PAGE_SIZE, ge=1, le=service.MAX_PAGE_SIZE, description="JSON only: rows per page"
+    ),
     session: Session = Depends(get_session, scope="function"),
     user: User = Depends(current_user),
 ) -> Response:
-    """Tracking book (form 07): dossiers received by an agency in a period, as PDF or XLSX."""
+    """Tracking book (form 07): dossiers received by an agency in a period, oldest first.
+
+    JSON comes in pages (keyset: follow `next_cursor`); the PDF holds at most
+    500 dossiers and the XLSX at most 50,000, beyond which the answer is 422.
+    """
     start = service.parse_day(date_from, "from")
     end = service.parse_day(date_to, "to")
-    context = service.tracking_book(session, user, agency, start, end)
-    name = f"so-theo-doi-ho-so_{agency}_{start:%Y%m%d}-{end:%Y%m%d}.{format}"
-    if format == "xlsx":
-        data, media_type = render.tracking_book_xlsx(context), XLSX_TYPE
-    else:
-        data, media_type = service.book_pdf(session, user, context), "application/pdf"
-    return Response(
-        data,
-        media_type=media_type,
-        headers={
-            "Content-Disposition": content_disposition(name),
-            "Cache-Control": "private, no-store",
-        },
-    )
+    if format == "json":
+        page = service.book_page(session, user, agency, start, end, cursor=cursor, limit=limit)
+        body = schemas.BookPage.model_validate(page).model_dump(mode="json")
+        return JSONResponse(body, headers={"Cache-Control": "private, no-store"})
+    headers = {
+        "Content-Disposition": content_disposition(
+            f"so-theo-doi-ho-so_{agency}_{start:%Y%m%d}-{end:%Y%m%d}.{format}"
+        ),
+        "Cache-Control": "private, no-store",
+    }
+    if format == "pdf":
+        data = service.book_pdf(session, user, agency, start, end)
+        return Response(data, media_type="application/pdf", headers=headers)
+    # Written to a temporary file while the session is open, then sent from it in chunks.
+    file = tempfile.TemporaryFile()  # noqa: SIM115 (closed by _chunks once sent)
+    try:
+        service.book_xlsx(session, user, agency, start, end, file)
+        headers["Content-Length"] = str(file.tell())
+    except BaseException:
+        file.close()
+        raise
+    return StreamingResponse(_chunks(file), media_type=XLSX_TYPE, headers=headers)
