@@ -93,8 +93,9 @@ def current_user_optional(
     return user
 
 
-def current_user(user: User | None = Depends(current_user_optional)) -> User:
+async def current_user(user: User | None = Depends(current_user_optional)) -> User:
     """The logged-in user; 401 (API) or a redirect to the login page (HTML) otherwise."""
+    # async: no I/O here, so it runs on the event loop instead of taking a threadpool turn.
     if user is None:
         raise Unauthorized(N_("Bạn cần đăng nhập."))
     return user

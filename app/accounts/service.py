@@ -9,8 +9,8 @@ from datetime import timedelta
 
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
-from sqlalchemy import delete, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, delete, func, select
+from sqlalchemy.orm import Session, joinedload
 
 from app.accounts.models import STAFF_ROLES, AuthSession, LoginAttempt, User, UserRole
 from app.accounts.schemas import RegisterIn
@@ -178,15 +178,24 @@ def close_session(session: Session, token: str | None) -> None:
         session.execute(delete(AuthSession).where(AuthSession.token_hash == _digest(token)))
 
 
-def user_for_token(session: Session, token: str, kind: str) -> User | None:
-    row = session.scalar(
-        select(AuthSession).where(
-            AuthSession.token_hash == _digest(token), AuthSession.kind == kind
-        )
+# Every authenticated request runs this: built once, one statement, and no write.
+_TOKEN_USER = (
+    select(User)
+    .join(AuthSession, AuthSession.user_id == User.id)
+    .where(
+        AuthSession.token_hash == bindparam("digest"),
+        AuthSession.kind == bindparam("kind"),
+        AuthSession.expires_at > bindparam("now"),
+        User.is_active.is_(True),
     )
-    if row is None or row.expires_at <= utcnow() or not row.user.is_active:
-        return None
-    return row.user
+    .options(joinedload(User.role_rows))  # the agency is joined by the mapping
+)
+
+
+def user_for_token(session: Session, token: str, kind: str) -> User | None:
+    """The active user holding this unexpired token, with agency and roles in one query."""
+    params = {"digest": _digest(token), "kind": kind, "now": utcnow()}
+    return session.scalars(_TOKEN_USER, params).unique().one_or_none()
 
 
 # --- authorisation helpers used by services -------------------------------------------------

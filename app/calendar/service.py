@@ -31,12 +31,12 @@ from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 import holidays as holidays_lib
-from sqlalchemy import select
+from sqlalchemy import Date, String, Text, cast, null, select, union_all
 from sqlalchemy.orm import Session
 
 from app.calendar.models import OVERRIDE_KINDS, CalendarOverride, RuleSetting
 from app.config import get_settings
-from app.db import utcnow
+from app.db import JSONType, utcnow
 from app.errors import InvalidInput, NotFound
 from app.i18n_markers import N_
 
@@ -66,6 +66,8 @@ DEFAULT_RULES: dict[str, Any] = {
 
 # A long run of days without working time means a broken configuration, not a long Tết.
 MAX_IDLE_DAYS = 366
+# Days whose working periods a calendar remembers (about ten years).
+_MEMO_DAYS = 4000
 _CACHE_KEY = "app.calendar.work_calendar"
 _CLOCK = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 
@@ -285,22 +287,80 @@ def delete_override(session: Session, day: date) -> None:
     session.info.pop(_CACHE_KEY, None)
 
 
-def get_calendar(session: Session) -> WorkCalendar:
-    """The calendar from the database, built once per session (i.e. per request)."""
-    cached = session.info.get(_CACHE_KEY)
-    if isinstance(cached, WorkCalendar):
-        return cached
-    values = rule_values(session)
+class _Snapshot(NamedTuple):
+    """Everything a calendar is built from: the zone, rule rows and override rows, sorted."""
+
+    tz: str
+    rules: list[tuple[str, Any]]
+    overrides: list[tuple[date, str, str]]
+
+
+# Every rule setting and day override, in one statement (a rule row has no day).
+_SNAPSHOT_QUERY = union_all(
+    select(
+        RuleSetting.key,
+        RuleSetting.value,
+        cast(null(), Date).label("day"),
+        cast(null(), String).label("kind"),
+        cast(null(), Text).label("note"),
+    ),
+    select(
+        cast(null(), String),
+        cast(null(), JSONType),
+        CalendarOverride.day,
+        CalendarOverride.kind,
+        CalendarOverride.note,
+    ),
+)
+
+
+def _snapshot(session: Session) -> _Snapshot:
+    """Every rule setting and day override, read in one statement."""
+    rule_rows: list[tuple[str, Any]] = []
+    override_rows: list[tuple[date, str, str]] = []
+    for key, value, day, kind, note in session.execute(_SNAPSHOT_QUERY):
+        if day is None:
+            rule_rows.append((key, value))
+        else:
+            override_rows.append((day, kind, note or ""))
+    return _Snapshot(
+        get_settings().timezone,
+        sorted(rule_rows, key=lambda r: r[0]),
+        sorted(override_rows, key=lambda r: r[0]),
+    )
+
+
+def _build_calendar(snapshot: _Snapshot) -> WorkCalendar:
+    values = {**DEFAULT_RULES, **{k: v for k, v in snapshot.rules if k in _PARSERS}}
     try:
         rules = parse_rules(values)
     except InvalidInput as exc:
         # Values are checked on the way in; a bad row is a broken database, not bad input.
         raise RuntimeError(f"invalid rule_settings row: {exc.detail}") from exc
-    overrides = {
-        row.day: DayOverride(row.kind, row.note)
-        for row in session.scalars(select(CalendarOverride))
-    }
-    calendar = WorkCalendar(rules, overrides)
+    overrides = {day: DayOverride(kind, note) for day, kind, note in snapshot.overrides}
+    return WorkCalendar(rules, overrides, tz=snapshot.tz)
+
+
+# The calendar last built in this process, with what it was built from. Each request reads
+# the rows again (one small statement) and reuses the calendar, and its memo of working
+# periods, only when they are equal: a change made by another process is seen at once.
+_shared: tuple[_Snapshot, WorkCalendar] | None = None
+
+
+def get_calendar(session: Session) -> WorkCalendar:
+    """The calendar from the database, built once per session (i.e. per request) and reused
+    across requests while the rule settings and overrides are unchanged."""
+    global _shared
+    cached = session.info.get(_CACHE_KEY)
+    if isinstance(cached, WorkCalendar):
+        return cached
+    snapshot = _snapshot(session)
+    shared = _shared
+    if shared is not None and shared[0] == snapshot:
+        calendar = shared[1]
+    else:
+        calendar = _build_calendar(snapshot)
+        _shared = (snapshot, calendar)
     session.info[_CACHE_KEY] = calendar
     return calendar
 
@@ -354,6 +414,8 @@ class WorkCalendar:
         result = tuple(
             (datetime.combine(d, s, self.tz), datetime.combine(d, e, self.tz)) for s, e in periods
         )
+        if len(self._periods) >= _MEMO_DAYS:
+            self._periods.clear()  # a shared calendar lives long: keep its memo bounded
         self._periods[d] = result
         return result
 

@@ -12,11 +12,22 @@ import secrets
 import string
 from collections.abc import Callable
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Select,
+    and_,
+    bindparam,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, defer, selectinload
+from sqlalchemy.orm import Session, defer, joinedload, lazyload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.accounts.models import User
@@ -740,25 +751,61 @@ def _announce(
 # --- queues -------------------------------------------------------------------------------
 
 
-def queue_filter(user: User) -> Any:
-    """Dossiers actionable by the caller: at their agency, at a step of one of their roles,
-    assigned to nobody or to them (leaders see all of their unit's)."""
-    roles = sorted(user.roles)
-    assigned = or_(Dossier.assignee_id.is_(None), Dossier.assignee_id == user.id)
-    if user.has_role("leader"):
-        assigned = and_(True)
+def _queue_filter(leader: bool, cashier: bool) -> ColumnElement[bool]:
+    """Dossiers actionable by the caller: at their agency (``agency_id``), at a step of one of
+    their ``roles``, assigned to nobody or to them (``user_id``; leaders see all of their
+    unit's)."""
     at_step = and_(
-        Dossier.handling_agency_id == user.agency_id,
-        Dossier.step_role.in_(roles),
+        Dossier.handling_agency_id == bindparam("agency_id"),
+        Dossier.step_role.in_(bindparam("roles", expanding=True)),
         Dossier.status.in_(QUEUE_STATUSES),
-        assigned,
     )
-    if user.has_role("cashier"):
+    if not leader:
+        at_step = and_(
+            at_step,
+            or_(Dossier.assignee_id.is_(None), Dossier.assignee_id == bindparam("user_id")),
+        )
+    if cashier:
         # Cashiers also see what waits for fees at their counter.
         return or_(
-            at_step, and_(Dossier.agency_id == user.agency_id, Dossier.status == "awaiting_payment")
+            at_step,
+            and_(Dossier.agency_id == bindparam("agency_id"), Dossier.status == "awaiting_payment"),
         )
     return at_step
+
+
+@lru_cache(maxsize=8)
+def _queue_statement(leader: bool, cashier: bool, keyset: bool) -> Select[Dossier]:
+    """The queue query of one shape, built once: it runs on every request of every officer,
+    so the caller's values are bound parameters, not a new statement to build each time."""
+    stmt = select(Dossier).where(_queue_filter(leader, cashier))
+    if keyset:
+        due: BindParameter[datetime] = bindparam("after_due")
+        stmt = stmt.where(
+            or_(
+                Dossier.step_due_at > due,
+                and_(Dossier.step_due_at == due, Dossier.id > bindparam("after_id")),
+            )
+        )
+    # A queue shows a summary: leave the big columns (declared data, procedure texts) unread.
+    # Two statements whatever its length: the dossiers joined with their versions, then the
+    # versions' steps; each current step is one of those, found in the identity map.
+    return (
+        stmt.options(
+            defer(Dossier.form_data),
+            defer(Dossier.supplement_request),
+            lazyload(Dossier.agency),
+            joinedload(Dossier.version).options(
+                defer(ProcedureVersion.form_schema),
+                defer(ProcedureVersion.search_text),
+                defer(ProcedureVersion.legal_basis),
+                defer(ProcedureVersion.description),
+                selectinload(ProcedureVersion.steps).lazyload(ProcessStep.agency),
+            ),
+        )
+        .order_by(Dossier.step_due_at, Dossier.id)
+        .limit(bindparam("limit"))
+    )
 
 
 def queue(
@@ -767,26 +814,16 @@ def queue(
     """The caller's queue sorted by due time (keyset pagination on (step_due_at, id))."""
     if not user.is_staff:
         raise Forbidden(N_("Chỉ cán bộ mới có hàng đợi hồ sơ."))
-    stmt = select(Dossier).where(queue_filter(user))
+    stmt = _queue_statement(user.has_role("leader"), user.has_role("cashier"), after is not None)
+    params: dict[str, Any] = {
+        "agency_id": user.agency_id,
+        "roles": sorted(user.roles),
+        "user_id": user.id,
+        "limit": limit,
+    }
     if after is not None:
-        due, last_id = after
-        stmt = stmt.where(
-            or_(Dossier.step_due_at > due, and_(Dossier.step_due_at == due, Dossier.id > last_id))
-        )
-    # A queue shows a summary: leave the big columns (declared data, procedure texts) unread.
-    stmt = stmt.options(
-        defer(Dossier.form_data),
-        defer(Dossier.supplement_request),
-        selectinload(Dossier.current_step),
-        selectinload(Dossier.version).options(
-            defer(ProcedureVersion.form_schema),
-            defer(ProcedureVersion.search_text),
-            defer(ProcedureVersion.legal_basis),
-            defer(ProcedureVersion.description),
-            selectinload(ProcedureVersion.steps),
-        ),
-    )
-    return list(session.scalars(stmt.order_by(Dossier.step_due_at, Dossier.id).limit(limit)))
+        params["after_due"], params["after_id"] = after
+    return list(session.scalars(stmt, params))
 
 
 # --- periodic checks ----------------------------------------------------------------------

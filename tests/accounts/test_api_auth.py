@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
+from datetime import timedelta
+
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from app.accounts.models import LoginAttempt, User
+from app.accounts import service as account_service
+from app.accounts.models import AuthSession, LoginAttempt, User
+from app.db import utcnow
+from tests.conftest import api_token
 
 NEW = {
     "email": "Minh.Anh@Example.vn",
@@ -111,3 +117,28 @@ def test_staff_token_shows_agency_and_roles(client: TestClient) -> None:
     me = client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"}).json()
     assert me["agency_code"] == "000.00.54.H31"
     assert me["roles"] == ["cashier", "reception", "specialist"]
+
+
+def test_expired_token_and_deactivated_user_are_refused(client: TestClient, db: Session) -> None:
+    headers = api_token(client, "tiepnhan.lienphuong@motcua.local")
+    assert client.get("/api/v1/auth/me", headers=headers).status_code == 200
+    digest = hashlib.sha256(headers["Authorization"][7:].encode()).hexdigest()
+    db.execute(
+        update(AuthSession)
+        .where(AuthSession.token_hash == digest)
+        .values(expires_at=utcnow() - timedelta(seconds=1))
+    )
+    assert client.get("/api/v1/auth/me", headers=headers).status_code == 401
+
+    headers = api_token(client, "tiepnhan.lienphuong@motcua.local")
+    user = db.scalars(select(User).where(User.email == "tiepnhan.lienphuong@motcua.local")).one()
+    user.is_active = False
+    db.flush()
+    assert client.get("/api/v1/auth/me", headers=headers).status_code == 401
+
+
+def test_browser_session_is_not_a_bearer_token(client: TestClient, db: Session) -> None:
+    user = db.scalars(select(User).where(User.email == "congdan@motcua.local")).one()
+    web_token, _ = account_service.open_session(db, user, "web")
+    me = client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {web_token}"})
+    assert me.status_code == 401

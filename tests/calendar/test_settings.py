@@ -6,11 +6,11 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from app.calendar import service
-from app.calendar.models import RuleSetting
+from app.calendar.models import CalendarOverride, RuleSetting
 from app.errors import InvalidInput, NotFound
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -136,3 +136,37 @@ def test_calendar_is_cached_per_session_and_renewed_on_change(db: Session) -> No
     assert second is not first
     assert first.is_working_day(date(2026, 3, 16))
     assert not second.is_working_day(date(2026, 3, 16))
+
+
+def test_calendar_is_shared_between_requests_until_the_rows_change(db: Session) -> None:
+    """Requests reuse one calendar per process, yet see a change made anywhere else (another
+    worker process, plain SQL) at once: the rows are read again and compared every time."""
+
+    def request() -> service.WorkCalendar:
+        """The calendar a new request gets (a new session on the test's transaction)."""
+        with Session(bind=db.connection(), join_transaction_mode="create_savepoint") as session:
+            return service.get_calendar(session)
+
+    first = request()
+    assert request() is first
+
+    monday = date(2026, 3, 16)
+    db.execute(insert(CalendarOverride).values(day=monday, kind="day_off", note=""))
+    added = request()
+    assert added is not first and not added.is_working_day(monday)
+
+    # Changed in place (same row, same id): still seen.
+    db.execute(
+        update(CalendarOverride).where(CalendarOverride.day == monday).values(kind="working_day")
+    )
+    changed = request()
+    assert changed is not added and changed.is_working_day(monday)
+
+    db.execute(insert(RuleSetting).values(key="cutoff_hour", value="16:00"))
+    ruled = request()
+    assert ruled.rules.cutoff_hour.strftime("%H:%M") == "16:00"
+
+    db.execute(delete(RuleSetting))
+    db.execute(delete(CalendarOverride))
+    restored = request()
+    assert restored.rules == first.rules and dict(restored.overrides) == {}
