@@ -70,11 +70,59 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.isolation_level = None
 
 
+# SQLite transactions of a connection (DBAPI connection info): "deferred" began with BEGIN
+# and has not written yet; "immediate" holds the write lock; "pinned" has a SAVEPOINT.
+_SQLITE_TXN = "portal_sqlite_txn"
+_SQLITE_READS = frozenset({"SELECT", "PRAGMA", "EXPLAIN", "VALUES", "WITH"})
+_SQLITE_CONTROL = frozenset({"BEGIN", "COMMIT", "END", "ROLLBACK", "RELEASE"})
+
+
 def _sqlite_begin(conn: Any) -> None:
     # Write transactions take the write lock up front (BEGIN IMMEDIATE): a deferred one that
     # read first would fail with SQLITE_BUSY when another writer committed in between.
-    immediate = conn.get_execution_options().get("sqlite_immediate")
+    immediate = bool(conn.get_execution_options().get("sqlite_immediate"))
     conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+    conn.info[_SQLITE_TXN] = "immediate" if immediate else "deferred"
+
+
+def _sqlite_end(conn: Any) -> None:
+    conn.info.pop(_SQLITE_TXN, None)
+
+
+def _sqlite_write_in_read(
+    conn: Any,
+    cursor: Any,
+    statement: str,
+    parameters: Any,
+    context: Any,
+    executemany: bool,
+) -> None:
+    """A read transaction (a GET) about to write starts again as a write transaction.
+
+    SQLite cannot turn a read transaction into a write one once another connection has
+    committed since its first read (SQLITE_BUSY_SNAPSHOT: "database is locked" at once,
+    whatever the busy timeout), as when a GET stores a PDF rendered on first download or
+    audits a staff download. It has written nothing yet, so it is rolled back and begun
+    again with BEGIN IMMEDIATE, which waits for the write lock; the write then sees the
+    latest committed data, as PostgreSQL's READ COMMITTED does for every statement. A
+    transaction that opened a SAVEPOINT keeps its snapshot (rolling back would drop it)."""
+    state = conn.info.get(_SQLITE_TXN)
+    if state != "deferred":
+        return
+    words = statement.lstrip(" \t\r\n(").split(None, 1)
+    verb = words[0].upper() if words else ""
+    if verb == "SAVEPOINT":
+        conn.info[_SQLITE_TXN] = "pinned"
+        return
+    is_write = context is not None and (context.isinsert or context.isupdate or context.isdelete)
+    if not is_write and (verb in _SQLITE_READS or verb in _SQLITE_CONTROL):
+        return
+    dbapi_connection = cursor.connection
+    if dbapi_connection.in_transaction:
+        dbapi_connection.execute("ROLLBACK")
+    conn.info[_SQLITE_TXN] = None
+    dbapi_connection.execute("BEGIN IMMEDIATE")
+    conn.info[_SQLITE_TXN] = "immediate"
 
 
 def begin_write(session: Session) -> None:
@@ -91,6 +139,9 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
+        event.listen(engine, "commit", _sqlite_end)
+        event.listen(engine, "rollback", _sqlite_end)
+        event.listen(engine, "before_cursor_execute", _sqlite_write_in_read)
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
@@ -107,10 +158,12 @@ def get_sessionmaker() -> sessionmaker[Session]:
     return sessionmaker(bind=get_engine(), expire_on_commit=False)
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    """One transaction per request: commit on success, roll back on any error."""
-    session = get_sessionmaker()()
-    if request.method not in ("GET", "HEAD", "OPTIONS"):
+def request_session(method: str, factory: sessionmaker[Session]) -> Iterator[Session]:
+    """The session of one request: commit on success, roll back on any error; requests that
+    change something take the write lock up front (GET and co. read, see
+    ``_sqlite_write_in_read`` for those that write anyway)."""
+    session = factory()
+    if method not in ("GET", "HEAD", "OPTIONS"):
         begin_write(session)
     try:
         yield session
@@ -120,6 +173,11 @@ def get_session(request: Request) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """One transaction per request: commit on success, roll back on any error."""
+    yield from request_session(request.method, get_sessionmaker())
 
 
 # Identifiers in paths and bodies: integer columns are 32-bit on PostgreSQL.

@@ -2,11 +2,13 @@
 
 Pure rendering: a context of plain Python values in, bytes out; no database access.
 PDFs come from ``templates/pdf/<kind>.html`` through WeasyPrint with the bundled DejaVu Serif
-font, so the output never depends on the fonts installed on the machine.
+font, so the output never depends on the fonts installed on the machine. The layout work
+happens in a renderer process (``app.documents.renderer``), not in the web worker's threads.
 """
 
 from __future__ import annotations
 
+import atexit
 import base64
 import io
 import logging
@@ -14,7 +16,7 @@ import threading
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo
 
@@ -24,12 +26,18 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
-from weasyprint import CSS, HTML
-from weasyprint.text.fonts import FontConfiguration
-from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from app.config import get_settings
+from app.documents import renderer
 from app.web import format_date, format_money
+
+if TYPE_CHECKING:
+    from weasyprint import CSS
+    from weasyprint.text.fonts import FontConfiguration
+    from weasyprint.urls import URLFetcher
+
+# WeasyPrint (and Pango behind it) is imported by the functions that render, so a web process
+# that leaves rendering to its renderer process does not load it (~35 MB).
 
 LOGGER = logging.getLogger(__name__)
 FORM_KINDS = tuple(f"form_{number:02d}" for number in range(1, 8))
@@ -57,8 +65,8 @@ _PLACE_PREFIXES = (
     "phường ",
     "xã ",
 )
-# One WeasyPrint font configuration (Pango font map + fontconfig) is shared by every render;
-# Pango font maps are not thread-safe, so renders in one process take turns.
+# One WeasyPrint font configuration (Pango font map + fontconfig) is shared by every render of
+# a process; Pango font maps are not thread-safe, so renders in one process take turns.
 _RENDER_LOCK = threading.Lock()
 
 _STYLESHEET = """
@@ -134,33 +142,37 @@ _LANDSCAPE_STYLESHEET = """
 """
 
 
-class _LocalOnlyFetcher(URLFetcher):
-    """Fetch ``data:`` URLs and files of the bundled static folder; refuse everything else."""
-
-    def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
-        scheme = urlsplit(url).scheme.lower()
-        if scheme == "file":
-            path = Path(unquote(urlsplit(url).path)).resolve()
-            if not path.is_relative_to(FONT_DIR.parent):
-                raise ValueError(f"refusing to read {url!r}: outside the static folder")
-        elif scheme != "data":
-            raise ValueError(f"refusing to fetch {url!r}: PDFs use local resources only")
-        return super().fetch(url, headers)
-
-
 @lru_cache(maxsize=1)
-def _fetcher() -> _LocalOnlyFetcher:
-    return _LocalOnlyFetcher(allowed_protocols=("file", "data"))
+def _fetcher() -> URLFetcher:
+    """Fetch ``data:`` URLs and files of the bundled static folder; refuse everything else."""
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    class LocalOnlyFetcher(URLFetcher):
+        def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
+            scheme = urlsplit(url).scheme.lower()
+            if scheme == "file":
+                path = Path(unquote(urlsplit(url).path)).resolve()
+                if not path.is_relative_to(FONT_DIR.parent):
+                    raise ValueError(f"refusing to read {url!r}: outside the static folder")
+            elif scheme != "data":
+                raise ValueError(f"refusing to fetch {url!r}: PDFs use local resources only")
+            return super().fetch(url, headers)
+
+    return LocalOnlyFetcher(allowed_protocols=("file", "data"))
 
 
 @lru_cache(maxsize=1)
 def _font_config() -> FontConfiguration:
+    from weasyprint.text.fonts import FontConfiguration
+
     return FontConfiguration()
 
 
 @lru_cache(maxsize=2)
 def _stylesheets(landscape: bool) -> tuple[CSS, ...]:
     """The compiled stylesheets (fonts, layout, page size), built once per process."""
+    from weasyprint import CSS
+
     font_faces = "".join(
         f'@font-face {{ font-family: "{FONT_FAMILY}"; src: url("{(FONT_DIR / name).as_uri()}");'
         f" font-weight: {weight}; font-style: {style}; }}\n"
@@ -274,7 +286,17 @@ def render_html(kind: str, context: dict[str, Any]) -> str:
 
 
 def render_pdf(kind: str, context: dict[str, Any]) -> bytes:
-    """Form ``kind`` as PDF bytes; synchronous (~70 ms of CPU): callers run it in a thread."""
+    """Form ``kind`` as PDF bytes, laid out in a renderer process (``app.documents.renderer``);
+    blocks the calling thread (~70 ms of CPU elsewhere): never call it from ``async`` code."""
+    if kind not in FORM_KINDS:
+        raise ValueError(f"unknown form kind {kind!r}; expected one of {', '.join(FORM_KINDS)}")
+    return renderer.run(render_pdf_here, kind, context)
+
+
+def render_pdf_here(kind: str, context: dict[str, Any]) -> bytes:
+    """Form ``kind`` as PDF bytes, rendered in this process."""
+    from weasyprint import HTML
+
     html = render_html(kind, context)
     with _RENDER_LOCK:
         stylesheets = _stylesheets(kind in LANDSCAPE_KINDS)
@@ -284,6 +306,21 @@ def render_pdf(kind: str, context: dict[str, Any]) -> bytes:
         pdf = document.write_pdf(stylesheets=list(stylesheets), font_config=_font_config())
     assert pdf is not None  # write_pdf returns bytes when no target is given
     return pdf
+
+
+@atexit.register
+def _release() -> None:
+    # Drop WeasyPrint objects while its modules are still loaded (their finalisers need them).
+    _stylesheets.cache_clear()
+    _font_config.cache_clear()
+
+
+def warm_up() -> None:
+    """Load what every render needs (templates, fonts, stylesheets) before the first one."""
+    _environment()
+    with _RENDER_LOCK:
+        _stylesheets(False)
+        _stylesheets(True)
 
 
 _BOOK_COLUMNS = (

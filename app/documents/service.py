@@ -6,8 +6,9 @@ import secrets
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.accounts.models import User
 from app.config import get_settings
@@ -170,16 +171,29 @@ def attach_file_document(
 
 
 def pdf_bytes(session: Session, doc: Document) -> bytes:
-    """The stored PDF; rendered from the frozen context the first time it is asked for."""
+    """The stored PDF; rendered from the frozen context the first time it is asked for.
+
+    Two first downloads at once both render, but only the first stored PDF is kept and
+    served from then on (the other request returns that one too)."""
     if doc.sha256:
         return storage.read_bytes(doc.sha256)
     from app.documents import render
 
     data = render.render_pdf(doc.kind, _thaw(doc.context))
-    doc.sha256 = storage.write_bytes(data)
-    doc.size = len(data)
-    session.flush()
-    return data
+    digest = storage.write_bytes(data)
+    stored = session.execute(
+        update(Document)
+        .where(Document.id == doc.id, Document.sha256.is_(None))
+        .values(sha256=digest, size=len(data))
+        .execution_options(synchronize_session=False)
+    )
+    if int(getattr(stored, "rowcount", 0)) == 1:
+        set_committed_value(doc, "sha256", digest)
+        set_committed_value(doc, "size", len(data))
+        return data
+    session.refresh(doc, ["sha256", "size"])
+    assert doc.sha256 is not None  # another request stored it first
+    return storage.read_bytes(doc.sha256)
 
 
 def for_dossier(session: Session, dossier_id: int) -> list[Document]:

@@ -1,9 +1,9 @@
 """The receipt PDF (``templates/pdf/receipt.html``), rendered with the forms' machinery.
 
 Same Jinja environment (escaping, filters, QR code), bundled font, local-only URL fetcher,
-font configuration and process-wide render lock as ``app.documents.render``; only the page
-differs: A5 landscape, with a footer at a fixed place in the bottom margin that holds the QR
-code, the date and the collector's signature.
+font configuration, process-wide render lock and renderer processes as
+``app.documents.render``; only the page differs: A5 landscape, with a footer at a fixed place
+in the bottom margin that holds the QR code, the date and the collector's signature.
 
 The visible digital signature goes into ``SIGNATURE_BOX`` on the first page, in PDF points
 with the origin at the bottom-left corner of the page (pyHanko's convention):
@@ -16,13 +16,16 @@ repeats the footer (QR code included), and a long receipt's later pages carry it
 
 from __future__ import annotations
 
+import atexit
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
-
-from weasyprint import CSS, HTML
+from typing import TYPE_CHECKING, Any
 
 from app.documents import render as forms
+from app.documents import renderer
+
+if TYPE_CHECKING:
+    from weasyprint import CSS
 
 TEMPLATE = "receipt.html"
 SIGNATURE_ANCHOR = "chu-ky-nguoi-thu"
@@ -115,6 +118,8 @@ class RenderedReceipt:
 
 @lru_cache(maxsize=1)
 def _stylesheet() -> CSS:
+    from weasyprint import CSS
+
     font_faces = "".join(
         f'@font-face {{ font-family: "{forms.FONT_FAMILY}";'
         f' src: url("{(forms.FONT_DIR / name).as_uri()}");'
@@ -126,13 +131,24 @@ def _stylesheet() -> CSS:
     )
 
 
+atexit.register(_stylesheet.cache_clear)  # before the forms' font configuration goes
+
+
 def render_html(context: dict[str, Any]) -> str:
     """The receipt's HTML (values escaped by the forms' environment)."""
     return forms._environment().get_template(TEMPLATE).render(context)
 
 
 def render_receipt(context: dict[str, Any]) -> RenderedReceipt:
-    """The receipt as PDF bytes plus the signature box found in the layout; synchronous."""
+    """The receipt as PDF bytes plus the signature box found in the layout, laid out in a
+    renderer process (``app.documents.renderer``); blocks the calling thread."""
+    return renderer.run(render_receipt_here, context)
+
+
+def render_receipt_here(context: dict[str, Any]) -> RenderedReceipt:
+    """``render_receipt`` in this process."""
+    from weasyprint import HTML
+
     html = render_html(context)
     with forms._RENDER_LOCK:
         document = HTML(
