@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from weasyprint.urls import URLFetcher
 
 # WeasyPrint (and Pango behind it) is imported by the functions that render, so a web process
-# that leaves rendering to its renderer process does not load it (~35 MB).
+# that leaves rendering to its renderer process does not load it.
 
 LOGGER = logging.getLogger(__name__)
 FORM_KINDS = tuple(f"form_{number:02d}" for number in range(1, 8))

@@ -38,7 +38,7 @@ T = TypeVar("T")
 DEFAULT_PROCESSES = 1
 # Added to the renderer's nice value (the most there is): when both want the CPU, Linux gives
 # a web worker about 70 times the renderer's share (weights 1024 and 15). On the benchmark it
-# kept lookups faster than nice 10 did, with as many PDFs rendered meanwhile: web workers
+# kept lookups faster than nice 10 did, with about as many PDFs rendered meanwhile: web workers
 # wait on the database and the network often enough for the renderer to get its turn.
 NICENESS = 19
 # A renderer whose memory grew past this is replaced after the render (same budget as a web
