@@ -22,10 +22,7 @@ from zoneinfo import ZoneInfo
 
 import segno
 from jinja2 import ChainableUndefined, Environment, FileSystemLoader, make_logging_undefined
-from openpyxl import Workbook
 from openpyxl.cell.cell import Cell
-from openpyxl.styles import Alignment, Border, Font, Side
-from openpyxl.utils import get_column_letter
 
 from app.config import get_settings
 from app.documents import renderer
@@ -338,7 +335,6 @@ _BOOK_COLUMNS = (
     ("status_label", "Tình trạng", 18),
     ("note", "Ghi chú", 24),
 )
-_BOOK_HEADER_ROW = 6
 
 
 def _set_cell(cell: Cell, value: Any) -> None:
@@ -357,49 +353,3 @@ def _set_cell(cell: Cell, value: Any) -> None:
         cell.value = str(value)
         # Text typed by an applicant ("=HYPERLINK(…)") must stay text, not become a formula.
         cell.data_type = "s"
-
-
-def tracking_book_xlsx(context: dict[str, Any]) -> bytes:
-    """Form 07 (Sổ theo dõi hồ sơ) as an XLSX workbook: one row per dossier."""
-    agency = context["agency"]
-    extra = context["extra"]
-    workbook = Workbook()
-    sheet = workbook.active
-    assert sheet is not None  # a new workbook always has one sheet
-    sheet.title = "Sổ theo dõi hồ sơ"
-    last_column = get_column_letter(len(_BOOK_COLUMNS))
-    period = f"Từ ngày {_date(extra['period_from'])} đến ngày {_date(extra['period_to'])}"
-    heading = [
-        ((agency.get("parent_name") or "").upper(), Font(size=11)),
-        (agency["name"].upper(), Font(size=11, bold=True)),
-        ("SỔ THEO DÕI HỒ SƠ", Font(size=14, bold=True)),
-        (period, Font(size=11, italic=True)),
-    ]
-    for row, (text, font) in enumerate(heading, start=1):
-        sheet.merge_cells(f"A{row}:{last_column}{row}")
-        cell = sheet.cell(row=row, column=1)
-        _set_cell(cell, text)
-        cell.font = font
-        cell.alignment = Alignment(horizontal="left" if row <= 2 else "center")
-    thin = Side(style="thin")
-    border = Border(left=thin, right=thin, top=thin, bottom=thin)
-    for column, (_, label, width) in enumerate(_BOOK_COLUMNS, start=1):
-        cell = sheet.cell(row=_BOOK_HEADER_ROW, column=column, value=label)
-        cell.font = Font(bold=True)
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        cell.border = border
-        sheet.column_dimensions[get_column_letter(column)].width = width
-    for offset, item in enumerate(extra["rows"], start=1):
-        for column, (key, _, _) in enumerate(_BOOK_COLUMNS, start=1):
-            cell = sheet.cell(row=_BOOK_HEADER_ROW + offset, column=column)
-            _set_cell(cell, item.get(key))
-            cell.alignment = Alignment(vertical="top", wrap_text=True)
-            cell.border = border
-    sheet.freeze_panes = f"A{_BOOK_HEADER_ROW + 1}"
-    sheet.print_title_rows = f"{_BOOK_HEADER_ROW}:{_BOOK_HEADER_ROW}"
-    sheet.page_setup.orientation = "landscape"
-    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
-    workbook.properties.title = context.get("doc", {}).get("title") or "Sổ theo dõi hồ sơ"
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()

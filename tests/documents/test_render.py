@@ -21,7 +21,6 @@ from app.documents.render import (
     qr_data_uri,
     render_html,
     render_pdf,
-    tracking_book_xlsx,
 )
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -273,7 +272,12 @@ def test_qr_data_uri_is_base64_svg():
 
 
 def test_tracking_book_xlsx():
-    data = tracking_book_xlsx(_context("form_07"))
+    from app.reports.xlsx import write_book
+
+    context = _context("form_07")
+    buffer = io.BytesIO()
+    write_book(buffer, context, context["extra"]["rows"])
+    data = buffer.getvalue()
     sheet = load_workbook(io.BytesIO(data)).active
     assert sheet is not None
     values = [[cell.value for cell in row] for row in sheet.iter_rows()]
