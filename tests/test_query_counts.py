@@ -75,3 +75,47 @@ def test_catalogue_statement_count_is_bounded(client: TestClient, db: Session) -
     assert all_ <= one + 1, (one, all_)
     page = _count(client, db, "/thu-tuc")
     assert page <= 12, page
+
+
+def test_queue_of_dossiers_with_fees_reads_what_they_owe_with_them(
+    client: TestClient, db: Session
+) -> None:
+    """A step offering "request_payment" needs what each dossier still owes: read in the
+    queue's own statement (it was two more statements per dossier), with the same answer as
+    the dossier's own page."""
+    from sqlalchemy import select
+
+    from app.catalog.models import ProcessStep
+    from app.dossiers.models import Dossier
+    from app.payments.models import Payment
+    from tests.dossiers.helpers import submit_procedure
+
+    reception, cashier = headers(client, RECEPTION), headers(client, "thuphi.phohien@motcua.local")
+    specialist = headers(client, SPECIALIST)
+    ids = []
+    for _ in range(3):  # fees due at reception: received, paid at the counter, then reviewed
+        dossier, _ = submit_procedure(client, "2.000884")
+        received = act(client, reception, dossier["id"], "receive").json()
+        assert received["status"] == "awaiting_payment"
+        paid = client.post(
+            f"/api/v1/dossiers/{dossier['id']}/payments", json={"method": "cash"}, headers=cashier
+        )
+        assert paid.status_code == 201, paid.text
+        ids.append(dossier["id"])
+    # The review step may ask for fees (as a process configured with fees before the result
+    # does at its last step), and the bank reverses one payment: that dossier owes again.
+    step = db.get(ProcessStep, db.get(Dossier, ids[0]).current_step_id)
+    assert step is not None and step.role == "specialist"
+    step.actions = [*step.actions, "request_payment"]
+    db.scalars(select(Payment).where(Payment.dossier_id == ids[0])).one().status = "cancelled"
+    db.commit()
+
+    items = client.get("/api/v1/queue?limit=200", headers=specialist).json()["items"]
+    queued = {i["id"]: i["available_actions"] for i in items if i["id"] in ids}
+    assert set(queued) == set(ids)
+    for dossier_id in ids:
+        detail = client.get(f"/api/v1/dossiers/{dossier_id}", headers=specialist).json()
+        assert queued[dossier_id] == detail["available_actions"]
+    assert "request_payment" in queued[ids[0]]
+    assert "request_payment" not in queued[ids[1]] and "request_payment" not in queued[ids[2]]
+    assert _count(client, db, "/api/v1/queue?limit=200", specialist) <= 4

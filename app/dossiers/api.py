@@ -305,7 +305,7 @@ def staff_queue(
 
     cal = calendar_service.get_calendar(session)
     items = []
-    for d in rows:
+    for d, owed in rows:
         base = service.summary(d, now)
         left = (
             round(cal.working_hours_between(now, d.answer_due_at), 2)
@@ -317,10 +317,10 @@ def staff_queue(
                 **base.model_dump(),
                 answer_due_at=d.answer_due_at,
                 answer_hours_left=left,
-                available_actions=workflow.available_actions(session, d, user, now),
+                available_actions=workflow.available_actions(session, d, user, now, owed),
             )
         )
-    last = rows[-1] if rows else None
+    last = rows[-1].dossier if rows else None
     next_cursor = (
         f"{last.step_due_at.isoformat()}_{last.id}" if more and last and last.step_due_at else None
     )

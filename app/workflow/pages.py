@@ -231,7 +231,8 @@ def staff_desk(
     """The officer's desk: the dossiers they can act on, by due time."""
     _require_staff(user)
     after = _parse_cursor(cursor) if cursor else None
-    rows = workflow.queue(session, user, QUEUE_PAGE_SIZE + 1, after) if user.is_staff else []
+    entries = workflow.queue(session, user, QUEUE_PAGE_SIZE + 1, after) if user.is_staff else []
+    rows = [entry.dossier for entry in entries]
     more = len(rows) > QUEUE_PAGE_SIZE
     rows = rows[:QUEUE_PAGE_SIZE]
     now = utcnow()

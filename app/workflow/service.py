@@ -13,7 +13,7 @@ import string
 from collections.abc import Callable
 from datetime import datetime
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     BindParameter,
@@ -97,7 +97,9 @@ def _neighbour(dossier: Dossier, offset: int) -> ProcessStep | None:
     return steps[index] if 0 <= index < len(steps) else None
 
 
-def _step_applicable(session: Session, action: str, dossier: Dossier, now: datetime) -> bool:
+def _step_applicable(
+    session: Session, action: str, dossier: Dossier, now: datetime, owed: int | None = None
+) -> bool:
     status = dossier.status
     cal = calendar_service.get_calendar(session)
     if action == "forward":
@@ -122,10 +124,9 @@ def _step_applicable(session: Session, action: str, dossier: Dossier, now: datet
     if action == "stop":
         return status in ("received", "processing")
     if action == "request_payment":
-        return (
-            status in ("received", "processing")
-            and payment_service.outstanding(session, dossier) > 0
-        )
+        if status not in ("received", "processing"):
+            return False
+        return (payment_service.outstanding(session, dossier) if owed is None else owed) > 0
     if action == "extend":
         return (
             status in ("received", "processing")
@@ -137,9 +138,14 @@ def _step_applicable(session: Session, action: str, dossier: Dossier, now: datet
 
 
 def available_actions(
-    session: Session, dossier: Dossier, user: User | None, now: datetime | None = None
+    session: Session,
+    dossier: Dossier,
+    user: User | None,
+    now: datetime | None = None,
+    owed: int | None = None,
 ) -> list[str]:
-    """The actions the caller may take on this dossier right now."""
+    """The actions the caller may take on this dossier right now. ``owed``: the fees it still
+    owes when the caller already knows (a queue reads them with the dossiers)."""
     if user is None:
         return []
     now = now or utcnow()
@@ -160,7 +166,7 @@ def available_actions(
         actions.append("stop")
     step = dossier.current_step
     if step is not None and status in ACTIVE and _acts_at_step(user, dossier, step):
-        actions += [a for a in step.actions if _step_applicable(session, a, dossier, now)]
+        actions += [a for a in step.actions if _step_applicable(session, a, dossier, now, owed)]
     return list(dict.fromkeys(actions))
 
 
@@ -775,10 +781,12 @@ def _queue_filter(leader: bool, cashier: bool) -> ColumnElement[bool]:
 
 
 @lru_cache(maxsize=8)
-def _queue_statement(leader: bool, cashier: bool, keyset: bool) -> Select[Dossier]:
+def _queue_statement(leader: bool, cashier: bool, keyset: bool) -> Select[Dossier, int]:
     """The queue query of one shape, built once: it runs on every request of every officer,
     so the caller's values are bound parameters, not a new statement to build each time."""
-    stmt = select(Dossier).where(_queue_filter(leader, cashier))
+    stmt = select(Dossier, payment_service.outstanding_column()).where(
+        _queue_filter(leader, cashier)
+    )
     if keyset:
         due: BindParameter[datetime] = bindparam("after_due")
         stmt = stmt.where(
@@ -788,8 +796,9 @@ def _queue_statement(leader: bool, cashier: bool, keyset: bool) -> Select[Dossie
             )
         )
     # A queue shows a summary: leave the big columns (declared data, procedure texts) unread.
-    # Two statements whatever its length: the dossiers joined with their versions, then the
-    # versions' steps; each current step is one of those, found in the identity map.
+    # Two statements whatever its length: the dossiers joined with their versions and with
+    # what each still owes (whether "request_payment" applies), then the versions' steps;
+    # each current step is one of those, found in the identity map.
     return (
         stmt.options(
             defer(Dossier.form_data),
@@ -808,9 +817,14 @@ def _queue_statement(leader: bool, cashier: bool, keyset: bool) -> Select[Dossie
     )
 
 
+class QueueEntry(NamedTuple):
+    dossier: Dossier
+    owed: int  # fees still owed (negative when overpaid), for ``available_actions``
+
+
 def queue(
     session: Session, user: User, limit: int = 50, after: tuple[datetime, int] | None = None
-) -> list[Dossier]:
+) -> list[QueueEntry]:
     """The caller's queue sorted by due time (keyset pagination on (step_due_at, id))."""
     if not user.is_staff:
         raise Forbidden(N_("Chỉ cán bộ mới có hàng đợi hồ sơ."))
@@ -823,7 +837,7 @@ def queue(
     }
     if after is not None:
         params["after_due"], params["after_id"] = after
-    return list(session.scalars(stmt, params))
+    return [QueueEntry(d, int(owed)) for d, owed in session.execute(stmt, params)]
 
 
 # --- periodic checks ----------------------------------------------------------------------
