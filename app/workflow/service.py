@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import secrets
 import string
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from functools import lru_cache
 from typing import Any, NamedTuple
@@ -27,7 +27,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, defer, joinedload, lazyload, selectinload
+from sqlalchemy.orm import Session, defer, joinedload, lazyload
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.accounts.models import User
@@ -97,17 +97,58 @@ def _neighbour(dossier: Dossier, offset: int) -> ProcessStep | None:
     return steps[index] if 0 <= index < len(steps) else None
 
 
+# Published versions are never edited (the admin service refuses), so the order of their
+# steps is kept for the life of the process: a queue needs no statement for it. The key holds
+# the publication time, so a database rebuilt with other rows under the same ids (tests) is
+# not confused with the old one.
+_step_order_cache: dict[tuple[int, datetime | None], tuple[int, ...]] = {}
+
+
+def _order_key(version: ProcedureVersion) -> tuple[int, datetime | None] | None:
+    return (version.id, version.published_at) if version.status != "draft" else None
+
+
+def _prime_step_order(session: Session, versions: Iterable[ProcedureVersion]) -> None:
+    """Read the step order of the published versions not yet known, in one statement."""
+    missing = {
+        key[0]: key for v in versions if (key := _order_key(v)) and key not in _step_order_cache
+    }
+    if not missing:
+        return
+    found: dict[int, list[int]] = {version_id: [] for version_id in missing}
+    for version_id, step_id in session.execute(
+        select(ProcessStep.version_id, ProcessStep.id)
+        .where(ProcessStep.version_id.in_(missing))
+        .order_by(ProcessStep.version_id, ProcessStep.position, ProcessStep.id)
+    ):
+        found[version_id].append(step_id)
+    for version_id, ids in found.items():
+        _step_order_cache[missing[version_id]] = tuple(ids)
+
+
+def _has_neighbour(session: Session, dossier: Dossier, offset: int) -> bool:
+    """Whether the dossier's process has a step ``offset`` places from its current one."""
+    key = _order_key(dossier.version)
+    if key is None:
+        order = tuple(s.id for s in _steps(dossier))
+    else:
+        _prime_step_order(session, [dossier.version])
+        order = _step_order_cache[key]
+    if dossier.current_step_id not in order:
+        return False
+    index = order.index(dossier.current_step_id) + offset
+    return 0 <= index < len(order)
+
+
 def _step_applicable(
     session: Session, action: str, dossier: Dossier, now: datetime, owed: int | None = None
 ) -> bool:
     status = dossier.status
     cal = calendar_service.get_calendar(session)
-    if action == "forward":
-        return status in ("received", "processing") and _neighbour(dossier, 1) is not None
-    if action == "approve":
-        return status in ("received", "processing") and _neighbour(dossier, 1) is not None
+    if action in ("forward", "approve"):
+        return status in ("received", "processing") and _has_neighbour(session, dossier, 1)
     if action == "send_back":
-        return status in ("received", "processing") and _neighbour(dossier, -1) is not None
+        return status in ("received", "processing") and _has_neighbour(session, dossier, -1)
     if action == "request_supplement":
         # Decree 118/2025 Art. 19: within 3 working days of reception.
         return (
@@ -796,20 +837,20 @@ def _queue_statement(leader: bool, cashier: bool, keyset: bool) -> Select[Dossie
             )
         )
     # A queue shows a summary: leave the big columns (declared data, procedure texts) unread.
-    # Two statements whatever its length: the dossiers joined with their versions and with
-    # what each still owes (whether "request_payment" applies), then the versions' steps;
-    # each current step is one of those, found in the identity map.
+    # One statement whatever its length: the dossiers joined with their versions, their
+    # current steps and what each still owes (whether "request_payment" applies); whether a
+    # step comes before or after is known per process (``_step_order_cache``).
     return (
         stmt.options(
             defer(Dossier.form_data),
             defer(Dossier.supplement_request),
             lazyload(Dossier.agency),
+            joinedload(Dossier.current_step).lazyload(ProcessStep.agency),
             joinedload(Dossier.version).options(
                 defer(ProcedureVersion.form_schema),
                 defer(ProcedureVersion.search_text),
                 defer(ProcedureVersion.legal_basis),
                 defer(ProcedureVersion.description),
-                selectinload(ProcedureVersion.steps).lazyload(ProcessStep.agency),
             ),
         )
         .order_by(Dossier.step_due_at, Dossier.id)
@@ -837,7 +878,9 @@ def queue(
     }
     if after is not None:
         params["after_due"], params["after_id"] = after
-    return [QueueEntry(d, int(owed)) for d, owed in session.execute(stmt, params)]
+    entries = [QueueEntry(d, int(owed)) for d, owed in session.execute(stmt, params)]
+    _prime_step_order(session, {id(e.dossier.version): e.dossier.version for e in entries}.values())
+    return entries
 
 
 # --- periodic checks ----------------------------------------------------------------------
