@@ -306,7 +306,7 @@ def staff_queue(
     cal = calendar_service.get_calendar(session)
     items = []
     for d, owed in rows:
-        base = service.summary(d, now)
+        base = service.summary_fields(d, now)
         left = (
             round(cal.working_hours_between(now, d.answer_due_at), 2)
             if d.status == "submitted" and d.answer_due_at and d.answer_due_at > now
@@ -314,7 +314,7 @@ def staff_queue(
         )
         items.append(
             schemas.QueueItem(
-                **base.model_dump(),
+                **base,
                 answer_due_at=d.answer_due_at,
                 answer_hours_left=left,
                 available_actions=workflow.available_actions(session, d, user, now, owed),

@@ -418,8 +418,13 @@ def flags(dossier: Dossier, now: datetime | None = None) -> tuple[bool, bool]:
 
 
 def summary(dossier: Dossier, now: datetime | None = None) -> schemas.DossierSummary:
+    return schemas.DossierSummary(**summary_fields(dossier, now))
+
+
+def summary_fields(dossier: Dossier, now: datetime | None = None) -> dict[str, Any]:
+    """The fields of a dossier's summary (lists and queues extend them)."""
     overdue, today = flags(dossier, now)
-    return schemas.DossierSummary(
+    return dict(
         id=dossier.id,
         code=dossier.code,
         status=dossier.status,
