@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
-from pydantic import model_validator
+from pydantic import field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Each renderer is a process of ~135 MB per web process; more than this is a typo.
+MAX_PDF_RENDERERS = 8
 
 
 class Settings(BaseSettings):
@@ -39,6 +44,20 @@ class Settings(BaseSettings):
     # The web process runs periodic checks itself unless a `portal worker` is alive.
     embedded_worker: bool = True
     worker_interval_seconds: float = 60.0
+    # PDF renderer processes per web process (0: lay PDFs out in the web process itself);
+    # docs/decisions/0012-pdf-renderer-processes.md.
+    pdf_renderers: int = 1
+
+    @field_validator("pdf_renderers", mode="before")
+    @classmethod
+    def _check_pdf_renderers(cls, value: Any) -> int:
+        text = str(value).strip()
+        if not re.fullmatch(r"[0-9]{1,2}", text) or int(text) > MAX_PDF_RENDERERS:
+            raise ValueError(
+                f"PORTAL_PDF_RENDERERS must be a whole number from 0 to {MAX_PDF_RENDERERS} "
+                f"(0: render PDFs in the web process), not {text!r}"
+            )
+        return int(text)
 
     @model_validator(mode="after")
     def _fill_defaults(self) -> Settings:

@@ -28,6 +28,7 @@ from app.catalog import api as catalog_api
 from app.catalog import pages as catalog_pages
 from app.config import get_settings
 from app.db import get_session
+from app.documents import renderer
 from app.dossiers import api as dossiers_api
 from app.dossiers import pages as dossier_pages
 from app.errors import install_error_handlers
@@ -78,6 +79,10 @@ async def security_headers(
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings = get_settings()
+    # Only a change stops running renderers (an app started again in the same process, as in
+    # tests, keeps its warm renderer).
+    if settings.pdf_renderers != renderer.configured():
+        renderer.configure(settings.pdf_renderers)
     stop = start_embedded(settings.worker_interval_seconds) if settings.embedded_worker else None
     yield
     if stop is not None:

@@ -62,6 +62,11 @@ def configure(processes: int = DEFAULT_PROCESSES) -> None:
     shutdown()
 
 
+def configured() -> int:
+    """The number of renderer processes this process uses (0: renders in the caller)."""
+    return _processes
+
+
 def shutdown(wait: bool = True) -> None:
     """Stop the renderers (after the renders already asked for); a later render restarts them."""
     global _executor

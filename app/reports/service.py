@@ -4,8 +4,8 @@ agency received in a period, with where they went and how they ended.
 A busy commune receives hundreds of dossiers a day, so the book is never loaded whole: rows are
 read in ``(received_at, id)`` order from the ``(received_at, agency_id)`` index, as plain columns
 (no ORM objects), in batches; the unit each batch was handed to comes from one query per batch.
-The JSON API pages with a keyset cursor, the PDF stops at ``MAX_PDF_ROWS`` and the XLSX is
-written row by row up to ``MAX_XLSX_ROWS``
+The JSON API and the staff page go page by page with a keyset cursor, the PDF stops at
+``MAX_PDF_ROWS`` and the XLSX is written row by row up to ``MAX_XLSX_ROWS``
 (why: docs/decisions/0011-tracking-book-paging-and-limits.md).
 """
 
@@ -17,7 +17,7 @@ import json
 import re
 import secrets
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import IO, Any
 from zoneinfo import ZoneInfo
@@ -44,8 +44,10 @@ MAX_PERIOD_DAYS = 366
 # JSON pages: rows per page by default and at most.
 PAGE_SIZE = 100
 MAX_PAGE_SIZE = 500
-# Rows shown on the staff page (the downloads hold the whole book).
+# Rows per page of the staff page (the downloads hold the whole book).
 PREVIEW_ROWS = 100
+# A cursor is ~50 characters (ISO time, id, number, base64); longer is not one of ours.
+MAX_CURSOR_CHARS = 120
 # WeasyPrint lays a row out in ~25-50 ms and keeps every page in memory until the end
 # (500 rows: ~25 pages, 15-25 s, +160 MB), behind one lock per process: a longer book is
 # refused rather than stalling the worker. The message names the limit (keep them in step).
@@ -167,10 +169,19 @@ def encode_cursor(row: dict[str, Any]) -> str:
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
+def _bad_cursor() -> InvalidInput:
+    return InvalidInput(
+        N_("Con trỏ trang (cursor) không hợp lệ. Hãy dùng next_cursor của trang trước."),
+        fields={"cursor": "invalid"},
+    )
+
+
 def parse_cursor(cursor: str) -> Position:
     """Read a cursor of ``encode_cursor``; anything else is InvalidInput on ``cursor``."""
     try:
         text = cursor.strip()
+        if len(text) > MAX_CURSOR_CHARS:
+            raise ValueError(text)
         raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode()
         moment, ident, index = raw.split("_")
         at = datetime.fromisoformat(moment)
@@ -181,10 +192,30 @@ def parse_cursor(cursor: str) -> Position:
             raise ValueError(raw)
         return position
     except (ValueError, OverflowError, binascii.Error) as exc:
-        raise InvalidInput(
-            N_("Con trỏ trang (cursor) không hợp lệ. Hãy dùng next_cursor của trang trước."),
-            fields={"cursor": "invalid"},
-        ) from exc
+        raise _bad_cursor() from exc
+
+
+def resume_after(session: Session, scope: BookScope, cursor: str) -> Position:
+    """Where a page of ``scope``'s book starts: just after the cursor's row, which must lie in
+    the book's period. The row's number is counted again here rather than taken from the
+    cursor (which the client may have altered), so the numbering of a page is always right."""
+    position = parse_cursor(cursor)
+    at, last_id = position.received_at, position.dossier_id
+    if not scope.start <= at < scope.end:
+        raise _bad_cursor()
+    before = (
+        select(func.count())
+        .select_from(Dossier)
+        .where(
+            *_in_scope(scope),
+            Dossier.received_at <= at,
+            or_(Dossier.received_at < at, Dossier.id <= last_id),
+        )
+    )
+    index = int(session.scalar(before) or 0)
+    if index == 0:  # nothing of this book comes before it: not a cursor of this book
+        raise _bad_cursor()
+    return replace(position, index=index)
 
 
 # --- rows ------------------------------------------------------------------------------------
@@ -397,14 +428,24 @@ def tracking_book(
     date_from: date,
     date_to: date,
     *,
+    cursor: str | None = None,
     limit: int | None = None,
 ) -> dict[str, Any]:
-    """Form 07 context: the first ``limit`` (default ``PREVIEW_ROWS``) dossiers received by the
-    agency between two dates (local days) and, in ``extra.total``, how many there are."""
+    """Form 07 context for the staff page: ``limit`` (default ``PREVIEW_ROWS``) dossiers received
+    by the agency between two dates (local days), after ``cursor`` (a page's ``next_cursor``);
+    ``extra.total`` counts the whole book, ``extra.next_cursor`` is None on the last page."""
     scope = book_scope(session, user, agency_code, date_from, date_to)
+    after = resume_after(session, scope, cursor) if cursor else None
+    limit = max(1, limit or PREVIEW_ROWS)
     total = count_rows(session, scope)
-    rows = list(iter_rows(session, scope, limit=limit or PREVIEW_ROWS)) if total else []
-    return _context(user, scope, rows, total)
+    rows: list[dict[str, Any]] = []
+    if total:
+        rows = list(iter_rows(session, scope, after=after, limit=limit + 1, batch=limit + 1))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    context = _context(user, scope, rows, total)
+    context["extra"]["next_cursor"] = encode_cursor(rows[-1]) if more else None
+    return context
 
 
 def book_page(
@@ -419,8 +460,10 @@ def book_page(
 ) -> dict[str, Any]:
     """One page of the book for the JSON API, with the cursor of the next page (None at the
     end)."""
-    after = parse_cursor(cursor) if cursor else None
+    if cursor:
+        parse_cursor(cursor)  # a malformed cursor is reported before the agency is looked up
     scope = book_scope(session, user, agency_code, date_from, date_to)
+    after = resume_after(session, scope, cursor) if cursor else None
     limit = max(1, min(limit, MAX_PAGE_SIZE))
     total = count_rows(session, scope)
     rows = list(iter_rows(session, scope, after=after, limit=limit + 1, batch=limit + 1))

@@ -78,6 +78,8 @@ ACTION_FIELDS: dict[str, tuple[str, ...]] = {
 }
 # Actions that hand the dossier on to a next step, where an officer may be chosen.
 HAND_ON = ("receive", "forward", "approve")
+# A tracking-book page link that was altered, cut short or belongs to another book.
+BAD_PAGE_LINK = N_("Liên kết trang của sổ không hợp lệ. Bấm “Xem sổ” để xem lại sổ từ trang đầu.")
 COUNTER_FLASH = ("created", "saved", "uploaded", "removed")
 
 
@@ -950,10 +952,13 @@ def tracking_book_page(
     agency: str = Query("", max_length=35),
     date_from: str = Query("", alias="from", max_length=20),
     date_to: str = Query("", alias="to", max_length=20),
+    # Any length: a cursor that is too long is reported next to the form like any bad one.
+    cursor: str = Query(""),
     session: Session = Depends(get_session, scope="function"),
     user: User = Depends(current_user),
 ) -> Response:
-    """The tracking book (form 07) of a period: a preview and the PDF and XLSX downloads."""
+    """The tracking book (form 07) of a period, a page at a time, with its PDF and XLSX
+    downloads."""
     _ = translator(request)
     _require_staff(user)
     agencies = report_service.book_agencies(session, user)
@@ -976,12 +981,15 @@ def tracking_book_page(
     if not errors and values["agency"]:
         try:
             book = report_service.tracking_book(
-                session, user, values["agency"], days["from"], days["to"]
+                session, user, values["agency"], days["from"], days["to"], cursor=cursor or None
             )
         except InvalidInput as exc:
             for name in exc.fields or {"to": ""}:
-                errors[name] = _(exc.detail)
+                message = BAD_PAGE_LINK if name == "cursor" else exc.detail
+                errors[name] = _(message)
     query = urlencode({"agency": values["agency"], "from": values["from"], "to": values["to"]})
+    page_url = f"/can-bo/so-theo-doi?{query}"
+    next_cursor = book["extra"]["next_cursor"] if book else None
     return render(
         request,
         "staff/tracking_book.html",
@@ -991,6 +999,8 @@ def tracking_book_page(
             "errors": errors,
             "book": book,
             "rows": book["extra"]["rows"] if book else [],
+            "first_url": page_url if cursor else None,
+            "next_url": f"{page_url}&{urlencode({'cursor': next_cursor})}" if next_cursor else None,
             "pdf_url": f"/api/v1/reports/tracking-book?{query}&format=pdf",
             "xlsx_url": f"/api/v1/reports/tracking-book?{query}&format=xlsx",
         },

@@ -222,7 +222,7 @@ def test_pdf_and_xlsx_refuse_a_book_beyond_their_limit(
     assert page.status_code == 200 and page.json()["total"] == 11
 
 
-def test_staff_page_previews_a_long_book_and_says_what_to_download(
+def test_staff_page_pages_a_long_book_and_says_what_to_download(
     client: TestClient, book: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(service, "PREVIEW_ROWS", 4)
@@ -230,7 +230,9 @@ def test_staff_page_previews_a_long_book_and_says_what_to_download(
     page = client.get("/can-bo/so-theo-doi", params=WEEK)
     assert page.status_code == 200
     assert "Số hồ sơ đã tiếp nhận trong kỳ: 11." in page.text
-    assert "chỉ hiển thị 4 hồ sơ đầu tiên" in page.text
+    assert (
+        "hiển thị hồ sơ thứ 1–4 trong tổng số 11 hồ sơ của sổ; tệp tải về có đủ cả sổ" in page.text
+    )
     shown = [code for code in book["codes"] if code in page.text]
     assert shown == book["codes"][:4]
     assert "format=pdf" in page.text and "format=xlsx" in page.text
@@ -244,7 +246,7 @@ def test_staff_page_previews_a_long_book_and_says_what_to_download(
     page = client.get("/can-bo/so-theo-doi", params=WEEK)
     assert "format=pdf" not in page.text and "format=xlsx" not in page.text
     assert "Vui lòng chọn kỳ ngắn hơn" in page.text
-    assert "chỉ hiển thị 4 hồ sơ đầu tiên." in page.text
+    assert "hiển thị hồ sơ thứ 1–4 trong tổng số 11 hồ sơ của sổ." in page.text
     assert "tệp tải về có đủ cả sổ" not in page.text
 
 
