@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import logging
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from fastapi import Request
-from sqlalchemy import JSON, DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import JSON, Connection, DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Session, SessionTransaction, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 from app.config import get_settings
+
+log = logging.getLogger(__name__)
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -129,6 +132,53 @@ def begin_write(session: Session) -> None:
     """Declare that this session's transaction will write (call before its first query)."""
     if session.get_bind().dialect.name == "sqlite":
         session.connection(execution_options={"sqlite_immediate": True})
+
+
+# --- work after a durable commit ----------------------------------------------------------------
+
+_AFTER_COMMIT = "portal_after_commit"  # session.info: callbacks waiting for the commit
+_COMMITTED_TO = "portal_committed_to"  # session.info: the engine the commit was durable on
+
+
+def call_after_commit(session: Session, callback: Callable[[Engine], None]) -> None:
+    """Run ``callback(engine)`` once the session's current transaction has really committed,
+    for slow work that must not hold the transaction's locks (a receipt's PDF, ADR 0014).
+
+    Dropped when the transaction rolls back, and when its "commit" was not durable: a session
+    that joined an outer transaction of its connection (the tests' ``db`` fixture) only
+    released a savepoint, and a new connection would neither see the rows nor get the lock.
+    The callback runs in the committing thread, after the session's connection went back to
+    the pool, and opens its own sessions on ``engine``. Its exceptions are logged, never
+    raised: the commit has happened and stays."""
+    session.info.setdefault(_AFTER_COMMIT, []).append(callback)
+
+
+@event.listens_for(Session, "after_commit")
+def _note_durable_commit(session: Session) -> None:
+    if not session.info.get(_AFTER_COMMIT) or session.in_nested_transaction():
+        return  # nothing waiting, or a savepoint was released
+    bind = session.get_bind()
+    if isinstance(bind, Connection):
+        if bind.in_transaction():
+            return  # the caller's outer transaction is still open: nothing is committed yet
+        session.info[_COMMITTED_TO] = bind.engine
+    else:
+        session.info[_COMMITTED_TO] = bind
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _run_after_commit(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is not None:
+        return  # a savepoint or a flush: the session's transaction goes on
+    callbacks = session.info.pop(_AFTER_COMMIT, None)
+    engine = session.info.pop(_COMMITTED_TO, None)
+    if not callbacks or engine is None:
+        return  # rolled back, closed without a commit, or not durable
+    for callback in callbacks:
+        try:
+            callback(engine)
+        except Exception as exc:  # the commit stands whatever happens here
+            log.error("work after commit failed (%s)", type(exc).__name__)
 
 
 def make_engine(url: str) -> Engine:

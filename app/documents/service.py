@@ -62,6 +62,12 @@ def _thaw(value: Any, key: str = "") -> Any:
     return value
 
 
+def thaw(context: dict[str, Any]) -> dict[str, Any]:
+    """A frozen context back with its moments and dates as objects, ready to render."""
+    thawed: dict[str, Any] = _thaw(context)
+    return thawed
+
+
 def dossier_context(dossier: Dossier) -> dict[str, Any]:
     from app.dossiers import service as dossier_service
     from app.web import PAPER_KINDS
@@ -174,9 +180,15 @@ def pdf_bytes(session: Session, doc: Document) -> bytes:
     """The stored PDF; rendered from the frozen context the first time it is asked for.
 
     Two first downloads at once both render, but only the first stored PDF is kept and
-    served from then on (the other request returns that one too)."""
+    served from then on (the other request returns that one too). A receipt whose PDF was
+    not stored after its payment committed is laid out and signed by the receipts service
+    (docs/decisions/0014-receipt-pdf-after-commit.md)."""
     if doc.sha256:
         return storage.read_bytes(doc.sha256)
+    if doc.kind == "receipt":
+        from app.receipts import service as receipt_service
+
+        return receipt_service.stored_pdf(session, doc)
     from app.documents import render
 
     data = render.render_pdf(doc.kind, _thaw(doc.context))

@@ -8,28 +8,34 @@ docs/decisions/0005-receipt-numbering.md for the symbols and the numbering.
 - Numbers run from 1 in each series, at most 7 digits, without gaps: the series row is bumped
   with ``UPDATE … RETURNING`` inside the caller's transaction, so concurrent issues queue on
   its row lock and a rolled-back issue takes its number back with it.
-- A receipt snapshots the collecting agency, the payer and the fees; its PDF is rendered and
-  signed (when the agency has a certificate) at issue, and stored as a ``Document`` with a
-  QR verification token. Receipts are cancelled or replaced, never deleted or renumbered.
+- A receipt snapshots the collecting agency, the payer and the fees, and gets a ``Document``
+  with a QR verification token and the frozen content of its PDF, in the issuing transaction.
+  The PDF itself is laid out, signed (when the agency has a certificate) and stored after
+  that transaction commits, in a short transaction of its own, so the series row (on SQLite
+  the whole database) is not locked during the render; a reader that finds no PDF yet makes
+  it then (docs/decisions/0014-receipt-pdf-after-commit.md). Receipts are cancelled or
+  replaced, never deleted or renumbered.
 """
 
 from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.accounts import service as account_service
 from app.accounts.models import User
 from app.agencies.models import Agency
 from app.config import get_settings
-from app.db import utcnow
+from app.db import begin_write, call_after_commit, utcnow
 from app.documents import service as document_service
 from app.documents.models import Document
 from app.dossiers import service as dossier_service
@@ -455,23 +461,16 @@ def _issue(
 
     token = secrets.token_urlsafe(32)
     context = pdf_context(session, receipt, document_service.verify_url(token))
-    rendered = receipt_pdf.render_receipt(context)
-    data, signed = _sign(
-        session,
-        agency.id,
-        rendered.pdf,
-        signer_name=receipt.collector_name or agency.name,
-        location=agency.address or "",
-        box=rendered.signature_box,
-    )
+    # The PDF comes after the commit (``_store_after_commit``): laying it out and signing it
+    # here would hold the series lock, and on SQLite the database's write lock, meanwhile.
     doc = Document(
         dossier_id=dossier.id,
         agency_id=agency.id,
         kind="receipt",
         title=_title(receipt),
-        context=_freeze({**context, "signed": signed, "receipt_id": receipt.id}),
-        sha256=storage.write_bytes(data),
-        size=len(data),
+        context=_freeze({**context, "receipt_id": receipt.id}),
+        sha256=None,
+        size=None,
         verify_token=token,
         created_at=now,
         created_by_id=collector.id if collector else None,
@@ -480,6 +479,8 @@ def _issue(
     session.flush()
     receipt.document_id = doc.id
     session.flush()
+    document_id = doc.id
+    call_after_commit(session, lambda engine: _store_after_commit(engine, document_id))
     return receipt
 
 
@@ -603,6 +604,90 @@ def replace_receipt(
     )
 
 
+# --- the PDF, after the commit -------------------------------------------------------------------
+
+# Test hook: when set, called with the document's id in this process after its receipt was laid
+# out and before it is signed and stored (tests block it to show that no lock is held by then).
+# Always None in the application.
+render_hook: Callable[[int], None] | None = None
+
+
+def _render_signed(session: Session, doc: Document) -> tuple[bytes, bool]:
+    """Lay out the receipt from the document's frozen context and sign it (when the agency
+    has a usable certificate), with no write of this session."""
+    context = document_service.thaw(doc.context or {})
+    rendered = receipt_pdf.render_receipt(context)
+    if render_hook is not None:
+        render_hook(doc.id)
+    fields = context.get("receipt") or {}
+    agency = context.get("agency") or {}
+    if doc.agency_id is None:
+        return rendered.pdf, False
+    return _sign(
+        session,
+        doc.agency_id,
+        rendered.pdf,
+        signer_name=fields.get("collector_name") or agency.get("name") or "",
+        location=agency.get("address") or "",
+        box=rendered.signature_box,
+    )
+
+
+def _store(session: Session, doc: Document, data: bytes, signed: bool) -> bytes:
+    """Store a rendered receipt unless another transaction stored one first (conditional
+    UPDATE on ``sha256 IS NULL``); the PDF the document has from then on is returned."""
+    digest = storage.write_bytes(data)
+    context = {**(doc.context or {}), "signed": signed}
+    result = session.execute(
+        update(Document)
+        .where(Document.id == doc.id, Document.sha256.is_(None))
+        .values(sha256=digest, size=len(data), context=context)
+        .execution_options(synchronize_session=False)
+    )
+    if int(getattr(result, "rowcount", 0)) == 1:
+        set_committed_value(doc, "sha256", digest)
+        set_committed_value(doc, "size", len(data))
+        set_committed_value(doc, "context", context)
+        return data
+    session.refresh(doc, ["sha256", "size", "context"])
+    assert doc.sha256 is not None  # another transaction stored it first
+    return storage.read_bytes(doc.sha256)
+
+
+def stored_pdf(session: Session, doc: Document) -> bytes:
+    """A receipt document's PDF as issued. Normally stored just after the payment committed;
+    if that did not happen (the process stopped in between, or the caller's transaction was
+    not really committed), it is laid out, signed and stored now, in ``session``'s transaction
+    (a GET on SQLite turns into a write transaction only at the UPDATE, ADR 0013)."""
+    if doc.sha256:
+        return storage.read_bytes(doc.sha256)
+    data, signed = _render_signed(session, doc)
+    return _store(session, doc, data, signed)
+
+
+def _store_after_commit(engine: Engine, document_id: int) -> None:
+    """The after-commit step of an issue: render and sign with no transaction holding a lock,
+    then store in a short write transaction. A failure leaves the document pending for the
+    first reader (``stored_pdf``); the payment is committed and stays so."""
+    try:
+        with Session(bind=engine, expire_on_commit=False) as session:
+            doc = session.get(Document, document_id)
+            if doc is None or doc.kind != "receipt" or doc.sha256:
+                return  # rolled back with a savepoint, or stored meanwhile by a reader
+            data, signed = _render_signed(session, doc)
+            session.commit()  # ends the read transaction before waiting for a write lock
+            begin_write(session)
+            _store(session, doc, data, signed)
+            session.commit()
+    except Exception as exc:
+        log.warning(
+            "receipt PDF of document %s not stored after the commit (%s); "
+            "it will be made when first read",
+            document_id,
+            type(exc).__name__,
+        )
+
+
 # --- reading -----------------------------------------------------------------------------------
 
 
@@ -611,11 +696,12 @@ def document_of(session: Session, receipt: Receipt) -> Document | None:
 
 
 def pdf_bytes(session: Session, receipt: Receipt, original: bool = False) -> bytes:
-    """The receipt's PDF: the stored (signed) one while it is valid, or with ``original``;
-    a cancelled or replaced receipt is shown re-rendered with its status stamped on it."""
+    """The receipt's PDF: the stored (signed) one while it is valid, or with ``original``
+    (made and stored now if it is still pending); a cancelled or replaced receipt is shown
+    re-rendered with its status stamped on it."""
     doc = document_of(session, receipt)
-    if doc is not None and doc.sha256 and (original or receipt.status == "issued"):
-        return storage.read_bytes(doc.sha256)
+    if doc is not None and (original or receipt.status == "issued"):
+        return stored_pdf(session, doc)
     token = doc.verify_token if doc is not None else ""
     return receipt_pdf.render_pdf(pdf_context(session, receipt, document_service.verify_url(token)))
 

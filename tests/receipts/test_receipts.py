@@ -251,9 +251,10 @@ def test_pdf_carries_the_mandatory_content(
     receipt = service.issue_receipt(db, _payment(db, dossier), cashier)
     doc = db.get(Document, receipt.document_id)
     assert doc is not None and doc.kind == "receipt" and doc.dossier_id == dossier.id
-    assert doc.sha256 and doc.verify_token and doc.agency_id == agency.id
+    assert doc.verify_token and doc.agency_id == agency.id
+    assert doc.sha256 is None  # not committed: the PDF is made on first read (ADR 0014)
     data = _stored_pdf(db, receipt)
-    assert data.startswith(b"%PDF") and doc.size == len(data)
+    assert doc.sha256 and data.startswith(b"%PDF") and doc.size == len(data)
     text = _pdf_text(data)
     for expected in (
         "BIÊN LAI THU PHÍ, LỆ PHÍ",
@@ -396,15 +397,15 @@ def test_unsigned_without_certificate_signed_with_one(
 ) -> None:
     unsigned = service.issue_receipt(db, _payment(db, dossier), cashier)
     doc = db.get(Document, unsigned.document_id)
-    assert doc is not None and doc.context["signed"] is False
     assert signing_service.validate_pdf(_stored_pdf(db, unsigned))["signatures"] == []
+    assert doc is not None and doc.context["signed"] is False
 
     bundle, root_pem = _test_certificate(agency)
     signing_service.import_pkcs12(db, agency, bundle, None, is_demo=True)
     signed = service.issue_receipt(db, _payment(db, dossier), cashier)
     doc = db.get(Document, signed.document_id)
-    assert doc is not None and doc.context["signed"] is True
     data = _stored_pdf(db, signed)
+    assert doc is not None and doc.context["signed"] is True
     result = signing_service.validate_pdf(data, [root_pem])
     assert result["ok"], result
     assert [s["field"] for s in result["signatures"]] == [service.FIELD_NAME]
