@@ -825,23 +825,28 @@ def _queue_filter(leader: bool, cashier: bool) -> ColumnElement[bool]:
 def _queue_statement(leader: bool, cashier: bool, keyset: bool) -> Select[Dossier, int]:
     """The queue query of one shape, built once: it runs on every request of every officer,
     so the caller's values are bound parameters, not a new statement to build each time."""
-    stmt = select(Dossier, payment_service.outstanding_column()).where(
-        _queue_filter(leader, cashier)
-    )
+    page = select(Dossier.id).where(_queue_filter(leader, cashier))
     if keyset:
         due: BindParameter[datetime] = bindparam("after_due")
-        stmt = stmt.where(
+        page = page.where(
             or_(
                 Dossier.step_due_at > due,
                 and_(Dossier.step_due_at == due, Dossier.id > bindparam("after_id")),
             )
         )
+    # The page's ids first, on their own: read in order from the partial index
+    # ix_dossiers_queue and stopped at the limit. Joined in the same query, the other tables
+    # led PostgreSQL to read and sort every open dossier of the unit (2,000 at 1M: 20 ms
+    # instead of 0.5 ms).
+    ids = page.order_by(Dossier.step_due_at, Dossier.id).limit(bindparam("limit")).subquery()
     # A queue shows a summary: leave the big columns (declared data, procedure texts) unread.
     # One statement whatever its length: the dossiers joined with their versions, their
     # current steps and what each still owes (whether "request_payment" applies); whether a
     # step comes before or after is known per process (``_step_order_cache``).
     return (
-        stmt.options(
+        select(Dossier, payment_service.outstanding_column())
+        .join(ids, ids.c.id == Dossier.id)
+        .options(
             defer(Dossier.form_data),
             defer(Dossier.supplement_request),
             lazyload(Dossier.agency),
@@ -854,7 +859,6 @@ def _queue_statement(leader: bool, cashier: bool, keyset: bool) -> Select[Dossie
             ),
         )
         .order_by(Dossier.step_due_at, Dossier.id)
-        .limit(bindparam("limit"))
     )
 
 
