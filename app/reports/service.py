@@ -438,14 +438,20 @@ def tracking_book(
     after = resume_after(session, scope, cursor) if cursor else None
     limit = max(1, limit or PREVIEW_ROWS)
     total = count_rows(session, scope)
-    rows: list[dict[str, Any]] = []
-    if total:
-        rows = list(iter_rows(session, scope, after=after, limit=limit + 1, batch=limit + 1))
+    rows, next_cursor = _page(session, scope, after, limit) if total else ([], None)
+    context = _context(user, scope, rows, total)
+    context["extra"]["next_cursor"] = next_cursor
+    return context
+
+
+def _page(
+    session: Session, scope: BookScope, after: Position | None, limit: int
+) -> tuple[list[dict[str, Any]], str | None]:
+    """``limit`` rows after ``after`` and the cursor of the next page (None at the end)."""
+    rows = list(iter_rows(session, scope, after=after, limit=limit + 1, batch=limit + 1))
     more = len(rows) > limit
     rows = rows[:limit]
-    context = _context(user, scope, rows, total)
-    context["extra"]["next_cursor"] = encode_cursor(rows[-1]) if more else None
-    return context
+    return rows, encode_cursor(rows[-1]) if more else None
 
 
 def book_page(
@@ -466,9 +472,7 @@ def book_page(
     after = resume_after(session, scope, cursor) if cursor else None
     limit = max(1, min(limit, MAX_PAGE_SIZE))
     total = count_rows(session, scope)
-    rows = list(iter_rows(session, scope, after=after, limit=limit + 1, batch=limit + 1))
-    more = len(rows) > limit
-    rows = rows[:limit]
+    rows, next_cursor = _page(session, scope, after, limit)
     return {
         "agency_code": scope.agency.code,
         "agency_name": scope.agency.name,
@@ -477,7 +481,7 @@ def book_page(
         "items": rows,
         "total": total,
         "limit": limit,
-        "next_cursor": encode_cursor(rows[-1]) if more else None,
+        "next_cursor": next_cursor,
     }
 
 
