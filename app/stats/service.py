@@ -45,7 +45,7 @@ from app.i18n_markers import N_
 from app.payments.models import ONLINE_METHODS, Payment
 from app.ratings.models import Rating
 from app.stats import schemas, tallies
-from app.stats.models import COUNTER_NAMES
+from app.stats.models import COUNTER_NAMES, DailyTally
 from app.stats.tallies import finished_condition, finished_moment
 
 log = logging.getLogger(__name__)
@@ -1072,7 +1072,7 @@ def _workload(
     open_runs = and_(StepRun.finished_at.is_(None), StepRun.agency_id.in_(sorted(scope)))
     if by_officer:
         stmt = (
-            select(StepRun.assignee_id, User.full_name, func.count(StepRun.id), overdue)
+            select(StepRun.assignee_id, User.full_name, func.count(), overdue)
             .outerjoin(User, User.id == StepRun.assignee_id)
             .where(open_runs)
             .group_by(StepRun.assignee_id, User.full_name)
@@ -1083,7 +1083,7 @@ def _workload(
         ]
     else:
         stmt = (
-            select(StepRun.step_code, StepRun.step_name, func.count(StepRun.id), overdue)
+            select(StepRun.step_code, StepRun.step_name, func.count(), overdue)
             .where(open_runs)
             .group_by(StepRun.step_code, StepRun.step_name)
         )
@@ -1118,13 +1118,21 @@ def trend(
             cols.append(_n(cond if extra is None else and_(cond, extra)))
         return cols
 
-    received = session.execute(
-        select(*buckets(Dossier.received_at)).where(
-            Dossier.agency_id.in_(ids),
-            Dossier.received_at >= edges[0],
-            Dossier.received_at < edges[-1],
+    # Receptions from the day counters (kept by local day of reception, exactly these
+    # dossiers: docs/decisions/0010), not a scan of the year's dossiers.
+    tallies.apply_pending(session)
+    received = [0] * (len(firsts) - 1)
+    first_month = firsts[0].year * 12 + firsts[0].month
+    for day, count in session.execute(
+        select(DailyTally.day, func.sum(DailyTally.received))
+        .where(
+            DailyTally.agency_id.in_(ids),
+            DailyTally.day >= firsts[0],
+            DailyTally.day < firsts[-1],
         )
-    ).one()
+        .group_by(DailyTally.day)
+    ):
+        received[day.year * 12 + day.month - first_month] += int(count or 0)
     moment = finished_moment()
     late = not_(on_time_condition(cfg))
     finished_rows = session.execute(

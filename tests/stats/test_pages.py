@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import re
 from datetime import datetime, time, timedelta
+from itertools import pairwise
 
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
@@ -16,7 +17,7 @@ from sqlalchemy.orm import Session
 from app.accounts.models import User
 from app.catalog.models import ProcessStep
 from app.db import utcnow
-from app.dossiers.models import StepRun
+from app.dossiers.models import Dossier, StepRun
 from app.stats import service
 from tests.conftest import DEMO_PASSWORD, csrf_from
 from tests.stats.dataset import (
@@ -210,3 +211,37 @@ def test_dashboard_is_for_leaders_and_agency_admins(client: TestClient, db: Sess
     client.cookies.clear()
     anonymous = client.get("/can-bo/bang-dieu-khien", follow_redirects=False)
     assert anonymous.status_code in (302, 303)
+
+
+def test_trend_counts_receptions_by_local_month_like_the_dossiers(db: Session) -> None:
+    """The trend's receptions come from the day counters: the same months as a count of the
+    dossiers themselves, a reception at 23:30 local time on the last day of a month included."""
+    b = Builder(db)
+    now = utcnow()
+    firsts = service.month_starts(service.local_today(now))
+    zone = service.tz()
+    edge = datetime.combine(firsts[-2], time(0), zone)  # this month's first local midnight
+    for key, agency, received in (
+        ("LATE", COMMUNE_A, edge - timedelta(minutes=30)),
+        ("EARLY", COMMUNE_A, edge + timedelta(minutes=30)),
+        ("OTHER", COMMUNE_B, edge + timedelta(hours=2)),
+    ):
+        b.dossier(key, agency, BIRTH, "counter", "processing", received)
+    db.flush()
+    scope = {b.agency_id(COMMUNE_A)}
+    months = service.trend(db, scope, now, service.indicator_settings(db))
+    direct = [
+        len(
+            [
+                d
+                for d in db.scalars(select(Dossier).where(Dossier.agency_id.in_(scope))).all()
+                if d.received_at is not None
+                and datetime.combine(lo, time(0), zone)
+                <= d.received_at
+                < datetime.combine(hi, time(0), zone)
+            ]
+        )
+        for lo, hi in pairwise(firsts)
+    ]
+    assert [m["received"] for m in months] == direct
+    assert months[-2]["received"] >= 1 and months[-1]["received"] >= 1
