@@ -15,7 +15,7 @@ from starlette.responses import Response
 from app.accounts import service as account_service
 from app.accounts.deps import client_ip, current_user
 from app.accounts.models import User
-from app.db import MAX_ID, get_session, utcnow
+from app.db import MAX_ID, get_session
 from app.dossiers import service as dossier_service
 from app.dossiers.models import Dossier
 from app.errors import DomainError
@@ -169,7 +169,7 @@ def _counter_page(
         (d, payment_service.outstanding(session, d))
         for d in ([found] if found is not None else []) + waiting
     ]
-    today = utcnow().date()
+    today = service.local_today()
     agency = user.agency
     assert agency is not None
     recent = service.register(session, user, agency, today - timedelta(days=1), today)
@@ -240,7 +240,7 @@ def register_page(
     account_service.require_role(user, "cashier", "leader", "agency_admin")
     agency = user.agency
     assert agency is not None
-    end = date_to or utcnow().date()
+    end = date_to or service.local_today()
     start = date_from or end.replace(day=1)
     if start > end or (end - start).days > service.MAX_REGISTER_DAYS:
         start, end = end.replace(day=1), end

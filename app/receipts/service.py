@@ -81,6 +81,11 @@ def _zone() -> ZoneInfo:
     return ZoneInfo(get_settings().timezone)
 
 
+def local_today(now: datetime | None = None) -> date:
+    """Today in the portal's time zone (7 hours ahead of UTC in Vietnam)."""
+    return (now or utcnow()).astimezone(_zone()).date()
+
+
 def local_year(moment: datetime) -> int:
     """The calendar year of ``moment`` in the portal's time zone (numbering restarts then)."""
     return moment.astimezone(_zone()).year
