@@ -148,8 +148,10 @@ def _start_renderer(parent_pid: int, niceness: int) -> None:
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     threading.Thread(target=_exit_with_parent, args=(parent_pid,), daemon=True).start()
     from app.documents import render
+    from app.receipts import pdf as receipt_pdf
 
     render.warm_up()
+    receipt_pdf.warm_up()
 
 
 def _exit_with_parent(parent_pid: int) -> None:

@@ -374,6 +374,25 @@ def _freeze(value: Any) -> Any:
 # --- signing ---------------------------------------------------------------------------------
 
 
+def _signature(session: Session, agency_id: int, signer_name: str) -> dict[str, str] | None:
+    """What the signature box of a receipt about to be signed shows (who signs, as whom,
+    when), or None when the agency has no certificate that can sign now."""
+    try:
+        cert = signing_service.active_certificate(session, agency_id)
+    except NotFound:
+        return None
+    now = utcnow()
+    agency = session.get(Agency, agency_id)
+    if agency is None or not cert.not_before <= now <= cert.not_after:
+        return None
+    local_now = now.astimezone(ZoneInfo(get_settings().timezone))
+    return {
+        "agency": agency.name,
+        "signer": signer_name or agency.name,
+        "signed_at": receipt_pdf.signing_moment(local_now),
+    }
+
+
 def _sign(
     session: Session,
     agency_id: int,
@@ -383,13 +402,10 @@ def _sign(
     location: str = "",
     box: tuple[float, float, float, float] = receipt_pdf.SIGNATURE_BOX,
 ) -> tuple[bytes, bool]:
-    """The receipt signed with the agency's active certificate in the collector's box, or
-    unchanged when the agency has none (or it cannot be used): a receipt is never refused for
-    want of a signature, since the fee has already been collected."""
-    try:
-        signing_service.active_certificate(session, agency_id)
-    except NotFound:
-        return pdf, False
+    """The receipt, whose signature box already shows who signs and when (``_signature``),
+    signed with the agency's active certificate in that box; or unchanged and False when the
+    certificate cannot be used after all (a receipt is never refused for want of a signature,
+    since the fee has already been collected)."""
     try:
         signed = signing_service.sign_pdf(
             session,
@@ -401,6 +417,7 @@ def _sign(
             signer_name=signer_name,
             box=box,
             page=0,
+            page_appearance=True,
         )
     except DomainError as exc:  # expired certificate, unreadable bundle …
         log.warning("receipt of agency %s stored unsigned: %s", agency_id, exc.detail)
@@ -621,21 +638,28 @@ def _render_signed(session: Session, doc: Document) -> tuple[bytes, bool]:
     """Lay out the receipt from the document's frozen context and sign it (when the agency
     has a usable certificate), with no write of this session."""
     context = document_service.thaw(doc.context or {})
-    rendered = receipt_pdf.render_receipt(context)
-    if render_hook is not None:
-        render_hook(doc.id)
     fields = context.get("receipt") or {}
     agency = context.get("agency") or {}
-    if doc.agency_id is None:
+    signer_name = fields.get("collector_name") or agency.get("name") or ""
+    signature = (
+        _signature(session, doc.agency_id, signer_name) if doc.agency_id is not None else None
+    )
+    rendered = receipt_pdf.render_receipt({**context, "signature": signature})
+    if render_hook is not None:
+        render_hook(doc.id)
+    if signature is None or doc.agency_id is None:
         return rendered.pdf, False
-    return _sign(
+    signed, ok = _sign(
         session,
         doc.agency_id,
         rendered.pdf,
-        signer_name=fields.get("collector_name") or agency.get("name") or "",
+        signer_name=signer_name,
         location=agency.get("address") or "",
         box=rendered.signature_box,
     )
+    if not ok:  # the box must not claim a signature the file does not have
+        return receipt_pdf.render_receipt(context).pdf, False
+    return signed, True
 
 
 def _store(session: Session, doc: Document, data: bytes, signed: bool) -> bytes:

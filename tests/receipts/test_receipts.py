@@ -277,7 +277,7 @@ def test_pdf_carries_the_mandatory_content(
     # The verification URL under the QR code (wrapped over lines).
     assert doc.verify_token in text.replace(" ", "")
     assert "Ngày " in text and " tháng " in text and " năm " in text
-    # Only the bundled font: named after its CSS family, the embedded program is DejaVu Serif.
+    # Only the bundled font, embedded (no standard PDF font the reader would substitute).
     fonts = [
         font.get_object()
         for page in PdfReader(io.BytesIO(data)).pages
@@ -285,8 +285,8 @@ def test_pdf_carries_the_mandatory_content(
     ]
     assert fonts
     for font in fonts:
-        assert str(font["/BaseFont"]).split("+")[-1].startswith("Portal-Serif"), font
-        descriptor = font["/DescendantFonts"][0].get_object()["/FontDescriptor"].get_object()
+        assert str(font["/BaseFont"]).split("+")[-1].startswith("DejaVuSerif"), font
+        descriptor = font["/FontDescriptor"].get_object()
         program = TTFont(io.BytesIO(descriptor["/FontFile2"].get_object().get_data()))
         assert str(program["name"].getDebugName(6)).startswith("DejaVuSerif")
 
@@ -417,6 +417,52 @@ def test_unsigned_without_certificate_signed_with_one(
     assert len(widgets) == 1
     rect = [float(v) for v in widgets[0]["/Rect"]]
     assert rect == pytest.approx(list(receipt_pdf.SIGNATURE_BOX), abs=1.0)
+    # The box shows who signed, as whom and when; the unsigned receipt claims nothing.
+    text = _pdf_text(data)
+    assert f"Ký bởi: {agency.name}" in text and f"Người ký: {cashier.full_name}" in text
+    signed_at = datetime.fromisoformat(result["signatures"][0]["signing_time"])
+    shown = text.split("Thời gian: ", 1)[1][:19]
+    moment = datetime.strptime(shown, "%H:%M:%S %d/%m/%Y")
+    assert abs(moment - signed_at.replace(tzinfo=None)) <= timedelta(seconds=5)
+    assert "Ký bởi" not in _pdf_text(_stored_pdf(db, unsigned))
+
+
+def test_unusable_certificate_leaves_an_unsigned_receipt_that_claims_no_signature(
+    db: Session, agency: Agency, dossier: Dossier, cashier: User
+) -> None:
+    bundle, _ = _test_certificate(agency)
+    cert = signing_service.import_pkcs12(db, agency, bundle, None, is_demo=True)
+    cert.pkcs12_encrypted = b"\x01" + bytes(64)  # damaged: cannot be decrypted
+    db.flush()
+    signing_service.clear_signer_cache()
+    receipt = service.issue_receipt(db, _payment(db, dossier), cashier)
+    data = _stored_pdf(db, receipt)
+    doc = db.get(Document, receipt.document_id)
+    assert doc is not None and doc.context["signed"] is False
+    assert signing_service.validate_pdf(data)["signatures"] == []
+    text = _pdf_text(data)
+    assert "Ký bởi" not in text and f"{receipt.number:07d}" in text
+
+
+def test_text_is_printed_as_typed_never_as_markup(
+    db: Session, dossier: Dossier, cashier: User
+) -> None:
+    receipt = service.issue_receipt(db, _payment(db, dossier), cashier)
+    # Decomposed input (as some keyboards send it) prints as the precomposed letters.
+    receipt.payer_name = "Nguye\u0302\u0303n <b>Va\u0306n</b> & A"
+    receipt.payer_address = 'Số 1 <font size="40">phố</font> Huế'
+    receipt.items = [
+        {"name": f"Khoản thu số {i} <i>không</i> in nghiêng", "amount": 1000} for i in range(16)
+    ]
+    data = receipt_pdf.render_pdf(service.pdf_context(db, receipt, "https://motcua.example/x"))
+    text = _pdf_text(data)
+    assert "Nguyễn <b>Văn</b> & A" in text
+    assert 'Số 1 <font size="40">phố</font> Huế' in text
+    assert "Khoản thu số 15 <i>không</i> in nghiêng" in text
+    # The second page repeats the table's header and names the receipt.
+    second = " ".join((PdfReader(io.BytesIO(data)).pages[1].extract_text() or "").split())
+    assert f"Ký hiệu: {receipt.series} Số: {receipt.number:07d} - Trang 2/2" in second
+    assert "STT Tên loại phí, lệ phí Số tiền" in second
 
 
 # --- cancel and replace --------------------------------------------------------------------
