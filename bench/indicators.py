@@ -116,7 +116,7 @@ def main() -> None:
         )
         s, e = start, end
         d0, d1 = args.date_from, args.date_to
-        parts: dict[str, Callable[[dict[int, service.RawCounts]], None]] = {
+        parts: dict[str, Callable[[dict[int, service.RawCounts]], object]] = {
             "  day counters": lambda out: service._tally_counts(session, d0, d1, cfg, subtree, out),
             "  unfinished and overdue (live)": lambda out: service._overdue_open_counts(
                 session, s, e, now, cfg, subtree, out
