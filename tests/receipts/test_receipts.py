@@ -4,6 +4,7 @@ cancel and replace, access rules, the API and the register."""
 from __future__ import annotations
 
 import io
+import secrets
 import uuid
 from datetime import datetime, timedelta
 from typing import Any
@@ -751,3 +752,24 @@ def test_parallel_issues_get_consecutive_numbers(fresh_database: Engine) -> None
         ).all()
         assert list(stored) == numbers
         assert session.scalar(select(Receipt).where(Receipt.payment_id.in_(failing))) is None
+
+
+def test_the_printed_qr_code_scans_to_the_verification_address(
+    db: Session, dossier: Dossier, cashier: User
+) -> None:
+    """Rasterised at 150 dpi (a phone camera sees at least that) and decoded by ZXing, on every
+    page of a long receipt, for several addresses."""
+    import pypdfium2
+    import zxingcpp
+
+    receipt = service.issue_receipt(db, _payment(db, dossier), cashier)
+    receipt.items = [{"name": f"Khoản thu số {i}", "amount": 1000} for i in range(16)]
+    for _ in range(3):
+        url = document_service.verify_url(secrets.token_urlsafe(32))
+        data = receipt_pdf.render_pdf(service.pdf_context(db, receipt, url))
+        document = pypdfium2.PdfDocument(data)
+        assert len(document) == 2
+        for page in document:
+            image = page.render(scale=150 / 72).to_pil()
+            found = [r.text for r in zxingcpp.read_barcodes(image)]
+            assert found == [url]
