@@ -78,6 +78,10 @@ def main() -> None:
         )
     ratio = statistics.median(total_ms) / statistics.median(reference_ms)
     print(f"signed receipt / reference: {ratio:.2f}")
+    from weasyprint.text import ffi
+
+    subsetter = "HarfBuzz" if ffi.harfbuzz_subset is not None else "fontTools (slower)"
+    print(f"(the reference's fonts were subset by {subsetter})")
 
 
 def reference(context: dict[str, Any]) -> Callable[[], object]:
