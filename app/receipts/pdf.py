@@ -108,43 +108,26 @@ def warm_up() -> None:
     _styles()
 
 
+def _style(name: str, face: str = "", size: float = SIZE, **extra: Any) -> ParagraphStyle:
+    """A paragraph style of the bundled serif: ``face`` "", "-Bold", "-Italic" or
+    "-BoldItalic", line height 1.3 unless given."""
+    extra.setdefault("leading", size * 1.3)
+    return ParagraphStyle(name, fontName=FAMILY + face, fontSize=size, **extra)
+
+
 @lru_cache(maxsize=1)
 def _styles() -> dict[str, ParagraphStyle]:
-    base = ParagraphStyle("body", fontName=FAMILY, fontSize=SIZE, leading=LEADING)
     return {
-        "body": base,
-        "para": ParagraphStyle("para", parent=base, spaceAfter=1 * MM),
-        "right": ParagraphStyle("right", parent=base, alignment=TA_RIGHT),
-        "center": ParagraphStyle("center", parent=base, alignment=TA_CENTER),
-        "title": ParagraphStyle(
-            "title",
-            parent=base,
-            fontName=f"{FAMILY}-Bold",
-            fontSize=13,
-            leading=13 * 1.3,
-            alignment=TA_CENTER,
-            spaceBefore=2 * MM,
-        ),
-        "subtitle": ParagraphStyle(
-            "subtitle",
-            parent=base,
-            fontName=f"{FAMILY}-Italic",
-            fontSize=SMALL,
-            leading=SMALL * 1.3,
-            alignment=TA_CENTER,
-            spaceAfter=2 * MM,
-        ),
-        "note": ParagraphStyle(
-            "note",
-            parent=base,
-            fontName=f"{FAMILY}-Italic",
-            fontSize=SMALL,
-            leading=SMALL * 1.3,
-            spaceAfter=1 * MM,
-        ),
-        "verify": ParagraphStyle("verify", parent=base, fontSize=7.5, leading=7.5 * 1.25),
-        "url": ParagraphStyle("url", parent=base, fontSize=7.5, leading=7.5 * 1.25, wordWrap="CJK"),
-        "stamp": ParagraphStyle("stamp", parent=base, fontSize=7, leading=8.4),
+        "body": _style("body"),
+        "para": _style("para", spaceAfter=1 * MM),
+        "right": _style("right", alignment=TA_RIGHT),
+        "center": _style("center", alignment=TA_CENTER),
+        "title": _style("title", "-Bold", 13, alignment=TA_CENTER, spaceBefore=2 * MM),
+        "subtitle": _style("subtitle", "-Italic", SMALL, alignment=TA_CENTER, spaceAfter=2 * MM),
+        "note": _style("note", "-Italic", SMALL, spaceAfter=1 * MM),
+        "verify": _style("verify", size=7.5, leading=7.5 * 1.25),
+        "url": _style("url", size=7.5, leading=7.5 * 1.25, wordWrap="CJK"),
+        "stamp": _style("stamp", size=7, leading=8.4),
     }
 
 
