@@ -16,11 +16,45 @@ from typing import Any
 import pytest
 
 _TMP = Path(tempfile.mkdtemp(prefix="motcua-test-"))
+# With pytest-xdist (`-n 2`) each worker is a process of its own: on SQLite it gets its own
+# temporary folder above; on PostgreSQL it gets its own database next to the given one
+# (created empty here, dropped when the worker ends), so that workers never migrate, seed or
+# count the same database at once.
+_XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+_WORKER_DATABASE: tuple[str, str] | None = None
+
+
+def _admin_url(url: str) -> tuple[Any, str]:
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    return parsed, parsed.set(database="postgres").render_as_string(hide_password=False)
+
+
+def _run_admin(admin_url: str, *statements: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            for statement in statements:
+                conn.execute(text(statement))
+    finally:
+        admin.dispose()
+
+
+_given = os.environ.get("PORTAL_TEST_DATABASE_URL", "")
+if _given.startswith("postgresql") and _XDIST_WORKER:
+    _parsed, _admin = _admin_url(_given)
+    _name = f"{_parsed.database}_{_XDIST_WORKER}"
+    _run_admin(
+        _admin, f'DROP DATABASE IF EXISTS "{_name}" WITH (FORCE)', f'CREATE DATABASE "{_name}"'
+    )
+    _WORKER_DATABASE = (_admin, _name)
+    _given = _parsed.set(database=_name).render_as_string(hide_password=False)
 os.environ["PORTAL_ENV"] = "development"
 os.environ["PORTAL_DATA_DIR"] = str(_TMP / "data")
-os.environ["PORTAL_DATABASE_URL"] = os.environ.get(
-    "PORTAL_TEST_DATABASE_URL", f"sqlite:///{(_TMP / 'test.db').as_posix()}"
-)
+os.environ["PORTAL_DATABASE_URL"] = _given or f"sqlite:///{(_TMP / 'test.db').as_posix()}"
 os.environ.setdefault("PORTAL_SECRET_KEY", "test-secret-key-not-for-production")
 os.environ["PORTAL_LOGIN_MAX_FAILURES"] = "5"
 os.environ["PORTAL_EMBEDDED_WORKER"] = "false"
@@ -44,6 +78,10 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if IN_CI and reporter is not None and reporter.stats.get("skipped"):
         reporter.write_line("CI: skipped tests are not allowed here", red=True)
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    if _WORKER_DATABASE is not None:
+        get_engine().dispose()
+        admin, name = _WORKER_DATABASE
+        _run_admin(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(scope="session")
@@ -127,9 +165,6 @@ def fresh_database() -> Iterator[Engine]:
     tests that commit a lot and must not disturb the shared one."""
     import uuid
 
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
     from app.db import make_engine
 
     url = os.environ["PORTAL_DATABASE_URL"]
@@ -138,10 +173,8 @@ def fresh_database() -> Iterator[Engine]:
     if url.startswith("sqlite"):
         fresh_url = f"sqlite:///{(_TMP / (name + '.db')).as_posix()}"
     else:
-        parsed = make_url(url.replace("postgresql://", "postgresql+psycopg://", 1))
-        admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        parsed, admin = _admin_url(url)
+        _run_admin(admin, f'CREATE DATABASE "{name}"')
         fresh_url = parsed.set(database=name).render_as_string(hide_password=False)
     upgrade_database(fresh_url)
     fresh = make_engine(fresh_url)
@@ -156,9 +189,7 @@ def fresh_database() -> Iterator[Engine]:
     finally:
         fresh.dispose()
         if admin is not None:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
+            _run_admin(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def in_parallel(jobs: list[Any], join_timeout: float = 180) -> list[Any]:
