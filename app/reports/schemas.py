@@ -40,3 +40,10 @@ class BookPage(BaseModel):
     next_cursor: str | None = Field(
         description="Pass as `cursor` for the next page; null on the last page"
     )
+    previous_cursor: str | None = Field(
+        None,
+        description=(
+            "Pass as `cursor` for the page before; an empty string means the first page (no"
+            " cursor), null that this is the first page"
+        ),
+    )

@@ -218,6 +218,33 @@ def resume_after(session: Session, scope: BookScope, cursor: str) -> Position:
     return replace(position, index=index)
 
 
+def previous_cursor(
+    session: Session, scope: BookScope, after: Position | None, limit: int
+) -> str | None:
+    """The cursor of the page before the one that starts after ``after``: "" when that is the
+    first page (no cursor), None when this is the first page. Read backwards from the cursor's
+    row with the same index, ``limit`` rows at most."""
+    if after is None:
+        return None
+    if after.index <= limit:
+        return ""
+    at, last_id = after.received_at, after.dossier_id
+    row = session.execute(
+        select(Dossier.received_at, Dossier.id)
+        .where(
+            *_in_scope(scope),
+            Dossier.received_at <= at,
+            or_(Dossier.received_at < at, and_(Dossier.received_at == at, Dossier.id <= last_id)),
+        )
+        .order_by(Dossier.received_at.desc(), Dossier.id.desc())
+        .offset(limit)
+        .limit(1)
+    ).first()
+    if row is None:  # cannot happen for a cursor that resume_after accepted
+        return ""
+    return encode_cursor({"received_at": row[0], "id": row[1], "index": after.index - limit})
+
+
 # --- rows ------------------------------------------------------------------------------------
 
 
@@ -441,6 +468,7 @@ def tracking_book(
     rows, next_cursor = _page(session, scope, after, limit) if total else ([], None)
     context = _context(user, scope, rows, total)
     context["extra"]["next_cursor"] = next_cursor
+    context["extra"]["previous_cursor"] = previous_cursor(session, scope, after, limit)
     return context
 
 
@@ -473,6 +501,7 @@ def book_page(
     limit = max(1, min(limit, MAX_PAGE_SIZE))
     total = count_rows(session, scope)
     rows, next_cursor = _page(session, scope, after, limit)
+    previous = previous_cursor(session, scope, after, limit)
     return {
         "agency_code": scope.agency.code,
         "agency_name": scope.agency.name,
@@ -482,6 +511,7 @@ def book_page(
         "total": total,
         "limit": limit,
         "next_cursor": next_cursor,
+        "previous_cursor": previous,
     }
 
 

@@ -990,6 +990,10 @@ def tracking_book_page(
     query = urlencode({"agency": values["agency"], "from": values["from"], "to": values["to"]})
     page_url = f"/can-bo/so-theo-doi?{query}"
     next_cursor = book["extra"]["next_cursor"] if book else None
+    previous = book["extra"]["previous_cursor"] if book else None
+    previous_url = None
+    if previous is not None:
+        previous_url = f"{page_url}&{urlencode({'cursor': previous})}" if previous else page_url
     return render(
         request,
         "staff/tracking_book.html",
@@ -1000,6 +1004,7 @@ def tracking_book_page(
             "book": book,
             "rows": book["extra"]["rows"] if book else [],
             "first_url": page_url if cursor else None,
+            "previous_url": previous_url,
             "next_url": f"{page_url}&{urlencode({'cursor': next_cursor})}" if next_cursor else None,
             "pdf_url": f"/api/v1/reports/tracking-book?{query}&format=pdf",
             "xlsx_url": f"/api/v1/reports/tracking-book?{query}&format=xlsx",

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import html
+import itertools
 import re
 from typing import Any
 
@@ -231,3 +232,47 @@ def test_json_pages_number_rows_from_the_database_too(client: TestClient, codes:
     params = {**WEEK, "format": "json", "cursor": forged, "limit": "2"}
     body = client.get("/api/v1/reports/tracking-book", params=params).json()
     assert [(r["index"], r["code"]) for r in body["items"]] == [(5, codes[4]), (6, codes[5])]
+
+
+PREVIOUS = re.compile(r'<a href="([^"]+)" rel="prev">')
+
+
+def test_previous_links_walk_back_to_the_first_page(client: TestClient, codes: list[str]) -> None:
+    """From the last page, "Trang trước" shows the same pages as going forward, in reverse,
+    across the three dossiers received at the same minute; the first page has none."""
+    log_in(client, RECEPTION)
+    forward = _browse(client)
+    assert _link(PREVIOUS, forward[0]) is None
+    back = [forward[-1]]
+    while (link := _link(PREVIOUS, back[-1])) is not None:
+        assert link.startswith(PAGE + "?") and "from=2024-05-06" in link
+        page = client.get(link)
+        assert page.status_code == 200, page.text
+        back.append(page.text)
+        assert len(back) < 10, "the previous links do not end"
+    assert [_rows(p) for p in back] == [_rows(p) for p in reversed(forward)]
+    # The page before the second is the first, linked without a cursor.
+    to_first = _link(PREVIOUS, forward[1])
+    assert to_first is not None and "cursor" not in to_first
+    client.cookies.set("lang", "en")
+    assert 'rel="prev">Previous page</a>' in client.get(_link(NEXT, forward[0]) or "").text
+
+
+def test_json_pages_carry_the_previous_cursor(client: TestClient, codes: list[str]) -> None:
+    log_in(client, RECEPTION)
+    params: dict[str, str] = {**WEEK, "format": "json", "limit": "3"}
+    pages = [client.get("/api/v1/reports/tracking-book", params=params).json()]
+    while pages[-1]["next_cursor"]:
+        pages.append(
+            client.get(
+                "/api/v1/reports/tracking-book",
+                params={**params, "cursor": pages[-1]["next_cursor"]},
+            ).json()
+        )
+    assert [len(p["items"]) for p in pages] == [3, 3, 3, 2]
+    assert pages[0]["previous_cursor"] is None and pages[1]["previous_cursor"] == ""
+    for earlier, later in itertools.pairwise(pages):
+        again = client.get(
+            "/api/v1/reports/tracking-book", params={**params, "cursor": later["previous_cursor"]}
+        ).json()
+        assert again["items"] == earlier["items"]
