@@ -316,6 +316,34 @@ def _symbols(receipt: dict[str, Any]) -> str:
     )
 
 
+def _table(
+    rows: list[list[Any]],
+    widths: list[float],
+    *,
+    pad_x: float = 0.0,
+    pad_y: float = 0.0,
+    extra: list[tuple[Any, ...]] | None = None,
+    **options: Any,
+) -> Table:
+    """A table of the receipt: cells aligned at the top, in the bundled serif (a plain string
+    cell would otherwise be set in Helvetica), with the given padding."""
+    table = Table(rows, colWidths=widths, **options)
+    table.setStyle(
+        TableStyle(
+            [
+                ("FONTNAME", (0, 0), (-1, -1), FAMILY),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LEFTPADDING", (0, 0), (-1, -1), pad_x),
+                ("RIGHTPADDING", (0, 0), (-1, -1), pad_x),
+                ("TOPPADDING", (0, 0), (-1, -1), pad_y),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), pad_y),
+                *(extra or []),
+            ]
+        )
+    )
+    return table
+
+
 def _header_table(context: dict[str, Any]) -> Table:
     styles = _styles()
     agency = context.get("agency") or {}
@@ -335,21 +363,11 @@ def _header_table(context: dict[str, Any]) -> Table:
             body,
         ),
     ]
-    table = Table([[left, right]], colWidths=[CONTENT_WIDTH * 0.68, CONTENT_WIDTH * 0.32])
-    table.setStyle(
-        TableStyle(
-            [
-                ("FONTNAME", (0, 0), (-1, -1), FAMILY),
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
-                ("RIGHTPADDING", (0, 0), (0, 0), 4 * MM),
-                ("TOPPADDING", (0, 0), (-1, -1), 0),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
-            ]
-        )
+    return _table(
+        [[left, right]],
+        [CONTENT_WIDTH * 0.68, CONTENT_WIDTH * 0.32],
+        extra=[("RIGHTPADDING", (0, 0), (0, 0), 4 * MM)],
     )
-    return table
 
 
 def _fields_table(receipt: dict[str, Any]) -> Table:
@@ -363,23 +381,11 @@ def _fields_table(receipt: dict[str, Any]) -> Table:
         ("Số định danh cá nhân:", _text(receipt.get("payer_id_number"))),
         ("Mã hồ sơ:", dossier),
     ]
-    table = Table(
+    return _table(
         [[Paragraph(label, body), Paragraph(value, body)] for label, value in rows],
-        colWidths=[42 * MM, CONTENT_WIDTH - 42 * MM],
+        [42 * MM, CONTENT_WIDTH - 42 * MM],
+        pad_y=0.2 * MM,
     )
-    table.setStyle(
-        TableStyle(
-            [
-                ("FONTNAME", (0, 0), (-1, -1), FAMILY),
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
-                ("TOPPADDING", (0, 0), (-1, -1), 0.2 * MM),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 0.2 * MM),
-            ]
-        )
-    )
-    return table
 
 
 def _items_table(receipt: dict[str, Any]) -> Table:
@@ -408,26 +414,15 @@ def _items_table(receipt: dict[str, Any]) -> Table:
             Paragraph(f"<b>{_text(money(receipt.get('amount')))}</b>", right),
         ]
     )
-    table = Table(
+    return _table(
         rows,
-        colWidths=[11 * MM, CONTENT_WIDTH - 49 * MM, 38 * MM],
-        repeatRows=1,
+        [11 * MM, CONTENT_WIDTH - 49 * MM, 38 * MM],
+        pad_x=1.5 * MM,
+        pad_y=0.6 * MM,
+        extra=[("GRID", (0, 0), (-1, -1), 0.6, black)],
+        repeatRows=1,  # the header row again on a second page
         spaceAfter=1.5 * MM,
     )
-    table.setStyle(
-        TableStyle(
-            [
-                ("GRID", (0, 0), (-1, -1), 0.6, black),
-                ("FONTNAME", (0, 0), (-1, -1), FAMILY),
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("LEFTPADDING", (0, 0), (-1, -1), 1.5 * MM),
-                ("RIGHTPADDING", (0, 0), (-1, -1), 1.5 * MM),
-                ("TOPPADDING", (0, 0), (-1, -1), 0.6 * MM),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 0.6 * MM),
-            ]
-        )
-    )
-    return table
 
 
 def _notes(receipt: dict[str, Any]) -> list[Flowable]:
