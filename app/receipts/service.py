@@ -383,7 +383,10 @@ def _signature(session: Session, agency_id: int, signer_name: str) -> dict[str, 
         return None
     now = utcnow()
     agency = session.get(Agency, agency_id)
-    if agency is None or not cert.not_before <= now <= cert.not_after:
+    if agency is None:
+        return None
+    if not cert.not_before <= now <= cert.not_after:
+        log.warning("receipt of agency %s stored unsigned: certificate not valid now", agency_id)
         return None
     local_now = now.astimezone(ZoneInfo(get_settings().timezone))
     return {

@@ -445,6 +445,25 @@ def test_unusable_certificate_leaves_an_unsigned_receipt_that_claims_no_signatur
     assert "Ký bởi" not in text and f"{receipt.number:07d}" in text
 
 
+def test_expired_certificate_leaves_an_unsigned_receipt_and_says_so_in_the_log(
+    db: Session,
+    agency: Agency,
+    dossier: Dossier,
+    cashier: User,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    bundle, _ = _test_certificate(agency)
+    cert = signing_service.import_pkcs12(db, agency, bundle, None, is_demo=True)
+    cert.not_after = utcnow() - timedelta(minutes=1)
+    db.flush()
+    receipt = service.issue_receipt(db, _payment(db, dossier), cashier)
+    with caplog.at_level("WARNING", logger="app.receipts.service"):
+        data = _stored_pdf(db, receipt)
+    assert signing_service.validate_pdf(data)["signatures"] == []
+    assert "Ký bởi" not in _pdf_text(data)
+    assert f"receipt of agency {agency.id} stored unsigned" in caplog.text
+
+
 def test_text_is_printed_as_typed_never_as_markup(
     db: Session, dossier: Dossier, cashier: User
 ) -> None:
