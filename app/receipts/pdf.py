@@ -28,7 +28,6 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -85,15 +84,13 @@ _LOCK = threading.Lock()
 class RenderedReceipt:
     pdf: bytes
     pages: int
-    # Where the layout leaves room for the collector's signature (page 0, points, bottom-left).
-    signature_box: tuple[float, float, float, float]
 
 
 @lru_cache(maxsize=1)
 def _fonts() -> None:
     """Register the four faces of the bundled serif once per process (~50 ms)."""
     for name, file in _FACES:
-        pdfmetrics.registerFont(TTFont(name, str(Path(FONT_DIR) / file)))
+        pdfmetrics.registerFont(TTFont(name, str(FONT_DIR / file)))
     pdfmetrics.registerFontFamily(
         FAMILY,
         normal=FAMILY,
@@ -476,7 +473,7 @@ def _story(context: dict[str, Any]) -> list[Flowable]:
 
 
 def render_receipt(context: dict[str, Any]) -> RenderedReceipt:
-    """The receipt as PDF bytes and its signature box, drawn in a renderer process
+    """The receipt as PDF bytes and its number of pages, drawn in a renderer process
     (``app.documents.renderer``); blocks the calling thread."""
     return renderer.run(render_receipt_here, context)
 
@@ -537,7 +534,7 @@ def render_receipt_here(context: dict[str, Any]) -> RenderedReceipt:
 
     with _LOCK:
         template.build(_story(context), canvasmaker=make_canvas)
-    return RenderedReceipt(pdf=buffer.getvalue(), pages=template.page, signature_box=SIGNATURE_BOX)
+    return RenderedReceipt(pdf=buffer.getvalue(), pages=template.page)
 
 
 def render_pdf(context: dict[str, Any]) -> bytes:

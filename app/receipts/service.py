@@ -658,7 +658,6 @@ def _render_signed(session: Session, doc: Document) -> tuple[bytes, bool]:
         rendered.pdf,
         signer_name=signer_name,
         location=agency.get("address") or "",
-        box=rendered.signature_box,
     )
     if not ok:  # the box must not claim a signature the file does not have
         return receipt_pdf.render_receipt(context).pdf, False

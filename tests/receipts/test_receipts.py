@@ -304,23 +304,44 @@ def test_online_payment_is_signed_for_by_the_agency(
     assert agency.name in text  # under "NGƯỜI THU TIỀN" (the header is in capitals)
 
 
-def test_signature_box_is_where_the_template_leaves_room(
+def _text_at(data: bytes, page: int = 0) -> list[tuple[str, float, float]]:
+    """Each piece of text on a page with where it starts (points, origin bottom-left)."""
+    found: list[tuple[str, float, float]] = []
+
+    def visit(text: str, cm: Any, tm: Any, _font: Any, _size: Any) -> None:
+        if text.strip():  # the text matrix's origin, mapped by the current transformation
+            x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
+            y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
+            found.append((text.strip(), float(x), float(y)))
+
+    PdfReader(io.BytesIO(data)).pages[page].extract_text(visitor_text=visit)
+    return found
+
+
+def test_signature_box_is_where_the_layout_leaves_room(
     db: Session, dossier: Dossier, cashier: User
 ) -> None:
-    receipt = service.issue_receipt(db, _payment(db, dossier), cashier)
-    context = service.pdf_context(db, receipt, "https://motcua.example/xac-minh/x")
-    rendered = receipt_pdf.render_receipt(context)
-    assert rendered.pages == 1
-    assert rendered.signature_box == pytest.approx(receipt_pdf.SIGNATURE_BOX, abs=0.2)
+    """The box lies inside the A5 page between the hint and the collector's name, the stamp's
+    lines are inside it, and no other text enters it — also when the fees run onto page 2."""
     x1, y1, x2, y2 = receipt_pdf.SIGNATURE_BOX
     assert 0 < x1 < x2 <= 595.3 and 0 < y1 < y2 <= 419.6  # inside an A5 landscape page
-    # A long list of fees spills onto a second page; the box stays put on the first.
-    receipt.items = [{"name": f"Khoản thu số {i}", "amount": 1000} for i in range(1, 16)]
-    longer = receipt_pdf.render_receipt(
-        service.pdf_context(db, receipt, "https://motcua.example/xac-minh/x")
-    )
-    assert longer.pages == 2
-    assert longer.signature_box == pytest.approx(receipt_pdf.SIGNATURE_BOX, abs=0.2)
+    receipt = service.issue_receipt(db, _payment(db, dossier), cashier)
+    signature = {"agency": "UBND xã", "signer": cashier.full_name, "signed_at": "10:00:00"}
+    for fees, pages in ((list(receipt.items), 1), (_many_fees(15), 2)):
+        receipt.items = fees
+        context = service.pdf_context(db, receipt, "https://motcua.example/xac-minh/x")
+        rendered = receipt_pdf.render_receipt({**context, "signature": signature})
+        assert rendered.pages == pages
+        placed = _text_at(rendered.pdf)
+        inside = [t for t, x, y in placed if x1 <= x <= x2 and y1 <= y <= y2]
+        assert [t.split(":")[0] for t in inside] == ["Ký bởi", "Người ký", "Thời gian"]
+        hint = [y for t, _x, y in placed if t.startswith("(Ký số")]
+        name = [y for t, _x, y in placed if t == cashier.full_name]
+        assert hint and hint[0] > y2 and name and name[0] < y1
+
+
+def _many_fees(count: int) -> list[dict[str, Any]]:
+    return [{"name": f"Khoản thu số {i}", "amount": 1000} for i in range(1, count + 1)]
 
 
 def _test_certificate(agency: Agency) -> tuple[bytes, str]:
