@@ -2,7 +2,7 @@
 
 ``N_("…")`` returns its argument unchanged; ``pybabel``/``tools/i18n.py extract`` picks it up,
 and the string is translated later, when it is shown (``_()`` in templates, ``translator()``
-in Python, ``translate_for_api`` for API errors).
+in Python, ``app.web.errors.translate_for_api`` for API errors).
 """
 
 from __future__ import annotations

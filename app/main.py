@@ -6,12 +6,11 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 import swagger_ui_bundle
-from fastapi import Depends, FastAPI, Request
+from fastapi import FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
-from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from app import __doc__ as app_doc
@@ -27,11 +26,9 @@ from app.calendar import api as calendar_api
 from app.catalog import api as catalog_api
 from app.catalog import pages as catalog_pages
 from app.config import get_settings
-from app.db import get_session
 from app.documents import renderer
 from app.dossiers import api as dossiers_api
 from app.dossiers import pages as dossier_pages
-from app.errors import install_error_handlers
 from app.home import pages as home_pages
 from app.notifications import api as notifications_api
 from app.notifications import pages as notifications_pages
@@ -45,6 +42,8 @@ from app.reports import api as reports_api
 from app.stats import api as stats_api
 from app.stats import pages as stats_pages
 from app.web import STATIC_DIR
+from app.web.deps import SessionDep
+from app.web.errors import install_error_handlers
 from app.worker import start_embedded
 from app.workflow import pages as workflow_pages
 
@@ -121,7 +120,7 @@ def create_app() -> FastAPI:
         )
 
     @app.get("/healthz", tags=["system"])
-    def healthz(session: Session = Depends(get_session, scope="function")) -> dict[str, str]:
+    def healthz(session: SessionDep) -> dict[str, str]:
         """Answers when the application and its database are up."""
         session.execute(text("SELECT 1"))
         return {"status": "ok"}

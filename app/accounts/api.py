@@ -7,15 +7,14 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from fastapi.security import OAuth2PasswordBearer, OAuth2PasswordRequestForm
-from sqlalchemy.orm import Session
 
 from app.accounts import service
-from app.accounts.deps import client_ip, current_user
+from app.accounts.deps import client_ip
 from app.accounts.models import User
 from app.accounts.schemas import RegisterIn, TokenOut, UserRead
 from app.audit import service as audit_service
-from app.db import get_session
-from app.errors import error_body
+from app.web.deps import CurrentUser, SessionDep
+from app.web.errors import error_body
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 # Declared so that OpenAPI shows the password flow; resolution is done by current_user.
@@ -30,9 +29,7 @@ def user_read(user: User) -> UserRead:
 
 
 @router.post("/register", response_model=UserRead, status_code=201)
-def register(
-    data: RegisterIn, session: Session = Depends(get_session, scope="function")
-) -> UserRead:
+def register(data: RegisterIn, session: SessionDep) -> UserRead:
     """Register a citizen account."""
     return user_read(service.register_citizen(session, data))
 
@@ -45,7 +42,7 @@ def register(
 def token(
     request: Request,
     form: Annotated[OAuth2PasswordRequestForm, Depends()],
-    session: Session = Depends(get_session, scope="function"),
+    session: SessionDep,
 ) -> TokenOut | JSONResponse:
     """Exchange e-mail (``username``) and password for a bearer token."""
     user = service.authenticate(session, form.username, form.password, client_ip(request))
@@ -62,6 +59,6 @@ def token(
 
 
 @router.get("/me", response_model=UserRead, dependencies=[Depends(oauth2_scheme)])
-def me(user: User = Depends(current_user)) -> UserRead:
+def me(user: CurrentUser) -> UserRead:
     """The account behind the bearer token."""
     return user_read(user)

@@ -2,25 +2,21 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
-from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from app.accounts import service
-from app.accounts.deps import SESSION_COOKIE, client_ip, current_user, current_user_optional
-from app.accounts.models import User
+from app.accounts.deps import SESSION_COOKIE, client_ip
 from app.accounts.schemas import RegisterIn
 from app.audit import service as audit_service
 from app.config import get_settings
-from app.db import get_session
 from app.errors import Conflict
 from app.i18n import LOCALE_COOKIE, LOCALES
 from app.i18n_markers import N_
 from app.web import render, translator, verify_csrf
+from app.web.deps import CurrentUser, OptionalUser, SessionDep
 
 router = APIRouter(include_in_schema=False)
 
@@ -55,14 +51,12 @@ def _set_session_cookie(response: Response, token: str) -> None:
 
 
 @router.get("/dang-ky")
-def register_form(request: Request, user: User | None = Depends(current_user_optional)) -> Response:
+def register_form(request: Request, user: OptionalUser) -> Response:
     return render(request, "accounts/register.html", {"values": {}, "errors": {}})
 
 
 @router.post("/dang-ky", dependencies=[Depends(verify_csrf)])
-async def register_submit(
-    request: Request, session: Session = Depends(get_session, scope="function")
-) -> Response:
+async def register_submit(request: Request, session: SessionDep) -> Response:
     form = await request.form()
     values = {k: str(form.get(k, "")) for k in (*REGISTER_FIELDS, "password")}
     _ = translator(request)
@@ -95,16 +89,12 @@ async def register_submit(
 
 
 @router.get("/dang-nhap")
-def login_form(
-    request: Request, next: str | None = None, user: User | None = Depends(current_user_optional)
-) -> Response:
+def login_form(request: Request, user: OptionalUser, next: str | None = None) -> Response:
     return render(request, "accounts/login.html", {"next": safe_next(next), "email": ""})
 
 
 @router.post("/dang-nhap", dependencies=[Depends(verify_csrf)])
-async def login_submit(
-    request: Request, session: Session = Depends(get_session, scope="function")
-) -> Response:
+async def login_submit(request: Request, session: SessionDep) -> Response:
     form = await request.form()
     email = str(form.get("email", "")).strip()
     password = str(form.get("password", ""))
@@ -128,7 +118,7 @@ async def login_submit(
 
 
 @router.post("/dang-xuat", dependencies=[Depends(verify_csrf)])
-def logout(request: Request, session: Session = Depends(get_session, scope="function")) -> Response:
+def logout(request: Request, session: SessionDep) -> Response:
     service.close_session(session, request.cookies.get(SESSION_COOKIE))
     response = RedirectResponse("/?msg=logged_out", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
@@ -136,7 +126,7 @@ def logout(request: Request, session: Session = Depends(get_session, scope="func
 
 
 @router.get("/tai-khoan")
-def account_home(request: Request, user: User = Depends(current_user)) -> Response:
+def account_home(request: Request, user: CurrentUser) -> Response:
     return render(request, "accounts/home.html", {})
 
 
@@ -147,8 +137,3 @@ def switch_language(lang: str, next: str | None = None) -> Response:
     if lang in LOCALES:
         response.set_cookie(LOCALE_COOKIE, lang, max_age=365 * 86400, samesite="lax", path="/")
     return response
-
-
-def login_redirect(request: Request) -> Response:
-    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    return RedirectResponse(f"/dang-nhap?next={quote(target)}", status_code=303)

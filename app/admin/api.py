@@ -6,15 +6,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
-from sqlalchemy.orm import Session
 
-from app.accounts.deps import current_user
-from app.accounts.models import User
 from app.admin import schemas
 from app.admin import service as admin_service
-from app.db import get_session
+from app.web.deps import CurrentUser, SessionDep
 
 router = APIRouter(prefix="/api/v1/admin", tags=["admin"])
 
@@ -23,9 +20,7 @@ router = APIRouter(prefix="/api/v1/admin", tags=["admin"])
 
 
 @router.get("/agencies", response_model=schemas.AgencyList)
-def list_agencies(
-    session: Session = Depends(get_session, scope="function"), user: User = Depends(current_user)
-) -> schemas.AgencyList:
+def list_agencies(session: SessionDep, user: CurrentUser) -> schemas.AgencyList:
     """Agencies the caller administers (active or not), depth first."""
     items = [admin_service.agency_read(a) for _d, a in admin_service.agency_tree(session, user)]
     return schemas.AgencyList(items=items, total=len(items))
@@ -34,8 +29,8 @@ def list_agencies(
 @router.post("/agencies", response_model=schemas.AgencyAdminRead, status_code=201)
 def create_agency(
     data: schemas.AgencyCreate,
-    session: Session = Depends(get_session, scope="function"),
-    user: User = Depends(current_user),
+    session: SessionDep,
+    user: CurrentUser,
 ) -> schemas.AgencyAdminRead:
     """Add an agency under a parent the caller administers (top level: system admins)."""
     return admin_service.agency_read(admin_service.create_agency(session, user, data))
@@ -44,8 +39,8 @@ def create_agency(
 @router.get("/agencies/{code}", response_model=schemas.AgencyAdminRead)
 def get_agency(
     code: str,
-    session: Session = Depends(get_session, scope="function"),
-    user: User = Depends(current_user),
+    session: SessionDep,
+    user: CurrentUser,
 ) -> schemas.AgencyAdminRead:
     """One agency the caller administers."""
     return admin_service.agency_read(admin_service.get_agency(session, user, code))
@@ -55,8 +50,8 @@ def get_agency(
 def update_agency(
     code: str,
     data: schemas.AgencyUpdate,
-    session: Session = Depends(get_session, scope="function"),
-    user: User = Depends(current_user),
+    session: SessionDep,
+    user: CurrentUser,
 ) -> schemas.AgencyAdminRead:
     """Edit an agency; `is_active: false` deactivates it, `true` reactivates it."""
     return admin_service.agency_read(admin_service.update_agency(session, user, code, data))
@@ -67,14 +62,14 @@ def update_agency(
 
 @router.get("/users", response_model=schemas.UserPage)
 def list_users(
+    session: SessionDep,
+    user: CurrentUser,
     agency: str = Query("", max_length=35, description="Agency code"),
     role: str = Query("", max_length=20, description="A staff role, or system_admin"),
     q: str = Query("", max_length=100, description="Part of the e-mail or name"),
     status: str = Query("active", pattern="^(active|inactive|all)$"),
     limit: int = Query(50, ge=1, le=200),
     offset: int = Query(0, ge=0, le=1_000_000),
-    session: Session = Depends(get_session, scope="function"),
-    user: User = Depends(current_user),
 ) -> schemas.UserPage:
     """Staff and admin accounts the caller administers."""
     flt = admin_service.UserFilter(agency=agency, role=role, q=q, status=status)
@@ -87,8 +82,8 @@ def list_users(
 @router.post("/users", response_model=schemas.UserCreated, status_code=201)
 def create_user(
     data: schemas.UserCreate,
-    session: Session = Depends(get_session, scope="function"),
-    user: User = Depends(current_user),
+    session: SessionDep,
+    user: CurrentUser,
 ) -> schemas.UserCreated:
     """Create a staff account; without `password` one is generated and returned once."""
     created, generated = admin_service.create_user(session, user, data)
@@ -98,8 +93,8 @@ def create_user(
 @router.get("/users/{user_id}", response_model=schemas.UserAdminRead)
 def get_user(
     user_id: int,
-    session: Session = Depends(get_session, scope="function"),
-    user: User = Depends(current_user),
+    session: SessionDep,
+    user: CurrentUser,
 ) -> schemas.UserAdminRead:
     """One account the caller administers."""
     return admin_service.user_read(admin_service.get_user(session, user, user_id))
@@ -109,8 +104,8 @@ def get_user(
 def update_user(
     user_id: int,
     data: schemas.UserUpdate,
-    session: Session = Depends(get_session, scope="function"),
-    user: User = Depends(current_user),
+    session: SessionDep,
+    user: CurrentUser,
 ) -> schemas.UserAdminRead:
     """Edit an account: name, phone, agency, roles, system-admin flag, active or locked."""
     return admin_service.user_read(admin_service.update_user(session, user, user_id, data))
@@ -120,8 +115,8 @@ def update_user(
 def reset_password(
     user_id: int,
     data: schemas.PasswordReset,
-    session: Session = Depends(get_session, scope="function"),
-    user: User = Depends(current_user),
+    session: SessionDep,
+    user: CurrentUser,
 ) -> schemas.PasswordResetDone:
     """Set a new password (or generate one, returned once); the account's sessions end."""
     generated = admin_service.reset_password(session, user, user_id, data.password)
@@ -133,9 +128,9 @@ def reset_password(
 
 @router.get("/procedures", response_model=schemas.ProcedureAdminList)
 def list_procedures(
+    session: SessionDep,
+    user: CurrentUser,
     q: str = Query("", max_length=200),
-    session: Session = Depends(get_session, scope="function"),
-    user: User = Depends(current_user),
 ) -> schemas.ProcedureAdminList:
     """Procedures the caller may see in the designer, with every version and its status."""
     items = [
@@ -157,8 +152,8 @@ def list_procedures(
 )
 def export_procedure(
     code: str,
-    session: Session = Depends(get_session, scope="function"),
-    user: User = Depends(current_user),
+    session: SessionDep,
+    user: CurrentUser,
 ) -> JSONResponse:
     """The published (else the latest) version as a `motcua.procedure/1` document."""
     document: dict[str, Any] = admin_service.export_document(session, user, code)
@@ -172,11 +167,11 @@ def export_procedure(
 @router.post("/procedures/import", response_model=schemas.ImportResult, status_code=201)
 def import_procedure(
     document: schemas.ProcedureDocument,
+    session: SessionDep,
+    user: CurrentUser,
     code: str | None = Query(
         None, max_length=40, description="Import under this code instead of the document's"
     ),
-    session: Session = Depends(get_session, scope="function"),
-    user: User = Depends(current_user),
 ) -> schemas.ImportResult:
     """A new draft from a document: a new procedure, or the next version of an existing one.
     Every agency code must exist here (422 lists the missing ones in `fields.agencies`)."""
@@ -191,8 +186,8 @@ def import_procedure(
 @router.post("/procedures/{code}/publish", response_model=schemas.VersionRead)
 def publish_procedure(
     code: str,
-    session: Session = Depends(get_session, scope="function"),
-    user: User = Depends(current_user),
+    session: SessionDep,
+    user: CurrentUser,
 ) -> schemas.VersionRead:
     """Publish the procedure's draft; the previously published version is retired."""
     version = admin_service.get_draft(session, user, code)

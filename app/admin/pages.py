@@ -23,7 +23,6 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 from starlette.responses import Response
 
-from app.accounts.deps import current_user
 from app.accounts.models import STAFF_ROLES, User
 from app.admin import schemas
 from app.admin import service as admin_service
@@ -31,11 +30,12 @@ from app.admin.service import Section
 from app.agencies.models import LEVELS
 from app.calendar import service as calendar_service
 from app.catalog.models import FIELD_TYPES, ProcedureVersion
-from app.db import get_session, utcnow
+from app.db import utcnow
 from app.errors import Conflict, DomainError, InvalidInput, NotFound
 from app.i18n_markers import N_
 from app.signing.service import MAX_PKCS12_BYTES
 from app.web import render, translator, verify_csrf
+from app.web.deps import CurrentUser, SessionDep
 
 router = APIRouter(include_in_schema=False)
 M = TypeVar("M", bound=BaseModel)
@@ -350,8 +350,8 @@ def _agency_page(
 @router.get("/quan-tri/co-quan")
 def agencies(
     request: Request,
-    session: Session = Depends(get_session, scope="function"),
-    user: User = Depends(current_user),
+    session: SessionDep,
+    user: CurrentUser,
 ) -> Response:
     return _page(
         request,
@@ -363,9 +363,9 @@ def agencies(
 @router.get("/quan-tri/co-quan/them")
 def agency_new(
     request: Request,
+    session: SessionDep,
+    user: CurrentUser,
     parent: str = "",
-    session: Session = Depends(get_session, scope="function"),
-    user: User = Depends(current_user),
 ) -> Response:
     admin_service.require_admin_area(user)
     default_parent = parent[:35] or (
@@ -379,8 +379,8 @@ def agency_new(
 @router.post("/quan-tri/co-quan/them", dependencies=[Depends(verify_csrf)])
 async def agency_create(
     request: Request,
-    session: Session = Depends(get_session, scope="function"),
-    user: User = Depends(current_user),
+    session: SessionDep,
+    user: CurrentUser,
 ) -> Response:
     form = await _form(request)
 
@@ -408,8 +408,8 @@ async def agency_create(
 def agency_edit(
     code: str,
     request: Request,
-    session: Session = Depends(get_session, scope="function"),
-    user: User = Depends(current_user),
+    session: SessionDep,
+    user: CurrentUser,
 ) -> Response:
     agency = admin_service.get_agency(session, user, code)
     values = {k: getattr(agency, k) for k in AGENCY_FORM_FIELDS}
@@ -420,8 +420,8 @@ def agency_edit(
 async def agency_update(
     code: str,
     request: Request,
-    session: Session = Depends(get_session, scope="function"),
-    user: User = Depends(current_user),
+    session: SessionDep,
+    user: CurrentUser,
 ) -> Response:
     form = await _form(request)
 
@@ -448,8 +448,8 @@ def agency_activation(
     code: str,
     op: str,
     request: Request,
-    session: Session = Depends(get_session, scope="function"),
-    user: User = Depends(current_user),
+    session: SessionDep,
+    user: CurrentUser,
 ) -> Response:
     if op not in ("ngung", "kich-hoat"):
         raise NotFound(NOT_FOUND)
@@ -498,13 +498,13 @@ def _user_page(
 @router.get("/quan-tri/nguoi-dung")
 def users(
     request: Request,
+    session: SessionDep,
+    user: CurrentUser,
     agency: str = "",
     role: str = "",
     q: str = "",
     status: str = "active",
     page: int = 1,
-    session: Session = Depends(get_session, scope="function"),
-    user: User = Depends(current_user),
 ) -> Response:
     if status not in ("active", "inactive", "all"):
         status = "active"
@@ -533,9 +533,9 @@ def users(
 @router.get("/quan-tri/nguoi-dung/them")
 def user_new(
     request: Request,
+    session: SessionDep,
+    user: CurrentUser,
     agency: str = "",
-    session: Session = Depends(get_session, scope="function"),
-    user: User = Depends(current_user),
 ) -> Response:
     admin_service.require_admin_area(user)
     default = agency[:35] or (user.agency.code if user.agency else "")
@@ -564,8 +564,8 @@ def _password_page(request: Request, target: User, password: str, created: bool)
 @router.post("/quan-tri/nguoi-dung/them", dependencies=[Depends(verify_csrf)])
 async def user_create(
     request: Request,
-    session: Session = Depends(get_session, scope="function"),
-    user: User = Depends(current_user),
+    session: SessionDep,
+    user: CurrentUser,
 ) -> Response:
     form = await _form(request)
 
@@ -607,8 +607,8 @@ def _target_values(target: User) -> dict[str, Any]:
 def user_edit(
     user_id: int,
     request: Request,
-    session: Session = Depends(get_session, scope="function"),
-    user: User = Depends(current_user),
+    session: SessionDep,
+    user: CurrentUser,
 ) -> Response:
     target = admin_service.get_user(session, user, user_id)
     return _user_page(request, session, user, target=target, values=_target_values(target))
@@ -618,8 +618,8 @@ def user_edit(
 async def user_update(
     user_id: int,
     request: Request,
-    session: Session = Depends(get_session, scope="function"),
-    user: User = Depends(current_user),
+    session: SessionDep,
+    user: CurrentUser,
 ) -> Response:
     form = await _form(request)
 
@@ -655,8 +655,8 @@ async def user_update(
 async def user_password(
     user_id: int,
     request: Request,
-    session: Session = Depends(get_session, scope="function"),
-    user: User = Depends(current_user),
+    session: SessionDep,
+    user: CurrentUser,
 ) -> Response:
     form = await _form(request)
 
@@ -689,8 +689,8 @@ def user_activation(
     user_id: int,
     op: str,
     request: Request,
-    session: Session = Depends(get_session, scope="function"),
-    user: User = Depends(current_user),
+    session: SessionDep,
+    user: CurrentUser,
 ) -> Response:
     if op not in ("khoa", "mo-khoa"):
         raise NotFound(NOT_FOUND)
@@ -719,9 +719,9 @@ def user_activation(
 @router.get("/quan-tri/thu-tuc")
 def procedures(
     request: Request,
+    session: SessionDep,
+    user: CurrentUser,
     q: str = "",
-    session: Session = Depends(get_session, scope="function"),
-    user: User = Depends(current_user),
 ) -> Response:
     items = admin_service.list_procedures(session, user, q[:200])
     return _page(request, "admin/procedures.html", {**_labels(), "items": items, "q": q[:200]})
@@ -794,8 +794,8 @@ def _designer_context(session: Session, version: ProcedureVersion) -> dict[str, 
 @router.get("/quan-tri/thu-tuc/moi")
 def procedure_new(
     request: Request,
-    session: Session = Depends(get_session, scope="function"),
-    user: User = Depends(current_user),
+    session: SessionDep,
+    user: CurrentUser,
 ) -> Response:
     admin_service.require_admin_area(user)
     values = {
@@ -810,8 +810,8 @@ def procedure_new(
 @router.post("/quan-tri/thu-tuc/moi", dependencies=[Depends(verify_csrf)])
 async def procedure_create(
     request: Request,
-    session: Session = Depends(get_session, scope="function"),
-    user: User = Depends(current_user),
+    session: SessionDep,
+    user: CurrentUser,
 ) -> Response:
     form = await _form(request)
 
@@ -833,7 +833,7 @@ async def procedure_create(
 
 
 @router.get("/quan-tri/thu-tuc/nhap")
-def procedure_import_form(request: Request, user: User = Depends(current_user)) -> Response:
+def procedure_import_form(request: Request, user: CurrentUser) -> Response:
     admin_service.require_admin_area(user)
     return _page(request, "admin/procedure_import.html", {"errors": {}, "details": [], "code": ""})
 
@@ -841,8 +841,8 @@ def procedure_import_form(request: Request, user: User = Depends(current_user)) 
 @router.post("/quan-tri/thu-tuc/nhap", dependencies=[Depends(verify_csrf)])
 async def procedure_import(
     request: Request,
-    session: Session = Depends(get_session, scope="function"),
-    user: User = Depends(current_user),
+    session: SessionDep,
+    user: CurrentUser,
 ) -> Response:
     form = await _form(request)
     upload = form.get("file")
@@ -891,8 +891,8 @@ async def procedure_import(
 def procedure_overview(
     code: str,
     request: Request,
-    session: Session = Depends(get_session, scope="function"),
-    user: User = Depends(current_user),
+    session: SessionDep,
+    user: CurrentUser,
 ) -> Response:
     item = admin_service.get_procedure(session, user, code)
     return _page(
@@ -909,8 +909,8 @@ def procedure_overview(
 @router.post("/quan-tri/thu-tuc/{code}/sua", dependencies=[Depends(verify_csrf)])
 def procedure_open_draft(
     code: str,
-    session: Session = Depends(get_session, scope="function"),
-    user: User = Depends(current_user),
+    session: SessionDep,
+    user: CurrentUser,
 ) -> Response:
     version = admin_service.open_draft(session, user, code)
     return _redirect(f"/quan-tri/thu-tuc/{version.code}/ban-nhap", "draft_opened")
@@ -923,8 +923,8 @@ def procedure_open_draft(
 def draft_info(
     code: str,
     request: Request,
-    session: Session = Depends(get_session, scope="function"),
-    user: User = Depends(current_user),
+    session: SessionDep,
+    user: CurrentUser,
 ) -> Response:
     version = admin_service.get_draft(session, user, code)
     return _info_page(request, session, user, version=version, values=_version_values(version))
@@ -934,8 +934,8 @@ def draft_info(
 async def draft_info_save(
     code: str,
     request: Request,
-    session: Session = Depends(get_session, scope="function"),
-    user: User = Depends(current_user),
+    session: SessionDep,
+    user: CurrentUser,
 ) -> Response:
     form = await _form(request)
 
@@ -998,8 +998,8 @@ def _preview_page(
 def draft_preview(
     code: str,
     request: Request,
-    session: Session = Depends(get_session, scope="function"),
-    user: User = Depends(current_user),
+    session: SessionDep,
+    user: CurrentUser,
 ) -> Response:
     return _preview_page(request, session, admin_service.get_draft(session, user, code))
 
@@ -1008,8 +1008,8 @@ def draft_preview(
 def draft_publish(
     code: str,
     request: Request,
-    session: Session = Depends(get_session, scope="function"),
-    user: User = Depends(current_user),
+    session: SessionDep,
+    user: CurrentUser,
 ) -> Response:
     version = admin_service.get_draft(session, user, code)
     try:
@@ -1023,8 +1023,8 @@ def draft_publish(
 @router.post("/quan-tri/thu-tuc/{code}/ban-nhap/huy", dependencies=[Depends(verify_csrf)])
 def draft_discard(
     code: str,
-    session: Session = Depends(get_session, scope="function"),
-    user: User = Depends(current_user),
+    session: SessionDep,
+    user: CurrentUser,
 ) -> Response:
     version = admin_service.get_draft(session, user, code)
     if admin_service.discard_draft(session, user, version):
@@ -1222,8 +1222,8 @@ def draft_section(
     code: str,
     slug: str,
     request: Request,
-    session: Session = Depends(get_session, scope="function"),
-    user: User = Depends(current_user),
+    session: SessionDep,
+    user: CurrentUser,
 ) -> Response:
     section = _section(slug)
     version = admin_service.get_draft(session, user, code)
@@ -1235,8 +1235,8 @@ async def draft_item_add(
     code: str,
     slug: str,
     request: Request,
-    session: Session = Depends(get_session, scope="function"),
-    user: User = Depends(current_user),
+    session: SessionDep,
+    user: CurrentUser,
 ) -> Response:
     form = await _form(request)
     return await _threaded(lambda: _save_item(request, session, user, code, slug, None, form))
@@ -1297,8 +1297,8 @@ async def draft_item_op(
     index: int,
     op: str,
     request: Request,
-    session: Session = Depends(get_session, scope="function"),
-    user: User = Depends(current_user),
+    session: SessionDep,
+    user: CurrentUser,
 ) -> Response:
     form = await _form(request)
     if op == "luu":
@@ -1394,9 +1394,9 @@ def _parse_day(text: str) -> date | None:
 @router.get("/quan-tri/lich")
 def calendar_page(
     request: Request,
+    session: SessionDep,
+    user: CurrentUser,
     year: str = "",
-    session: Session = Depends(get_session, scope="function"),
-    user: User = Depends(current_user),
 ) -> Response:
     return _calendar_page(request, session, user, _year(year[:4]))
 
@@ -1404,8 +1404,8 @@ def calendar_page(
 @router.post("/quan-tri/lich/ngay", dependencies=[Depends(verify_csrf)])
 async def calendar_day_set(
     request: Request,
-    session: Session = Depends(get_session, scope="function"),
-    user: User = Depends(current_user),
+    session: SessionDep,
+    user: CurrentUser,
 ) -> Response:
     form = await _form(request)
 
@@ -1434,8 +1434,8 @@ async def calendar_day_set(
 @router.post("/quan-tri/lich/ngay/xoa", dependencies=[Depends(verify_csrf)])
 async def calendar_day_remove(
     request: Request,
-    session: Session = Depends(get_session, scope="function"),
-    user: User = Depends(current_user),
+    session: SessionDep,
+    user: CurrentUser,
 ) -> Response:
     form = await _form(request)
 
@@ -1452,8 +1452,8 @@ async def calendar_day_remove(
 @router.post("/quan-tri/lich/gio-lam-viec", dependencies=[Depends(verify_csrf)])
 async def calendar_schedule(
     request: Request,
-    session: Session = Depends(get_session, scope="function"),
-    user: User = Depends(current_user),
+    session: SessionDep,
+    user: CurrentUser,
 ) -> Response:
     form = await _form(request)
 
@@ -1503,8 +1503,8 @@ def _rule_value(key: str, text: str) -> Any:
 @router.post("/quan-tri/lich/quy-tac", dependencies=[Depends(verify_csrf)])
 async def calendar_rules(
     request: Request,
-    session: Session = Depends(get_session, scope="function"),
-    user: User = Depends(current_user),
+    session: SessionDep,
+    user: CurrentUser,
 ) -> Response:
     form = await _form(request)
 
@@ -1529,8 +1529,8 @@ async def calendar_rules(
 @router.post("/quan-tri/lich/quy-tac/mac-dinh", dependencies=[Depends(verify_csrf)])
 async def calendar_rules_reset(
     request: Request,
-    session: Session = Depends(get_session, scope="function"),
-    user: User = Depends(current_user),
+    session: SessionDep,
+    user: CurrentUser,
 ) -> Response:
     form = await _form(request)
 
@@ -1574,8 +1574,8 @@ def _series_page(
 @router.get("/quan-tri/bien-lai")
 def receipt_series(
     request: Request,
-    session: Session = Depends(get_session, scope="function"),
-    user: User = Depends(current_user),
+    session: SessionDep,
+    user: CurrentUser,
 ) -> Response:
     admin_service.require_admin_area(user)
     return _series_page(request, session, user)
@@ -1584,8 +1584,8 @@ def receipt_series(
 @router.post("/quan-tri/bien-lai", dependencies=[Depends(verify_csrf)])
 async def receipt_series_create(
     request: Request,
-    session: Session = Depends(get_session, scope="function"),
-    user: User = Depends(current_user),
+    session: SessionDep,
+    user: CurrentUser,
 ) -> Response:
     form = await _form(request)
 
@@ -1613,8 +1613,8 @@ async def receipt_series_create(
 @router.post("/quan-tri/bien-lai/{series_id}/ngung", dependencies=[Depends(verify_csrf)])
 def receipt_series_close(
     series_id: int,
-    session: Session = Depends(get_session, scope="function"),
-    user: User = Depends(current_user),
+    session: SessionDep,
+    user: CurrentUser,
 ) -> Response:
     admin_service.deactivate_series(session, user, series_id)
     return _redirect("/quan-tri/bien-lai", "series_closed")
@@ -1646,8 +1646,8 @@ def _certificates_page(
 @router.get("/quan-tri/chung-thu-so")
 def certificates(
     request: Request,
-    session: Session = Depends(get_session, scope="function"),
-    user: User = Depends(current_user),
+    session: SessionDep,
+    user: CurrentUser,
 ) -> Response:
     admin_service.require_admin_area(user)
     return _certificates_page(request, session, user)
@@ -1656,8 +1656,8 @@ def certificates(
 @router.post("/quan-tri/chung-thu-so", dependencies=[Depends(verify_csrf)])
 async def certificate_upload(
     request: Request,
-    session: Session = Depends(get_session, scope="function"),
-    user: User = Depends(current_user),
+    session: SessionDep,
+    user: CurrentUser,
 ) -> Response:
     form = await _form(request)
     upload = form.get("file")

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
-from sqlalchemy.orm import Session
+from fastapi import APIRouter
 
 from app.agencies import service
 from app.agencies.schemas import AgencyRead
-from app.db import get_session
+from app.web.deps import SessionDep
 
 router = APIRouter(prefix="/api/v1/agencies", tags=["agencies"])
 
 
 @router.get("", response_model=dict[str, list[AgencyRead] | int])
 def list_agencies(
-    session: Session = Depends(get_session, scope="function"),
+    session: SessionDep,
 ) -> dict[str, list[AgencyRead] | int]:
     """Every active agency with its electronic identification code and parent."""
     agencies = service.list_agencies(session)
@@ -24,7 +23,7 @@ def list_agencies(
 
 
 @router.get("/{code}", response_model=AgencyRead)
-def get_agency(code: str, session: Session = Depends(get_session, scope="function")) -> AgencyRead:
+def get_agency(code: str, session: SessionDep) -> AgencyRead:
     """One agency by its electronic identification code."""
     agency = service.get_by_code(session, code)
     return service.read(agency, agency.parent.code if agency.parent else None)

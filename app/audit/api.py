@@ -5,18 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy.orm import Session
 
 from app.accounts import service as account_service
-from app.accounts.deps import current_user
-from app.accounts.models import User
 from app.audit import service
 from app.audit.models import AuditEntry
-from app.db import get_session
 from app.web import content_disposition
+from app.web.deps import CurrentUser, SessionDep
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -77,6 +74,8 @@ def export_response(entries: list[AuditEntry] | Any, fmt: str) -> Response:
     },
 )
 def list_entries(
+    session: SessionDep,
+    user: CurrentUser,
     actor: str = Query("", max_length=254, description="Part of the actor's e-mail"),
     action: str = Query("", max_length=60, description="An action, or a prefix such as dossier"),
     object_type: str = Query("", max_length=40, description="dossier, payment, user …"),
@@ -86,8 +85,6 @@ def list_entries(
     limit: int = Query(50, ge=1, le=500),
     offset: int = Query(0, ge=0, le=10_000_000),
     format: Literal["json", "csv", "xlsx"] = Query("json"),
-    session: Session = Depends(get_session, scope="function"),
-    user: User = Depends(current_user),
 ) -> AuditPage | Response:
     """Audit log entries, newest first (system admins: all; agency admins: their staff's)."""
     service.require_reader(user)
@@ -103,9 +100,7 @@ def list_entries(
     response_model=AuditVerifyRead,
     responses={403: {"description": "Not a system administrator"}},
 )
-def verify_chain(
-    session: Session = Depends(get_session, scope="function"), user: User = Depends(current_user)
-) -> AuditVerifyRead:
+def verify_chain(session: SessionDep, user: CurrentUser) -> AuditVerifyRead:
     """Recompute the hash chain (like ``portal audit verify``); names the first broken entry."""
     account_service.require_admin(user)
     result = service.check_chain(session)

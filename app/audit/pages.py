@@ -4,16 +4,13 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Query, Request
-from sqlalchemy.orm import Session
+from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
-from app.accounts.deps import current_user
-from app.accounts.models import User
 from app.audit import service
-from app.db import get_session
 from app.errors import InvalidInput
 from app.web import render, translator
+from app.web.deps import CurrentUser, SessionDep
 from app.workflow import service as workflow
 
 router = APIRouter(include_in_schema=False)
@@ -23,6 +20,8 @@ PAGE_SIZE = 50
 @router.get("/quan-tri/nhat-ky")
 def audit_page(
     request: Request,
+    session: SessionDep,
+    user: CurrentUser,
     actor: str = Query("", max_length=254),
     action: str = Query("", max_length=60),
     object_type: str = Query("", max_length=40),
@@ -31,8 +30,6 @@ def audit_page(
     date_to: str = Query("", alias="to", max_length=10),
     page: int = Query(1, ge=1, le=100_000),
     verify: bool = Query(False),
-    session: Session = Depends(get_session, scope="function"),
-    user: User = Depends(current_user),
 ) -> Response:
     """Audit log (nhật ký hệ thống): who did what, when, from where."""
     _ = translator(request)

@@ -5,13 +5,12 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from fastapi import APIRouter, Depends, Query
-from sqlalchemy.orm import Session
+from fastapi import APIRouter, Query
 
 from app.calendar import schemas, service
-from app.db import get_session
 from app.errors import InvalidInput
 from app.i18n_markers import N_
+from app.web.deps import SessionDep
 
 router = APIRouter(prefix="/api/v1/calendar", tags=["calendar"])
 
@@ -37,13 +36,13 @@ def _parse_moment(value: str, calendar: service.WorkCalendar) -> datetime:
 
 @router.get("/due-date", response_model=schemas.DueDateRead)
 def due_date(
+    session: SessionDep,
     from_: str = Query(
         alias="from",
         max_length=40,
         description="Reception moment, ISO 8601; without an offset it is Vietnam time",
     ),
     days: float = Query(ge=0, le=365, allow_inf_nan=False, description="Working days"),
-    session: Session = Depends(get_session, scope="function"),
 ) -> schemas.DueDateRead:
     """Due time of a legal time in working days for a dossier received at `from`."""
     calendar = service.get_calendar(session)
@@ -54,9 +53,7 @@ def due_date(
 
 
 @router.get("/holidays", response_model=schemas.HolidaysRead)
-def holidays(
-    year: int = Query(ge=2000, le=2100), session: Session = Depends(get_session, scope="function")
-) -> schemas.HolidaysRead:
+def holidays(session: SessionDep, year: int = Query(ge=2000, le=2100)) -> schemas.HolidaysRead:
     """Public holidays, make-up working days and administrator overrides of a year."""
     items = [
         schemas.CalendarDayRead(date=d.day, name=d.name, kind=d.kind, override=d.override)

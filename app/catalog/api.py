@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Query
-from sqlalchemy.orm import Session
+from fastapi import APIRouter, Query
 
 from app.catalog import schemas, service
-from app.db import get_session
+from app.web.deps import SessionDep
 
 router = APIRouter(prefix="/api/v1/procedures", tags=["catalogue"])
 
 
 @router.get("", response_model=schemas.ProcedurePage)
 def list_procedures(
+    session: SessionDep,
     q: str = Query("", max_length=200, description="Accent-insensitive search"),
     agency: str = Query("", max_length=35, description="Implementing agency code"),
     field: str = Query("", max_length=120),
@@ -20,7 +20,6 @@ def list_procedures(
     level: str = Query("", max_length=20, description="province | commune"),
     limit: int = Query(20, ge=1, le=100),
     offset: int = Query(0, ge=0, le=1_000_000),
-    session: Session = Depends(get_session, scope="function"),
 ) -> schemas.ProcedurePage:
     """Search the published procedures."""
     flt = service.CatalogFilter(
@@ -33,8 +32,6 @@ def list_procedures(
 
 
 @router.get("/{code}", response_model=schemas.ProcedureRead)
-def get_procedure(
-    code: str, session: Session = Depends(get_session, scope="function")
-) -> schemas.ProcedureRead:
+def get_procedure(code: str, session: SessionDep) -> schemas.ProcedureRead:
     """One published procedure with fees, components, form schema and process steps."""
     return service.detail(service.get_published(session, code))

@@ -5,16 +5,13 @@ from __future__ import annotations
 from math import ceil
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Request
-from sqlalchemy.orm import Session
+from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from app.accounts.deps import current_user_optional
-from app.accounts.models import User
 from app.catalog import service
 from app.config import get_settings
-from app.db import get_session
 from app.web import render
+from app.web.deps import OptionalUser, SessionDep
 
 router = APIRouter(include_in_schema=False)
 
@@ -22,13 +19,13 @@ router = APIRouter(include_in_schema=False)
 @router.get("/thu-tuc")
 def catalogue(
     request: Request,
+    session: SessionDep,
+    user: OptionalUser,
     q: str = "",
     agency: str = "",
     field: str = "",
     online_level: str = "",
     page: int = 1,
-    session: Session = Depends(get_session, scope="function"),
-    user: User | None = Depends(current_user_optional),
 ) -> Response:
     size = get_settings().page_size
     page = max(1, min(page, 10_000))
@@ -65,8 +62,8 @@ def catalogue(
 def procedure_page(
     code: str,
     request: Request,
-    session: Session = Depends(get_session, scope="function"),
-    user: User | None = Depends(current_user_optional),
+    session: SessionDep,
+    user: OptionalUser,
 ) -> Response:
     version = service.get_published(session, code)
     return render(request, "catalog/detail.html", {"p": version})

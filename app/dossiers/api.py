@@ -6,24 +6,26 @@ import json
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Form, Path, Query, Request, UploadFile
+from fastapi import APIRouter, File, Form, Path, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile as StarletteUpload
 
-from app.accounts.deps import client_ip, current_user
+from app.accounts.deps import client_ip
 from app.accounts.models import User
 from app.config import get_settings
-from app.db import MAX_ID, get_session, utcnow
+from app.db import MAX_ID, utcnow
 from app.documents import service as document_service
 from app.dossiers import schemas, service
 from app.dossiers.models import Dossier
-from app.errors import DomainError, InvalidInput, NotFound, error_body, translate_for_api
+from app.errors import DomainError, InvalidInput, NotFound
 from app.i18n_markers import N_
 from app.ratelimit import lookup_limiter
 from app.storage import service as storage
 from app.web import content_disposition
+from app.web.deps import CurrentUser, SessionDep
+from app.web.errors import error_body, translate_for_api
 from app.workflow import service as workflow
 
 router = APIRouter(prefix="/api/v1", tags=["dossiers"])
@@ -94,8 +96,8 @@ def dossier_read(session: Session, dossier: Dossier, user: User) -> schemas.Doss
 @router.post("/dossiers", response_model=schemas.DossierRead, status_code=201)
 def create_dossier(
     data: schemas.DossierCreate,
-    session: Session = Depends(get_session, scope="function"),
-    user: User = Depends(current_user),
+    session: SessionDep,
+    user: CurrentUser,
 ) -> schemas.DossierRead:
     """Create a draft dossier (citizen online; reception officer with channel counter)."""
     return dossier_read(session, service.create_draft(session, user, data), user)
@@ -103,10 +105,10 @@ def create_dossier(
 
 @router.get("/dossiers", response_model=schemas.DossierPage)
 def list_dossiers(
+    session: SessionDep,
+    user: CurrentUser,
     limit: int = Query(20, ge=1, le=100),
     offset: int = Query(0, ge=0, le=100_000),
-    session: Session = Depends(get_session, scope="function"),
-    user: User = Depends(current_user),
 ) -> schemas.DossierPage:
     """The caller's own dossiers, newest first."""
     rows, total = service.list_mine(session, user, limit, offset)
@@ -118,8 +120,8 @@ def list_dossiers(
 @router.get("/dossiers/{dossier_id}", response_model=schemas.DossierRead)
 def get_dossier(
     dossier_id: Annotated[int, Path(ge=1, le=MAX_ID)],
-    session: Session = Depends(get_session, scope="function"),
-    user: User = Depends(current_user),
+    session: SessionDep,
+    user: CurrentUser,
 ) -> schemas.DossierRead:
     """One dossier with status, code, due time, history and files (owner or authorised staff)."""
     return dossier_read(session, service.get_visible(session, user, dossier_id), user)
@@ -129,8 +131,8 @@ def get_dossier(
 def update_dossier(
     dossier_id: Annotated[int, Path(ge=1, le=MAX_ID)],
     data: schemas.DossierUpdate,
-    session: Session = Depends(get_session, scope="function"),
-    user: User = Depends(current_user),
+    session: SessionDep,
+    user: CurrentUser,
 ) -> schemas.DossierRead:
     """Save declared data of a draft or of a dossier awaiting a supplement."""
     dossier = service.get_visible(session, user, dossier_id)
@@ -152,8 +154,8 @@ async def upload_file(
     dossier_id: Annotated[int, Path(ge=1, le=MAX_ID)],
     component: Annotated[str, Form(max_length=40)],
     file: Annotated[UploadFile, File()],
-    session: Session = Depends(get_session, scope="function"),
-    user: User = Depends(current_user),
+    session: SessionDep,
+    user: CurrentUser,
 ) -> schemas.FileRead:
     """Attach a file to a component (type checked by content, size by the component)."""
     data = await read_upload(file)
@@ -171,8 +173,8 @@ async def upload_file(
 def delete_file(
     dossier_id: Annotated[int, Path(ge=1, le=MAX_ID)],
     file_id: Annotated[int, Path(ge=1, le=MAX_ID)],
-    session: Session = Depends(get_session, scope="function"),
-    user: User = Depends(current_user),
+    session: SessionDep,
+    user: CurrentUser,
 ) -> Response:
     """Remove a file from a draft (it stays in the history of the storage)."""
     dossier = service.get_visible(session, user, dossier_id)
@@ -188,8 +190,8 @@ def delete_file(
 def download_file(
     dossier_id: Annotated[int, Path(ge=1, le=MAX_ID)],
     file_id: Annotated[int, Path(ge=1, le=MAX_ID)],
-    session: Session = Depends(get_session, scope="function"),
-    user: User = Depends(current_user),
+    session: SessionDep,
+    user: CurrentUser,
 ) -> Response:
     """Download a dossier file (owner and the handling agency's staff only)."""
     row = service.get_file(session, user, dossier_id, file_id)
@@ -206,8 +208,8 @@ def download_file(
 @router.post("/dossiers/{dossier_id}/submit", response_model=schemas.DossierRead)
 def submit_dossier(
     dossier_id: Annotated[int, Path(ge=1, le=MAX_ID)],
-    session: Session = Depends(get_session, scope="function"),
-    user: User = Depends(current_user),
+    session: SessionDep,
+    user: CurrentUser,
 ) -> schemas.DossierRead:
     """Submit a draft (or resubmit after a supplement request): validates form and components."""
     dossier = service.get_visible(session, user, dossier_id)
@@ -241,8 +243,8 @@ def submit_dossier(
 async def act(
     dossier_id: Annotated[int, Path(ge=1, le=MAX_ID)],
     request: Request,
-    session: Session = Depends(get_session, scope="function"),
-    user: User = Depends(current_user),
+    session: SessionDep,
+    user: CurrentUser,
 ) -> schemas.DossierRead:
     """Take an action (JSON ``{"action", "comment", ...}``; multipart with ``file`` for
     ``attach_result``)."""
@@ -290,10 +292,10 @@ async def _action_input(request: Request) -> tuple[schemas.ActionIn, tuple[str, 
 
 @router.get("/queue", response_model=schemas.QueuePage)
 def staff_queue(
+    session: SessionDep,
+    user: CurrentUser,
     limit: int = Query(20, ge=1, le=200),
     cursor: str | None = Query(None, max_length=80, description="next_cursor of the last page"),
-    session: Session = Depends(get_session, scope="function"),
-    user: User = Depends(current_user),
 ) -> schemas.QueuePage:
     """Dossiers the officer can act on, by due time; overdue and due-today flagged."""
     after = _parse_cursor(cursor) if cursor else None
@@ -341,8 +343,8 @@ def _parse_cursor(cursor: str) -> tuple[datetime, int]:
 @router.get("/dossiers/{dossier_id}/documents", response_model=schemas.DocumentList)
 def list_documents(
     dossier_id: Annotated[int, Path(ge=1, le=MAX_ID)],
-    session: Session = Depends(get_session, scope="function"),
-    user: User = Depends(current_user),
+    session: SessionDep,
+    user: CurrentUser,
 ) -> schemas.DocumentList:
     """Generated documents (forms 01–06, results), each with a PDF link."""
     dossier = service.get_visible(session, user, dossier_id)
@@ -368,8 +370,8 @@ def list_documents(
 )
 def document_pdf(
     document_id: Annotated[int, Path(ge=1, le=MAX_ID)],
-    session: Session = Depends(get_session, scope="function"),
-    user: User = Depends(current_user),
+    session: SessionDep,
+    user: CurrentUser,
 ) -> Response:
     """A generated document as PDF (rendered once, then served from storage)."""
     from app.documents.models import Document
@@ -397,9 +399,9 @@ def document_pdf(
 )
 def lookup(
     request: Request,
+    session: SessionDep,
     code: str = Query(max_length=60),
     secret: str = Query(max_length=20, description="Lookup secret of form 01, or phone"),
-    session: Session = Depends(get_session, scope="function"),
 ) -> schemas.LookupRead | JSONResponse:
     """Public lookup: status and timeline, never the applicant's personal data."""
     try:

@@ -24,14 +24,14 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 from starlette.responses import Response
 
-from app.accounts.deps import client_ip, current_user, current_user_optional
+from app.accounts.deps import client_ip
 from app.accounts.models import User
 from app.agencies.models import Agency
 from app.calendar import service as calendar_service
 from app.catalog import service as catalog_service
 from app.catalog.models import Component, ProcedureVersion
 from app.config import get_settings
-from app.db import get_session, utcnow
+from app.db import utcnow
 from app.documents import service as document_service
 from app.documents.models import Document
 from app.dossiers import service as dossier_service
@@ -45,6 +45,7 @@ from app.ratelimit import lookup_limiter
 from app.ratings import service as rating_service
 from app.storage import service as storage
 from app.web import content_disposition, render, request_locale, templates, translator, verify_csrf
+from app.web.deps import CurrentUser, OptionalUser, SessionDep
 from app.workflow import service as workflow
 
 router = APIRouter(include_in_schema=False)
@@ -186,8 +187,8 @@ def _start_page(
 def start_form(
     code: str,
     request: Request,
-    session: Session = Depends(get_session, scope="function"),
-    user: User = Depends(current_user),
+    session: SessionDep,
+    user: CurrentUser,
 ) -> Response:
     """Choose the receiving agency (when several implement the procedure) and start."""
     return _start_page(request, catalog_service.get_published(session, code))
@@ -197,8 +198,8 @@ def start_form(
 async def start_submit(
     code: str,
     request: Request,
-    session: Session = Depends(get_session, scope="function"),
-    user: User = Depends(current_user),
+    session: SessionDep,
+    user: CurrentUser,
 ) -> Response:
     """Create the draft (declared fields prefilled from the profile) and open it."""
     form = await request.form()
@@ -500,8 +501,8 @@ def _translated(request: Request, fields: dict[str, str]) -> dict[str, str]:
 def draft_form(
     dossier_id: int,
     request: Request,
-    session: Session = Depends(get_session, scope="function"),
-    user: User = Depends(current_user),
+    session: SessionDep,
+    user: CurrentUser,
 ) -> Response:
     """Fill in a draft (or answer a supplement request): applicant, declared fields, files."""
     dossier = _owned(session, user, dossier_id)
@@ -514,8 +515,8 @@ def draft_form(
 async def draft_save(
     dossier_id: int,
     request: Request,
-    session: Session = Depends(get_session, scope="function"),
-    user: User = Depends(current_user),
+    session: SessionDep,
+    user: CurrentUser,
 ) -> Response:
     """ "Lưu nháp": keep everything as typed, without validating it."""
     form = await request.form()
@@ -535,8 +536,8 @@ async def draft_save(
 async def draft_upload(
     dossier_id: int,
     request: Request,
-    session: Session = Depends(get_session, scope="function"),
-    user: User = Depends(current_user),
+    session: SessionDep,
+    user: CurrentUser,
 ) -> Response:
     """Attach a file to a component (multipart ``component`` and ``file``)."""
     form = await request.form()
@@ -562,8 +563,8 @@ async def draft_remove_file(
     dossier_id: int,
     file_id: int,
     request: Request,
-    session: Session = Depends(get_session, scope="function"),
-    user: User = Depends(current_user),
+    session: SessionDep,
+    user: CurrentUser,
 ) -> Response:
     """Remove an attached file (what was typed is saved on the way)."""
     form = await request.form()
@@ -587,8 +588,8 @@ async def draft_remove_file(
 async def draft_submit(
     dossier_id: int,
     request: Request,
-    session: Session = Depends(get_session, scope="function"),
-    user: User = Depends(current_user),
+    session: SessionDep,
+    user: CurrentUser,
 ) -> Response:
     """Save what was posted, then submit: every problem is shown next to its field."""
     form = await request.form()
@@ -619,9 +620,9 @@ async def draft_submit(
 @router.get("/ho-so")
 def my_dossiers(
     request: Request,
+    session: SessionDep,
+    user: CurrentUser,
     page: int = 1,
-    session: Session = Depends(get_session, scope="function"),
-    user: User = Depends(current_user),
 ) -> Response:
     """ "Hồ sơ của tôi": the citizen's dossiers, newest first."""
     size = get_settings().page_size
@@ -687,8 +688,8 @@ def _dossier_page(
 def dossier_page(
     dossier_id: int,
     request: Request,
-    session: Session = Depends(get_session, scope="function"),
-    user: User = Depends(current_user),
+    session: SessionDep,
+    user: CurrentUser,
 ) -> Response:
     """Status, appointment, timeline, documents and what the applicant may do now."""
     dossier = dossier_service.get_visible(session, user, dossier_id)
@@ -701,8 +702,8 @@ def dossier_page(
 async def withdraw(
     dossier_id: int,
     request: Request,
-    session: Session = Depends(get_session, scope="function"),
-    user: User = Depends(current_user),
+    session: SessionDep,
+    user: CurrentUser,
 ) -> Response:
     """Withdraw the dossier (Decree 118/2025 Art. 21): a reason and a confirmation."""
     form = await request.form()
@@ -732,8 +733,8 @@ async def withdraw(
 def download_file(
     dossier_id: int,
     file_id: int,
-    session: Session = Depends(get_session, scope="function"),
-    user: User = Depends(current_user),
+    session: SessionDep,
+    user: CurrentUser,
 ) -> Response:
     """A dossier file, for its owner and the handling agency's staff only."""
     row = dossier_service.get_file(session, user, dossier_id, file_id)
@@ -751,8 +752,8 @@ def download_file(
 def document_pdf(
     dossier_id: int,
     document_id: int,
-    session: Session = Depends(get_session, scope="function"),
-    user: User = Depends(current_user),
+    session: SessionDep,
+    user: CurrentUser,
 ) -> Response:
     """A document issued for the dossier (forms, receipts, results) as PDF."""
     dossier = dossier_service.get_visible(session, user, dossier_id)
@@ -776,10 +777,10 @@ def document_pdf(
 @router.get("/tra-cuu")
 def lookup_page(
     request: Request,
+    session: SessionDep,
+    user: OptionalUser,
     code: str | None = None,
     secret: str | None = None,
-    session: Session = Depends(get_session, scope="function"),
-    user: User | None = Depends(current_user_optional),
 ) -> Response:
     """Public lookup by dossier code and lookup secret (or phone): status and timeline only."""
     _ = translator(request)
@@ -827,8 +828,8 @@ def lookup_page(
 def verify_document(
     token: str,
     request: Request,
-    session: Session = Depends(get_session, scope="function"),
-    user: User | None = Depends(current_user_optional),
+    session: SessionDep,
+    user: OptionalUser,
 ) -> Response:
     """Public verification of an issued document (the QR code on every generated PDF)."""
     doc = document_service.by_token(session, token[:64])

@@ -3,18 +3,15 @@ app/workflow/pages.py)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 from starlette.responses import Response
 
-from app.accounts.deps import current_user, current_user_optional
-from app.accounts.models import User
 from app.admin import service as admin_service
 from app.catalog import service as catalog_service
 from app.catalog.models import ProcedureVersion
-from app.db import get_session
 from app.web import render
+from app.web.deps import CurrentUser, OptionalUser, SessionDep
 
 router = APIRouter(include_in_schema=False)
 
@@ -22,8 +19,8 @@ router = APIRouter(include_in_schema=False)
 @router.get("/")
 def home(
     request: Request,
-    session: Session = Depends(get_session, scope="function"),
-    user: User | None = Depends(current_user_optional),
+    session: SessionDep,
+    user: OptionalUser,
 ) -> Response:
     count = session.scalar(select(func.count()).where(ProcedureVersion.status == "published")) or 0
     return render(
@@ -36,8 +33,8 @@ def home(
 @router.get("/quan-tri")
 def admin_home(
     request: Request,
-    session: Session = Depends(get_session, scope="function"),
-    user: User = Depends(current_user),
+    session: SessionDep,
+    user: CurrentUser,
 ) -> Response:
     """Administration home: figures, links to every admin section and the agency tree."""
     return render(request, "admin/home.html", {"board": admin_service.dashboard(session, user)})

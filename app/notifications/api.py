@@ -5,14 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy.orm import Session
 
-from app.accounts.deps import current_user
-from app.accounts.models import User
-from app.db import MAX_ID, get_session
+from app.db import MAX_ID
 from app.notifications import service
+from app.web.deps import CurrentUser, SessionDep
 
 router = APIRouter(prefix="/api/v1/notifications", tags=["notifications"])
 
@@ -43,10 +41,10 @@ class ReadAllOut(BaseModel):
 
 @router.get("", response_model=NoticePage)
 def list_notices(
+    session: SessionDep,
+    user: CurrentUser,
     limit: int = Query(20, ge=1, le=100),
     offset: int = Query(0, ge=0, le=10_000_000),
-    session: Session = Depends(get_session, scope="function"),
-    user: User = Depends(current_user),
 ) -> NoticePage:
     """The caller's notices, newest first, with the number still unread."""
     rows, total, unread = service.list_for(session, user, limit, offset)
@@ -58,17 +56,15 @@ def list_notices(
 @router.post("/{notice_id}/read", response_model=NoticeRead)
 def read_notice(
     notice_id: Annotated[int, Path(ge=1, le=MAX_ID)],
-    session: Session = Depends(get_session, scope="function"),
-    user: User = Depends(current_user),
+    session: SessionDep,
+    user: CurrentUser,
 ) -> NoticeRead:
     """Mark one of the caller's notices read."""
     return NoticeRead.model_validate(service.mark_read(session, user, notice_id))
 
 
 @router.post("/read-all", response_model=ReadAllOut)
-def read_all(
-    session: Session = Depends(get_session, scope="function"), user: User = Depends(current_user)
-) -> ReadAllOut:
+def read_all(session: SessionDep, user: CurrentUser) -> ReadAllOut:
     """Mark every notice of the caller read."""
     marked = service.mark_all_read(session, user)
     return ReadAllOut(marked=marked, unread=service.unread_count(session, user.id))

@@ -6,14 +6,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import RedirectResponse
-from sqlalchemy.orm import Session
 from starlette.responses import Response
 
-from app.accounts.deps import current_user
-from app.accounts.models import User
-from app.db import MAX_ID, get_session
+from app.db import MAX_ID
 from app.notifications import service
 from app.web import render, verify_csrf
+from app.web.deps import CurrentUser, SessionDep
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 20
@@ -22,9 +20,9 @@ PAGE_SIZE = 20
 @router.get("/thong-bao")
 def notices_page(
     request: Request,
+    session: SessionDep,
+    user: CurrentUser,
     page: int = Query(1, ge=1, le=100_000),
-    session: Session = Depends(get_session, scope="function"),
-    user: User = Depends(current_user),
 ) -> Response:
     """The user's notices, newest first; unread ones are marked."""
     rows, total, unread = service.list_for(session, user, PAGE_SIZE, (page - 1) * PAGE_SIZE)
@@ -44,9 +42,7 @@ def notices_page(
 
 
 @router.post("/thong-bao/da-doc", dependencies=[Depends(verify_csrf)])
-def mark_all_read(
-    session: Session = Depends(get_session, scope="function"), user: User = Depends(current_user)
-) -> Response:
+def mark_all_read(session: SessionDep, user: CurrentUser) -> Response:
     """Mark every notice read."""
     service.mark_all_read(session, user)
     return RedirectResponse("/thong-bao?msg=notices_read", status_code=303)
@@ -55,8 +51,8 @@ def mark_all_read(
 @router.post("/thong-bao/{notice_id}/da-doc", dependencies=[Depends(verify_csrf)])
 def mark_read(
     notice_id: Annotated[int, Path(ge=1, le=MAX_ID)],
-    session: Session = Depends(get_session, scope="function"),
-    user: User = Depends(current_user),
+    session: SessionDep,
+    user: CurrentUser,
 ) -> Response:
     """Mark one notice read and open what it is about."""
     notice = service.mark_read(session, user, notice_id)

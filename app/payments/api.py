@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Path, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
-from app.accounts.deps import client_ip, current_user
-from app.accounts.models import User
+from app.accounts.deps import client_ip
 from app.config import get_settings
-from app.db import MAX_ID, get_session
+from app.db import MAX_ID
 from app.dossiers import service as dossier_service
 from app.payments import schemas, service
 from app.payments.models import Payment
+from app.web.deps import CurrentUser, SessionDep
 
 router = APIRouter(prefix="/api/v1", tags=["payments"])
 
@@ -39,8 +39,8 @@ def create_payment(
     dossier_id: Annotated[int, Path(ge=1, le=MAX_ID)],
     data: schemas.PaymentCreate,
     request: Request,
-    session: Session = Depends(get_session, scope="function"),
-    user: User = Depends(current_user),
+    session: SessionDep,
+    user: CurrentUser,
 ) -> schemas.PaymentRead:
     """Pay the dossier's outstanding fees: `cash`/`transfer` by a cashier (settled at once,
     receipt issued), `sandbox`/`vnpay` by the applicant (follow `redirect_url`)."""
@@ -53,8 +53,8 @@ def create_payment(
 def list_payments(
     dossier_id: Annotated[int, Path(ge=1, le=MAX_ID)],
     request: Request,
-    session: Session = Depends(get_session, scope="function"),
-    user: User = Depends(current_user),
+    session: SessionDep,
+    user: CurrentUser,
 ) -> schemas.PaymentList:
     """Payments of a dossier and what remains to be paid."""
     dossier = dossier_service.get_visible(session, user, dossier_id)
@@ -71,17 +71,15 @@ def list_payments(
 def get_payment(
     payment_id: Annotated[int, Path(ge=1, le=MAX_ID)],
     request: Request,
-    session: Session = Depends(get_session, scope="function"),
-    user: User = Depends(current_user),
+    session: SessionDep,
+    user: CurrentUser,
 ) -> schemas.PaymentRead:
     """One payment (its dossier's owner or authorised staff)."""
     return payment_read(session, service.get_visible(session, user, payment_id), client_ip(request))
 
 
 @router.get("/payments/vnpay/ipn", response_model=schemas.IpnAnswer, tags=["public"])
-def vnpay_ipn(
-    request: Request, session: Session = Depends(get_session, scope="function")
-) -> JSONResponse:
+def vnpay_ipn(request: Request, session: SessionDep) -> JSONResponse:
     """VNPay's server-to-server callback: verified, amount-checked and idempotent."""
     params = {k: v for k, v in request.query_params.items()}
     try:

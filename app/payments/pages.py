@@ -10,16 +10,16 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from app.accounts.deps import client_ip, current_user, current_user_optional
-from app.accounts.models import User
+from app.accounts.deps import client_ip
 from app.config import get_settings
-from app.db import get_session, utcnow
+from app.db import utcnow
 from app.dossiers import service as dossier_service
 from app.dossiers.models import Dossier
 from app.errors import DomainError, NotFound
 from app.i18n_markers import N_
 from app.payments import service
 from app.web import render, translator, verify_csrf
+from app.web.deps import CurrentUser, OptionalUser, SessionDep
 
 router = APIRouter(include_in_schema=False)
 
@@ -55,8 +55,8 @@ def _choice_page(
 def choose(
     dossier_id: int,
     request: Request,
-    session: Session = Depends(get_session, scope="function"),
-    user: User = Depends(current_user),
+    session: SessionDep,
+    user: CurrentUser,
 ) -> Response:
     dossier = dossier_service.get_visible(session, user, dossier_id)
     return _choice_page(request, session, dossier)
@@ -66,8 +66,8 @@ def choose(
 async def start(
     dossier_id: int,
     request: Request,
-    session: Session = Depends(get_session, scope="function"),
-    user: User = Depends(current_user),
+    session: SessionDep,
+    user: CurrentUser,
 ) -> Response:
     form = await request.form()
     method = str(form.get("method", ""))
@@ -94,8 +94,8 @@ async def start(
 def sandbox_page(
     txn_ref: str,
     request: Request,
-    session: Session = Depends(get_session, scope="function"),
-    user: User | None = Depends(current_user_optional),
+    session: SessionDep,
+    user: OptionalUser,
 ) -> Response:
     """The built-in test bank: shows the order and lets the payer confirm or cancel."""
     payment = service.by_txn_ref(session, txn_ref[:40])
@@ -106,9 +106,7 @@ def sandbox_page(
 
 
 @router.post("/thanh-toan/sandbox/{txn_ref}", dependencies=[Depends(verify_csrf)])
-async def sandbox_decide(
-    txn_ref: str, request: Request, session: Session = Depends(get_session, scope="function")
-) -> Response:
+async def sandbox_decide(txn_ref: str, request: Request, session: SessionDep) -> Response:
     """The test bank's decision, sent back signed like a real gateway's callback."""
     form = await request.form()
     approve = form.get("decision") == "confirm"
@@ -131,8 +129,8 @@ async def sandbox_decide(
 @router.get("/thanh-toan/ket-qua")
 def gateway_return(
     request: Request,
-    session: Session = Depends(get_session, scope="function"),
-    user: User | None = Depends(current_user_optional),
+    session: SessionDep,
+    user: OptionalUser,
 ) -> Response:
     """Return page for the payer; the payment itself is settled by the callback (IPN)."""
     params = dict(request.query_params)

@@ -5,15 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Path
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy.orm import Session
 
-from app.accounts.deps import current_user
-from app.accounts.models import User
-from app.db import MAX_ID, get_session
+from app.db import MAX_ID
 from app.ratings import service
 from app.ratings.models import Rating
+from app.web.deps import CurrentUser, SessionDep
 
 router = APIRouter(prefix="/api/v1", tags=["ratings"])
 
@@ -58,8 +56,8 @@ def _read(rating: Rating) -> RatingRead:
 def rate(
     body: RatingIn,
     dossier_id: Annotated[int, Path(ge=1, le=MAX_ID)],
-    session: Session = Depends(get_session, scope="function"),
-    user: User = Depends(current_user),
+    session: SessionDep,
+    user: CurrentUser,
 ) -> RatingRead:
     """Rate the service of a completed dossier (1–5, a comment, a complaint); only once."""
     rating = service.rate(session, user, dossier_id, body.score, body.comment, body.complaint)
@@ -73,8 +71,8 @@ def rate(
 )
 def get_rating(
     dossier_id: Annotated[int, Path(ge=1, le=MAX_ID)],
-    session: Session = Depends(get_session, scope="function"),
-    user: User = Depends(current_user),
+    session: SessionDep,
+    user: CurrentUser,
 ) -> RatingRead:
     """The rating of a dossier (its applicant and the staff who may see it)."""
     return _read(service.get_rating(session, user, dossier_id))

@@ -7,16 +7,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import RedirectResponse
-from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from app.accounts.deps import current_user
-from app.accounts.models import User
-from app.db import MAX_ID, get_session
+from app.db import MAX_ID
 from app.errors import Conflict, InvalidInput
 from app.ratings import service
 from app.web import verify_csrf
+from app.web.deps import CurrentUser, SessionDep
 
 router = APIRouter(include_in_schema=False)
 ANCHOR = "danh-gia"
@@ -30,8 +28,8 @@ def _back(dossier_id: int, query: str) -> RedirectResponse:
 async def rate(
     dossier_id: Annotated[int, Path(ge=1, le=MAX_ID)],
     request: Request,
-    session: Session = Depends(get_session, scope="function"),
-    user: User = Depends(current_user),
+    session: SessionDep,
+    user: CurrentUser,
 ) -> Response:
     """The applicant rates the service of a completed dossier (1–5, comment, complaint)."""
     form = await request.form()

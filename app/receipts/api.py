@@ -7,7 +7,7 @@ from datetime import date
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
@@ -15,11 +15,10 @@ from openpyxl.utils import get_column_letter
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.accounts.deps import current_user
 from app.accounts.models import User
 from app.agencies.models import Agency
 from app.config import get_settings
-from app.db import MAX_ID, get_session, utcnow
+from app.db import MAX_ID, utcnow
 from app.documents import render as forms
 from app.documents import service as document_service
 from app.dossiers.models import Dossier
@@ -27,6 +26,7 @@ from app.errors import Forbidden, InvalidInput, NotFound
 from app.i18n_markers import N_
 from app.receipts import schemas, service
 from app.receipts.models import Receipt
+from app.web.deps import CurrentUser, SessionDep
 
 router = APIRouter(prefix="/api/v1/receipts", tags=["receipts"])
 ReceiptId = Annotated[int, Path(ge=1, le=MAX_ID)]
@@ -198,6 +198,8 @@ def _register_xlsx(
     },
 )
 def receipt_register(
+    session: SessionDep,
+    user: CurrentUser,
     agency: str | None = Query(
         None, max_length=35, description="Agency code; the caller's own agency by default"
     ),
@@ -208,8 +210,6 @@ def receipt_register(
     fmt: Literal["json", "xlsx"] = Query("json", alias="format"),
     limit: int = Query(100, ge=1, le=1000),
     offset: int = Query(0, ge=0, le=1_000_000),
-    session: Session = Depends(get_session, scope="function"),
-    user: User = Depends(current_user),
 ) -> schemas.ReceiptPage | Response:
     """The receipt register of an agency for a period (its staff, agency admins above it,
     system admins): JSON pages, or the whole period as an XLSX workbook."""
@@ -255,8 +255,8 @@ def receipt_register(
 @router.get("/{receipt_id}", response_model=schemas.ReceiptRead)
 def get_receipt(
     receipt_id: ReceiptId,
-    session: Session = Depends(get_session, scope="function"),
-    user: User = Depends(current_user),
+    session: SessionDep,
+    user: CurrentUser,
 ) -> schemas.ReceiptRead:
     """A receipt: for the payer (owner of the dossier), the agency's staff and admins."""
     return receipt_read(session, service.get_visible(session, user, receipt_id))
@@ -269,11 +269,11 @@ def get_receipt(
 )
 def receipt_pdf(
     receipt_id: ReceiptId,
+    session: SessionDep,
+    user: CurrentUser,
     original: bool = Query(
         False, description="A cancelled/replaced receipt's PDF as issued, without the stamp"
     ),
-    session: Session = Depends(get_session, scope="function"),
-    user: User = Depends(current_user),
 ) -> Response:
     """The receipt as PDF (signed as issued; a void receipt shows its status stamped)."""
     receipt = service.get_visible(session, user, receipt_id)
@@ -293,8 +293,8 @@ def receipt_pdf(
 def cancel_receipt(
     receipt_id: ReceiptId,
     data: schemas.CancelIn,
-    session: Session = Depends(get_session, scope="function"),
-    user: User = Depends(current_user),
+    session: SessionDep,
+    user: CurrentUser,
 ) -> schemas.ReceiptRead:
     """Cancel a receipt (the agency's cashier or an admin; a reason is required)."""
     receipt = service.get_visible(session, user, receipt_id)
@@ -306,8 +306,8 @@ def cancel_receipt(
 def replace_receipt(
     receipt_id: ReceiptId,
     data: schemas.ReplaceIn,
-    session: Session = Depends(get_session, scope="function"),
-    user: User = Depends(current_user),
+    session: SessionDep,
+    user: CurrentUser,
 ) -> schemas.ReceiptRead:
     """Replace a receipt by a corrected one with a new number; returns the new receipt."""
     receipt = service.get_visible(session, user, receipt_id)

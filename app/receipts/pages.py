@@ -13,9 +13,9 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from app.accounts import service as account_service
-from app.accounts.deps import client_ip, current_user
+from app.accounts.deps import client_ip
 from app.accounts.models import User
-from app.db import MAX_ID, get_session
+from app.db import MAX_ID
 from app.dossiers import service as dossier_service
 from app.dossiers.models import Dossier
 from app.errors import DomainError
@@ -23,6 +23,7 @@ from app.payments import service as payment_service
 from app.receipts import service
 from app.receipts.api import receipt_read
 from app.web import render, translator, verify_csrf
+from app.web.deps import CurrentUser, SessionDep
 
 router = APIRouter(include_in_schema=False)
 Id = Annotated[int, Path(ge=1, le=MAX_ID)]
@@ -54,8 +55,8 @@ def _receipt_page(
 def view(
     receipt_id: Id,
     request: Request,
-    session: Session = Depends(get_session, scope="function"),
-    user: User = Depends(current_user),
+    session: SessionDep,
+    user: CurrentUser,
 ) -> Response:
     return _receipt_page(request, session, user, receipt_id)
 
@@ -63,8 +64,8 @@ def view(
 @router.get("/bien-lai/{receipt_id}/pdf")
 def pdf(
     receipt_id: Id,
-    session: Session = Depends(get_session, scope="function"),
-    user: User = Depends(current_user),
+    session: SessionDep,
+    user: CurrentUser,
 ) -> Response:
     receipt = service.get_visible(session, user, receipt_id)
     data = service.pdf_bytes(session, receipt)
@@ -83,8 +84,8 @@ def pdf(
 async def cancel(
     receipt_id: Id,
     request: Request,
-    session: Session = Depends(get_session, scope="function"),
-    user: User = Depends(current_user),
+    session: SessionDep,
+    user: CurrentUser,
 ) -> Response:
     form = await request.form()
     reason = str(form.get("cancel_reason", ""))
@@ -111,8 +112,8 @@ async def cancel(
 async def replace(
     receipt_id: Id,
     request: Request,
-    session: Session = Depends(get_session, scope="function"),
-    user: User = Depends(current_user),
+    session: SessionDep,
+    user: CurrentUser,
 ) -> Response:
     form = await request.form()
     fields = {k: str(form.get(k, "")) for k in ("payer_name", "payer_address", "payer_id_number")}
@@ -191,9 +192,9 @@ def _counter_page(
 @router.get("/can-bo/thu-phi")
 def counter(
     request: Request,
+    session: SessionDep,
+    user: CurrentUser,
     code: str = "",
-    session: Session = Depends(get_session, scope="function"),
-    user: User = Depends(current_user),
 ) -> Response:
     """The cashier's counter: dossiers waiting for fees, collect cash or record a transfer."""
     return _counter_page(request, session, user, code=code[:60])
@@ -203,8 +204,8 @@ def counter(
 async def collect(
     dossier_id: Id,
     request: Request,
-    session: Session = Depends(get_session, scope="function"),
-    user: User = Depends(current_user),
+    session: SessionDep,
+    user: CurrentUser,
 ) -> Response:
     form = await request.form()
     method = str(form.get("method", ""))
@@ -231,10 +232,10 @@ async def collect(
 @router.get("/can-bo/bien-lai")
 def register_page(
     request: Request,
+    session: SessionDep,
+    user: CurrentUser,
     date_from: date | None = None,
     date_to: date | None = None,
-    session: Session = Depends(get_session, scope="function"),
-    user: User = Depends(current_user),
 ) -> Response:
     """The receipt register of the officer's agency for a period, with the XLSX export."""
     account_service.require_role(user, "cashier", "leader", "agency_admin")

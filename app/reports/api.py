@@ -6,15 +6,12 @@ import tempfile
 from collections.abc import Iterator
 from typing import IO, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse, Response, StreamingResponse
-from sqlalchemy.orm import Session
 
-from app.accounts.deps import current_user
-from app.accounts.models import User
-from app.db import get_session
 from app.reports import schemas, service
 from app.web import content_disposition
+from app.web.deps import CurrentUser, SessionDep
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -50,6 +47,8 @@ def _chunks(file: IO[bytes]) -> Iterator[bytes]:
     },
 )
 def tracking_book(
+    session: SessionDep,
+    user: CurrentUser,
     agency: str = Query(max_length=35, description="Agency code, e.g. 000.00.51.H31"),
     date_from: str = Query(alias="from", max_length=10, description="First day, YYYY-MM-DD"),
     date_to: str = Query(alias="to", max_length=10, description="Last day, YYYY-MM-DD"),
@@ -62,8 +61,6 @@ def tracking_book(
     limit: int = Query(
         service.PAGE_SIZE, ge=1, le=service.MAX_PAGE_SIZE, description="JSON only: rows per page"
     ),
-    session: Session = Depends(get_session, scope="function"),
-    user: User = Depends(current_user),
 ) -> Response:
     """Tracking book (form 07): dossiers received by an agency in a period, oldest first.
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Query, Request
-from sqlalchemy.orm import Session
+from fastapi import APIRouter, Query, Request
 
-from app.db import get_session
-from app.errors import translate_for_api
 from app.stats import schemas, service
+from app.web.deps import SessionDep
+from app.web.errors import translate_for_api
 
 router = APIRouter(prefix="/api/v1/stats", tags=["stats"])
 
@@ -22,6 +21,7 @@ router = APIRouter(prefix="/api/v1/stats", tags=["stats"])
 )
 def indicators(
     request: Request,
+    session: SessionDep,
     agency: str | None = Query(
         None, max_length=35, description="Agency code (default: the top agency, the province)"
     ),
@@ -31,7 +31,6 @@ def indicators(
     date_to: str | None = Query(
         None, alias="to", max_length=10, description="Last day received, YYYY-MM-DD"
     ),
-    session: Session = Depends(get_session, scope="function"),
 ) -> schemas.IndicatorsRead:
     """Decision 766 indicators of an agency and its sub-agencies for dossiers received in a
     period (default: this year): five groups with points, each figure with numerator,
@@ -52,12 +51,12 @@ def indicators(
     responses={422: {"description": "Bad dates, period or level"}},
 )
 def ranking(
+    session: SessionDep,
     date_from: str | None = Query(None, alias="from", max_length=10),
     date_to: str | None = Query(None, alias="to", max_length=10),
     level: str | None = Query(
         None, max_length=20, description="province | center | department | district | commune"
     ),
-    session: Session = Depends(get_session, scope="function"),
 ) -> schemas.RankingRead:
     """Agencies by total indicator points for the period (each including its sub-agencies)."""
     start, end = service.parse_period(date_from, date_to)

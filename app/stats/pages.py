@@ -9,19 +9,16 @@ from typing import Any
 from urllib.parse import urlencode
 
 from babel.numbers import format_decimal
-from fastapi import APIRouter, Depends, Query, Request
-from sqlalchemy.orm import Session
+from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
-from app.accounts.deps import current_user
-from app.accounts.models import User
 from app.agencies import service as agency_service
-from app.db import get_session
 from app.dossiers import service as dossier_service
 from app.errors import InvalidInput, NotFound
 from app.i18n_markers import N_
 from app.stats import charts, schemas, service
 from app.web import content_disposition, format_date, render, request_locale, translator
+from app.web.deps import CurrentUser, SessionDep
 
 router = APIRouter(include_in_schema=False)
 
@@ -106,11 +103,11 @@ def _group_bars(read: schemas.IndicatorsRead, fmt: Any) -> list[charts.Bar]:
 @router.get("/thong-ke")
 def statistics_page(
     request: Request,
+    session: SessionDep,
     agency: str = Query("", max_length=35),
     date_from: str = Query("", alias="from", max_length=20),
     date_to: str = Query("", alias="to", max_length=20),
     level: str = Query("", max_length=20),
-    session: Session = Depends(get_session, scope="function"),
 ) -> Response:
     """Public statistics: the Decision 766 indicators of an agency for a period, with the
     formula of every figure, charts, tables and the ranking of agencies."""
@@ -165,11 +162,11 @@ def statistics_page(
 @router.get("/thong-ke/xlsx")
 def statistics_xlsx(
     request: Request,
+    session: SessionDep,
     agency: str = Query("", max_length=35),
     date_from: str = Query("", alias="from", max_length=20),
     date_to: str = Query("", alias="to", max_length=20),
     level: str = Query("", max_length=20),
-    session: Session = Depends(get_session, scope="function"),
 ) -> Response:
     """The indicators and the ranking of the statistics page as an XLSX workbook."""
     _ = translator(request)
@@ -251,9 +248,9 @@ def _month_label(month: date) -> str:
 @router.get("/can-bo/bang-dieu-khien")
 def dashboard_page(
     request: Request,
+    session: SessionDep,
+    user: CurrentUser,
     agency: str = Query("", max_length=35),
-    session: Session = Depends(get_session, scope="function"),
-    user: User = Depends(current_user),
 ) -> Response:
     """The leader's dashboard: overdue and due-today dossiers, workload per officer and per
     step, the 12-month trend, each with an XLSX export."""
@@ -320,10 +317,10 @@ def dashboard_page(
 @router.get("/can-bo/bang-dieu-khien/xlsx")
 def dashboard_xlsx(
     request: Request,
+    session: SessionDep,
+    user: CurrentUser,
     agency: str = Query("", max_length=35),
     table: str = Query("overdue", max_length=20),
-    session: Session = Depends(get_session, scope="function"),
-    user: User = Depends(current_user),
 ) -> Response:
     """One table of the leader's dashboard as XLSX."""
     _ = translator(request)

@@ -22,14 +22,13 @@ from starlette.datastructures import FormData, UploadFile
 from starlette.responses import Response
 
 from app.accounts import service as account_service
-from app.accounts.deps import current_user
 from app.accounts.models import STAFF_ROLES, User, UserRole
 from app.accounts.schemas import ID_NUMBER_RE, PHONE_RE, clean_phone
 from app.calendar import service as calendar_service
 from app.catalog import service as catalog_service
 from app.catalog.models import ProcedureVersion, ProcessStep
 from app.config import get_settings
-from app.db import get_session, utcnow
+from app.db import utcnow
 from app.documents import service as document_service
 from app.documents.models import Document
 from app.dossiers import service as dossier_service
@@ -40,6 +39,7 @@ from app.i18n_markers import N_
 from app.reports import service as report_service
 from app.storage import service as storage
 from app.web import content_disposition, render, translator, verify_csrf
+from app.web.deps import CurrentUser, SessionDep
 from app.workflow import service as workflow
 
 router = APIRouter(include_in_schema=False)
@@ -226,9 +226,9 @@ def _queue_item(cal: calendar_service.WorkCalendar, d: Dossier, now: datetime) -
 @router.get("/can-bo")
 def staff_desk(
     request: Request,
+    session: SessionDep,
+    user: CurrentUser,
     cursor: str = Query("", max_length=80),
-    session: Session = Depends(get_session, scope="function"),
-    user: User = Depends(current_user),
 ) -> Response:
     """The officer's desk: the dossiers they can act on, by due time."""
     _require_staff(user)
@@ -349,8 +349,8 @@ def _dossier_page(
 def staff_dossier(
     dossier_id: int,
     request: Request,
-    session: Session = Depends(get_session, scope="function"),
-    user: User = Depends(current_user),
+    session: SessionDep,
+    user: CurrentUser,
 ) -> Response:
     """A dossier as staff see it, with one form per action they may take now."""
     _require_staff(user)
@@ -362,8 +362,8 @@ def staff_dossier(
 def staff_file(
     dossier_id: int,
     file_id: int,
-    session: Session = Depends(get_session, scope="function"),
-    user: User = Depends(current_user),
+    session: SessionDep,
+    user: CurrentUser,
 ) -> Response:
     """Download a file of a dossier the officer may see."""
     _require_staff(user)
@@ -382,8 +382,8 @@ def staff_file(
 def staff_document(
     dossier_id: int,
     document_id: int,
-    session: Session = Depends(get_session, scope="function"),
-    user: User = Depends(current_user),
+    session: SessionDep,
+    user: CurrentUser,
 ) -> Response:
     """A generated document (form, result) of the dossier as PDF, ready to print."""
     _require_staff(user)
@@ -458,8 +458,8 @@ def _action_input(_: Any, action: str, form: FormData) -> tuple[ActionIn | None,
 async def dossier_action(
     dossier_id: int,
     request: Request,
-    session: Session = Depends(get_session, scope="function"),
-    user: User = Depends(current_user),
+    session: SessionDep,
+    user: CurrentUser,
 ) -> Response:
     """Take one action on the dossier from its form; errors come back next to the fields."""
     form = await request.form()
@@ -649,10 +649,10 @@ def _counter_new_page(
 @router.get("/can-bo/tiep-nhan")
 def counter_new(
     request: Request,
+    session: SessionDep,
+    user: CurrentUser,
     q: str = Query("", max_length=200),
     thu_tuc: str = Query("", max_length=40),
-    session: Session = Depends(get_session, scope="function"),
-    user: User = Depends(current_user),
 ) -> Response:
     """Counter reception, step 1: the procedure, the applicant and the declared data."""
     _require_reception(user)
@@ -662,8 +662,8 @@ def counter_new(
 @router.post("/can-bo/tiep-nhan", dependencies=[Depends(verify_csrf)])
 async def counter_create(
     request: Request,
-    session: Session = Depends(get_session, scope="function"),
-    user: User = Depends(current_user),
+    session: SessionDep,
+    user: CurrentUser,
 ) -> Response:
     """Create the counter dossier (a draft of the officer's agency), then scan its papers."""
     form = await request.form()
@@ -763,8 +763,8 @@ def _after_counter(dossier_id: int) -> Response:
 def counter_dossier(
     dossier_id: int,
     request: Request,
-    session: Session = Depends(get_session, scope="function"),
-    user: User = Depends(current_user),
+    session: SessionDep,
+    user: CurrentUser,
 ) -> Response:
     """Counter reception, step 2: scan each paper component, then receive the dossier."""
     dossier = _counter_dossier(session, user, dossier_id)
@@ -777,8 +777,8 @@ def counter_dossier(
 async def counter_save(
     dossier_id: int,
     request: Request,
-    session: Session = Depends(get_session, scope="function"),
-    user: User = Depends(current_user),
+    session: SessionDep,
+    user: CurrentUser,
 ) -> Response:
     """Correct the applicant data or the declared fields of a counter dossier."""
     form = await request.form()
@@ -810,8 +810,8 @@ def _counter_save(
 async def counter_upload(
     dossier_id: int,
     request: Request,
-    session: Session = Depends(get_session, scope="function"),
-    user: User = Depends(current_user),
+    session: SessionDep,
+    user: CurrentUser,
 ) -> Response:
     """Store the scan of one paper component (counted as a digitised component)."""
     form = await request.form()
@@ -871,8 +871,8 @@ def _counter_upload(
 def counter_remove_file(
     dossier_id: int,
     file_id: int,
-    session: Session = Depends(get_session, scope="function"),
-    user: User = Depends(current_user),
+    session: SessionDep,
+    user: CurrentUser,
 ) -> Response:
     """Remove a scan uploaded by mistake."""
     dossier = _counter_dossier(session, user, dossier_id)
@@ -886,8 +886,8 @@ def counter_remove_file(
 async def counter_receive(
     dossier_id: int,
     request: Request,
-    session: Session = Depends(get_session, scope="function"),
-    user: User = Depends(current_user),
+    session: SessionDep,
+    user: CurrentUser,
 ) -> Response:
     """Receive the counter dossier: code, appointment and form 01."""
     form = await request.form()
@@ -949,13 +949,13 @@ def _counter_receive(
 @router.get("/can-bo/so-theo-doi")
 def tracking_book_page(
     request: Request,
+    session: SessionDep,
+    user: CurrentUser,
     agency: str = Query("", max_length=35),
+    # Any length: a cursor that is too long is reported next to the form like any bad one.
     date_from: str = Query("", alias="from", max_length=20),
     date_to: str = Query("", alias="to", max_length=20),
-    # Any length: a cursor that is too long is reported next to the form like any bad one.
     cursor: str = Query(""),
-    session: Session = Depends(get_session, scope="function"),
-    user: User = Depends(current_user),
 ) -> Response:
     """The tracking book (form 07) of a period, a page at a time, with its PDF and XLSX
     downloads."""

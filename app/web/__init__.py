@@ -22,8 +22,8 @@ from app.errors import Forbidden
 from app.i18n import DEFAULT_LOCALE, LOCALE_COOKIE, normalize_locale, translations
 from app.i18n_markers import N_
 
-TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
-STATIC_DIR = Path(__file__).resolve().parent / "static"
+TEMPLATE_DIR = Path(__file__).resolve().parent.parent.parent / "templates"
+STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 CSRF_FIELD = "csrf_token"
 ROLE_LABELS = {
     "reception": N_("Cán bộ tiếp nhận"),
