@@ -2,15 +2,31 @@
 
 from __future__ import annotations
 
+import logging
 import os
+import threading
+import time
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from app import models as _models  # noqa: F401  every table, and the counters' session hooks
+from app.accounts import service as account_service
+from app.audit import service as audit_service
+from app.bench.seed import seed_dossiers
 from app.config import get_settings
+from app.db import get_sessionmaker, make_engine
+from app.demo.seed import seed_all
+from app.dossiers.models import Dossier
 from app.errors import DomainError
+from app.stats import tallies
+from app.wiring import wire
+from app.worker import run_worker
 
 cli = typer.Typer(
     help="Một cửa — online one-stop-shop portal.", no_args_is_help=True, add_completion=False
@@ -33,9 +49,6 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def upgrade_database(url: str | None = None) -> None:
     """Apply every Alembic migration (``alembic upgrade head``)."""
-    from alembic import command
-    from alembic.config import Config
-
     cfg = Config(str(ROOT / "alembic.ini"))
     cfg.attributes["configure_logger"] = False
     if url:
@@ -47,10 +60,6 @@ def upgrade_database(url: str | None = None) -> None:
 def build_counters_if_needed(url: str | None = None) -> None:
     """Fill the indicator counters of a database that has dossiers but no counters yet (an
     upgrade from before migration 0009); a no-op otherwise."""
-    from sqlalchemy.orm import Session
-
-    from app.db import make_engine
-    from app.stats import tallies
 
     engine = make_engine(url or get_settings().database_url)
     try:
@@ -72,8 +81,6 @@ def db_upgrade() -> None:
 @demo_cli.command("seed")
 def demo_seed() -> None:
     """Add the demo province, catalogue and accounts (idempotent)."""
-    from app.db import get_sessionmaker
-    from app.demo.seed import seed_all
 
     with get_sessionmaker().begin() as session:
         added = seed_all(session)
@@ -93,12 +100,10 @@ def user_create(
     admin: Annotated[bool, typer.Option("--admin", help="System administrator")] = False,
 ) -> None:
     """Create a user account (staff with --agency and --role, or a system admin)."""
-    from app.accounts import service
-    from app.db import get_sessionmaker
 
     try:
         with get_sessionmaker().begin() as session:
-            user = service.create_user(
+            user = account_service.create_user(
                 session,
                 email=email,
                 password=password,
@@ -116,11 +121,9 @@ def user_create(
 @audit_cli.command("verify")
 def audit_verify() -> None:
     """Recompute the audit log's hash chain; exit 1 naming the first broken entry."""
-    from app.audit import service
-    from app.db import get_sessionmaker
 
     with get_sessionmaker()() as session:
-        ok, first_bad, message = service.verify(session)
+        ok, first_bad, message = audit_service.verify(session)
     if ok:
         typer.echo(message)
         return
@@ -161,10 +164,6 @@ def bench_seed(
     seed: Annotated[int, typer.Option(help="Random seed")] = 7,
 ) -> None:
     """Add realistic dossiers (all statuses, two years, every agency) up to N in total."""
-    import time
-
-    from app.bench.seed import seed_dossiers
-    from app.db import get_sessionmaker
 
     upgrade_database()
     started = time.monotonic()
@@ -177,13 +176,6 @@ def bench_seed(
 @stats_cli.command("rebuild")
 def stats_rebuild() -> None:
     """Recount the indicator counters from every dossier (after a bulk load or a restore)."""
-    import time
-
-    from sqlalchemy import func, select
-
-    from app.db import get_sessionmaker
-    from app.dossiers.models import Dossier
-    from app.stats import tallies
 
     started = time.monotonic()
     with get_sessionmaker().begin() as session:
@@ -200,8 +192,6 @@ def stats_rebuild() -> None:
 @stats_cli.command("verify")
 def stats_verify() -> None:
     """Compare the indicator counters with a recount; exit 1 listing every difference."""
-    from app.db import get_sessionmaker
-    from app.stats import tallies
 
     with get_sessionmaker()() as session:
         problems = tallies.differences(session)
@@ -221,10 +211,6 @@ def worker(
     interval: Annotated[float, typer.Option(help="Seconds between passes")] = 60.0,
 ) -> None:
     """Run background jobs: supplement time-outs, late warnings and outbox e-mail."""
-    import logging
-    import threading
-
-    from app.worker import run_worker
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     upgrade_database()
@@ -233,6 +219,7 @@ def worker(
 
 
 def main() -> None:
+    wire()
     cli()
 
 

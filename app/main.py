@@ -21,7 +21,6 @@ from app.admin import pages as admin_pages
 from app.agencies import api as agencies_api
 from app.audit import api as audit_api
 from app.audit import pages as audit_pages
-from app.audit.context import ClientIPMiddleware
 from app.calendar import api as calendar_api
 from app.catalog import api as catalog_api
 from app.catalog import pages as catalog_pages
@@ -44,6 +43,8 @@ from app.stats import pages as stats_pages
 from app.web import STATIC_DIR
 from app.web.deps import SessionDep
 from app.web.errors import install_error_handlers
+from app.web.middleware import ClientIPMiddleware
+from app.wiring import wire
 from app.worker import start_embedded
 from app.workflow import pages as workflow_pages
 
@@ -89,6 +90,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 
 def create_app() -> FastAPI:
+    wire()
     app = FastAPI(
         lifespan=lifespan,
         title="Một cửa API",

@@ -17,7 +17,9 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from app.db import begin_write, get_sessionmaker, utcnow
 from app.errors import DomainError
+from app.notifications import service as notification_service
 from app.ratelimit import RateEvent
+from app.workflow import service as workflow
 
 log = logging.getLogger(__name__)
 HEARTBEAT_KEY = "worker:heartbeat"
@@ -35,8 +37,6 @@ def sender_name(role: str) -> str:
 
 def run_checks_once() -> dict[str, int]:
     """One pass of the periodic checks in its own transaction."""
-    from app.workflow import service as workflow
-
     try:
         with get_sessionmaker().begin() as session:
             begin_write(session)
@@ -49,8 +49,6 @@ def run_checks_once() -> dict[str, int]:
 
 def deliver_mail_once(sender: str) -> int:
     """Send what is due in the outbox (nothing when PORTAL_SMTP_URL is empty)."""
-    from app.notifications import service as notification_service
-
     sent = 0
     try:
         for _ in range(MAIL_BATCHES_PER_PASS):

@@ -13,6 +13,8 @@ from app.accounts.models import User
 from app.db import get_session
 from app.errors import Forbidden, Unauthorized
 from app.i18n_markers import N_
+from app.notifications import service as notification_service
+from app.web import csrf_header_ok
 
 SESSION_COOKIE = "portal_session"
 
@@ -75,17 +77,13 @@ def current_user_optional(
         if token:
             user = service.user_for_token(session, token, "web")
             unsafe = request.method not in ("GET", "HEAD", "OPTIONS")
-            if user is not None and unsafe and request.url.path.startswith("/api/"):
-                from app.web import csrf_header_ok
-
-                # A cookie is sent by the browser on its own: unsafe API calls made with
-                # it must prove they come from our pages.
-                if not csrf_header_ok(request):
-                    raise Forbidden(N_("Thiếu hoặc sai mã CSRF (X-CSRF-Token)."))
+            api = request.url.path.startswith("/api/")
+            # A cookie is sent by the browser on its own: unsafe API calls made with it must
+            # prove they come from our pages.
+            if user is not None and unsafe and api and not csrf_header_ok(request):
+                raise Forbidden(N_("Thiếu hoặc sai mã CSRF (X-CSRF-Token)."))
     unread = 0
     if user is not None and not request.url.path.startswith("/api/"):
-        from app.notifications import service as notification_service
-
         unread = notification_service.unread_count(session, user.id)  # pages show it
     request.state.user = Viewer.of(user, unread) if user is not None else None
     if user is not None:

@@ -21,6 +21,7 @@ from app.catalog.models import Procedure as ProcedureRow
 from app.db import utcnow
 from app.demo.agencies import AGENCIES, DEMO_PASSWORD, USERS
 from app.demo.procedures import PROCEDURES
+from app.signing.demo import seed_demo_certificates
 
 
 def seed_agencies(session: Session) -> int:
@@ -152,7 +153,6 @@ def seed_procedures(session: Session) -> int:
 
 def seed_all(session: Session) -> dict[str, int]:
     """Add whatever demo data is missing; running it twice adds nothing."""
-    from app.signing.demo import seed_demo_certificates
 
     agencies = seed_agencies(session)
     return {

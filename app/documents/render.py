@@ -26,7 +26,7 @@ from openpyxl.cell.cell import Cell
 
 from app.config import get_settings
 from app.documents import renderer
-from app.web import format_date, format_money
+from app.formatting import format_date, format_money
 
 if TYPE_CHECKING:
     from weasyprint import CSS

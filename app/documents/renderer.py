@@ -50,6 +50,16 @@ _PARENT_CHECK_SECONDS = 1.0
 _lock = threading.Lock()
 _executor: ProcessPoolExecutor | None = None
 _processes = DEFAULT_PROCESSES
+# What a new renderer runs before its first render (imports, fonts), set at start-up by
+# ``app.wiring``: this pool knows nothing of what it renders.
+_warm_ups: tuple[Callable[[], object], ...] = ()
+
+
+def warm_up_with(*functions: Callable[[], object]) -> None:
+    """Module-level functions each new renderer calls once before its first render."""
+    global _warm_ups
+    with _lock:
+        _warm_ups = functions
 
 
 def configure(processes: int = DEFAULT_PROCESSES) -> None:
@@ -117,7 +127,7 @@ def _submit(
                 max_workers=_processes,
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=_start_renderer,
-                initargs=(os.getpid(), NICENESS),
+                initargs=(os.getpid(), NICENESS, _warm_ups),
             )
         executor = _executor
         try:
@@ -140,18 +150,17 @@ def _discard(executor: ProcessPoolExecutor) -> None:
 # --- in the renderer process -------------------------------------------------------------------
 
 
-def _start_renderer(parent_pid: int, niceness: int) -> None:
+def _start_renderer(
+    parent_pid: int, niceness: int, warm_ups: tuple[Callable[[], object], ...]
+) -> None:
     os.nice(niceness)
     # Ctrl-C and a SIGTERM to the whole process group stop the web process, which then stops
     # its renderer after the renders in flight, rather than failing them half-way.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     threading.Thread(target=_exit_with_parent, args=(parent_pid,), daemon=True).start()
-    from app.documents import render
-    from app.receipts import pdf as receipt_pdf
-
-    render.warm_up()
-    receipt_pdf.warm_up()
+    for warm_up in warm_ups:
+        warm_up()
 
 
 def _exit_with_parent(parent_pid: int) -> None:

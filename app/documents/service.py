@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
@@ -13,9 +14,12 @@ from sqlalchemy.orm.attributes import set_committed_value
 from app.accounts.models import User
 from app.config import get_settings
 from app.db import utcnow
+from app.documents import render
 from app.documents.models import Document
+from app.dossiers import service as dossier_service
 from app.dossiers.models import Dossier
 from app.errors import NotFound
+from app.formatting import PAPER_KINDS
 from app.i18n_markers import N_
 from app.storage import service as storage
 
@@ -69,9 +73,6 @@ def thaw(context: dict[str, Any]) -> dict[str, Any]:
 
 
 def dossier_context(dossier: Dossier) -> dict[str, Any]:
-    from app.dossiers import service as dossier_service
-    from app.web import PAPER_KINDS
-
     applicant = dossier.applicant or {}
     provided = {f.component_code for f in dossier_service.active_files(dossier)}
     return {
@@ -176,6 +177,17 @@ def attach_file_document(
     return doc
 
 
+PdfMaker = Callable[[Session, Document], bytes]
+# Kinds whose PDF is made by their own domain (a receipt is drawn and signed by receipts),
+# registered at start-up by ``app.wiring``; the other kinds are forms laid out from templates.
+_MAKERS: dict[str, PdfMaker] = {}
+
+
+def register_maker(kind: str, maker: PdfMaker) -> None:
+    """Let a domain make (and store) the PDF of its own kind of document."""
+    _MAKERS[kind] = maker
+
+
 def pdf_bytes(session: Session, doc: Document) -> bytes:
     """The stored PDF; rendered from the frozen context the first time it is asked for.
 
@@ -185,12 +197,9 @@ def pdf_bytes(session: Session, doc: Document) -> bytes:
     (docs/decisions/0014-receipt-pdf-after-commit.md)."""
     if doc.sha256:
         return storage.read_bytes(doc.sha256)
-    if doc.kind == "receipt":
-        from app.receipts import service as receipt_service
-
-        return receipt_service.stored_pdf(session, doc)
-    from app.documents import render
-
+    maker = _MAKERS.get(doc.kind)
+    if maker is not None:
+        return maker(session, doc)
     data = render.render_pdf(doc.kind, _thaw(doc.context))
     digest = storage.write_bytes(data)
     stored = session.execute(

@@ -30,12 +30,12 @@ from app.db import begin_write, utcnow
 from app.documents.models import Document
 from app.dossiers.models import Dossier
 from app.errors import NotFound
+from app.formatting import TEMPLATE_DIR, format_date, format_datetime, format_money
 from app.i18n import DEFAULT_LOCALE, LOCALES
 from app.i18n_markers import N_
 from app.notifications import mailer
 from app.notifications.models import Notice, OutboxMessage
 from app.payments import service as payment_service
-from app.web import TEMPLATE_DIR, format_date, format_datetime, format_money
 
 log = logging.getLogger(__name__)
 

@@ -14,6 +14,7 @@ from app.db import MAX_ID
 from app.dossiers import service as dossier_service
 from app.payments import schemas, service
 from app.payments.models import Payment
+from app.receipts import service as receipt_service
 from app.web.deps import CurrentUser, SessionDep
 
 router = APIRouter(prefix="/api/v1", tags=["payments"])
@@ -28,7 +29,7 @@ def payment_read(session: Session, payment: Payment, ip: str = "") -> schemas.Pa
         amount=payment.amount,
         items=[schemas.PaymentItem(**i) for i in payment.items],
         redirect_url=service.redirect_url(payment, ip),
-        receipt_id=service.receipt_id(session, payment),
+        receipt_id=receipt_service.receipt_id(session, payment),
         created_at=payment.created_at,
         paid_at=payment.paid_at,
     )

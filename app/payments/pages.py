@@ -18,6 +18,7 @@ from app.dossiers.models import Dossier
 from app.errors import DomainError, NotFound
 from app.i18n_markers import N_
 from app.payments import service
+from app.receipts import service as receipt_service
 from app.web import render, translator, verify_csrf
 from app.web.deps import CurrentUser, OptionalUser, SessionDep
 
@@ -141,7 +142,7 @@ def gateway_return(
     )
     valid = service.verify_signature(params, secret)
     payment = service.by_txn_ref(session, params.get("vnp_TxnRef", "")[:40]) if valid else None
-    receipt_id = service.receipt_id(session, payment) if payment else None
+    receipt_id = receipt_service.receipt_id(session, payment) if payment else None
     return render(
         request,
         "payments/result.html",

@@ -18,7 +18,9 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from app import events
 from app.accounts.models import User
+from app.calendar import service as calendar_service
 from app.catalog.models import FeeItem
 from app.config import get_settings
 from app.db import utcnow
@@ -27,6 +29,7 @@ from app.dossiers.models import FINAL_STATUSES, Dossier
 from app.errors import Conflict, Forbidden, NotFound
 from app.i18n_markers import N_
 from app.payments import vnpay
+from app.payments.events import PaymentSettled
 from app.payments.models import ONLINE_METHODS, Payment
 
 log = logging.getLogger(__name__)
@@ -175,9 +178,8 @@ def settle(
     gateway_txn: str,
     data: Mapping[str, Any],
 ) -> bool:
-    """Mark a pending payment paid, issue its receipt and release the dossier; once only."""
-    from app.receipts import service as receipt_service
-
+    """Mark a pending payment paid and release the dossier, once only; the receipt, the notice
+    and the audit entry come from the subscribers of ``PaymentSettled``."""
     claimed = _rowcount(
         session.execute(
             update(Payment)
@@ -205,14 +207,11 @@ def settle(
         .values(status="cancelled")
         .execution_options(synchronize_session=False)
     )
-    receipt_service.issue_receipt(session, payment, collector)
     if dossier.status == "awaiting_payment" and outstanding(session, dossier) == 0:
         before = dossier.status
         dossier.status = dossier.resume_status or "processing"
         dossier.resume_status = None
         if dossier.status == "submitted" and dossier.answer_due_at is None:
-            from app.calendar import service as calendar_service
-
             dossier.answer_due_at = calendar_service.get_calendar(session).answer_due_at(utcnow())
             dossier.step_due_at = dossier.answer_due_at
         dossier_service.record(
@@ -223,39 +222,8 @@ def settle(
             session, dossier, collector, "payment", dossier.status, data={"payment_id": payment.id}
         )
     session.flush()
-    _announce_payment(session, dossier, payment, collector)
+    events.publish(session, PaymentSettled(payment=payment, dossier=dossier, collector=collector))
     return True
-
-
-def _announce_payment(
-    session: Session, dossier: Dossier, payment: Payment, collector: User | None
-) -> None:
-    """Tell the applicant and append to the audit log (its lock last, see ADR 0006)."""
-    from app.audit import service as audit_service
-    from app.notifications import service as notification_service
-
-    receipt = receipt_id(session, payment)
-    notification_service.notify(
-        session,
-        dossier,
-        "paid",
-        extra={"amount": payment.amount, "method": payment.method, "receipt_id": receipt},
-    )
-    audit_service.record(
-        session,
-        "payment.settled",
-        actor=collector,
-        object_type="payment",
-        object_id=payment.id,
-        details={
-            "dossier_id": dossier.id,
-            "code": dossier.code,
-            "amount": payment.amount,
-            "method": payment.method,
-            "gateway_txn": payment.gateway_txn,
-            "receipt_id": receipt,
-        },
-    )
 
 
 def fail(session: Session, payment: Payment, data: Mapping[str, Any]) -> bool:
@@ -289,17 +257,6 @@ def get_visible(session: Session, user: User, payment_id: int) -> Payment:
         raise NotFound(N_("Không tìm thấy giao dịch."))
     dossier_service.get_visible(session, user, payment.dossier_id)
     return payment
-
-
-def receipt_id(session: Session, payment: Payment) -> int | None:
-    from app.receipts.models import Receipt
-
-    return session.scalar(
-        select(Receipt.id)
-        .where(Receipt.payment_id == payment.id)
-        .order_by(Receipt.id.desc())
-        .limit(1)
-    )
 
 
 # --- gateways -------------------------------------------------------------------------------

@@ -223,7 +223,7 @@ async def collect(
             )
         except DomainError as exc:
             return _counter_page(request, session, user, _(exc.detail), status_code=exc.status_code)
-        receipt_id = payment_service.receipt_id(session, payment)
+        receipt_id = service.receipt_id(session, payment)
         return RedirectResponse(f"/bien-lai/{receipt_id}?msg=paid", 303)
 
     return await run_in_threadpool(do)

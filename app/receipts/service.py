@@ -509,6 +509,16 @@ def _issue(
     return receipt
 
 
+def receipt_id(session: Session, payment: Payment) -> int | None:
+    """The newest receipt of a payment (a replaced receipt's successor), or None."""
+    return session.scalar(
+        select(Receipt.id)
+        .where(Receipt.payment_id == payment.id)
+        .order_by(Receipt.id.desc())
+        .limit(1)
+    )
+
+
 def issue_receipt(
     session: Session, payment: Payment, collector: User | None, *, now: datetime | None = None
 ) -> Receipt:

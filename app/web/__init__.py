@@ -1,15 +1,15 @@
-"""Jinja2 environment, template helpers (money, dates, i18n, CSRF) and page rendering."""
+"""Jinja2 environment, template helpers (money, dates, i18n, CSRF) and page rendering.
+
+The value formats themselves (money, dates, labels) are ``app.formatting``, shared with the
+PDF forms and e-mails."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
-from zoneinfo import ZoneInfo
 
-from babel.numbers import format_decimal
 from fastapi import Depends, Request
 from fastapi.templating import Jinja2Templates
 from fastapi_csrf_protect import CsrfProtect
@@ -19,33 +19,21 @@ from starlette.responses import Response
 
 from app.config import get_settings
 from app.errors import Forbidden
-from app.i18n import DEFAULT_LOCALE, LOCALE_COOKIE, normalize_locale, translations
+from app.formatting import (
+    PAPER_KINDS,
+    ROLE_LABELS,
+    TEMPLATE_DIR,
+    format_date,
+    format_datetime,
+    format_money,
+)
+from app.i18n import LOCALE_COOKIE, normalize_locale, translations
 from app.i18n_markers import N_
 
-TEMPLATE_DIR = Path(__file__).resolve().parent.parent.parent / "templates"
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 CSRF_FIELD = "csrf_token"
-ROLE_LABELS = {
-    "reception": N_("Cán bộ tiếp nhận"),
-    "specialist": N_("Chuyên viên"),
-    "leader": N_("Lãnh đạo"),
-    "cashier": N_("Cán bộ thu phí"),
-    "agency_admin": N_("Quản trị cơ quan"),
-}
-PAPER_KINDS = {
-    "original": N_("bản chính"),
-    "copy": N_("bản sao"),
-    "either": N_("bản chính hoặc bản sao"),
-}
 CSRF_COOKIE = "portal_csrf"
 CSRF_MAX_AGE = 8 * 3600
-
-
-def format_money(amount: int | float | None, locale: str = DEFAULT_LOCALE) -> str:
-    """Amounts in VND as ``1.250.000 ₫`` (Vietnamese grouping whatever the UI language)."""
-    if amount is None:
-        return ""
-    return f"{format_decimal(amount, locale='vi')} ₫"
 
 
 def content_disposition(filename: str, inline: bool = False) -> str:
@@ -53,21 +41,6 @@ def content_disposition(filename: str, inline: bool = False) -> str:
     fallback = filename.encode("ascii", "ignore").decode().replace('"', "").strip() or "file"
     kind = "inline" if inline else "attachment"
     return f"{kind}; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}"
-
-
-def format_date(value: date | datetime | None) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        value = value.astimezone(ZoneInfo(get_settings().timezone)).date()
-    return value.strftime("%d/%m/%Y")
-
-
-def format_datetime(value: datetime | None) -> str:
-    if value is None:
-        return ""
-    local = value.astimezone(ZoneInfo(get_settings().timezone))
-    return local.strftime("%H:%M %d/%m/%Y")
 
 
 @CsrfProtect.load_config

@@ -30,19 +30,19 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, defer, joinedload, lazyload
 from sqlalchemy.orm.exc import StaleDataError
 
+from app import events
 from app.accounts.models import User
 from app.agencies.models import Agency
-from app.audit import service as audit_service
 from app.calendar import service as calendar_service
 from app.catalog.models import ProcedureVersion, ProcessStep
 from app.db import utcnow
 from app.documents import service as document_service
+from app.dossiers import events as dossier_events
 from app.dossiers import service as dossier_service
 from app.dossiers.models import QUEUE_STATUSES, Dossier, DossierCodeCounter, DossierFile, StepRun
 from app.dossiers.schemas import ActionIn
 from app.errors import Conflict, Forbidden, InvalidInput
 from app.i18n_markers import N_
-from app.notifications import service as notification_service
 from app.payments import service as payment_service
 from app.storage import service as storage
 
@@ -782,17 +782,9 @@ def perform(
 def _announce(
     session: Session, dossier: Dossier, user: User | None, action: str, before: str, comment: str
 ) -> None:
-    """Notify the applicant and append to the audit log; the audit head's lock is taken last
-    (see docs/decisions/0006-audit-chain.md)."""
-    notification_service.after_action(session, dossier, action, comment=comment)
-    audit_service.record(
-        session,
-        f"dossier.{action}",
-        actor=user,
-        object_type="dossier",
-        object_id=dossier.id,
-        details={"code": dossier.code, "from": before, "to": dossier.status},
-    )
+    """Publish the action's event: the applicant is notified and the audit log appended by its
+    subscribers (docs/decisions/0016-domain-events.md)."""
+    events.publish(session, dossier_events.for_action(action, dossier, user, before, comment))
 
 
 # --- queues -------------------------------------------------------------------------------

@@ -247,7 +247,7 @@ def test_rolled_back_payment_leaves_no_pending_document_and_renders_nothing(
             dossier = session.get(Dossier, first_id)
             assert cashier is not None and dossier is not None
             payment = payment_service.start_payment(session, dossier, cashier, "cash")
-            assert payment_service.receipt_id(session, payment) is not None
+            assert service.receipt_id(session, payment) is not None
             raise RuntimeError("the payment's transaction fails after the receipt was issued")
         # A later commit of the same session does not render the forgotten receipt either.
         with session.begin():

@@ -1,0 +1,131 @@
+"""What happens to a dossier, as events (SPEC §3 actions). ``app.workflow`` publishes one per
+action taken, in the action's transaction; audit, notifications and (later) the national
+sync subscribe to ``DossierEvent`` or to one kind."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from app.accounts.models import User
+from app.dossiers.models import Dossier
+
+
+@dataclass(frozen=True)
+class DossierEvent:
+    """An action was taken on ``dossier`` by ``actor`` (None: the system, e.g. a time limit);
+    ``before`` is the status it had, ``comment`` what the actor wrote."""
+
+    action: ClassVar[str] = ""
+    dossier: Dossier
+    actor: User | None
+    before: str
+    comment: str = ""
+
+
+@dataclass(frozen=True)
+class DossierSubmitted(DossierEvent):
+    action = "submit"
+
+
+@dataclass(frozen=True)
+class DossierResubmitted(DossierEvent):
+    """The applicant sent the supplement asked for (the clock restarts)."""
+
+    action = "resubmit"
+
+
+@dataclass(frozen=True)
+class DossierReceived(DossierEvent):
+    action = "receive"
+
+
+@dataclass(frozen=True)
+class SupplementRequested(DossierEvent):
+    action = "request_supplement"
+
+
+@dataclass(frozen=True)
+class DossierRejected(DossierEvent):
+    action = "reject"
+
+
+@dataclass(frozen=True)
+class DossierForwarded(DossierEvent):
+    action = "forward"
+
+
+@dataclass(frozen=True)
+class DossierApproved(DossierEvent):
+    action = "approve"
+
+
+@dataclass(frozen=True)
+class DossierSentBack(DossierEvent):
+    action = "send_back"
+
+
+@dataclass(frozen=True)
+class ResultAttached(DossierEvent):
+    action = "attach_result"
+
+
+@dataclass(frozen=True)
+class ResultReturned(DossierEvent):
+    action = "return_result"
+
+
+@dataclass(frozen=True)
+class DossierWithdrawn(DossierEvent):
+    action = "withdraw"
+
+
+@dataclass(frozen=True)
+class DossierStopped(DossierEvent):
+    action = "stop"
+
+
+@dataclass(frozen=True)
+class DeadlineExtended(DossierEvent):
+    action = "extend"
+
+
+@dataclass(frozen=True)
+class PaymentRequested(DossierEvent):
+    action = "request_payment"
+
+
+@dataclass(frozen=True)
+class SupplementTimedOut(DossierEvent):
+    """The supplement never came within its limit: the dossier was stopped (form 05)."""
+
+    action = "supplement_timeout"
+
+
+KINDS: dict[str, type[DossierEvent]] = {
+    kind.action: kind
+    for kind in (
+        DossierSubmitted,
+        DossierResubmitted,
+        DossierReceived,
+        SupplementRequested,
+        DossierRejected,
+        DossierForwarded,
+        DossierApproved,
+        DossierSentBack,
+        ResultAttached,
+        ResultReturned,
+        DossierWithdrawn,
+        DossierStopped,
+        DeadlineExtended,
+        PaymentRequested,
+        SupplementTimedOut,
+    )
+}
+
+
+def for_action(
+    action: str, dossier: Dossier, actor: User | None, before: str, comment: str = ""
+) -> DossierEvent:
+    """The event of one action (a ``DossierEvent`` of its kind)."""
+    return KINDS[action](dossier=dossier, actor=actor, before=before, comment=comment)

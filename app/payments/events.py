@@ -1,0 +1,19 @@
+"""What happens to a payment, as events. ``app.payments`` publishes them in the payment's
+transaction; receipts (the e-receipt of Decree 123/2020), notifications and audit subscribe."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app.accounts.models import User
+from app.dossiers.models import Dossier
+from app.payments.models import Payment
+
+
+@dataclass(frozen=True)
+class PaymentSettled:
+    """``payment`` of ``dossier`` is paid (``collector``: the cashier; None online), once."""
+
+    payment: Payment
+    dossier: Dossier
+    collector: User | None

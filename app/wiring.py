@@ -1,0 +1,33 @@
+"""Start-up wiring: who reacts to what. Called once by every entry point (the web app, the
+``portal`` command, the worker, the tests) before any service runs; calling it again is
+harmless.
+
+The order of the subscriptions is the order handlers run in within a transaction: the
+receipt is numbered first (the notice and the audit entry name it), the audit log last
+(docs/decisions/0006-audit-chain.md, 0016-domain-events.md)."""
+
+from __future__ import annotations
+
+from app import events
+from app.audit import subscribers as audit_subscribers
+from app.documents import render, renderer
+from app.documents import service as document_service
+from app.dossiers.events import DossierEvent
+from app.notifications import subscribers as notification_subscribers
+from app.payments.events import PaymentSettled
+from app.receipts import pdf as receipt_pdf
+from app.receipts import service as receipt_service
+from app.receipts import subscribers as receipt_subscribers
+
+
+def wire() -> None:
+    """Register every event handler and the domains' plug-ins."""
+    events.subscribe(PaymentSettled, receipt_subscribers.on_payment_settled)
+    events.subscribe(DossierEvent, notification_subscribers.on_dossier_event)
+    events.subscribe(PaymentSettled, notification_subscribers.on_payment_settled)
+    events.subscribe(DossierEvent, audit_subscribers.on_dossier_event)
+    events.subscribe(PaymentSettled, audit_subscribers.on_payment_settled)
+    events.mark_wired()
+    # A receipt's PDF is drawn and signed by receipts; the other documents are forms.
+    document_service.register_maker("receipt", receipt_service.stored_pdf)
+    renderer.warm_up_with(render.warm_up, receipt_pdf.warm_up)
