@@ -15,7 +15,7 @@ from alembic.config import Config
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app import models as _models  # noqa: F401  every table, and the counters' session hooks
+from app import models as _models  # noqa: F401  every table
 from app.accounts import service as account_service
 from app.audit import service as audit_service
 from app.bench.seed import seed_dossiers

@@ -15,7 +15,6 @@ from app.ratings import models as ratings_models
 from app.receipts import models as receipts_models
 from app.signing import models as signing_models
 from app.stats import models as stats_models
-from app.stats import tallies  # registers the session hooks that keep the counters
 
 __all__ = [
     "Base",
@@ -33,5 +32,4 @@ __all__ = [
     "receipts_models",
     "signing_models",
     "stats_models",
-    "tallies",
 ]

@@ -18,6 +18,7 @@ from app.payments.events import PaymentSettled
 from app.receipts import pdf as receipt_pdf
 from app.receipts import service as receipt_service
 from app.receipts import subscribers as receipt_subscribers
+from app.stats import tallies
 
 
 def wire() -> None:
@@ -28,6 +29,8 @@ def wire() -> None:
     events.subscribe(DossierEvent, audit_subscribers.on_dossier_event)
     events.subscribe(PaymentSettled, audit_subscribers.on_payment_settled)
     events.mark_wired()
+    # The indicator counters follow every flush of a dossier's rows (ADR 0010, 0016).
+    tallies.install()
     # A receipt's PDF is drawn and signed by receipts; the other documents are forms.
     document_service.register_maker("receipt", receipt_service.stored_pdf)
     renderer.warm_up_with(render.warm_up, receipt_pdf.warm_up)

@@ -27,12 +27,14 @@ from app.documents import service as document_service
 from app.receipts import pdf as receipt_pdf
 from app.receipts import service as receipt_service
 from app.receipts.models import Receipt
+from app.wiring import wire
 
 HERE = Path(__file__).resolve().parent
 WARM_UP = 3
 
 
 def main() -> None:
+    wire()  # as the portal does at start-up (renderer warm-ups, receipt PDFs)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=30)
     args = parser.parse_args()

@@ -31,6 +31,7 @@ from app.config import get_settings
 from app.db import make_engine
 from app.documents import renderer
 from app.reports import service
+from app.wiring import wire
 
 
 def rss_mb() -> float:
@@ -43,6 +44,7 @@ def peak_mb() -> float:
 
 
 def main() -> None:
+    wire()  # as the portal does at start-up (renderer warm-ups, receipt PDFs)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", default=os.environ.get("PORTAL_DATABASE_URL"))
     parser.add_argument("--agency", required=True)

@@ -378,7 +378,17 @@ def _changed(obj: Dossier) -> bool:
     return any(state.attrs[name].history.has_changes() for name in DOSSIER_FIELDS)
 
 
-@event.listens_for(Session, "after_flush")
+def install() -> None:
+    """Keep the counters with every flush and commit of any session from now on (called at
+    start-up by ``app.wiring``; calling it again changes nothing). The counters follow the rows
+    themselves, not the services' events, so no path that changes a dossier (a bulk seed, a
+    fix in a shell) can leave them behind (docs/decisions/0016-domain-events.md)."""
+    if not event.contains(Session, "after_flush", _note_changes):
+        event.listen(Session, "after_flush", _note_changes)
+    if not event.contains(Session, "before_commit", _refresh_before_commit):
+        event.listen(Session, "before_commit", _refresh_before_commit)
+
+
 def _note_changes(session: Session, _context: Any) -> None:
     pending: set[int] | None = None
     for obj in chain(session.new, session.dirty, session.deleted):
@@ -394,7 +404,6 @@ def _note_changes(session: Session, _context: Any) -> None:
             pending.add(dossier_id)
 
 
-@event.listens_for(Session, "before_commit")
 def _refresh_before_commit(session: Session) -> None:
     if session.info.get(PENDING) or session.new or session.dirty or session.deleted:
         apply_pending(session)
