@@ -9,7 +9,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from fastapi import Request
 from sqlalchemy import JSON, Connection, DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Session, SessionTransaction, sessionmaker
@@ -223,11 +222,6 @@ def request_session(method: str, factory: sessionmaker[Session]) -> Iterator[Ses
         raise
     finally:
         session.close()
-
-
-def get_session(request: Request) -> Iterator[Session]:
-    """One transaction per request: commit on success, roll back on any error."""
-    yield from request_session(request.method, get_sessionmaker())
 
 
 # Identifiers in paths and bodies: integer columns are 32-bit on PostgreSQL.

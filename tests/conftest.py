@@ -64,9 +64,10 @@ from sqlalchemy import Engine  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 from app.cli import upgrade_database  # noqa: E402
-from app.db import get_engine, get_session, get_sessionmaker  # noqa: E402
+from app.db import get_engine, get_sessionmaker  # noqa: E402
 from app.demo.seed import seed_all  # noqa: E402
 from app.main import create_app  # noqa: E402
+from app.web.session import get_session  # noqa: E402
 from app.wiring import wire  # noqa: E402
 
 wire()  # services called directly by tests publish events like the app's routes do

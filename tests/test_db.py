@@ -23,11 +23,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.accounts import service as account_service
 from app.audit import service as audit_service
 from app.audit.models import AuditEntry
-from app.db import begin_write, get_session, request_session
+from app.db import begin_write, request_session
 from app.documents.models import Document
 from app.dossiers import service as dossier_service
 from app.dossiers.schemas import ActionIn, DossierCreate
 from app.main import create_app
+from app.web.session import get_session
 from app.workflow import service as workflow
 from tests.conftest import api_token, in_parallel
 from tests.dossiers.helpers import BIRTH_FORM, pdf_bytes

@@ -6,15 +6,14 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from fastapi import Depends, Request
-from sqlalchemy.orm import Session
 
 from app.accounts import service
 from app.accounts.models import User
-from app.db import get_session
 from app.errors import Forbidden, Unauthorized
 from app.i18n_markers import N_
 from app.notifications import service as notification_service
 from app.web import csrf_header_ok
+from app.web.session import SessionDep
 
 SESSION_COOKIE = "portal_session"
 
@@ -62,9 +61,7 @@ def client_ip(request: Request) -> str:
     return request.client.host if request.client else ""
 
 
-def current_user_optional(
-    request: Request, session: Session = Depends(get_session, scope="function")
-) -> User | None:
+def current_user_optional(request: Request, session: SessionDep) -> User | None:
     """The logged-in user, from ``Authorization: Bearer`` or the session cookie, or ``None``."""
     user: User | None = None
     auth = request.headers.get("authorization", "")
