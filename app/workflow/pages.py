@@ -247,7 +247,7 @@ def staff_desk(
     )
     return render(
         request,
-        "staff/home.html",
+        "workflow/home.html",
         {
             "roles": sorted(user.roles),
             "items": [_queue_item(cal, d, now) for d in rows],
@@ -303,7 +303,7 @@ def _dossier_page(
     flash = request.query_params.get("msg")
     return render(
         request,
-        "staff/dossier.html",
+        "workflow/dossier.html",
         {
             "d": dossier,
             "version": version,
@@ -631,7 +631,7 @@ def _counter_new_page(
         procedures.insert(0, version)
     return render(
         request,
-        "staff/counter_new.html",
+        "workflow/counter_new.html",
         {
             "q": q,
             "procedures": procedures,
@@ -736,7 +736,7 @@ def _counter_page(
     flash = request.query_params.get("msg")
     return render(
         request,
-        "staff/counter_files.html",
+        "workflow/counter_files.html",
         {
             "d": dossier,
             "version": dossier.version,
@@ -996,7 +996,7 @@ def tracking_book_page(
         previous_url = f"{page_url}&{urlencode({'cursor': previous})}" if previous else page_url
     return render(
         request,
-        "staff/tracking_book.html",
+        "workflow/tracking_book.html",
         {
             "agencies": agencies,
             "values": values,
