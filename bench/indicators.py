@@ -22,10 +22,13 @@ from typing import Any
 from sqlalchemy import event, func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.accounts import service as account_service
+from app.agencies import service as agency_service
 from app.config import get_settings
-from app.db import make_engine
+from app.db import make_engine, utcnow
 from app.dossiers.models import Dossier
-from app.stats import service
+from app.stats import counts, dates, figures
+from app.stats import indicators as indicator_service
 
 
 def timed(label: str, repeat: int, work: Callable[[], Any]) -> None:
@@ -55,7 +58,7 @@ def explain(session: Session, args: argparse.Namespace, agency_ids: set[int]) ->
 
     event.listen(engine, "before_cursor_execute", grab)
     try:
-        service.raw_counts(session, args.date_from, args.date_to, agency_ids)
+        counts.raw_counts(session, args.date_from, args.date_to, agency_ids)
     finally:
         event.remove(engine, "before_cursor_execute", grab)
     raw = session.connection().connection.driver_connection
@@ -76,19 +79,19 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--explain", action="store_true")
     args = parser.parse_args()
-    args.date_from, args.date_to = service.parse_period(args.date_from, args.date_to)
+    args.date_from, args.date_to = dates.parse_period(args.date_from, args.date_to)
     engine = make_engine(args.database_url or get_settings().database_url)
     factory = sessionmaker(bind=engine)
     with factory() as session:
         if engine.dialect.name == "sqlite":
             session.execute(text("PRAGMA query_only = ON"))
         agency = (
-            service.agency_service.get_by_code(session, args.agency)
+            agency_service.get_by_code(session, args.agency)
             if args.agency
-            else service.root_agency(session)
+            else indicator_service.root_agency(session)
         )
-        subtree = service.account_service.agency_subtree_ids(session, agency.id)
-        start, end = service.bounds(args.date_from, args.date_to)
+        subtree = account_service.agency_subtree_ids(session, agency.id)
+        start, end = dates.bounds(args.date_from, args.date_to)
         in_period = (
             session.scalar(
                 select(func.count(Dossier.id)).where(
@@ -102,37 +105,39 @@ def main() -> None:
             f"{engine.dialect.name}: {total} dossiers, {in_period} received "
             f"{args.date_from}..{args.date_to}; agency {agency.code} ({len(subtree)} units)"
         )
-        cfg = service.indicator_settings(session)
-        now = service.utcnow()
+        cfg = figures.indicator_settings(session)
+        now = utcnow()
         timed(
             "indicators (one agency and its subtree)",
             args.repeat,
-            lambda: service.indicators(session, agency.code, args.date_from, args.date_to),
+            lambda: indicator_service.indicators(
+                session, agency.code, args.date_from, args.date_to
+            ),
         )
         timed(
             "public page (every agency + ranking)",
             args.repeat,
-            lambda: service.overview(session, agency.code, args.date_from, args.date_to),
+            lambda: indicator_service.overview(session, agency.code, args.date_from, args.date_to),
         )
         s, e = start, end
         d0, d1 = args.date_from, args.date_to
-        parts: dict[str, Callable[[dict[int, service.RawCounts]], object]] = {
-            "  day counters": lambda out: service._tally_counts(session, d0, d1, cfg, subtree, out),
-            "  unfinished and overdue (live)": lambda out: service._overdue_open_counts(
+        parts: dict[str, Callable[[dict[int, counts.RawCounts]], object]] = {
+            "  day counters": lambda out: counts._tally_counts(session, d0, d1, cfg, subtree, out),
+            "  unfinished and overdue (live)": lambda out: counts._overdue_open_counts(
                 session, s, e, now, cfg, subtree, out
             ),
-            "recount from the dossiers (reference, not served)": lambda _out: service.recount(
+            "recount from the dossiers (reference, not served)": lambda _out: counts.recount(
                 session, d0, d1, subtree, now, cfg
             ),
-            "  dossier counts": lambda out: service._dossier_counts(
+            "  dossier counts": lambda out: counts._dossier_counts(
                 session, s, e, now, cfg, subtree, out
             ),
-            "  digitised components": lambda out: service._digitised_counts(
+            "  digitised components": lambda out: counts._digitised_counts(
                 session, s, e, subtree, out
             ),
-            "  electronic results": lambda out: service._result_counts(session, s, e, subtree, out),
-            "  payments": lambda out: service._payment_counts(session, s, e, subtree, out),
-            "  procedures": lambda out: service._procedure_counts(session, e, subtree, out),
+            "  electronic results": lambda out: counts._result_counts(session, s, e, subtree, out),
+            "  payments": lambda out: counts._payment_counts(session, s, e, subtree, out),
+            "  procedures": lambda out: counts._procedure_counts(session, e, subtree, out),
         }
         for label, part in parts.items():
             timed(label, args.repeat, lambda part=part: part({}))  # type: ignore[misc]

@@ -10,16 +10,19 @@ from fastapi import APIRouter, File, Form, Path, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile as StarletteUpload
 
 from app.accounts.deps import client_ip
 from app.accounts.models import User
+from app.calendar import service as calendar_service
 from app.config import get_settings
 from app.db import MAX_ID, utcnow
 from app.documents import service as document_service
+from app.documents.models import Document
 from app.dossiers import schemas, service
 from app.dossiers.models import Dossier
-from app.errors import DomainError, InvalidInput, NotFound
+from app.errors import DomainError, InvalidInput, NotFound, PayloadTooLarge
 from app.i18n_markers import N_
 from app.ratelimit import lookup_limiter
 from app.storage import service as storage
@@ -143,8 +146,6 @@ async def read_upload(upload: StarletteUpload, limit: int = MAX_UPLOAD_BYTES) ->
     """Read an upload without holding more than ``limit`` + 1 bytes."""
     data = await upload.read(limit + 1)
     if len(data) > limit:
-        from app.errors import PayloadTooLarge
-
         raise PayloadTooLarge(N_("Tệp vượt quá dung lượng cho phép."))
     return data
 
@@ -159,7 +160,6 @@ async def upload_file(
 ) -> schemas.FileRead:
     """Attach a file to a component (type checked by content, size by the component)."""
     data = await read_upload(file)
-    from starlette.concurrency import run_in_threadpool
 
     def _store() -> schemas.FileRead:
         dossier = service.get_visible(session, user, dossier_id)
@@ -249,7 +249,6 @@ async def act(
     """Take an action (JSON ``{"action", "comment", ...}``; multipart with ``file`` for
     ``attach_result``)."""
     inp, upload = await _action_input(request)
-    from starlette.concurrency import run_in_threadpool
 
     def _do() -> schemas.DossierRead:
         dossier = service.get_visible(session, user, dossier_id)
@@ -303,8 +302,6 @@ def staff_queue(
     more = len(rows) > limit
     rows = rows[:limit]
     now = utcnow()
-    from app.calendar import service as calendar_service
-
     cal = calendar_service.get_calendar(session)
     items = []
     for d, owed in rows:
@@ -374,8 +371,6 @@ def document_pdf(
     user: CurrentUser,
 ) -> Response:
     """A generated document as PDF (rendered once, then served from storage)."""
-    from app.documents.models import Document
-
     doc = session.get(Document, document_id)
     if doc is None or doc.dossier_id is None:
         raise NotFound(N_("Không tìm thấy văn bản."))

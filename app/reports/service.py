@@ -38,6 +38,7 @@ from app.dossiers import service as dossier_service
 from app.dossiers.models import FINAL_STATUSES, Dossier, StepRun
 from app.errors import Forbidden, InvalidInput
 from app.i18n_markers import N_
+from app.reports import xlsx
 
 # A book covers at most a (leap) year: enough for the yearly book.
 MAX_PERIOD_DAYS = 366
@@ -566,8 +567,6 @@ def book_xlsx(
     target: IO[bytes],
 ) -> None:
     """Write the book as XLSX into ``target``, streaming rows; at most ``MAX_XLSX_ROWS``."""
-    from app.reports import xlsx
-
     scope = book_scope(session, user, agency_code, date_from, date_to)
     total = count_rows(session, scope, cap=MAX_XLSX_ROWS)
     if total > MAX_XLSX_ROWS:

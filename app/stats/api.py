@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Query, Request
 
-from app.stats import schemas, service
+from app.stats import dates, schemas
+from app.stats import indicators as indicator_service
 from app.web.deps import SessionDep
 from app.web.errors import translate_for_api
 
@@ -35,8 +36,8 @@ def indicators(
     """Decision 766 indicators of an agency and its sub-agencies for dossiers received in a
     period (default: this year): five groups with points, each figure with numerator,
     denominator, rate (%), threshold, points and formula."""
-    start, end = service.parse_period(date_from, date_to)
-    return service.indicators(
+    start, end = dates.parse_period(date_from, date_to)
+    return indicator_service.indicators(
         session,
         agency or None,
         start,
@@ -59,5 +60,5 @@ def ranking(
     ),
 ) -> schemas.RankingRead:
     """Agencies by total indicator points for the period (each including its sub-agencies)."""
-    start, end = service.parse_period(date_from, date_to)
-    return service.ranking(session, start, end, level or None)
+    start, end = dates.parse_period(date_from, date_to)
+    return indicator_service.ranking(session, start, end, level or None)

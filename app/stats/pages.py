@@ -16,7 +16,9 @@ from app.agencies import service as agency_service
 from app.dossiers import service as dossier_service
 from app.errors import InvalidInput, NotFound
 from app.i18n_markers import N_
-from app.stats import charts, schemas, service
+from app.stats import charts, dates, exports, figures, schemas
+from app.stats import dashboard as dashboard_service
+from app.stats import indicators as indicator_service
 from app.web import content_disposition, format_date, render, request_locale, translator
 from app.web.deps import CurrentUser, SessionDep
 
@@ -28,7 +30,7 @@ DASHBOARD_TABLES = ("overdue", "due_today", "officers", "steps", "trend")
 def _xlsx(data: bytes, filename: str) -> Response:
     return Response(
         data,
-        media_type=service.XLSX_TYPE,
+        media_type=exports.XLSX_TYPE,
         headers={"Content-Disposition": content_disposition(filename), "Cache-Control": "no-store"},
     )
 
@@ -45,7 +47,7 @@ def _number(locale: str) -> Any:
 
 def _local(value: datetime | None) -> datetime | None:
     """A naive local datetime for a spreadsheet cell (Excel has no time zones)."""
-    return value.astimezone(service.tz()).replace(tzinfo=None) if value else None
+    return value.astimezone(dates.tz()).replace(tzinfo=None) if value else None
 
 
 # --- the public statistics page --------------------------------------------------------------
@@ -54,7 +56,7 @@ def _local(value: datetime | None) -> datetime | None:
 def _period_values(
     agency: str, date_from: str, date_to: str, level: str
 ) -> tuple[dict[str, str], dict[str, str], tuple[date, date] | None]:
-    first, last = service.default_period()
+    first, last = dates.default_period()
     values = {
         "agency": agency.strip(),
         "from": date_from.strip() or first.isoformat(),
@@ -64,11 +66,11 @@ def _period_values(
     errors: dict[str, str] = {}
     period = None
     try:
-        period = service.parse_period(values["from"], values["to"])
+        period = dates.parse_period(values["from"], values["to"])
     except InvalidInput as exc:
         for name in exc.fields or {"to": ""}:
             errors[name] = exc.detail
-    if values["level"] and values["level"] not in service.LEVEL_LABELS:
+    if values["level"] and values["level"] not in figures.LEVEL_LABELS:
         errors["level"] = N_("Cấp cơ quan không hợp lệ.")
     return values, errors, period
 
@@ -118,7 +120,7 @@ def statistics_page(
     overview = None
     if period is not None and not errors:
         try:
-            overview = service.overview(
+            overview = indicator_service.overview(
                 session, values["agency"] or None, period[0], period[1], values["level"] or None, _
             )
         except NotFound:
@@ -130,15 +132,15 @@ def statistics_page(
         "values": values,
         "errors": {k: _(v) for k, v in errors.items()},
         "agency_options": [(a.code, "— " * depth + a.name) for depth, a in tree],
-        "level_options": [(k, _(v)) for k, v in service.LEVEL_LABELS.items()],
-        "level_labels": service.LEVEL_LABELS,
+        "level_options": [(k, _(v)) for k, v in figures.LEVEL_LABELS.items()],
+        "level_labels": figures.LEVEL_LABELS,
         "read": overview.indicators if overview else None,
         "ranking": overview.ranking if overview else [],
         "fmt": fmt,
         "xlsx_url": f"/thong-ke/xlsx?{query}",
         "api_url": "/api/v1/stats/indicators?"
         + urlencode({k: values[k] for k in ("agency", "from", "to")}),
-        "points_rule": _(service.POINTS_RULE),
+        "points_rule": _(figures.POINTS_RULE),
         "is_leader": False,
     }
     user = getattr(request.state, "user", None)
@@ -174,13 +176,13 @@ def statistics_xlsx(
     if errors or period is None:
         name, detail = next(iter(errors.items()))
         raise InvalidInput(detail, fields={name: "invalid"})
-    ov = service.overview(
+    ov = indicator_service.overview(
         session, values["agency"] or None, period[0], period[1], values["level"] or None, _
     )
     read = ov.indicators
     span = f"{format_date(period[0])} – {format_date(period[1])}"
     heading = f"{read.agency.name} ({read.agency.code}), {span}"
-    data = service.workbook_bytes(
+    data = exports.workbook_bytes(
         [
             (
                 _("Chỉ số"),
@@ -196,7 +198,7 @@ def statistics_xlsx(
                     _("Điểm tối đa"),
                     _("Công thức"),
                 ],
-                service.indicator_rows(read),
+                exports.indicator_rows(read),
             ),
             (
                 _("Xếp hạng"),
@@ -212,7 +214,7 @@ def statistics_xlsx(
                     _("Trực tuyến (%)"),
                     _("Hài lòng (%)"),
                 ],
-                service.ranking_table(ov.ranking, lambda lv: _(service.LEVEL_LABELS.get(lv, lv))),
+                exports.ranking_table(ov.ranking, lambda lv: _(figures.LEVEL_LABELS.get(lv, lv))),
             ),
         ]
     )
@@ -256,10 +258,10 @@ def dashboard_page(
     step, the 12-month trend, each with an XLSX export."""
     _ = translator(request)
     fmt = _number(request_locale(request))
-    data = service.dashboard(session, user, agency or None)
-    allowed = service.dashboard_agencies(session, user)
+    data = dashboard_service.dashboard(session, user, agency or None)
+    allowed = dashboard_service.dashboard_agencies(session, user)
     code = data["agency"].code
-    today = service.local_today(data["now"])
+    today = dates.local_today(data["now"])
     trend = data["trend"]
     trend_chart = charts.column_chart(
         "chart-trend",
@@ -309,7 +311,7 @@ def dashboard_page(
             },
             "book_url": f"/can-bo/so-theo-doi?{book_query}",
             "book_xlsx_url": f"/api/v1/reports/tracking-book?{book_query}&format=xlsx",
-            "limit": service.LIST_LIMIT,
+            "limit": dashboard_service.LIST_LIMIT,
         },
     )
 
@@ -326,7 +328,9 @@ def dashboard_xlsx(
     _ = translator(request)
     if table not in DASHBOARD_TABLES:
         raise InvalidInput(N_("Bảng không hợp lệ."), fields={"table": "|".join(DASHBOARD_TABLES)})
-    data = service.dashboard(session, user, agency or None, list_limit=service.EXPORT_LIMIT)
+    data = dashboard_service.dashboard(
+        session, user, agency or None, list_limit=dashboard_service.EXPORT_LIMIT
+    )
     name = f"{data['agency'].name} ({data['agency'].code})"
     dossier_header = [
         _("STT"),
@@ -376,6 +380,6 @@ def dashboard_xlsx(
             ],
         ),
     }
-    today = service.local_today(data["now"])
+    today = dates.local_today(data["now"])
     filename = f"bang-dieu-khien_{table}_{data['agency'].code}_{today:%Y%m%d}.xlsx"
-    return _xlsx(service.workbook_bytes([sheets[table]]), filename)
+    return _xlsx(exports.workbook_bytes([sheets[table]]), filename)

@@ -27,7 +27,8 @@ from app.catalog.models import (
     ProcedureVersion,
     ProcessStep,
 )
-from app.stats import service
+from app.errors import InvalidInput
+from app.stats import dates, figures
 from tests.stats.dataset import (
     COMMUNE_A,
     COMMUNE_B,
@@ -223,7 +224,7 @@ def test_an_agency_without_dossiers_gives_zeros(client: TestClient, db: Session)
     # A commune with procedures but no dossier in the period: dossier figures are zero.
     other = indicators(client, "000.00.53.H31")
     for key in ("on_time_rate", "online_rate", "digitised_rate", "satisfaction_rate"):
-        group = service.FIGURE_BY_KEY[key].group
+        group = figures.FIGURE_BY_KEY[key].group
         assert fig(other, group, key)["denominator"] == 0
         assert fig(other, group, key)["points"] == 0
 
@@ -231,18 +232,18 @@ def test_an_agency_without_dossiers_gives_zeros(client: TestClient, db: Session)
 def test_settings_change_the_rules(client: TestClient, db: Session) -> None:
     build_march_2024(db)
     # Measured against the new date, the extended A4 (ready 13/03, new date 14/03) is on time.
-    service.set_indicator_setting(db, "indicator_extension_counts_on_time", True)
+    figures.set_indicator_setting(db, "indicator_extension_counts_on_time", True)
     # Full points for online submission from 40%: commune A's 44.44% earns all 8.
-    service.set_indicator_setting(db, "indicator_threshold_online_rate", 40)
+    figures.set_indicator_setting(db, "indicator_threshold_online_rate", 40)
     body = indicators(client, COMMUNE_A)
     check(body, "timeliness", "on_time_rate", 3, 6, 50.0, 10.0, 20)
     check(body, "online_service", "online_rate", 4, 9, 44.44, 8.0, 8)
     assert fig(body, "online_service", "online_rate")["threshold"] == 40
     assert "gia hạn" in fig(body, "timeliness", "on_time_rate")["formula"]
-    with pytest.raises(service.InvalidInput):
-        service.set_indicator_setting(db, "indicator_threshold_online_rate", 0)
-    with pytest.raises(service.InvalidInput):
-        service.set_indicator_setting(db, "indicator_unknown", 1)
+    with pytest.raises(InvalidInput):
+        figures.set_indicator_setting(db, "indicator_threshold_online_rate", 0)
+    with pytest.raises(InvalidInput):
+        figures.set_indicator_setting(db, "indicator_unknown", 1)
 
 
 def _procedure(
@@ -368,7 +369,7 @@ def test_defaults_to_the_province_and_this_year(client: TestClient) -> None:
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["agency"]["code"] == PROVINCE
-    today = datetime.now(UTC).astimezone(service.tz()).date()
+    today = datetime.now(UTC).astimezone(dates.tz()).date()
     assert body["from"] == f"{today.year}-01-01"
     english = client.get(URL, headers={"Accept-Language": "en"}).json()
     assert english["groups"]["timeliness"]["figures"]["on_time_rate"]["formula"]

@@ -18,7 +18,8 @@ from app.accounts.models import User
 from app.catalog.models import ProcessStep
 from app.db import utcnow
 from app.dossiers.models import Dossier, StepRun
-from app.stats import service
+from app.stats import dashboard as dashboard_service
+from app.stats import dates, figures
 from tests.conftest import DEMO_PASSWORD, csrf_from
 from tests.stats.dataset import (
     BIRTH,
@@ -60,10 +61,10 @@ def test_statistics_page_shows_groups_formulas_charts_and_ranking(
     response = client.get("/thong-ke", params={"agency": COMMUNE_A, **PERIOD})
     assert response.status_code == 200, response.text
     html = response.text
-    for label in service.GROUP_LABELS.values():
+    for label in figures.GROUP_LABELS.values():
         assert label in html
     # Every figure with its formula; rates in Vietnamese notation.
-    for spec in service.FIGURES:
+    for spec in figures.FIGURES:
         assert f'id="fig-{spec.key}"' in html
     assert "33,33%" in html  # on time 2/6
     assert "Số hồ sơ nộp trực tuyến ÷" in html
@@ -115,9 +116,7 @@ def _open_work(db: Session) -> None:
     """Today's work at Phố Hiến: one dossier overdue, one due later today, step runs."""
     b = Builder(db)
     now = utcnow()
-    end_of_today = datetime.combine(
-        service.local_today(now) + timedelta(days=1), time(0), service.tz()
-    )
+    end_of_today = datetime.combine(dates.local_today(now) + timedelta(days=1), time(0), dates.tz())
     later_today = now + (end_of_today - now) / 2
     specialist = db.scalar(select(User).where(User.email == SPECIALIST))
     assert specialist is not None
@@ -169,7 +168,9 @@ def test_leader_dashboard_lists_overdue_today_workload_and_trend(
     assert len(re.findall(r'<svg[^>]*role="img"', html)) == 2  # workload and trend
     trend = html.split('id="h-trend"')[1].split("</section>")[0]
     assert trend.count("<tr>") == 13  # header + 12 months
-    data = service.dashboard(db, db.scalar(select(User).where(User.email == LEADER)), None)
+    data = dashboard_service.dashboard(
+        db, db.scalar(select(User).where(User.email == LEADER)), None
+    )
     assert (data["overdue_total"], data["due_today_total"]) == (1, 1)
     assert data["officers"][0]["open"] == 1
     assert sum(m["received"] for m in data["trend"]) == 2
@@ -218,8 +219,8 @@ def test_trend_counts_receptions_by_local_month_like_the_dossiers(db: Session) -
     dossiers themselves, a reception at 23:30 local time on the last day of a month included."""
     b = Builder(db)
     now = utcnow()
-    firsts = service.month_starts(service.local_today(now))
-    zone = service.tz()
+    firsts = dates.month_starts(dates.local_today(now))
+    zone = dates.tz()
     edge = datetime.combine(firsts[-2], time(0), zone)  # this month's first local midnight
     for key, agency, received in (
         ("LATE", COMMUNE_A, edge - timedelta(minutes=30)),
@@ -229,7 +230,7 @@ def test_trend_counts_receptions_by_local_month_like_the_dossiers(db: Session) -
         b.dossier(key, agency, BIRTH, "counter", "processing", received)
     db.flush()
     scope = {b.agency_id(COMMUNE_A)}
-    months = service.trend(db, scope, now, service.indicator_settings(db))
+    months = dashboard_service.trend(db, scope, now, figures.indicator_settings(db))
     direct = [
         len(
             [

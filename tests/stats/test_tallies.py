@@ -15,14 +15,14 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, delete, select, update
+from sqlalchemy import Engine, delete, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.cli import upgrade_database
 from app.dossiers.models import Dossier, DossierFile
 from app.payments.models import Payment
 from app.ratings.models import Rating
-from app.stats import service, tallies
+from app.stats import counts, figures, tallies
 from app.stats.models import DailyTally, DossierTally
 from tests.stats.dataset import VN, at, build_march_2024
 
@@ -42,22 +42,22 @@ def same_as_recount(db: Session) -> None:
     now = at(3, 25, 12)
     for overrides in SETTINGS:
         for key, value in overrides.items():
-            service.set_indicator_setting(db, key, value)
-        cfg = service.indicator_settings(db)
-        from_counters = service.raw_counts(db, *MARCH, now=now, cfg=cfg)
-        recounted = service.recount(db, *MARCH, now=now, cfg=cfg)
+            figures.set_indicator_setting(db, key, value)
+        cfg = figures.indicator_settings(db)
+        from_counters = counts.raw_counts(db, *MARCH, now=now, cfg=cfg)
+        recounted = counts.recount(db, *MARCH, now=now, cfg=cfg)
         assert {k: asdict(v) for k, v in from_counters.items()} == {
             k: asdict(v) for k, v in recounted.items()
         }, overrides
         for key in overrides:
-            service.set_indicator_setting(db, key, service.DEFAULT_SETTINGS[key])
+            figures.set_indicator_setting(db, key, figures.DEFAULT_SETTINGS[key])
 
 
 def test_counters_follow_each_change_of_a_dossier(db: Session) -> None:
     d = build_march_2024(db)
     db.commit()
     same_as_recount(db)
-    assert service.raw_counts(db, *MARCH)  # the dataset is really counted
+    assert counts.raw_counts(db, *MARCH)  # the dataset is really counted
     a1, a2, a3 = d["A1"], d["A2"], d["A3"]
 
     # A rating turns negative, a complaint is withdrawn.
@@ -96,14 +96,14 @@ def test_counters_follow_each_change_of_a_dossier(db: Session) -> None:
 def test_unfinished_dossiers_become_overdue_without_any_write(db: Session) -> None:
     build_march_2024(db)
     db.commit()
-    cfg = service.indicator_settings(db)
-    early = service.raw_counts(db, *MARCH, now=at(3, 2), cfg=cfg)
-    late = service.raw_counts(db, *MARCH, now=at(12, 31), cfg=cfg)
+    cfg = figures.indicator_settings(db)
+    early = counts.raw_counts(db, *MARCH, now=at(3, 2), cfg=cfg)
+    late = counts.raw_counts(db, *MARCH, now=at(12, 31), cfg=cfg)
     assert sum(c.overdue_open for c in early.values()) == 0
     open_ones = sum(c.overdue_open for c in late.values())
     assert open_ones > 0
     assert open_ones == sum(
-        c.overdue_open for c in service.recount(db, *MARCH, now=at(12, 31), cfg=cfg).values()
+        c.overdue_open for c in counts.recount(db, *MARCH, now=at(12, 31), cfg=cfg).values()
     )
 
 
@@ -118,9 +118,7 @@ def test_differences_name_a_tampered_row_and_rebuild_repairs_it(db: Session) -> 
     assert len(problems) == 1
     assert f"agency {row.agency_id}, {row.day}" in problems[0]
     assert "online" in problems[0]
-    received = db.scalar(
-        select(service.func.count(Dossier.id)).where(Dossier.received_at.is_not(None))
-    )
+    received = db.scalar(select(func.count(Dossier.id)).where(Dossier.received_at.is_not(None)))
     assert tallies.rebuild(db) == received
     assert tallies.differences(db) == []
 

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.dossiers.models import Dossier, DossierFile
-from app.workflow import pages as staff_pages
+from app.workflow.pages import home as staff_home
 from tests.conftest import DEMO_PASSWORD, csrf_from
 from tests.dossiers.helpers import (
     CITIZEN,
@@ -125,7 +125,7 @@ def test_reception_sees_countdown_and_receives_from_the_queue(client: TestClient
 
 
 def test_queue_pages_with_a_cursor(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(staff_pages, "QUEUE_PAGE_SIZE", 1)
+    monkeypatch.setattr(staff_home, "QUEUE_PAGE_SIZE", 1)
     first_id, _citizen = submitted_dossier(client)
     second_id, _citizen = submitted_dossier(client)
     log_in(client, RECEPTION)

@@ -1,0 +1,198 @@
+"""The citizen's dossiers: "Hồ sơ của tôi", a dossier's page (status, appointment,
+timeline, documents, withdrawal) and its files and documents."""
+
+from __future__ import annotations
+
+from math import ceil
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
+
+from app.accounts.models import User
+from app.config import get_settings
+from app.documents import service as document_service
+from app.documents.models import Document
+from app.dossiers import service as dossier_service
+from app.dossiers.models import Dossier
+from app.dossiers.pages import common
+from app.dossiers.schemas import ActionIn
+from app.errors import NotFound
+from app.i18n_markers import N_
+from app.payments import service as payment_service
+from app.ratings import service as rating_service
+from app.receipts.models import Receipt
+from app.storage import service as storage
+from app.web import content_disposition, render, request_locale, translator, verify_csrf
+from app.web.deps import CurrentUser, SessionDep
+from app.workflow import service as workflow
+
+router = APIRouter(include_in_schema=False)
+
+# --- my dossiers -------------------------------------------------------------------------
+
+
+@router.get("/ho-so")
+def my_dossiers(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    page: int = 1,
+) -> Response:
+    """ "Hồ sơ của tôi": the citizen's dossiers, newest first."""
+    size = get_settings().page_size
+    page = max(1, min(page, 10_000))
+    rows, total = dossier_service.list_mine(session, user, size, (page - 1) * size)
+    return render(
+        request,
+        "dossiers/list.html",
+        {
+            "items": rows,
+            "total": total,
+            "page": page,
+            "pages": max(1, ceil(total / size)),
+            "status_labels": dossier_service.STATUS_LABELS,
+        },
+    )
+
+
+# --- the dossier page --------------------------------------------------------------------
+
+
+def _dossier_page(
+    request: Request,
+    session: Session,
+    user: User,
+    dossier: Dossier,
+    errors: dict[str, str] | None = None,
+    values: dict[str, Any] | None = None,
+    status_code: int = 200,
+) -> Response:
+    documents = document_service.for_dossier(session, dossier.id)
+    names = {c.code: c.name for c in dossier.version.components}
+    return render(
+        request,
+        "dossiers/detail.html",
+        {
+            "d": dossier,
+            "actions": workflow.available_actions(session, dossier, user),
+            "documents": documents,
+            "component_files": [
+                (names.get(f.component_code or "", f.component_code or ""), f)
+                for f in dossier_service.active_files(dossier)
+            ],
+            "result_files": dossier_service.active_files(dossier, "result"),
+            "events": [e for e in dossier.events if e.action != "create"],
+            "status_labels": dossier_service.STATUS_LABELS,
+            "channel_labels": dossier_service.CHANNEL_LABELS,
+            "action_labels": workflow.ACTION_LABELS,
+            "size_label": lambda n: common.size_label(n, request_locale(request)),
+            "errors": errors or {},
+            "values": values or {},
+            "outstanding": payment_service.outstanding(session, dossier)
+            if dossier.status != "draft"
+            else 0,
+            "receipts": receipts_of(session, dossier.id),
+            "rating": rating_service.rating_for(session, dossier.id),
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/ho-so/{dossier_id}")
+def dossier_page(
+    dossier_id: int,
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+) -> Response:
+    """Status, appointment, timeline, documents and what the applicant may do now."""
+    dossier = dossier_service.get_visible(session, user, dossier_id)
+    if not dossier_service.is_owner(user, dossier):
+        return RedirectResponse(f"/can-bo/ho-so/{dossier.id}", status_code=303)
+    return _dossier_page(request, session, user, dossier)
+
+
+@router.post("/ho-so/{dossier_id}/rut", dependencies=[Depends(verify_csrf)])
+async def withdraw(
+    dossier_id: int,
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+) -> Response:
+    """Withdraw the dossier (Decree 118/2025 Art. 21): a reason and a confirmation."""
+    form = await request.form()
+    reason = str(form.get("reason", "")).strip()
+    confirmed = form.get("confirm") is not None
+
+    def work() -> Response:
+        _ = translator(request)
+        dossier = common.owned(session, user, dossier_id)
+        errors: dict[str, str] = {}
+        if not reason:
+            errors["reason"] = _("Vui lòng nêu lý do rút hồ sơ.")
+        elif len(reason) > 2000:
+            errors["reason"] = _("Nội dung quá dài (tối đa %(n)d ký tự).") % {"n": 2000}
+        if not confirmed:
+            errors["confirm"] = _("Vui lòng xác nhận bạn muốn rút hồ sơ.")
+        if errors:
+            values = {"reason": reason, "confirm": confirmed}
+            return _dossier_page(request, session, user, dossier, errors, values, 422)
+        workflow.perform(session, dossier, user, ActionIn(action="withdraw", comment=reason))
+        return common.saved_redirect(session, f"/ho-so/{dossier.id}", "withdrawn")
+
+    return await run_in_threadpool(work)
+
+
+@router.get("/ho-so/{dossier_id}/tep/{file_id}")
+def download_file(
+    dossier_id: int,
+    file_id: int,
+    session: SessionDep,
+    user: CurrentUser,
+) -> Response:
+    """A dossier file, for its owner and the handling agency's staff only."""
+    row = dossier_service.get_file(session, user, dossier_id, file_id)
+    return Response(
+        storage.read_bytes(row.sha256),
+        media_type=row.content_type,
+        headers={
+            "Content-Disposition": content_disposition(row.filename),
+            "Cache-Control": "private, no-store",
+        },
+    )
+
+
+@router.get("/ho-so/{dossier_id}/van-ban/{document_id}")
+def document_pdf(
+    dossier_id: int,
+    document_id: int,
+    session: SessionDep,
+    user: CurrentUser,
+) -> Response:
+    """A document issued for the dossier (forms, receipts, results) as PDF."""
+    dossier = dossier_service.get_visible(session, user, dossier_id)
+    doc = session.get(Document, document_id)
+    if doc is None or doc.dossier_id != dossier.id:
+        raise NotFound(N_("Không tìm thấy văn bản."))
+    data = document_service.pdf_bytes(session, doc)
+    return Response(
+        data,
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": content_disposition(f"{doc.kind}-{doc.id}.pdf", inline=True),
+            "Cache-Control": "private, no-store",
+        },
+    )
+
+
+def receipts_of(session: Session, dossier_id: int) -> list[Any]:
+    return list(
+        session.scalars(
+            select(Receipt).where(Receipt.dossier_id == dossier_id).order_by(Receipt.id)
+        )
+    )
