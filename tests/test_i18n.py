@@ -54,7 +54,8 @@ def english() -> Catalog:
 def test_extraction_sees_templates_and_code() -> None:
     where = {loc.split(":")[0] for locs in extracted().values() for loc in locs}
     assert "templates/base.html" in where
-    assert "app/web.py" in where  # N_() markers in ROLE_LABELS, PAPER_KINDS, _ERROR_TITLES
+    assert "app/formatting.py" in where  # N_() markers in ROLE_LABELS, PAPER_KINDS
+    assert "app/web/__init__.py" in where  # N_() markers in _ERROR_TITLES
     assert "Không tìm thấy thủ tục." in extracted()  # a domain error detail
 
 

@@ -1,5 +1,5 @@
 """Home pages: the public home and the administration home (the staff desk, /can-bo, is in
-app/workflow/pages.py)."""
+app/workflow/pages/home.py)."""
 
 from __future__ import annotations
 

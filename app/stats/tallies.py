@@ -3,7 +3,7 @@
 Every flush notes which received dossiers may have changed (the dossier itself, its files,
 result documents, payments, rating or a recorded step). Before the transaction commits, the
 facts of those dossiers are read again in SQL with the same rules as the direct count
-(``app.stats.service.recount``), compared with what each dossier added last time
+(``app.stats.counts.recount``), compared with what each dossier added last time
 (``stat_dossier_tallies``) and only the difference is added to the day counters
 (``stat_daily_tallies``). The counters hold no setting-dependent figure: on-time is kept
 against both appointments and per number of supplement requests, unhappy per rating
