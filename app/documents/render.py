@@ -1,9 +1,9 @@
 """Render the seven standard forms of Circular 03/2025/TT-VPCP (Appendix I) as PDF and XLSX.
 
 Pure rendering: a context of plain Python values in, bytes out; no database access.
-PDFs come from ``templates/pdf/<kind>.html`` through WeasyPrint with the bundled DejaVu Serif
-font, so the output never depends on the fonts installed on the machine. The layout work
-happens in a renderer process (``app.documents.renderer``), not in the web worker's threads.
+PDFs come from ``templates/documents/pdf/<kind>.html`` through WeasyPrint with the bundled
+DejaVu Serif font, so the output never depends on the fonts installed on the machine. The layout
+work happens in a renderer process (``app.documents.renderer``), not in the web worker's threads.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ if TYPE_CHECKING:
 LOGGER = logging.getLogger(__name__)
 FORM_KINDS = tuple(f"form_{number:02d}" for number in range(1, 8))
 LANDSCAPE_KINDS = frozenset({"form_07"})
-TEMPLATE_DIR = Path(__file__).resolve().parent.parent.parent / "templates" / "pdf"
+TEMPLATE_DIR = Path(__file__).resolve().parent.parent.parent / "templates" / "documents" / "pdf"
 FONT_DIR = Path(__file__).resolve().parent.parent / "static" / "fonts"
 FONT_FAMILY = "Portal Serif"
 _FONT_FILES = (
