@@ -12,7 +12,7 @@ from app import events
 from app.audit import subscribers as audit_subscribers
 from app.documents import render, renderer
 from app.documents import service as document_service
-from app.dossiers.events import DossierEvent
+from app.dossiers.events import DossierChanged
 from app.notifications import subscribers as notification_subscribers
 from app.payments.events import PaymentSettled
 from app.receipts import pdf as receipt_pdf
@@ -24,9 +24,9 @@ from app.stats import tallies
 def wire() -> None:
     """Register every event handler and the domains' plug-ins."""
     events.subscribe(PaymentSettled, receipt_subscribers.on_payment_settled)
-    events.subscribe(DossierEvent, notification_subscribers.on_dossier_event)
+    events.subscribe(DossierChanged, notification_subscribers.on_dossier_changed)
     events.subscribe(PaymentSettled, notification_subscribers.on_payment_settled)
-    events.subscribe(DossierEvent, audit_subscribers.on_dossier_event)
+    events.subscribe(DossierChanged, audit_subscribers.on_dossier_changed)
     events.subscribe(PaymentSettled, audit_subscribers.on_payment_settled)
     events.mark_wired()
     # The indicator counters follow every flush of a dossier's rows (ADR 0010, 0016).

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from app import events
 from app.audit import subscribers as audit_subscribers
 from app.audit.models import AuditEntry
-from app.dossiers.events import DossierEvent, DossierReceived, ResultReturned
+from app.dossiers.events import DossierChanged, DossierReceived, ResultReturned
 from app.dossiers.models import Dossier
 from app.notifications import subscribers as notification_subscribers
 from app.notifications.models import Notice
@@ -37,8 +37,8 @@ def test_receipt_first_audit_last() -> None:
         audit_subscribers.on_payment_settled,
     ]
     assert events.handlers_for(ResultReturned) == [
-        notification_subscribers.on_dossier_event,
-        audit_subscribers.on_dossier_event,
+        notification_subscribers.on_dossier_changed,
+        audit_subscribers.on_dossier_changed,
     ]
 
 
@@ -53,7 +53,7 @@ def test_each_action_publishes_its_event_in_the_transaction(
 ) -> None:
     seen: list[tuple[str, str, str, str, bool]] = []
 
-    def spy(session: Session, event: DossierEvent) -> None:
+    def spy(session: Session, event: DossierChanged) -> None:
         seen.append(
             (
                 type(event).__name__,
@@ -64,7 +64,7 @@ def test_each_action_publishes_its_event_in_the_transaction(
             )
         )
 
-    extra_subscribers.append((DossierEvent, spy))
+    extra_subscribers.append((DossierChanged, spy))
     dossier_id, _ = submitted_dossier(client)
     response = act(client, headers(client, RECEPTION), dossier_id, "receive")
     assert response.status_code == 200, response.text

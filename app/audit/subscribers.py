@@ -6,12 +6,12 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from app.audit import service
-from app.dossiers.events import DossierEvent
+from app.dossiers.events import DossierChanged
 from app.payments.events import PaymentSettled
 from app.receipts import service as receipt_service
 
 
-def on_dossier_event(session: Session, event: DossierEvent) -> None:
+def on_dossier_changed(session: Session, event: DossierChanged) -> None:
     """``dossier.<action>``: who moved which dossier from which status to which."""
     dossier = event.dossier
     service.record(

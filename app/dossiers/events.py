@@ -1,6 +1,6 @@
 """What happens to a dossier, as events (SPEC §3 actions). ``app.workflow`` publishes one per
 action taken, in the action's transaction; audit, notifications and (later) the national
-sync subscribe to ``DossierEvent`` or to one kind."""
+sync subscribe to ``DossierChanged`` or to one kind."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from app.dossiers.models import Dossier
 
 
 @dataclass(frozen=True)
-class DossierEvent:
+class DossierChanged:
     """An action was taken on ``dossier`` by ``actor`` (None: the system, e.g. a time limit);
     ``before`` is the status it had, ``comment`` what the actor wrote."""
 
@@ -24,85 +24,85 @@ class DossierEvent:
 
 
 @dataclass(frozen=True)
-class DossierSubmitted(DossierEvent):
+class DossierSubmitted(DossierChanged):
     action = "submit"
 
 
 @dataclass(frozen=True)
-class DossierResubmitted(DossierEvent):
+class DossierResubmitted(DossierChanged):
     """The applicant sent the supplement asked for (the clock restarts)."""
 
     action = "resubmit"
 
 
 @dataclass(frozen=True)
-class DossierReceived(DossierEvent):
+class DossierReceived(DossierChanged):
     action = "receive"
 
 
 @dataclass(frozen=True)
-class SupplementRequested(DossierEvent):
+class SupplementRequested(DossierChanged):
     action = "request_supplement"
 
 
 @dataclass(frozen=True)
-class DossierRejected(DossierEvent):
+class DossierRejected(DossierChanged):
     action = "reject"
 
 
 @dataclass(frozen=True)
-class DossierForwarded(DossierEvent):
+class DossierForwarded(DossierChanged):
     action = "forward"
 
 
 @dataclass(frozen=True)
-class DossierApproved(DossierEvent):
+class DossierApproved(DossierChanged):
     action = "approve"
 
 
 @dataclass(frozen=True)
-class DossierSentBack(DossierEvent):
+class DossierSentBack(DossierChanged):
     action = "send_back"
 
 
 @dataclass(frozen=True)
-class ResultAttached(DossierEvent):
+class ResultAttached(DossierChanged):
     action = "attach_result"
 
 
 @dataclass(frozen=True)
-class ResultReturned(DossierEvent):
+class ResultReturned(DossierChanged):
     action = "return_result"
 
 
 @dataclass(frozen=True)
-class DossierWithdrawn(DossierEvent):
+class DossierWithdrawn(DossierChanged):
     action = "withdraw"
 
 
 @dataclass(frozen=True)
-class DossierStopped(DossierEvent):
+class DossierStopped(DossierChanged):
     action = "stop"
 
 
 @dataclass(frozen=True)
-class DeadlineExtended(DossierEvent):
+class DeadlineExtended(DossierChanged):
     action = "extend"
 
 
 @dataclass(frozen=True)
-class PaymentRequested(DossierEvent):
+class PaymentRequested(DossierChanged):
     action = "request_payment"
 
 
 @dataclass(frozen=True)
-class SupplementTimedOut(DossierEvent):
+class SupplementTimedOut(DossierChanged):
     """The supplement never came within its limit: the dossier was stopped (form 05)."""
 
     action = "supplement_timeout"
 
 
-KINDS: dict[str, type[DossierEvent]] = {
+KINDS: dict[str, type[DossierChanged]] = {
     kind.action: kind
     for kind in (
         DossierSubmitted,
@@ -126,6 +126,6 @@ KINDS: dict[str, type[DossierEvent]] = {
 
 def for_action(
     action: str, dossier: Dossier, actor: User | None, before: str, comment: str = ""
-) -> DossierEvent:
-    """The event of one action (a ``DossierEvent`` of its kind)."""
+) -> DossierChanged:
+    """The event of one action (a ``DossierChanged`` of its kind)."""
     return KINDS[action](dossier=dossier, actor=actor, before=before, comment=comment)

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from app.dossiers.events import DossierEvent
+from app.dossiers.events import DossierChanged
 from app.notifications import service
 from app.payments.events import PaymentSettled
 from app.receipts import service as receipt_service
 
 
-def on_dossier_event(session: Session, event: DossierEvent) -> None:
+def on_dossier_changed(session: Session, event: DossierChanged) -> None:
     """Notify the applicant of the actions that concern them."""
     service.after_action(session, event.dossier, event.action, comment=event.comment)
 
