@@ -23,16 +23,24 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 from starlette.responses import Response
 
+from app.accounts import admin as user_admin
+from app.accounts import admin_schemas as user_schemas
+from app.accounts import service as account_service
 from app.accounts.models import STAFF_ROLES, User
-from app.admin import schemas
-from app.admin import service as admin_service
-from app.admin.service import Section
+from app.agencies import schemas as agency_schemas
+from app.agencies import service as agency_service
 from app.agencies.models import LEVELS
+from app.calendar import admin as calendar_admin
 from app.calendar import service as calendar_service
+from app.catalog import designer as designer_service
+from app.catalog import designer_schemas
+from app.catalog.designer import Section
 from app.catalog.models import FIELD_TYPES, ProcedureVersion
 from app.db import utcnow
 from app.errors import Conflict, DomainError, InvalidInput, NotFound
 from app.i18n_markers import N_
+from app.receipts import series as series_service
+from app.signing import certificates as certificate_service
 from app.signing.service import MAX_PKCS12_BYTES
 from app.web import render, translator, verify_csrf
 from app.web.deps import CurrentUser, SessionDep
@@ -299,10 +307,10 @@ def _labels() -> dict[str, Any]:
         "section_titles": SECTION_TITLES,
         "slug_of": SLUG_OF,
         "staff_roles": STAFF_ROLES,
-        "step_roles": schemas.STEP_ROLES,
-        "step_actions": schemas.STEP_ACTIONS,
+        "step_roles": designer_schemas.STEP_ROLES,
+        "step_actions": designer_schemas.STEP_ACTIONS,
         "field_types": FIELD_TYPES,
-        "accepted_types": schemas.ACCEPTED_TYPES,
+        "accepted_types": designer_schemas.ACCEPTED_TYPES,
         "agency_levels": LEVELS,
         "fmt_hours": lambda h: f"{h:g}",
     }
@@ -340,7 +348,7 @@ def _agency_page(
             "agency": agency,
             "values": values,
             "errors": errors or {},
-            "choices": admin_service.agency_choices(session, user),
+            "choices": agency_service.agency_choices(session, user),
             "can_top_level": user.is_admin,
         },
         status,
@@ -356,7 +364,7 @@ def agencies(
     return _page(
         request,
         "admin/agencies.html",
-        {**_labels(), "tree": admin_service.agency_tree(session, user)},
+        {**_labels(), "tree": agency_service.agency_tree(session, user)},
     )
 
 
@@ -367,7 +375,7 @@ def agency_new(
     user: CurrentUser,
     parent: str = "",
 ) -> Response:
-    admin_service.require_admin_area(user)
+    account_service.require_admin_area(user)
     default_parent = parent[:35] or (
         "" if user.is_admin else (user.agency.code if user.agency else "")
     )
@@ -388,13 +396,13 @@ async def agency_create(
         values = _agency_values(form)
         data, errors = _parse(
             request,
-            schemas.AgencyCreate,
+            agency_schemas.AgencyCreate,
             {**values, "parent_code": values["parent_code"] or None},
             AGENCY_MESSAGES,
         )
         if data is not None:
             try:
-                agency = admin_service.create_agency(session, user, data)
+                agency = agency_service.create_agency(session, user, data)
             except (InvalidInput, Conflict) as exc:
                 errors = _domain_errors(request, exc)
             else:
@@ -411,7 +419,7 @@ def agency_edit(
     session: SessionDep,
     user: CurrentUser,
 ) -> Response:
-    agency = admin_service.get_agency(session, user, code)
+    agency = agency_service.get_agency(session, user, code)
     values = {k: getattr(agency, k) for k in AGENCY_FORM_FIELDS}
     return _agency_page(request, session, user, agency=agency, values=values)
 
@@ -426,12 +434,12 @@ async def agency_update(
     form = await _form(request)
 
     def work() -> Response:
-        agency = admin_service.get_agency(session, user, code)
+        agency = agency_service.get_agency(session, user, code)
         values = {k: _text(form, k, 400) for k in AGENCY_FORM_FIELDS}
-        data, errors = _parse(request, schemas.AgencyUpdate, values, AGENCY_MESSAGES)
+        data, errors = _parse(request, agency_schemas.AgencyUpdate, values, AGENCY_MESSAGES)
         if data is not None:
             try:
-                admin_service.update_agency(session, user, code, data)
+                agency_service.update_agency(session, user, code, data)
             except (InvalidInput, Conflict) as exc:
                 errors = _domain_errors(request, exc)
             else:
@@ -455,9 +463,9 @@ def agency_activation(
         raise NotFound(NOT_FOUND)
     active = op == "kich-hoat"
     try:
-        admin_service.set_agency_active(session, user, code, active)
+        agency_service.set_agency_active(session, user, code, active)
     except Conflict as exc:
-        agency = admin_service.get_agency(session, user, code)
+        agency = agency_service.get_agency(session, user, code)
         values = {k: getattr(agency, k) for k in AGENCY_FORM_FIELDS}
         errors = _domain_errors(request, exc)
         return _agency_page(
@@ -489,7 +497,7 @@ def _user_page(
             "target": target,
             "values": values,
             "errors": errors or {},
-            "choices": admin_service.agency_choices(session, user),
+            "choices": agency_service.agency_choices(session, user),
         },
         status,
     )
@@ -511,8 +519,8 @@ def users(
     if role not in (*STAFF_ROLES, "system_admin"):
         role = ""
     page = max(1, min(page, 10_000))
-    flt = admin_service.UserFilter(agency=agency[:35], role=role, q=q[:100], status=status)
-    rows, total = admin_service.list_users(session, user, flt, PAGE_SIZE, (page - 1) * PAGE_SIZE)
+    flt = user_admin.UserFilter(agency=agency[:35], role=role, q=q[:100], status=status)
+    rows, total = user_admin.list_users(session, user, flt, PAGE_SIZE, (page - 1) * PAGE_SIZE)
     base = {k: v for k, v in (("agency", agency), ("role", role), ("q", q), ("status", status))}
     return _page(
         request,
@@ -524,7 +532,7 @@ def users(
             "page": page,
             "pages": max(1, ceil(total / PAGE_SIZE)),
             "filters": flt,
-            "choices": admin_service.agency_choices(session, user),
+            "choices": agency_service.agency_choices(session, user),
             "page_url": lambda p: "/quan-tri/nguoi-dung?" + urlencode({**base, "page": p}),
         },
     )
@@ -537,7 +545,7 @@ def user_new(
     user: CurrentUser,
     agency: str = "",
 ) -> Response:
-    admin_service.require_admin_area(user)
+    account_service.require_admin_area(user)
     default = agency[:35] or (user.agency.code if user.agency else "")
     return _user_page(request, session, user, values={"agency_code": default, "roles": []})
 
@@ -577,10 +585,10 @@ async def user_create(
             "agency_code": values["agency_code"] or None,
             "password": password if isinstance(password, str) and password else None,
         }
-        data, errors = _parse(request, schemas.UserCreate, payload, USER_MESSAGES)
+        data, errors = _parse(request, user_schemas.UserCreate, payload, USER_MESSAGES)
         if data is not None:
             try:
-                target, generated = admin_service.create_user(session, user, data)
+                target, generated = user_admin.create_user(session, user, data)
             except (InvalidInput, Conflict) as exc:
                 errors = _domain_errors(request, exc)
             else:
@@ -610,7 +618,7 @@ def user_edit(
     session: SessionDep,
     user: CurrentUser,
 ) -> Response:
-    target = admin_service.get_user(session, user, user_id)
+    target = user_admin.get_user(session, user, user_id)
     return _user_page(request, session, user, target=target, values=_target_values(target))
 
 
@@ -624,7 +632,7 @@ async def user_update(
     form = await _form(request)
 
     def work() -> Response:
-        target = admin_service.get_user(session, user, user_id)
+        target = user_admin.get_user(session, user, user_id)
         values = {**_user_values(form), "email": target.email}
         payload: dict[str, Any] = {
             "full_name": values["full_name"],
@@ -636,10 +644,10 @@ async def user_update(
             payload["is_admin"] = values["is_admin"]
         else:
             values["is_admin"] = target.is_admin
-        data, errors = _parse(request, schemas.UserUpdate, payload, USER_MESSAGES)
+        data, errors = _parse(request, user_schemas.UserUpdate, payload, USER_MESSAGES)
         if data is not None:
             try:
-                admin_service.update_user(session, user, user_id, data)
+                user_admin.update_user(session, user, user_id, data)
             except (InvalidInput, Conflict) as exc:
                 errors = _domain_errors(request, exc)
             else:
@@ -661,11 +669,11 @@ async def user_password(
     form = await _form(request)
 
     def work() -> Response:
-        target = admin_service.get_user(session, user, user_id)
+        target = user_admin.get_user(session, user, user_id)
         password = form.get("password", "")
         chosen = password if isinstance(password, str) and password else None
         try:
-            generated = admin_service.reset_password(session, user, user_id, chosen)
+            generated = user_admin.reset_password(session, user, user_id, chosen)
         except InvalidInput as exc:
             errors = {"pw-password": translator(request)(exc.detail)}
             return _user_page(
@@ -696,9 +704,9 @@ def user_activation(
         raise NotFound(NOT_FOUND)
     active = op == "mo-khoa"
     try:
-        admin_service.set_user_active(session, user, user_id, active)
+        user_admin.set_user_active(session, user, user_id, active)
     except Conflict as exc:
-        target = admin_service.get_user(session, user, user_id)
+        target = user_admin.get_user(session, user, user_id)
         return _user_page(
             request,
             session,
@@ -723,7 +731,7 @@ def procedures(
     user: CurrentUser,
     q: str = "",
 ) -> Response:
-    items = admin_service.list_procedures(session, user, q[:200])
+    items = designer_service.list_procedures(session, user, q[:200])
     return _page(request, "admin/procedures.html", {**_labels(), "items": items, "q": q[:200]})
 
 
@@ -773,7 +781,7 @@ def _info_page(
         "version": version,
         "values": values,
         "errors": errors or {},
-        "choices": admin_service.agency_choices(session, user),
+        "choices": agency_service.agency_choices(session, user),
         "section": "info",
     }
     if version is not None:
@@ -782,12 +790,12 @@ def _info_page(
 
 
 def _designer_context(session: Session, version: ProcedureVersion) -> dict[str, Any]:
-    total, limit = admin_service.time_budget(session, version)
+    total, limit = designer_service.time_budget(session, version)
     return {
-        "problems": admin_service.check_version(session, version),
+        "problems": designer_service.check_version(session, version),
         "budget_total": total,
         "budget_limit": limit,
-        "hours_per_day": admin_service.hours_per_working_day(session),
+        "hours_per_day": designer_service.hours_per_working_day(session),
     }
 
 
@@ -797,7 +805,7 @@ def procedure_new(
     session: SessionDep,
     user: CurrentUser,
 ) -> Response:
-    admin_service.require_admin_area(user)
+    account_service.require_admin_area(user)
     values = {
         "level": "commune",
         "online_level": "full",
@@ -817,10 +825,10 @@ async def procedure_create(
 
     def work() -> Response:
         values = _info_values(form)
-        data, errors = _parse(request, schemas.NewProcedure, values, INFO_MESSAGES)
+        data, errors = _parse(request, designer_schemas.NewProcedure, values, INFO_MESSAGES)
         if data is not None:
             try:
-                version = admin_service.create_procedure(session, user, data)
+                version = designer_service.create_procedure(session, user, data)
             except (InvalidInput, Conflict) as exc:
                 errors = _domain_errors(request, exc)
             else:
@@ -834,7 +842,7 @@ async def procedure_create(
 
 @router.get("/quan-tri/thu-tuc/nhap")
 def procedure_import_form(request: Request, user: CurrentUser) -> Response:
-    admin_service.require_admin_area(user)
+    account_service.require_admin_area(user)
     return _page(request, "admin/procedure_import.html", {"errors": {}, "details": [], "code": ""})
 
 
@@ -867,10 +875,10 @@ async def procedure_import(
             payload = json.loads(raw.decode("utf-8-sig"))
         except (UnicodeDecodeError, json.JSONDecodeError):
             return failed({"file": _("Tệp không phải JSON hợp lệ.")}, [])
-        if not isinstance(payload, dict) or payload.get("format") != schemas.FORMAT:
+        if not isinstance(payload, dict) or payload.get("format") != designer_schemas.FORMAT:
             return failed({"file": _("Tệp không đúng định dạng motcua.procedure/1.")}, [])
         try:
-            doc = schemas.ProcedureDocument.model_validate(payload)
+            doc = designer_schemas.ProcedureDocument.model_validate(payload)
         except ValidationError as exc:
             details = [
                 f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg', '')}"
@@ -878,7 +886,7 @@ async def procedure_import(
             ]
             return failed({"file": _("Nội dung tệp chưa hợp lệ:")}, details)
         try:
-            version = admin_service.import_document(session, user, doc, code or None)
+            version = designer_service.import_document(session, user, doc, code or None)
         except (InvalidInput, Conflict) as exc:
             details = [f"{k}: {v}" for k, v in exc.fields.items()]
             return failed({"file": _(exc.detail)}, details)
@@ -894,14 +902,14 @@ def procedure_overview(
     session: SessionDep,
     user: CurrentUser,
 ) -> Response:
-    item = admin_service.get_procedure(session, user, code)
+    item = designer_service.get_procedure(session, user, code)
     return _page(
         request,
         "admin/procedure.html",
         {
             **_labels(),
             "item": item,
-            "counts": admin_service.dossier_counts(session, item.procedure),
+            "counts": designer_service.dossier_counts(session, item.procedure),
         },
     )
 
@@ -912,7 +920,7 @@ def procedure_open_draft(
     session: SessionDep,
     user: CurrentUser,
 ) -> Response:
-    version = admin_service.open_draft(session, user, code)
+    version = designer_service.open_draft(session, user, code)
     return _redirect(f"/quan-tri/thu-tuc/{version.code}/ban-nhap", "draft_opened")
 
 
@@ -926,7 +934,7 @@ def draft_info(
     session: SessionDep,
     user: CurrentUser,
 ) -> Response:
-    version = admin_service.get_draft(session, user, code)
+    version = designer_service.get_draft(session, user, code)
     return _info_page(request, session, user, version=version, values=_version_values(version))
 
 
@@ -940,13 +948,13 @@ async def draft_info_save(
     form = await _form(request)
 
     def work() -> Response:
-        version = admin_service.get_draft(session, user, code)
+        version = designer_service.get_draft(session, user, code)
         values = {**_info_values(form), "code": version.code}
         info = {k: v for k, v in values.items() if k != "code"}
-        data, errors = _parse(request, schemas.ProcedureInfo, info, INFO_MESSAGES)
+        data, errors = _parse(request, designer_schemas.ProcedureInfo, info, INFO_MESSAGES)
         if data is not None:
             try:
-                admin_service.update_info(session, user, version, data)
+                designer_service.update_info(session, user, version, data)
             except (InvalidInput, Conflict) as exc:
                 errors = _domain_errors(request, exc)
             else:
@@ -1001,7 +1009,7 @@ def draft_preview(
     session: SessionDep,
     user: CurrentUser,
 ) -> Response:
-    return _preview_page(request, session, admin_service.get_draft(session, user, code))
+    return _preview_page(request, session, designer_service.get_draft(session, user, code))
 
 
 @router.post("/quan-tri/thu-tuc/{code}/ban-nhap/cong-bo", dependencies=[Depends(verify_csrf)])
@@ -1011,9 +1019,9 @@ def draft_publish(
     session: SessionDep,
     user: CurrentUser,
 ) -> Response:
-    version = admin_service.get_draft(session, user, code)
+    version = designer_service.get_draft(session, user, code)
     try:
-        admin_service.publish(session, user, version)
+        designer_service.publish(session, user, version)
     except InvalidInput as exc:
         errors = {"form": translator(request)(exc.detail)}
         return _preview_page(request, session, version, errors, status=422)
@@ -1026,8 +1034,8 @@ def draft_discard(
     session: SessionDep,
     user: CurrentUser,
 ) -> Response:
-    version = admin_service.get_draft(session, user, code)
-    if admin_service.discard_draft(session, user, version):
+    version = designer_service.get_draft(session, user, code)
+    if designer_service.discard_draft(session, user, version):
         return _redirect("/quan-tri/thu-tuc", "draft_discarded")
     return _redirect(f"/quan-tri/thu-tuc/{code}", "draft_discarded")
 
@@ -1146,10 +1154,10 @@ def _posted_item(section: Section, form: FormData) -> tuple[dict[str, Any], dict
 
 
 ITEM_MODELS: dict[Section, type[BaseModel]] = {
-    "fields": schemas.FormFieldIn,
-    "components": schemas.ComponentIn,
-    "fees": schemas.FeeIn,
-    "steps": schemas.StepIn,
+    "fields": designer_schemas.FormFieldIn,
+    "components": designer_schemas.ComponentIn,
+    "fees": designer_schemas.FeeIn,
+    "steps": designer_schemas.StepIn,
 }
 
 
@@ -1165,11 +1173,11 @@ def _section_page(
     errors: dict[str, str] | None = None,
     status: int = 200,
 ) -> Response:
-    items = admin_service.section_items(version, section)
+    items = designer_service.section_items(version, section)
     rows = [
         {
             "index": i,
-            "key": admin_service.item_key(section, item),
+            "key": designer_service.item_key(section, item),
             "values": values
             if editing == str(i) and values is not None
             else _item_values(section, item),
@@ -1195,7 +1203,7 @@ def _section_page(
             "rows": rows,
             "new_row": new_row,
             "editing": editing,
-            "choices": admin_service.agency_choices(session, user),
+            "choices": agency_service.agency_choices(session, user),
         },
         status,
     )
@@ -1226,7 +1234,7 @@ def draft_section(
     user: CurrentUser,
 ) -> Response:
     section = _section(slug)
-    version = admin_service.get_draft(session, user, code)
+    version = designer_service.get_draft(session, user, code)
     return _section_page(request, session, user, version, section)
 
 
@@ -1252,12 +1260,12 @@ def _save_item(
     form: FormData,
 ) -> Response:
     section = _section(slug)
-    version = admin_service.get_draft(session, user, code)
+    version = designer_service.get_draft(session, user, code)
     values, payload = _posted_item(section, form)
     data, errors = _parse(request, ITEM_MODELS[section], payload, ITEM_MESSAGES[section])
     if data is not None:
         try:
-            admin_service.save_item(
+            designer_service.save_item(
                 session,
                 user,
                 version,
@@ -1308,14 +1316,14 @@ async def draft_item_op(
         section = _section(slug)
         if op not in ITEM_OPS:
             raise NotFound(NOT_FOUND)
-        version = admin_service.get_draft(session, user, code)
+        version = designer_service.get_draft(session, user, code)
         key = _text(form, "key", 300) or None
         if op == "xoa":
-            admin_service.remove_item(session, user, version, section, index, key)
+            designer_service.remove_item(session, user, version, section, index, key)
             msg = "item_removed"
         else:
             offset = -1 if op == "len" else 1
-            admin_service.move_item(session, user, version, section, index, offset, key)
+            designer_service.move_item(session, user, version, section, index, offset, key)
             msg = "item_moved"
         return _redirect(f"/quan-tri/thu-tuc/{code}/ban-nhap/{slug}", msg)
 
@@ -1337,7 +1345,7 @@ def _calendar_page(
     rule_values: dict[str, str] | None = None,
     status: int = 200,
 ) -> Response:
-    view = admin_service.calendar_view(session, user, year)
+    view = calendar_admin.calendar_view(session, user, year)
     rules = view.rules
     if schedule_values is None:
         schedule_values = {}
@@ -1419,7 +1427,7 @@ async def calendar_day_set(
             errors["day"] = _("Nhập ngày theo dạng dd/mm/yyyy.")
         else:
             try:
-                admin_service.set_day(session, user, day, values["kind"], values["note"])
+                calendar_admin.set_day(session, user, day, values["kind"], values["note"])
             except InvalidInput as exc:
                 errors = {("day" if k == "day" else "kind"): _(exc.detail) for k in exc.fields}
             else:
@@ -1443,7 +1451,7 @@ async def calendar_day_remove(
         day = _parse_day(_text(form, "day", 20))
         if day is None:
             raise InvalidInput(N_("Nhập ngày theo dạng dd/mm/yyyy."), fields={"day": "date"})
-        admin_service.remove_day(session, user, day)
+        calendar_admin.remove_day(session, user, day)
         return _redirect("/quan-tri/lich", "day_removed", year=day.year)
 
     return await _threaded(work)
@@ -1477,7 +1485,7 @@ async def calendar_schedule(
                     schedule[day].append([start, end])
         if not errors:
             try:
-                admin_service.set_rules(session, user, {"schedule": schedule})
+                calendar_admin.set_rules(session, user, {"schedule": schedule})
             except InvalidInput as exc:
                 hints = "; ".join(str(v) for v in exc.fields.values())
                 errors = {"schedule": f"{_(exc.detail)} ({hints})"}
@@ -1513,7 +1521,7 @@ async def calendar_rules(
         year = _year(_text(form, "year", 4))
         values = {k: _text(form, k, 20) for k in RULE_KEYS}
         try:
-            admin_service.set_rules(
+            calendar_admin.set_rules(
                 session, user, {k: _rule_value(k, v) for k, v in values.items()}
             )
         except InvalidInput as exc:
@@ -1535,7 +1543,7 @@ async def calendar_rules_reset(
     form = await _form(request)
 
     def work() -> Response:
-        admin_service.reset_rules(session, user, RULE_KEYS)
+        calendar_admin.reset_rules(session, user, RULE_KEYS)
         return _redirect("/quan-tri/lich", "rules_reset", year=_year(_text(form, "year", 4)))
 
     return await _threaded(work)
@@ -1557,8 +1565,8 @@ def _series_page(
         request,
         "admin/receipt_series.html",
         {
-            "groups": admin_service.list_series(session, user),
-            "choices": admin_service.agency_choices(session, user),
+            "groups": series_service.list_series(session, user),
+            "choices": agency_service.agency_choices(session, user),
             "values": values
             or {
                 "year": _this_year(),
@@ -1577,7 +1585,7 @@ def receipt_series(
     session: SessionDep,
     user: CurrentUser,
 ) -> Response:
-    admin_service.require_admin_area(user)
+    account_service.require_admin_area(user)
     return _series_page(request, session, user)
 
 
@@ -1598,7 +1606,7 @@ async def receipt_series_create(
             errors = {"year": _("Năm phải trong khoảng 2000–2099.")}
         else:
             try:
-                admin_service.create_series(
+                series_service.create_series(
                     session, user, values["agency_code"], year, values["letters"]
                 )
             except (InvalidInput, Conflict) as exc:
@@ -1616,7 +1624,7 @@ def receipt_series_close(
     session: SessionDep,
     user: CurrentUser,
 ) -> Response:
-    admin_service.deactivate_series(session, user, series_id)
+    series_service.deactivate_series(session, user, series_id)
     return _redirect("/quan-tri/bien-lai", "series_closed")
 
 
@@ -1633,8 +1641,8 @@ def _certificates_page(
         request,
         "admin/certificates.html",
         {
-            "groups": admin_service.list_certificates(session, user),
-            "choices": admin_service.agency_choices(session, user),
+            "groups": certificate_service.list_certificates(session, user),
+            "choices": agency_service.agency_choices(session, user),
             "values": values or {"agency_code": user.agency.code if user.agency else ""},
             "errors": errors or {},
             "now": utcnow(),
@@ -1649,7 +1657,7 @@ def certificates(
     session: SessionDep,
     user: CurrentUser,
 ) -> Response:
-    admin_service.require_admin_area(user)
+    account_service.require_admin_area(user)
     return _certificates_page(request, session, user)
 
 
@@ -1667,7 +1675,7 @@ async def certificate_upload(
     def work() -> Response:
         values = {"agency_code": _text(form, "agency_code", 35)}
         try:
-            admin_service.upload_certificate(
+            certificate_service.upload_certificate(
                 session,
                 user,
                 values["agency_code"],
