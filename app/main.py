@@ -19,6 +19,7 @@ from app.accounts import pages as accounts_pages
 from app.admin import api as admin_api
 from app.admin import pages as admin_pages
 from app.agencies import api as agencies_api
+from app.agencies import pages as agencies_pages
 from app.audit import api as audit_api
 from app.audit import pages as audit_pages
 from app.audit.context import ClientIPMiddleware
@@ -150,6 +151,7 @@ def create_app() -> FastAPI:
         payments_pages,
         receipts_pages,
         admin_pages,
+        agencies_pages,
         audit_pages,
         notifications_pages,
         ratings_pages,

@@ -1,5 +1,5 @@
-"""Administration endpoints of the JSON API: agencies, staff accounts, procedure versions
-(publish, export, import). The same service as the /quan-tri pages, with the same scope:
+"""Administration endpoints of the JSON API: staff accounts, procedure versions (publish,
+export, import). The same service as the /quan-tri pages, with the same scope:
 system admins everywhere, agency admins in their agency subtree."""
 
 from __future__ import annotations
@@ -11,54 +11,11 @@ from fastapi.responses import JSONResponse
 
 from app.accounts import admin as user_admin
 from app.accounts import admin_schemas as user_schemas
-from app.agencies import schemas as agency_schemas
-from app.agencies import service as agency_service
 from app.catalog import designer as designer_service
 from app.catalog import designer_schemas
 from app.web.deps import CurrentUser, SessionDep
 
 router = APIRouter(prefix="/api/v1/admin", tags=["admin"])
-
-
-# --- agencies ----------------------------------------------------------------------------------
-
-
-@router.get("/agencies", response_model=agency_schemas.AgencyList)
-def list_agencies(session: SessionDep, user: CurrentUser) -> agency_schemas.AgencyList:
-    """Agencies the caller administers (active or not), depth first."""
-    items = [agency_service.agency_read(a) for _d, a in agency_service.agency_tree(session, user)]
-    return agency_schemas.AgencyList(items=items, total=len(items))
-
-
-@router.post("/agencies", response_model=agency_schemas.AgencyAdminRead, status_code=201)
-def create_agency(
-    data: agency_schemas.AgencyCreate,
-    session: SessionDep,
-    user: CurrentUser,
-) -> agency_schemas.AgencyAdminRead:
-    """Add an agency under a parent the caller administers (top level: system admins)."""
-    return agency_service.agency_read(agency_service.create_agency(session, user, data))
-
-
-@router.get("/agencies/{code}", response_model=agency_schemas.AgencyAdminRead)
-def get_agency(
-    code: str,
-    session: SessionDep,
-    user: CurrentUser,
-) -> agency_schemas.AgencyAdminRead:
-    """One agency the caller administers."""
-    return agency_service.agency_read(agency_service.get_agency(session, user, code))
-
-
-@router.patch("/agencies/{code}", response_model=agency_schemas.AgencyAdminRead)
-def update_agency(
-    code: str,
-    data: agency_schemas.AgencyUpdate,
-    session: SessionDep,
-    user: CurrentUser,
-) -> agency_schemas.AgencyAdminRead:
-    """Edit an agency; `is_active: false` deactivates it, `true` reactivates it."""
-    return agency_service.agency_read(agency_service.update_agency(session, user, code, data))
 
 
 # --- users -------------------------------------------------------------------------------------

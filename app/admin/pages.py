@@ -27,9 +27,7 @@ from app.accounts import admin as user_admin
 from app.accounts import admin_schemas as user_schemas
 from app.accounts import service as account_service
 from app.accounts.models import STAFF_ROLES, User
-from app.agencies import schemas as agency_schemas
 from app.agencies import service as agency_service
-from app.agencies.models import LEVELS
 from app.calendar import admin as calendar_admin
 from app.calendar import service as calendar_service
 from app.catalog import designer as designer_service
@@ -51,13 +49,6 @@ PAGE_SIZE = 50
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
 NOT_FOUND = N_("Không tìm thấy trang")
 
-LEVEL_LABELS = {
-    "province": N_("Cấp tỉnh"),
-    "center": N_("Trung tâm Phục vụ hành chính công"),
-    "department": N_("Sở, ban, ngành"),
-    "commune": N_("Cấp xã"),
-    "district": N_("Cấp huyện (dữ liệu cũ)"),
-}
 PROCEDURE_LEVEL_LABELS = {"province": N_("Cấp tỉnh"), "commune": N_("Cấp xã")}
 ONLINE_LEVEL_LABELS = {"full": N_("Toàn trình"), "partial": N_("Một phần")}
 PAYMENT_MOMENT_LABELS = {
@@ -150,19 +141,6 @@ SECTION_TITLES = {
 }
 ITEM_OPS = {"luu", "xoa", "len", "xuong"}
 
-AGENCY_MESSAGES = {
-    "code": N_(
-        "Mã định danh phải theo dạng V1V2V3.Z1Z2.Y1Y2.M1X1X2 (QCVN 102:2016), ví dụ 000.00.15.H31."
-    ),
-    "parent_code": N_("Chọn cơ quan cấp trên."),
-    "name": N_("Vui lòng nhập tên cơ quan (ít nhất 3 ký tự)."),
-    "short_name": N_("Tên viết tắt tối đa 120 ký tự."),
-    "level": N_("Chọn cấp của cơ quan."),
-    "tax_code": N_("Mã số thuế gồm 10 chữ số, hoặc 10 chữ số, dấu gạch ngang và 3 chữ số."),
-    "address": N_("Địa chỉ tối đa 255 ký tự."),
-    "phone": N_("Số điện thoại chỉ gồm chữ số, dấu cách và các ký tự + ( ) . -"),
-    "email": N_("Email không hợp lệ."),
-}
 USER_MESSAGES = {
     "email": N_("Email không hợp lệ."),
     "full_name": N_("Vui lòng nhập họ và tên."),
@@ -219,14 +197,15 @@ ITEM_MESSAGES: dict[Section, dict[str, str]] = {
 # --- helpers -----------------------------------------------------------------------------------
 
 
-def _redirect(path: str, msg: str | None = None, **query: Any) -> RedirectResponse:
+def redirect(path: str, msg: str | None = None, **query: Any) -> RedirectResponse:
+    """303 to ``path`` with a flash message (``msg``) and the non-empty query values."""
     params = {k: v for k, v in query.items() if v not in (None, "")}
     if msg:
         params["msg"] = msg
     return RedirectResponse(f"{path}?{urlencode(params)}" if params else path, status_code=303)
 
 
-def _parse(
+def parse(
     request: Request, model: type[M], data: Mapping[str, Any], messages: Mapping[str, str]
 ) -> tuple[M | None, dict[str, str]]:
     """Validate form data into ``model``; on failure one translated message per field."""
@@ -245,7 +224,8 @@ def _parse(
         return None, errors
 
 
-def _domain_errors(request: Request, exc: DomainError) -> dict[str, str]:
+def domain_errors(request: Request, exc: DomainError) -> dict[str, str]:
+    """A service's refusal as form errors: its message on each field it names."""
     _ = translator(request)
     message = _(exc.detail)
     if exc.fields:
@@ -253,33 +233,33 @@ def _domain_errors(request: Request, exc: DomainError) -> dict[str, str]:
     return {"form": message}
 
 
-def _text(form: FormData, name: str, limit: int = 20000) -> str:
+def text(form: FormData, name: str, limit: int = 20000) -> str:
     value = form.get(name, "")
     return value[:limit].strip() if isinstance(value, str) else ""
 
 
-def _list(form: FormData, name: str) -> list[str]:
+def text_list(form: FormData, name: str) -> list[str]:
+    """The non-empty values of a repeated field (checkboxes, multiple select)."""
     return [v.strip() for v in form.getlist(name) if isinstance(v, str) and v.strip()]
 
 
-def _checked(form: FormData, name: str) -> bool:
+def checked(form: FormData, name: str) -> bool:
     return form.get(name) in ("on", "1", "true")
 
 
-def _number(text: str) -> str:
+def number(typed: str) -> str:
     """Vietnamese-typed numbers: ``0,5`` → ``0.5``; thousands dots of an amount kept apart."""
-    return text.replace(" ", "").replace(",", ".")
+    return typed.replace(" ", "").replace(",", ".")
 
 
-def _amount(text: str) -> str:
-    return text.replace(" ", "").replace(".", "").replace(",", "").replace("₫", "").strip()
-
-
-async def _form(request: Request) -> FormData:
+async def read_form(request: Request) -> FormData:
     return await request.form()
 
 
-def _page(request: Request, template: str, context: dict[str, Any], status: int = 200) -> Response:
+def render_page(
+    request: Request, template: str, context: dict[str, Any], status: int = 200
+) -> Response:
+    """Render an admin page; ``choices`` (depth, agency) become the agency picker's options."""
     if "choices" in context:
         # Agency pickers show the tree: "— — Name (code)".
         context["agency_options"] = [
@@ -288,9 +268,22 @@ def _page(request: Request, template: str, context: dict[str, Any], status: int 
     return render(request, template, context, status_code=status)
 
 
+async def threaded(work: Callable[[], Response]) -> Response:
+    """Run the synchronous part of an async form handler (database work) in the thread pool."""
+    return await run_in_threadpool(work)
+
+
+# The names the screens still here use.
+_redirect, _parse, _domain_errors, _text, _list = redirect, parse, domain_errors, text, text_list
+_checked, _number, _form, _page, _threaded = checked, number, read_form, render_page, threaded
+
+
+def _amount(text: str) -> str:
+    return text.replace(" ", "").replace(".", "").replace(",", "").replace("₫", "").strip()
+
+
 def _labels() -> dict[str, Any]:
     return {
-        "level_labels": LEVEL_LABELS,
         "procedure_level_labels": PROCEDURE_LEVEL_LABELS,
         "online_level_labels": ONLINE_LEVEL_LABELS,
         "payment_moment_labels": PAYMENT_MOMENT_LABELS,
@@ -311,169 +304,8 @@ def _labels() -> dict[str, Any]:
         "step_actions": designer_schemas.STEP_ACTIONS,
         "field_types": FIELD_TYPES,
         "accepted_types": designer_schemas.ACCEPTED_TYPES,
-        "agency_levels": LEVELS,
         "fmt_hours": lambda h: f"{h:g}",
     }
-
-
-async def _threaded(work: Callable[[], Response]) -> Response:
-    return await run_in_threadpool(work)
-
-
-# --- agencies ----------------------------------------------------------------------------------
-
-
-AGENCY_FORM_FIELDS = ("name", "short_name", "level", "tax_code", "address", "phone", "email")
-
-
-def _agency_values(form: FormData) -> dict[str, str]:
-    return {k: _text(form, k, 400) for k in ("code", "parent_code", *AGENCY_FORM_FIELDS)}
-
-
-def _agency_page(
-    request: Request,
-    session: Session,
-    user: User,
-    *,
-    agency: Any = None,
-    values: dict[str, Any],
-    errors: dict[str, str] | None = None,
-    status: int = 200,
-) -> Response:
-    return _page(
-        request,
-        "admin/agency_form.html",
-        {
-            **_labels(),
-            "agency": agency,
-            "values": values,
-            "errors": errors or {},
-            "choices": agency_service.agency_choices(session, user),
-            "can_top_level": user.is_admin,
-        },
-        status,
-    )
-
-
-@router.get("/quan-tri/co-quan")
-def agencies(
-    request: Request,
-    session: SessionDep,
-    user: CurrentUser,
-) -> Response:
-    return _page(
-        request,
-        "admin/agencies.html",
-        {**_labels(), "tree": agency_service.agency_tree(session, user)},
-    )
-
-
-@router.get("/quan-tri/co-quan/them")
-def agency_new(
-    request: Request,
-    session: SessionDep,
-    user: CurrentUser,
-    parent: str = "",
-) -> Response:
-    account_service.require_admin_area(user)
-    default_parent = parent[:35] or (
-        "" if user.is_admin else (user.agency.code if user.agency else "")
-    )
-    return _agency_page(
-        request, session, user, values={"parent_code": default_parent, "level": "commune"}
-    )
-
-
-@router.post("/quan-tri/co-quan/them", dependencies=[Depends(verify_csrf)])
-async def agency_create(
-    request: Request,
-    session: SessionDep,
-    user: CurrentUser,
-) -> Response:
-    form = await _form(request)
-
-    def work() -> Response:
-        values = _agency_values(form)
-        data, errors = _parse(
-            request,
-            agency_schemas.AgencyCreate,
-            {**values, "parent_code": values["parent_code"] or None},
-            AGENCY_MESSAGES,
-        )
-        if data is not None:
-            try:
-                agency = agency_service.create_agency(session, user, data)
-            except (InvalidInput, Conflict) as exc:
-                errors = _domain_errors(request, exc)
-            else:
-                return _redirect(f"/quan-tri/co-quan/{agency.code}", "agency_created")
-        return _agency_page(request, session, user, values=values, errors=errors, status=422)
-
-    return await _threaded(work)
-
-
-@router.get("/quan-tri/co-quan/{code}")
-def agency_edit(
-    code: str,
-    request: Request,
-    session: SessionDep,
-    user: CurrentUser,
-) -> Response:
-    agency = agency_service.get_agency(session, user, code)
-    values = {k: getattr(agency, k) for k in AGENCY_FORM_FIELDS}
-    return _agency_page(request, session, user, agency=agency, values=values)
-
-
-@router.post("/quan-tri/co-quan/{code}", dependencies=[Depends(verify_csrf)])
-async def agency_update(
-    code: str,
-    request: Request,
-    session: SessionDep,
-    user: CurrentUser,
-) -> Response:
-    form = await _form(request)
-
-    def work() -> Response:
-        agency = agency_service.get_agency(session, user, code)
-        values = {k: _text(form, k, 400) for k in AGENCY_FORM_FIELDS}
-        data, errors = _parse(request, agency_schemas.AgencyUpdate, values, AGENCY_MESSAGES)
-        if data is not None:
-            try:
-                agency_service.update_agency(session, user, code, data)
-            except (InvalidInput, Conflict) as exc:
-                errors = _domain_errors(request, exc)
-            else:
-                return _redirect(f"/quan-tri/co-quan/{code}", "agency_saved")
-        return _agency_page(
-            request, session, user, agency=agency, values=values, errors=errors, status=422
-        )
-
-    return await _threaded(work)
-
-
-@router.post("/quan-tri/co-quan/{code}/{op}", dependencies=[Depends(verify_csrf)])
-def agency_activation(
-    code: str,
-    op: str,
-    request: Request,
-    session: SessionDep,
-    user: CurrentUser,
-) -> Response:
-    if op not in ("ngung", "kich-hoat"):
-        raise NotFound(NOT_FOUND)
-    active = op == "kich-hoat"
-    try:
-        agency_service.set_agency_active(session, user, code, active)
-    except Conflict as exc:
-        agency = agency_service.get_agency(session, user, code)
-        values = {k: getattr(agency, k) for k in AGENCY_FORM_FIELDS}
-        errors = _domain_errors(request, exc)
-        return _agency_page(
-            request, session, user, agency=agency, values=values, errors=errors, status=409
-        )
-    return _redirect(
-        f"/quan-tri/co-quan/{code}", "agency_reactivated" if active else "agency_deactivated"
-    )
 
 
 # --- users -------------------------------------------------------------------------------------
