@@ -1,6 +1,6 @@
-"""Administration endpoints of the JSON API: staff accounts, procedure versions (publish,
-export, import). The same service as the /quan-tri pages, with the same scope:
-system admins everywhere, agency admins in their agency subtree."""
+"""Administration endpoints of the JSON API: procedure versions (publish, export, import).
+The same service as the /quan-tri pages, with the same scope: system admins everywhere,
+agency admins in their agency subtree."""
 
 from __future__ import annotations
 
@@ -9,79 +9,11 @@ from typing import Any
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
-from app.accounts import admin as user_admin
-from app.accounts import admin_schemas as user_schemas
 from app.catalog import designer as designer_service
 from app.catalog import designer_schemas
 from app.web.deps import CurrentUser, SessionDep
 
 router = APIRouter(prefix="/api/v1/admin", tags=["admin"])
-
-
-# --- users -------------------------------------------------------------------------------------
-
-
-@router.get("/users", response_model=user_schemas.UserPage)
-def list_users(
-    session: SessionDep,
-    user: CurrentUser,
-    agency: str = Query("", max_length=35, description="Agency code"),
-    role: str = Query("", max_length=20, description="A staff role, or system_admin"),
-    q: str = Query("", max_length=100, description="Part of the e-mail or name"),
-    status: str = Query("active", pattern="^(active|inactive|all)$"),
-    limit: int = Query(50, ge=1, le=200),
-    offset: int = Query(0, ge=0, le=1_000_000),
-) -> user_schemas.UserPage:
-    """Staff and admin accounts the caller administers."""
-    flt = user_admin.UserFilter(agency=agency, role=role, q=q, status=status)
-    rows, total = user_admin.list_users(session, user, flt, limit, offset)
-    return user_schemas.UserPage(
-        items=[user_admin.user_read(u) for u in rows], total=total, limit=limit, offset=offset
-    )
-
-
-@router.post("/users", response_model=user_schemas.UserCreated, status_code=201)
-def create_user(
-    data: user_schemas.UserCreate,
-    session: SessionDep,
-    user: CurrentUser,
-) -> user_schemas.UserCreated:
-    """Create a staff account; without `password` one is generated and returned once."""
-    created, generated = user_admin.create_user(session, user, data)
-    return user_schemas.UserCreated(user=user_admin.user_read(created), password=generated)
-
-
-@router.get("/users/{user_id}", response_model=user_schemas.UserAdminRead)
-def get_user(
-    user_id: int,
-    session: SessionDep,
-    user: CurrentUser,
-) -> user_schemas.UserAdminRead:
-    """One account the caller administers."""
-    return user_admin.user_read(user_admin.get_user(session, user, user_id))
-
-
-@router.patch("/users/{user_id}", response_model=user_schemas.UserAdminRead)
-def update_user(
-    user_id: int,
-    data: user_schemas.UserUpdate,
-    session: SessionDep,
-    user: CurrentUser,
-) -> user_schemas.UserAdminRead:
-    """Edit an account: name, phone, agency, roles, system-admin flag, active or locked."""
-    return user_admin.user_read(user_admin.update_user(session, user, user_id, data))
-
-
-@router.post("/users/{user_id}/reset-password", response_model=user_schemas.PasswordResetDone)
-def reset_password(
-    user_id: int,
-    data: user_schemas.PasswordReset,
-    session: SessionDep,
-    user: CurrentUser,
-) -> user_schemas.PasswordResetDone:
-    """Set a new password (or generate one, returned once); the account's sessions end."""
-    generated = user_admin.reset_password(session, user, user_id, data.password)
-    return user_schemas.PasswordResetDone(password=generated)
 
 
 # --- procedures --------------------------------------------------------------------------------

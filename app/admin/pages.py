@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
-from math import ceil
 from typing import Any, TypeVar
 from urllib.parse import urlencode
 
@@ -23,10 +22,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 from starlette.responses import Response
 
-from app.accounts import admin as user_admin
-from app.accounts import admin_schemas as user_schemas
 from app.accounts import service as account_service
-from app.accounts.models import STAFF_ROLES, User
+from app.accounts.models import User
 from app.agencies import service as agency_service
 from app.calendar import admin as calendar_admin
 from app.calendar import service as calendar_service
@@ -45,7 +42,6 @@ from app.web.deps import CurrentUser, SessionDep
 
 router = APIRouter(include_in_schema=False)
 M = TypeVar("M", bound=BaseModel)
-PAGE_SIZE = 50
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
 NOT_FOUND = N_("Không tìm thấy trang")
 
@@ -141,14 +137,6 @@ SECTION_TITLES = {
 }
 ITEM_OPS = {"luu", "xoa", "len", "xuong"}
 
-USER_MESSAGES = {
-    "email": N_("Email không hợp lệ."),
-    "full_name": N_("Vui lòng nhập họ và tên."),
-    "phone": N_("Số điện thoại không hợp lệ (ví dụ 0912345678)."),
-    "password": N_("Mật khẩu cần ít nhất 8 ký tự."),
-    "agency_code": N_("Chọn cơ quan."),
-    "roles": N_("Chọn vai trò hợp lệ."),
-}
 INFO_MESSAGES = {
     "code": N_("Mã thủ tục gồm chữ, số, dấu chấm hoặc gạch, ví dụ 1.001193."),
     "name": N_("Vui lòng nhập tên thủ tục (ít nhất 3 ký tự)."),
@@ -299,258 +287,12 @@ def _labels() -> dict[str, Any]:
         "unit_labels": UNIT_LABELS,
         "section_titles": SECTION_TITLES,
         "slug_of": SLUG_OF,
-        "staff_roles": STAFF_ROLES,
         "step_roles": designer_schemas.STEP_ROLES,
         "step_actions": designer_schemas.STEP_ACTIONS,
         "field_types": FIELD_TYPES,
         "accepted_types": designer_schemas.ACCEPTED_TYPES,
         "fmt_hours": lambda h: f"{h:g}",
     }
-
-
-# --- users -------------------------------------------------------------------------------------
-
-
-def _user_page(
-    request: Request,
-    session: Session,
-    user: User,
-    *,
-    target: User | None = None,
-    values: dict[str, Any],
-    errors: dict[str, str] | None = None,
-    status: int = 200,
-) -> Response:
-    return _page(
-        request,
-        "admin/user_form.html",
-        {
-            **_labels(),
-            "target": target,
-            "values": values,
-            "errors": errors or {},
-            "choices": agency_service.agency_choices(session, user),
-        },
-        status,
-    )
-
-
-@router.get("/quan-tri/nguoi-dung")
-def users(
-    request: Request,
-    session: SessionDep,
-    user: CurrentUser,
-    agency: str = "",
-    role: str = "",
-    q: str = "",
-    status: str = "active",
-    page: int = 1,
-) -> Response:
-    if status not in ("active", "inactive", "all"):
-        status = "active"
-    if role not in (*STAFF_ROLES, "system_admin"):
-        role = ""
-    page = max(1, min(page, 10_000))
-    flt = user_admin.UserFilter(agency=agency[:35], role=role, q=q[:100], status=status)
-    rows, total = user_admin.list_users(session, user, flt, PAGE_SIZE, (page - 1) * PAGE_SIZE)
-    base = {k: v for k, v in (("agency", agency), ("role", role), ("q", q), ("status", status))}
-    return _page(
-        request,
-        "admin/users.html",
-        {
-            **_labels(),
-            "rows": rows,
-            "total": total,
-            "page": page,
-            "pages": max(1, ceil(total / PAGE_SIZE)),
-            "filters": flt,
-            "choices": agency_service.agency_choices(session, user),
-            "page_url": lambda p: "/quan-tri/nguoi-dung?" + urlencode({**base, "page": p}),
-        },
-    )
-
-
-@router.get("/quan-tri/nguoi-dung/them")
-def user_new(
-    request: Request,
-    session: SessionDep,
-    user: CurrentUser,
-    agency: str = "",
-) -> Response:
-    account_service.require_admin_area(user)
-    default = agency[:35] or (user.agency.code if user.agency else "")
-    return _user_page(request, session, user, values={"agency_code": default, "roles": []})
-
-
-def _user_values(form: FormData) -> dict[str, Any]:
-    return {
-        "email": _text(form, "email", 254),
-        "full_name": _text(form, "full_name", 200),
-        "phone": _text(form, "phone", 40),
-        "agency_code": _text(form, "agency_code", 35),
-        "roles": _list(form, "roles"),
-        "is_admin": _checked(form, "is_admin"),
-    }
-
-
-def _password_page(request: Request, target: User, password: str, created: bool) -> Response:
-    return _page(
-        request,
-        "admin/user_password.html",
-        {"target": target, "password": password, "created": created},
-    )
-
-
-@router.post("/quan-tri/nguoi-dung/them", dependencies=[Depends(verify_csrf)])
-async def user_create(
-    request: Request,
-    session: SessionDep,
-    user: CurrentUser,
-) -> Response:
-    form = await _form(request)
-
-    def work() -> Response:
-        values = _user_values(form)
-        password = form.get("password", "")
-        payload = {
-            **values,
-            "agency_code": values["agency_code"] or None,
-            "password": password if isinstance(password, str) and password else None,
-        }
-        data, errors = _parse(request, user_schemas.UserCreate, payload, USER_MESSAGES)
-        if data is not None:
-            try:
-                target, generated = user_admin.create_user(session, user, data)
-            except (InvalidInput, Conflict) as exc:
-                errors = _domain_errors(request, exc)
-            else:
-                if generated:
-                    return _password_page(request, target, generated, created=True)
-                return _redirect(f"/quan-tri/nguoi-dung/{target.id}", "user_created")
-        return _user_page(request, session, user, values=values, errors=errors, status=422)
-
-    return await _threaded(work)
-
-
-def _target_values(target: User) -> dict[str, Any]:
-    return {
-        "email": target.email,
-        "full_name": target.full_name,
-        "phone": target.phone,
-        "agency_code": target.agency.code if target.agency else "",
-        "roles": sorted(target.roles),
-        "is_admin": target.is_admin,
-    }
-
-
-@router.get("/quan-tri/nguoi-dung/{user_id}")
-def user_edit(
-    user_id: int,
-    request: Request,
-    session: SessionDep,
-    user: CurrentUser,
-) -> Response:
-    target = user_admin.get_user(session, user, user_id)
-    return _user_page(request, session, user, target=target, values=_target_values(target))
-
-
-@router.post("/quan-tri/nguoi-dung/{user_id}", dependencies=[Depends(verify_csrf)])
-async def user_update(
-    user_id: int,
-    request: Request,
-    session: SessionDep,
-    user: CurrentUser,
-) -> Response:
-    form = await _form(request)
-
-    def work() -> Response:
-        target = user_admin.get_user(session, user, user_id)
-        values = {**_user_values(form), "email": target.email}
-        payload: dict[str, Any] = {
-            "full_name": values["full_name"],
-            "phone": values["phone"],
-            "agency_code": values["agency_code"],
-            "roles": values["roles"],
-        }
-        if user.is_admin:
-            payload["is_admin"] = values["is_admin"]
-        else:
-            values["is_admin"] = target.is_admin
-        data, errors = _parse(request, user_schemas.UserUpdate, payload, USER_MESSAGES)
-        if data is not None:
-            try:
-                user_admin.update_user(session, user, user_id, data)
-            except (InvalidInput, Conflict) as exc:
-                errors = _domain_errors(request, exc)
-            else:
-                return _redirect(f"/quan-tri/nguoi-dung/{user_id}", "user_saved")
-        return _user_page(
-            request, session, user, target=target, values=values, errors=errors, status=422
-        )
-
-    return await _threaded(work)
-
-
-@router.post("/quan-tri/nguoi-dung/{user_id}/mat-khau", dependencies=[Depends(verify_csrf)])
-async def user_password(
-    user_id: int,
-    request: Request,
-    session: SessionDep,
-    user: CurrentUser,
-) -> Response:
-    form = await _form(request)
-
-    def work() -> Response:
-        target = user_admin.get_user(session, user, user_id)
-        password = form.get("password", "")
-        chosen = password if isinstance(password, str) and password else None
-        try:
-            generated = user_admin.reset_password(session, user, user_id, chosen)
-        except InvalidInput as exc:
-            errors = {"pw-password": translator(request)(exc.detail)}
-            return _user_page(
-                request,
-                session,
-                user,
-                target=target,
-                values=_target_values(target),
-                errors=errors,
-                status=422,
-            )
-        if generated:
-            return _password_page(request, target, generated, created=False)
-        return _redirect(f"/quan-tri/nguoi-dung/{user_id}", "password_set")
-
-    return await _threaded(work)
-
-
-@router.post("/quan-tri/nguoi-dung/{user_id}/{op}", dependencies=[Depends(verify_csrf)])
-def user_activation(
-    user_id: int,
-    op: str,
-    request: Request,
-    session: SessionDep,
-    user: CurrentUser,
-) -> Response:
-    if op not in ("khoa", "mo-khoa"):
-        raise NotFound(NOT_FOUND)
-    active = op == "mo-khoa"
-    try:
-        user_admin.set_user_active(session, user, user_id, active)
-    except Conflict as exc:
-        target = user_admin.get_user(session, user, user_id)
-        return _user_page(
-            request,
-            session,
-            user,
-            target=target,
-            values=_target_values(target),
-            errors=_domain_errors(request, exc),
-            status=409,
-        )
-    return _redirect(
-        f"/quan-tri/nguoi-dung/{user_id}", "user_unlocked" if active else "user_locked"
-    )
 
 
 # --- procedures: list, new, import, overview -----------------------------------------------
