@@ -16,7 +16,6 @@ from starlette.responses import Response
 from app import __doc__ as app_doc
 from app.accounts import api as accounts_api
 from app.accounts import pages as accounts_pages
-from app.admin import api as admin_api
 from app.admin import pages as admin_pages
 from app.agencies import api as agencies_api
 from app.agencies import pages as agencies_pages
@@ -128,7 +127,6 @@ def create_app() -> FastAPI:
 
     for module in (
         accounts_api,
-        admin_api,
         agencies_api,
         audit_api,
         calendar_api,
