@@ -16,12 +16,12 @@ from starlette.responses import Response
 from app import __doc__ as app_doc
 from app.accounts import api as accounts_api
 from app.accounts import pages as accounts_pages
-from app.admin import api as admin_api
-from app.admin import pages as admin_pages
 from app.agencies import api as agencies_api
+from app.agencies import pages as agencies_pages
 from app.audit import api as audit_api
 from app.audit import pages as audit_pages
 from app.calendar import api as calendar_api
+from app.calendar import pages as calendar_pages
 from app.catalog import api as catalog_api
 from app.catalog import pages as catalog_pages
 from app.config import get_settings
@@ -38,6 +38,7 @@ from app.ratings import pages as ratings_pages
 from app.receipts import api as receipts_api
 from app.receipts import pages as receipts_pages
 from app.reports import api as reports_api
+from app.signing import pages as signing_pages
 from app.stats import api as stats_api
 from app.stats import pages as stats_pages
 from app.web import STATIC_DIR
@@ -129,7 +130,6 @@ def create_app() -> FastAPI:
 
     for module in (
         accounts_api,
-        admin_api,
         agencies_api,
         audit_api,
         calendar_api,
@@ -151,7 +151,9 @@ def create_app() -> FastAPI:
         workflow_pages,
         payments_pages,
         receipts_pages,
-        admin_pages,
+        agencies_pages,
+        calendar_pages,
+        signing_pages,
         audit_pages,
         notifications_pages,
         ratings_pages,

@@ -1,18 +1,29 @@
-"""Account pages: register, log in, log out, the citizen's own page, language switch."""
+"""Account pages: register, log in, log out, the citizen's own page, language switch; and the
+administration of staff accounts under /quan-tri/nguoi-dung."""
 
 from __future__ import annotations
+
+from math import ceil
+from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
+from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
 from starlette.responses import Response
 
-from app.accounts import service
+from app.accounts import admin as user_admin
+from app.accounts import admin_schemas, service
 from app.accounts.deps import SESSION_COOKIE, client_ip
+from app.accounts.models import STAFF_ROLES, User
 from app.accounts.schemas import RegisterIn
+from app.admin import pages as admin_pages
+from app.agencies import service as agency_service
 from app.audit import service as audit_service
 from app.config import get_settings
-from app.errors import Conflict
+from app.errors import Conflict, InvalidInput, NotFound
 from app.i18n import LOCALE_COOKIE, LOCALES
 from app.i18n_markers import N_
 from app.web import render, translator, verify_csrf
@@ -28,6 +39,16 @@ _FIELD_MESSAGES = {
     "phone": N_("Số điện thoại không hợp lệ (ví dụ 0912345678)."),
     "id_number": N_("Số định danh cá nhân phải gồm đúng 12 chữ số."),
 }
+PAGE_SIZE = 50
+USER_MESSAGES = {
+    "email": N_("Email không hợp lệ."),
+    "full_name": N_("Vui lòng nhập họ và tên."),
+    "phone": N_("Số điện thoại không hợp lệ (ví dụ 0912345678)."),
+    "password": N_("Mật khẩu cần ít nhất 8 ký tự."),
+    "agency_code": N_("Chọn cơ quan."),
+    "roles": N_("Chọn vai trò hợp lệ."),
+}
+_LABELS: dict[str, Any] = {"staff_roles": STAFF_ROLES}
 
 
 def safe_next(target: str | None) -> str | None:
@@ -137,3 +158,248 @@ def switch_language(lang: str, next: str | None = None) -> Response:
     if lang in LOCALES:
         response.set_cookie(LOCALE_COOKIE, lang, max_age=365 * 86400, samesite="lax", path="/")
     return response
+
+
+# --- staff accounts (administration) ----------------------------------------------------------
+
+
+def _user_page(
+    request: Request,
+    session: Session,
+    user: User,
+    *,
+    target: User | None = None,
+    values: dict[str, Any],
+    errors: dict[str, str] | None = None,
+    status: int = 200,
+) -> Response:
+    return admin_pages.render_page(
+        request,
+        "accounts/user_form.html",
+        {
+            **_LABELS,
+            "target": target,
+            "values": values,
+            "errors": errors or {},
+            "choices": agency_service.agency_choices(session, user),
+        },
+        status,
+    )
+
+
+@router.get("/quan-tri/nguoi-dung")
+def users(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    agency: str = "",
+    role: str = "",
+    q: str = "",
+    status: str = "active",
+    page: int = 1,
+) -> Response:
+    if status not in ("active", "inactive", "all"):
+        status = "active"
+    if role not in (*STAFF_ROLES, "system_admin"):
+        role = ""
+    page = max(1, min(page, 10_000))
+    flt = user_admin.UserFilter(agency=agency[:35], role=role, q=q[:100], status=status)
+    rows, total = user_admin.list_users(session, user, flt, PAGE_SIZE, (page - 1) * PAGE_SIZE)
+    base = {k: v for k, v in (("agency", agency), ("role", role), ("q", q), ("status", status))}
+    return admin_pages.render_page(
+        request,
+        "accounts/users.html",
+        {
+            **_LABELS,
+            "rows": rows,
+            "total": total,
+            "page": page,
+            "pages": max(1, ceil(total / PAGE_SIZE)),
+            "filters": flt,
+            "choices": agency_service.agency_choices(session, user),
+            "page_url": lambda p: "/quan-tri/nguoi-dung?" + urlencode({**base, "page": p}),
+        },
+    )
+
+
+@router.get("/quan-tri/nguoi-dung/them")
+def user_new(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    agency: str = "",
+) -> Response:
+    service.require_admin_area(user)
+    default = agency[:35] or (user.agency.code if user.agency else "")
+    return _user_page(request, session, user, values={"agency_code": default, "roles": []})
+
+
+def _user_values(form: FormData) -> dict[str, Any]:
+    return {
+        "email": admin_pages.text(form, "email", 254),
+        "full_name": admin_pages.text(form, "full_name", 200),
+        "phone": admin_pages.text(form, "phone", 40),
+        "agency_code": admin_pages.text(form, "agency_code", 35),
+        "roles": admin_pages.text_list(form, "roles"),
+        "is_admin": admin_pages.checked(form, "is_admin"),
+    }
+
+
+def _password_page(request: Request, target: User, password: str, created: bool) -> Response:
+    return admin_pages.render_page(
+        request,
+        "accounts/user_password.html",
+        {"target": target, "password": password, "created": created},
+    )
+
+
+@router.post("/quan-tri/nguoi-dung/them", dependencies=[Depends(verify_csrf)])
+async def user_create(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+) -> Response:
+    form = await admin_pages.read_form(request)
+
+    def work() -> Response:
+        values = _user_values(form)
+        password = form.get("password", "")
+        payload = {
+            **values,
+            "agency_code": values["agency_code"] or None,
+            "password": password if isinstance(password, str) and password else None,
+        }
+        data, errors = admin_pages.parse(request, admin_schemas.UserCreate, payload, USER_MESSAGES)
+        if data is not None:
+            try:
+                target, generated = user_admin.create_user(session, user, data)
+            except (InvalidInput, Conflict) as exc:
+                errors = admin_pages.domain_errors(request, exc)
+            else:
+                if generated:
+                    return _password_page(request, target, generated, created=True)
+                return admin_pages.redirect(f"/quan-tri/nguoi-dung/{target.id}", "user_created")
+        return _user_page(request, session, user, values=values, errors=errors, status=422)
+
+    return await admin_pages.threaded(work)
+
+
+def _target_values(target: User) -> dict[str, Any]:
+    return {
+        "email": target.email,
+        "full_name": target.full_name,
+        "phone": target.phone,
+        "agency_code": target.agency.code if target.agency else "",
+        "roles": sorted(target.roles),
+        "is_admin": target.is_admin,
+    }
+
+
+@router.get("/quan-tri/nguoi-dung/{user_id}")
+def user_edit(
+    user_id: int,
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+) -> Response:
+    target = user_admin.get_user(session, user, user_id)
+    return _user_page(request, session, user, target=target, values=_target_values(target))
+
+
+@router.post("/quan-tri/nguoi-dung/{user_id}", dependencies=[Depends(verify_csrf)])
+async def user_update(
+    user_id: int,
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+) -> Response:
+    form = await admin_pages.read_form(request)
+
+    def work() -> Response:
+        target = user_admin.get_user(session, user, user_id)
+        values = {**_user_values(form), "email": target.email}
+        payload: dict[str, Any] = {
+            "full_name": values["full_name"],
+            "phone": values["phone"],
+            "agency_code": values["agency_code"],
+            "roles": values["roles"],
+        }
+        if user.is_admin:
+            payload["is_admin"] = values["is_admin"]
+        else:
+            values["is_admin"] = target.is_admin
+        data, errors = admin_pages.parse(request, admin_schemas.UserUpdate, payload, USER_MESSAGES)
+        if data is not None:
+            try:
+                user_admin.update_user(session, user, user_id, data)
+            except (InvalidInput, Conflict) as exc:
+                errors = admin_pages.domain_errors(request, exc)
+            else:
+                return admin_pages.redirect(f"/quan-tri/nguoi-dung/{user_id}", "user_saved")
+        return _user_page(
+            request, session, user, target=target, values=values, errors=errors, status=422
+        )
+
+    return await admin_pages.threaded(work)
+
+
+@router.post("/quan-tri/nguoi-dung/{user_id}/mat-khau", dependencies=[Depends(verify_csrf)])
+async def user_password(
+    user_id: int,
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+) -> Response:
+    form = await admin_pages.read_form(request)
+
+    def work() -> Response:
+        target = user_admin.get_user(session, user, user_id)
+        password = form.get("password", "")
+        chosen = password if isinstance(password, str) and password else None
+        try:
+            generated = user_admin.reset_password(session, user, user_id, chosen)
+        except InvalidInput as exc:
+            errors = {"pw-password": translator(request)(exc.detail)}
+            return _user_page(
+                request,
+                session,
+                user,
+                target=target,
+                values=_target_values(target),
+                errors=errors,
+                status=422,
+            )
+        if generated:
+            return _password_page(request, target, generated, created=False)
+        return admin_pages.redirect(f"/quan-tri/nguoi-dung/{user_id}", "password_set")
+
+    return await admin_pages.threaded(work)
+
+
+@router.post("/quan-tri/nguoi-dung/{user_id}/{op}", dependencies=[Depends(verify_csrf)])
+def user_activation(
+    user_id: int,
+    op: str,
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+) -> Response:
+    if op not in ("khoa", "mo-khoa"):
+        raise NotFound(admin_pages.NOT_FOUND)
+    active = op == "mo-khoa"
+    try:
+        user_admin.set_user_active(session, user, user_id, active)
+    except Conflict as exc:
+        target = user_admin.get_user(session, user, user_id)
+        return _user_page(
+            request,
+            session,
+            user,
+            target=target,
+            values=_target_values(target),
+            errors=admin_pages.domain_errors(request, exc),
+            status=409,
+        )
+    return admin_pages.redirect(
+        f"/quan-tri/nguoi-dung/{user_id}", "user_unlocked" if active else "user_locked"
+    )

@@ -1,4 +1,9 @@
-"""Accounts: registration, password checks with throttling, sessions and authorisation."""
+"""Accounts: registration, password checks with throttling, sessions and authorisation.
+
+Who may administer what is decided here: a system admin everywhere; an agency admin only for
+the agencies of their subtree (and the users, procedures, series and certificates of those
+agencies); everybody else is refused.
+"""
 
 from __future__ import annotations
 
@@ -20,6 +25,7 @@ from app.db import utcnow
 from app.errors import Conflict, Forbidden, InvalidInput, TooManyRequests, Unauthorized
 from app.i18n_markers import N_
 
+_SCOPE_CACHE = "app.accounts.scope"  # per session: user id -> agency ids of their subtree
 _hasher = PasswordHash((Argon2Hasher(),))
 # A real hash to verify against when the e-mail is unknown, so timing does not reveal accounts.
 _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
@@ -249,3 +255,49 @@ def home_path(user: User) -> str:
     if user.is_staff:
         return "/can-bo"
     return "/tai-khoan"
+
+
+# --- who may administer what ----------------------------------------------------------------
+
+
+def require_admin_area(user: User | None) -> User:
+    """System admins and agency admins (with an agency); anybody else is refused."""
+    if user is None:
+        raise Unauthorized(N_("Bạn cần đăng nhập."))
+    if user.is_admin or (user.agency_id is not None and user.has_role("agency_admin")):
+        return user
+    raise Forbidden(N_("Chỉ quản trị viên được vào khu vực quản trị."))
+
+
+def require_system_admin(user: User | None) -> User:
+    """Global settings (calendar, rules, system admins): system admins only."""
+    return require_admin(user)
+
+
+def scope_ids(session: Session, user: User) -> set[int] | None:
+    """The agencies the user administers: ``None`` means every agency (system admin)."""
+    require_admin_area(user)
+    if user.is_admin:
+        return None
+    assert user.agency_id is not None
+    cache: dict[int, set[int]] = session.info.setdefault(_SCOPE_CACHE, {})
+    if user.id not in cache:
+        cache[user.id] = agency_subtree_ids(session, user.agency_id)
+    return cache[user.id]
+
+
+def forget_scopes(session: Session) -> None:
+    """Drop the cached subtrees (an agency was added under one of them)."""
+    session.info.pop(_SCOPE_CACHE, None)
+
+
+def in_scope(session: Session, user: User, agency_id: int | None) -> bool:
+    """Whether the user administers this agency."""
+    ids = scope_ids(session, user)
+    return ids is None or (agency_id is not None and agency_id in ids)
+
+
+def require_scope(session: Session, user: User, agency_id: int | None) -> None:
+    """The user must administer this agency."""
+    if not in_scope(session, user, agency_id):
+        raise Forbidden(N_("Cơ quan này nằm ngoài phạm vi quản trị của bạn."))

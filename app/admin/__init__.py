@@ -1,1 +1,1 @@
-"""Administration: agencies, staff, the procedure designer, calendar, series, certificates."""
+"""Administration home and navigation; each admin screen lives with the domain it edits."""

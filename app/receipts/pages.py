@@ -1,9 +1,10 @@
-"""Receipt pages: a receipt and its PDF, cancel/replace, the cashier's counter, the register."""
+"""Receipt pages: a receipt and its PDF, cancel/replace, the cashier's counter, the register;
+and the receipt series of the agencies under /quan-tri/bien-lai (agency admins)."""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import RedirectResponse
@@ -15,11 +16,15 @@ from starlette.responses import Response
 from app.accounts import service as account_service
 from app.accounts.deps import client_ip
 from app.accounts.models import User
-from app.db import MAX_ID
+from app.admin import pages as admin_pages
+from app.agencies import service as agency_service
+from app.calendar import service as calendar_service
+from app.db import MAX_ID, utcnow
 from app.dossiers import service as dossier_service
 from app.dossiers.models import Dossier
-from app.errors import DomainError
+from app.errors import Conflict, DomainError, InvalidInput
 from app.payments import service as payment_service
+from app.receipts import series as series_service
 from app.receipts import service
 from app.receipts.api import receipt_read
 from app.web import render, translator, verify_csrf
@@ -259,3 +264,86 @@ def register_page(
             "methods": service.METHOD_LABELS,
         },
     )
+
+
+# --- receipt series (administration) ----------------------------------------------------------
+
+
+def _this_year() -> int:
+    return calendar_service.WorkCalendar().local(utcnow()).year
+
+
+def _series_page(
+    request: Request,
+    session: Session,
+    user: User,
+    *,
+    values: dict[str, Any] | None = None,
+    errors: dict[str, str] | None = None,
+    status: int = 200,
+) -> Response:
+    return admin_pages.render_page(
+        request,
+        "receipts/series.html",
+        {
+            "groups": series_service.list_series(session, user),
+            "choices": agency_service.agency_choices(session, user),
+            "values": values
+            or {
+                "year": _this_year(),
+                "letters": "AA",
+                "agency_code": user.agency.code if user.agency else "",
+            },
+            "errors": errors or {},
+        },
+        status,
+    )
+
+
+@router.get("/quan-tri/bien-lai")
+def receipt_series(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+) -> Response:
+    account_service.require_admin_area(user)
+    return _series_page(request, session, user)
+
+
+@router.post("/quan-tri/bien-lai", dependencies=[Depends(verify_csrf)])
+async def receipt_series_create(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+) -> Response:
+    form = await admin_pages.read_form(request)
+
+    def work() -> Response:
+        _ = translator(request)
+        values = {k: admin_pages.text(form, k, 35) for k in ("agency_code", "year", "letters")}
+        try:
+            year = int(values["year"])
+        except ValueError:
+            errors = {"year": _("Năm phải trong khoảng 2000–2099.")}
+        else:
+            try:
+                series_service.create_series(
+                    session, user, values["agency_code"], year, values["letters"]
+                )
+            except (InvalidInput, Conflict) as exc:
+                errors = admin_pages.domain_errors(request, exc)
+            else:
+                return admin_pages.redirect("/quan-tri/bien-lai", "series_created")
+        return _series_page(request, session, user, values=values, errors=errors, status=422)
+
+    return await admin_pages.threaded(work)
+
+
+@router.post("/quan-tri/bien-lai/{series_id}/ngung", dependencies=[Depends(verify_csrf)])
+def receipt_series_close(
+    series_id: int,
+    session: SessionDep,
+    user: CurrentUser,
+) -> Response:
+    series_service.deactivate_series(session, user, series_id)
+    return admin_pages.redirect("/quan-tri/bien-lai", "series_closed")

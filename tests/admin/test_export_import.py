@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.admin.service import document_of
+from app.catalog.designer import document_of
 from app.catalog.models import Procedure, ProcedureVersion
 from tests.admin.helpers import ADMIN, PHO_HIEN_ADMIN, log_in, post_form
 from tests.conftest import api_token

@@ -1,4 +1,6 @@
-"""Public catalogue pages: /thu-tuc and /thu-tuc/{code}."""
+"""Catalogue pages: the public catalogue, /thu-tuc and /thu-tuc/{code}; and ``router`` with
+every catalogue page, the procedure designer under /quan-tri/thu-tuc included (``designer``,
+``designer_items``)."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from app.catalog import service
+from app.catalog.pages import designer, designer_items
 from app.config import get_settings
 from app.web import render
 from app.web.deps import OptionalUser, SessionDep
@@ -67,3 +70,7 @@ def procedure_page(
 ) -> Response:
     version = service.get_published(session, code)
     return render(request, "catalog/detail.html", {"p": version})
+
+
+router.include_router(designer.router)
+router.include_router(designer_items.router)

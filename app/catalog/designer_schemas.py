@@ -1,4 +1,4 @@
-"""Administration payloads: agencies, staff accounts, and the procedure document format.
+"""Payloads of the procedure designer and its document format.
 
 The procedure document (``"format": "motcua.procedure/1"``) is what the designer exports and
 imports: one procedure version with every part. Agencies are referred to by their electronic
@@ -32,24 +32,17 @@ import re
 from datetime import datetime
 from typing import Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from app.accounts.models import STAFF_ROLES
-from app.accounts.schemas import MIN_PASSWORD, PHONE_RE, clean_phone
-from app.agencies.models import LEVELS
 from app.catalog.models import FIELD_TYPES, STANDARD_ACTIONS
 from app.catalog.schemas import FormFieldSchema
 
 FORMAT = "motcua.procedure/1"
 
-# QCVN 102:2016 electronic identification code V1V2V3.Z1Z2.Y1Y2.M1X1X2: three lower levels of
-# digits (or capitals when the numbers run out) and the level-1 code, a letter and two digits.
-AGENCY_CODE_RE = re.compile(r"^[0-9A-Z]{3}\.[0-9A-Z]{2}\.[0-9A-Z]{2}\.[A-Z][0-9]{2}$")
 PROCEDURE_CODE_RE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._-]{0,39}$")
 ITEM_CODE_RE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z_-]{0,39}$")
 FIELD_NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
-TAX_CODE_RE = re.compile(r"^(\d{10}(-\d{3})?)?$")
-AGENCY_PHONE_RE = re.compile(r"^[0-9+() .-]{0,30}$")
 
 PROCEDURE_LEVELS = ("province", "commune")
 ONLINE_LEVELS = ("full", "partial")
@@ -64,8 +57,6 @@ STEP_ACTIONS = tuple(a for a in STANDARD_ACTIONS if a != "withdraw")
 PREFILL_ATTRS = ("full_name", "phone", "id_number", "email", "address")
 MAX_SIZE_MB = 50
 
-AgencyLevel = Literal["province", "center", "department", "commune", "district"]
-StaffRole = Literal["reception", "specialist", "leader", "cashier", "agency_admin"]
 StepRole = Literal["reception", "specialist", "leader", "cashier"]
 StepAction = Literal[
     "receive",
@@ -83,8 +74,6 @@ StepAction = Literal[
 FileType = Literal["pdf", "jpg", "png", "docx"]
 
 # The literals above spell out the domain tuples for OpenAPI; they must not drift apart.
-assert set(get_args(AgencyLevel)) == set(LEVELS)
-assert set(get_args(StaffRole)) == set(STAFF_ROLES)
 assert set(get_args(StepRole)) == set(STEP_ROLES)
 assert set(get_args(StepAction)) == set(STEP_ACTIONS)
 assert len(FIELD_TYPES) == len(get_args(FormFieldSchema.model_fields["type"].annotation))
@@ -96,155 +85,6 @@ class _In(BaseModel):
 
 def _unique(values: list[str]) -> list[str]:
     return list(dict.fromkeys(values))
-
-
-# --- agencies ------------------------------------------------------------------------------
-
-
-class AgencyIn(_In):
-    name: str = Field(min_length=3, max_length=255)
-    short_name: str = Field("", max_length=120)
-    level: AgencyLevel
-    tax_code: str = Field("", max_length=14, pattern=TAX_CODE_RE.pattern)
-    address: str = Field("", max_length=255)
-    phone: str = Field("", max_length=30, pattern=AGENCY_PHONE_RE.pattern)
-    email: EmailStr | Literal[""] = ""
-
-
-class AgencyCreate(AgencyIn):
-    code: str = Field(
-        max_length=35,
-        pattern=AGENCY_CODE_RE.pattern,
-        description="QCVN 102:2016 electronic identification code, e.g. 000.00.15.H31",
-    )
-    parent_code: str | None = Field(None, max_length=35)
-
-    @field_validator("code", mode="before")
-    @classmethod
-    def _upper(cls, v: object) -> object:
-        return v.strip().upper() if isinstance(v, str) else v
-
-
-class AgencyUpdate(_In):
-    name: str | None = Field(None, min_length=3, max_length=255)
-    short_name: str | None = Field(None, max_length=120)
-    level: AgencyLevel | None = None
-    tax_code: str | None = Field(None, max_length=14, pattern=TAX_CODE_RE.pattern)
-    address: str | None = Field(None, max_length=255)
-    phone: str | None = Field(None, max_length=30, pattern=AGENCY_PHONE_RE.pattern)
-    email: EmailStr | Literal[""] | None = None
-    is_active: bool | None = Field(None, description="false deactivates, true reactivates")
-
-
-class AgencyAdminRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    code: str
-    name: str
-    short_name: str
-    level: str
-    parent_code: str | None = None
-    tax_code: str
-    address: str
-    phone: str
-    email: str
-    is_active: bool
-
-
-class AgencyList(BaseModel):
-    items: list[AgencyAdminRead]
-    total: int
-
-
-# --- users ---------------------------------------------------------------------------------
-
-
-def _phone(v: str | None) -> str | None:
-    if v is None or v == "":
-        return v
-    v = clean_phone(v)
-    if not PHONE_RE.match(v):
-        raise ValueError("phone must be a Vietnamese number such as 0912345678")
-    return v
-
-
-class UserCreate(_In):
-    email: EmailStr
-    full_name: str = Field(min_length=2, max_length=120)
-    phone: str = Field("", max_length=20)
-    password: str | None = Field(
-        None,
-        min_length=MIN_PASSWORD,
-        max_length=128,
-        description="Leave out to have a password generated (returned once)",
-    )
-    agency_code: str | None = Field(None, max_length=35)
-    roles: list[StaffRole] = []
-    is_admin: bool = Field(False, description="System administrator (system admins only)")
-
-    _phone_ok = field_validator("phone")(_phone)
-
-    @field_validator("roles")
-    @classmethod
-    def _roles(cls, v: list[str]) -> list[str]:
-        return _unique(v)
-
-
-class UserUpdate(_In):
-    full_name: str | None = Field(None, min_length=2, max_length=120)
-    phone: str | None = Field(None, max_length=20)
-    agency_code: str | None = Field(None, max_length=35)
-    roles: list[StaffRole] | None = None
-    is_admin: bool | None = None
-    is_active: bool | None = None
-
-    _phone_ok = field_validator("phone")(_phone)
-
-    @field_validator("roles")
-    @classmethod
-    def _roles(cls, v: list[str] | None) -> list[str] | None:
-        return None if v is None else _unique(v)
-
-
-class UserAdminRead(BaseModel):
-    id: int
-    email: str
-    full_name: str
-    phone: str
-    agency_code: str | None
-    agency_name: str | None
-    roles: list[str]
-    is_admin: bool
-    is_active: bool
-    created_at: datetime
-    last_login_at: datetime | None
-
-
-class UserPage(BaseModel):
-    items: list[UserAdminRead]
-    total: int
-    limit: int
-    offset: int
-
-
-class UserCreated(BaseModel):
-    user: UserAdminRead
-    password: str | None = Field(
-        None, description="The generated password, shown only in this answer"
-    )
-
-
-class PasswordReset(_In):
-    password: str | None = Field(
-        None, min_length=MIN_PASSWORD, max_length=128, description="Leave out to generate one"
-    )
-
-
-class PasswordResetDone(BaseModel):
-    password: str | None = Field(None, description="The generated password, shown only once")
-
-
-# --- the procedure designer ----------------------------------------------------------------
 
 
 class ProcedureInfo(_In):

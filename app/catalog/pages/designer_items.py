@@ -1,0 +1,361 @@
+"""The list sections of a procedure draft in the designer: form fields, components, fees and
+steps under /quan-tri/thu-tuc/{code}/ban-nhap/{section}. Every item is its own small form
+(save, move up/down, remove), so the pages work without JavaScript.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse
+from pydantic import BaseModel
+from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
+from starlette.responses import Response
+
+from app.accounts.models import User
+from app.admin import pages as admin_pages
+from app.agencies import service as agency_service
+from app.catalog import designer as designer_service
+from app.catalog import designer_schemas as schemas
+from app.catalog.designer import Section
+from app.catalog.models import ProcedureVersion
+from app.catalog.pages import designer
+from app.errors import Conflict, InvalidInput, NotFound
+from app.i18n_markers import N_
+from app.web import verify_csrf
+from app.web.deps import CurrentUser, SessionDep
+
+router = APIRouter(include_in_schema=False)
+ITEM_OPS = {"luu", "xoa", "len", "xuong"}
+ITEM_MESSAGES: dict[Section, dict[str, str]] = {
+    "fields": {
+        "name": N_("Tên trường gồm chữ thường không dấu, số và dấu gạch dưới, bắt đầu bằng chữ."),
+        "label": N_("Vui lòng nhập nhãn hiển thị."),
+        "type": N_("Chọn kiểu dữ liệu."),
+        "options": N_("Danh sách chọn cần ít nhất một lựa chọn (mỗi dòng một lựa chọn)."),
+        "max_length": N_("Độ dài tối đa là số từ 1 đến 4000."),
+        "prefill": N_("Chọn thông tin tự điền hợp lệ."),
+    },
+    "components": {
+        "code": N_("Mã giấy tờ gồm chữ, số, dấu gạch, tối đa 40 ký tự."),
+        "name": N_("Vui lòng nhập tên giấy tờ."),
+        "copies": N_("Số bản từ 1 đến 20."),
+        "paper_kind": N_("Chọn loại bản."),
+        "accepted_types": N_("Chọn ít nhất một định dạng tệp."),
+        "max_size_mb": N_("Dung lượng tối đa từ 1 đến 50 MB."),
+    },
+    "fees": {
+        "name": N_("Vui lòng nhập tên khoản thu."),
+        "amount": N_("Mức thu là số tiền (đồng) không âm."),
+        "kind": N_("Chọn loại khoản thu."),
+        "channel": N_("Chọn hình thức nộp."),
+    },
+    "steps": {
+        "code": N_("Mã bước gồm chữ, số, dấu gạch, tối đa 40 ký tự."),
+        "name": N_("Vui lòng nhập tên bước."),
+        "role": N_("Chọn vai trò xử lý."),
+        "agency": N_("Chọn cơ quan hợp lệ."),
+        "duration_hours": N_("Thời gian xử lý là số giờ làm việc lớn hơn 0."),
+        "actions": N_("Chọn ít nhất một thao tác."),
+    },
+}
+
+
+def _amount(text: str) -> str:
+    return text.replace(" ", "").replace(".", "").replace(",", "").replace("₫", "").strip()
+
+
+def _section(slug: str) -> Section:
+    section = designer.SECTION_SLUGS.get(slug)
+    if section is None:
+        raise NotFound(admin_pages.NOT_FOUND)
+    return section
+
+
+def _item_values(section: Section, item: Any) -> dict[str, Any]:
+    """What an item's form shows, as text."""
+    if section == "fields":
+        return {
+            "name": item.get("name", ""),
+            "label": item.get("label", ""),
+            "type": item.get("type", "text"),
+            "required": bool(item.get("required")),
+            "options": "\n".join(item.get("options") or []),
+            "help": item.get("help", ""),
+            "prefill": item.get("prefill") or "",
+            "max_length": item.get("max_length") or "",
+        }
+    if section == "components":
+        return {
+            "code": item.code,
+            "name": item.name,
+            "required": item.required,
+            "copies": item.copies,
+            "paper_kind": item.paper_kind,
+            "accepted_types": list(item.accepted_types),
+            "max_size_mb": item.max_size_mb,
+            "note": item.note,
+        }
+    if section == "fees":
+        return {
+            "name": item.name,
+            "amount": item.amount,
+            "kind": item.kind,
+            "unit": item.unit,
+            "channel": item.channel or "",
+            "note": item.note,
+        }
+    return {
+        "code": item.code,
+        "name": item.name,
+        "role": item.role,
+        "unit": item.unit,
+        "agency": item.agency.code if item.agency else "",
+        "duration_hours": f"{item.duration_hours:g}",
+        "actions": list(item.actions),
+    }
+
+
+def _posted_item(section: Section, form: FormData) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(values as typed, payload for the schema) of a posted item form."""
+    if section == "fields":
+        values: dict[str, Any] = {
+            "name": admin_pages.text(form, "name", 60),
+            "label": admin_pages.text(form, "label", 400),
+            "type": admin_pages.text(form, "type", 20),
+            "required": admin_pages.checked(form, "required"),
+            "options": admin_pages.text(form, "options", 8000),
+            "help": admin_pages.text(form, "help", 600),
+            "prefill": admin_pages.text(form, "prefill", 20),
+            "max_length": admin_pages.text(form, "max_length", 10),
+        }
+        payload = {
+            **values,
+            "options": [line for line in values["options"].splitlines() if line.strip()],
+            "prefill": values["prefill"] or None,
+            "max_length": values["max_length"] or None,
+        }
+        return values, payload
+    if section == "components":
+        values = {
+            "code": admin_pages.text(form, "code", 60),
+            "name": admin_pages.text(form, "name", 600),
+            "required": admin_pages.checked(form, "required"),
+            "copies": admin_pages.text(form, "copies", 10),
+            "paper_kind": admin_pages.text(form, "paper_kind", 20),
+            "accepted_types": admin_pages.text_list(form, "accepted_types"),
+            "max_size_mb": admin_pages.text(form, "max_size_mb", 10),
+            "note": admin_pages.text(form, "note", 2000),
+        }
+        return values, values
+    if section == "fees":
+        values = {
+            "name": admin_pages.text(form, "name", 300),
+            "amount": admin_pages.text(form, "amount", 30),
+            "kind": admin_pages.text(form, "kind", 20),
+            "unit": admin_pages.text(form, "unit", 80),
+            "channel": admin_pages.text(form, "channel", 20),
+            "note": admin_pages.text(form, "note", 2000),
+        }
+        return values, {
+            **values,
+            "amount": _amount(values["amount"]),
+            "channel": values["channel"] or None,
+        }
+    values = {
+        "code": admin_pages.text(form, "code", 60),
+        "name": admin_pages.text(form, "name", 300),
+        "role": admin_pages.text(form, "role", 20),
+        "unit": admin_pages.text(form, "unit", 300),
+        "agency": admin_pages.text(form, "agency", 35),
+        "duration_hours": admin_pages.text(form, "duration_hours", 20),
+        "actions": admin_pages.text_list(form, "actions"),
+    }
+    return values, {
+        **values,
+        "agency": values["agency"] or None,
+        "duration_hours": admin_pages.number(values["duration_hours"]),
+    }
+
+
+ITEM_MODELS: dict[Section, type[BaseModel]] = {
+    "fields": schemas.FormFieldIn,
+    "components": schemas.ComponentIn,
+    "fees": schemas.FeeIn,
+    "steps": schemas.StepIn,
+}
+
+
+def _section_page(
+    request: Request,
+    session: Session,
+    user: User,
+    version: ProcedureVersion,
+    section: Section,
+    *,
+    editing: str | None = None,
+    values: dict[str, Any] | None = None,
+    errors: dict[str, str] | None = None,
+    status: int = 200,
+) -> Response:
+    items = designer_service.section_items(version, section)
+    rows = [
+        {
+            "index": i,
+            "key": designer_service.item_key(section, item),
+            "values": values
+            if editing == str(i) and values is not None
+            else _item_values(section, item),
+            "errors": errors if editing == str(i) and errors else {},
+        }
+        for i, item in enumerate(items)
+    ]
+    new_row = {
+        "index": "new",
+        "key": "",
+        "values": values if editing == "new" and values is not None else _new_item_values(section),
+        "errors": errors if editing == "new" and errors else {},
+    }
+    return admin_pages.render_page(
+        request,
+        "catalog/designer/procedure_section.html",
+        {
+            **designer.LABELS,
+            **designer.designer_context(session, version),
+            "version": version,
+            "section": section,
+            "slug": designer.SLUG_OF[section],
+            "rows": rows,
+            "new_row": new_row,
+            "editing": editing,
+            "choices": agency_service.agency_choices(session, user),
+        },
+        status,
+    )
+
+
+def _new_item_values(section: Section) -> dict[str, Any]:
+    if section == "fields":
+        return {"type": "text", "required": True}
+    if section == "components":
+        return {
+            "required": True,
+            "copies": 1,
+            "paper_kind": "copy",
+            "accepted_types": ["pdf", "jpg", "png"],
+            "max_size_mb": 10,
+        }
+    if section == "fees":
+        return {"kind": "charge", "channel": "", "amount": 0}
+    return {"role": "specialist", "actions": ["forward", "send_back"]}
+
+
+@router.get("/quan-tri/thu-tuc/{code}/ban-nhap/{slug}")
+def draft_section(
+    code: str,
+    slug: str,
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+) -> Response:
+    section = _section(slug)
+    version = designer_service.get_draft(session, user, code)
+    return _section_page(request, session, user, version, section)
+
+
+@router.post("/quan-tri/thu-tuc/{code}/ban-nhap/{slug}/them", dependencies=[Depends(verify_csrf)])
+async def draft_item_add(
+    code: str,
+    slug: str,
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+) -> Response:
+    form = await admin_pages.read_form(request)
+    return await admin_pages.threaded(
+        lambda: _save_item(request, session, user, code, slug, None, form)
+    )
+
+
+def _save_item(
+    request: Request,
+    session: Session,
+    user: User,
+    code: str,
+    slug: str,
+    index: int | None,
+    form: FormData,
+) -> Response:
+    section = _section(slug)
+    version = designer_service.get_draft(session, user, code)
+    values, payload = _posted_item(section, form)
+    data, errors = admin_pages.parse(request, ITEM_MODELS[section], payload, ITEM_MESSAGES[section])
+    if data is not None:
+        try:
+            designer_service.save_item(
+                session,
+                user,
+                version,
+                section,
+                data,  # type: ignore[arg-type]
+                index,
+                admin_pages.text(form, "key", 300) if index is not None else None,
+            )
+        except (InvalidInput, Conflict) as exc:
+            errors = admin_pages.domain_errors(request, exc)
+        else:
+            anchor = f"#item-{index}" if index is not None else ""
+            msg = "item_saved" if index is not None else "item_added"
+            return RedirectResponse(
+                f"/quan-tri/thu-tuc/{code}/ban-nhap/{slug}?msg={msg}{anchor}", status_code=303
+            )
+    editing = "new" if index is None else str(index)
+    return _section_page(
+        request,
+        session,
+        user,
+        version,
+        section,
+        editing=editing,
+        values=values,
+        errors=errors,
+        status=422,
+    )
+
+
+@router.post(
+    "/quan-tri/thu-tuc/{code}/ban-nhap/{slug}/{index}/{op}", dependencies=[Depends(verify_csrf)]
+)
+async def draft_item_op(
+    code: str,
+    slug: str,
+    index: int,
+    op: str,
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+) -> Response:
+    form = await admin_pages.read_form(request)
+    if op == "luu":
+        return await admin_pages.threaded(
+            lambda: _save_item(request, session, user, code, slug, index, form)
+        )
+
+    def work() -> Response:
+        section = _section(slug)
+        if op not in ITEM_OPS:
+            raise NotFound(admin_pages.NOT_FOUND)
+        version = designer_service.get_draft(session, user, code)
+        key = admin_pages.text(form, "key", 300) or None
+        if op == "xoa":
+            designer_service.remove_item(session, user, version, section, index, key)
+            msg = "item_removed"
+        else:
+            offset = -1 if op == "len" else 1
+            designer_service.move_item(session, user, version, section, index, offset, key)
+            msg = "item_moved"
+        return admin_pages.redirect(f"/quan-tri/thu-tuc/{code}/ban-nhap/{slug}", msg)
+
+    return await admin_pages.threaded(work)
