@@ -16,6 +16,7 @@ from starlette.responses import Response
 from app import __doc__ as app_doc
 from app.accounts import api as accounts_api
 from app.accounts import pages as accounts_pages
+from app.admin import pages as admin_pages
 from app.agencies import api as agencies_api
 from app.agencies import pages as agencies_pages
 from app.audit import api as audit_api
@@ -145,6 +146,7 @@ def create_app() -> FastAPI:
         app.include_router(module.router)
     for module in (
         home_pages,
+        admin_pages,
         accounts_pages,
         catalog_pages,
         dossier_pages,

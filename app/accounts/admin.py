@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import delete, exists, func, or_, select
 from sqlalchemy.orm import Session
 
-from app.accounts import admin_schemas as schemas
+from app.accounts import schemas
 from app.accounts import service as account_service
 from app.accounts.models import AuthSession, User, UserRole
 from app.agencies import service as agency_service

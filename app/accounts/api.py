@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from fastapi.security import OAuth2PasswordBearer, OAuth2PasswordRequestForm
 
 from app.accounts import admin as user_admin
-from app.accounts import admin_schemas, service
+from app.accounts import schemas, service
 from app.accounts.deps import client_ip
 from app.accounts.models import User
 from app.accounts.schemas import RegisterIn, TokenOut, UserRead
@@ -71,7 +71,7 @@ def me(user: CurrentUser) -> UserRead:
 # --- staff accounts (administration) ----------------------------------------------------------
 
 
-@admin.get("/users", response_model=admin_schemas.UserPage)
+@admin.get("/users", response_model=schemas.UserPage)
 def list_users(
     session: SessionDep,
     user: CurrentUser,
@@ -81,57 +81,57 @@ def list_users(
     status: str = Query("active", pattern="^(active|inactive|all)$"),
     limit: int = Query(50, ge=1, le=200),
     offset: int = Query(0, ge=0, le=1_000_000),
-) -> admin_schemas.UserPage:
+) -> schemas.UserPage:
     """Staff and admin accounts the caller administers."""
     flt = user_admin.UserFilter(agency=agency, role=role, q=q, status=status)
     rows, total = user_admin.list_users(session, user, flt, limit, offset)
-    return admin_schemas.UserPage(
+    return schemas.UserPage(
         items=[user_admin.user_read(u) for u in rows], total=total, limit=limit, offset=offset
     )
 
 
-@admin.post("/users", response_model=admin_schemas.UserCreated, status_code=201)
+@admin.post("/users", response_model=schemas.UserCreated, status_code=201)
 def create_user(
-    data: admin_schemas.UserCreate,
+    data: schemas.UserCreate,
     session: SessionDep,
     user: CurrentUser,
-) -> admin_schemas.UserCreated:
+) -> schemas.UserCreated:
     """Create a staff account; without `password` one is generated and returned once."""
     created, generated = user_admin.create_user(session, user, data)
-    return admin_schemas.UserCreated(user=user_admin.user_read(created), password=generated)
+    return schemas.UserCreated(user=user_admin.user_read(created), password=generated)
 
 
-@admin.get("/users/{user_id}", response_model=admin_schemas.UserAdminRead)
+@admin.get("/users/{user_id}", response_model=schemas.UserAdminRead)
 def get_user(
     user_id: int,
     session: SessionDep,
     user: CurrentUser,
-) -> admin_schemas.UserAdminRead:
+) -> schemas.UserAdminRead:
     """One account the caller administers."""
     return user_admin.user_read(user_admin.get_user(session, user, user_id))
 
 
-@admin.patch("/users/{user_id}", response_model=admin_schemas.UserAdminRead)
+@admin.patch("/users/{user_id}", response_model=schemas.UserAdminRead)
 def update_user(
     user_id: int,
-    data: admin_schemas.UserUpdate,
+    data: schemas.UserUpdate,
     session: SessionDep,
     user: CurrentUser,
-) -> admin_schemas.UserAdminRead:
+) -> schemas.UserAdminRead:
     """Edit an account: name, phone, agency, roles, system-admin flag, active or locked."""
     return user_admin.user_read(user_admin.update_user(session, user, user_id, data))
 
 
-@admin.post("/users/{user_id}/reset-password", response_model=admin_schemas.PasswordResetDone)
+@admin.post("/users/{user_id}/reset-password", response_model=schemas.PasswordResetDone)
 def reset_password(
     user_id: int,
-    data: admin_schemas.PasswordReset,
+    data: schemas.PasswordReset,
     session: SessionDep,
     user: CurrentUser,
-) -> admin_schemas.PasswordResetDone:
+) -> schemas.PasswordResetDone:
     """Set a new password (or generate one, returned once); the account's sessions end."""
     generated = user_admin.reset_password(session, user, user_id, data.password)
-    return admin_schemas.PasswordResetDone(password=generated)
+    return schemas.PasswordResetDone(password=generated)
 
 
 router = APIRouter()

@@ -15,17 +15,17 @@ from starlette.datastructures import FormData
 from starlette.responses import Response
 
 from app.accounts import admin as user_admin
-from app.accounts import admin_schemas, service
+from app.accounts import schemas, service
 from app.accounts.deps import SESSION_COOKIE, client_ip
 from app.accounts.models import STAFF_ROLES, User
 from app.accounts.schemas import RegisterIn
-from app.admin import pages as admin_pages
 from app.agencies import service as agency_service
 from app.audit import service as audit_service
 from app.config import get_settings
 from app.errors import Conflict, InvalidInput, NotFound
 from app.i18n import LOCALE_COOKIE, LOCALES
 from app.i18n_markers import N_
+from app.web import forms as admin_forms
 from app.web import render, translator, verify_csrf
 from app.web.deps import CurrentUser, OptionalUser, SessionDep
 
@@ -173,7 +173,7 @@ def _user_page(
     errors: dict[str, str] | None = None,
     status: int = 200,
 ) -> Response:
-    return admin_pages.render_page(
+    return admin_forms.render_page(
         request,
         "accounts/user_form.html",
         {
@@ -206,7 +206,7 @@ def users(
     flt = user_admin.UserFilter(agency=agency[:35], role=role, q=q[:100], status=status)
     rows, total = user_admin.list_users(session, user, flt, PAGE_SIZE, (page - 1) * PAGE_SIZE)
     base = {k: v for k, v in (("agency", agency), ("role", role), ("q", q), ("status", status))}
-    return admin_pages.render_page(
+    return admin_forms.render_page(
         request,
         "accounts/users.html",
         {
@@ -236,17 +236,17 @@ def user_new(
 
 def _user_values(form: FormData) -> dict[str, Any]:
     return {
-        "email": admin_pages.text(form, "email", 254),
-        "full_name": admin_pages.text(form, "full_name", 200),
-        "phone": admin_pages.text(form, "phone", 40),
-        "agency_code": admin_pages.text(form, "agency_code", 35),
-        "roles": admin_pages.text_list(form, "roles"),
-        "is_admin": admin_pages.checked(form, "is_admin"),
+        "email": admin_forms.text(form, "email", 254),
+        "full_name": admin_forms.text(form, "full_name", 200),
+        "phone": admin_forms.text(form, "phone", 40),
+        "agency_code": admin_forms.text(form, "agency_code", 35),
+        "roles": admin_forms.text_list(form, "roles"),
+        "is_admin": admin_forms.checked(form, "is_admin"),
     }
 
 
 def _password_page(request: Request, target: User, password: str, created: bool) -> Response:
-    return admin_pages.render_page(
+    return admin_forms.render_page(
         request,
         "accounts/user_password.html",
         {"target": target, "password": password, "created": created},
@@ -259,7 +259,7 @@ async def user_create(
     session: SessionDep,
     user: CurrentUser,
 ) -> Response:
-    form = await admin_pages.read_form(request)
+    form = await admin_forms.read_form(request)
 
     def work() -> Response:
         values = _user_values(form)
@@ -269,19 +269,19 @@ async def user_create(
             "agency_code": values["agency_code"] or None,
             "password": password if isinstance(password, str) and password else None,
         }
-        data, errors = admin_pages.parse(request, admin_schemas.UserCreate, payload, USER_MESSAGES)
+        data, errors = admin_forms.parse(request, schemas.UserCreate, payload, USER_MESSAGES)
         if data is not None:
             try:
                 target, generated = user_admin.create_user(session, user, data)
             except (InvalidInput, Conflict) as exc:
-                errors = admin_pages.domain_errors(request, exc)
+                errors = admin_forms.domain_errors(request, exc)
             else:
                 if generated:
                     return _password_page(request, target, generated, created=True)
-                return admin_pages.redirect(f"/quan-tri/nguoi-dung/{target.id}", "user_created")
+                return admin_forms.redirect(f"/quan-tri/nguoi-dung/{target.id}", "user_created")
         return _user_page(request, session, user, values=values, errors=errors, status=422)
 
-    return await admin_pages.threaded(work)
+    return await admin_forms.threaded(work)
 
 
 def _target_values(target: User) -> dict[str, Any]:
@@ -313,7 +313,7 @@ async def user_update(
     session: SessionDep,
     user: CurrentUser,
 ) -> Response:
-    form = await admin_pages.read_form(request)
+    form = await admin_forms.read_form(request)
 
     def work() -> Response:
         target = user_admin.get_user(session, user, user_id)
@@ -328,19 +328,19 @@ async def user_update(
             payload["is_admin"] = values["is_admin"]
         else:
             values["is_admin"] = target.is_admin
-        data, errors = admin_pages.parse(request, admin_schemas.UserUpdate, payload, USER_MESSAGES)
+        data, errors = admin_forms.parse(request, schemas.UserUpdate, payload, USER_MESSAGES)
         if data is not None:
             try:
                 user_admin.update_user(session, user, user_id, data)
             except (InvalidInput, Conflict) as exc:
-                errors = admin_pages.domain_errors(request, exc)
+                errors = admin_forms.domain_errors(request, exc)
             else:
-                return admin_pages.redirect(f"/quan-tri/nguoi-dung/{user_id}", "user_saved")
+                return admin_forms.redirect(f"/quan-tri/nguoi-dung/{user_id}", "user_saved")
         return _user_page(
             request, session, user, target=target, values=values, errors=errors, status=422
         )
 
-    return await admin_pages.threaded(work)
+    return await admin_forms.threaded(work)
 
 
 @router.post("/quan-tri/nguoi-dung/{user_id}/mat-khau", dependencies=[Depends(verify_csrf)])
@@ -350,7 +350,7 @@ async def user_password(
     session: SessionDep,
     user: CurrentUser,
 ) -> Response:
-    form = await admin_pages.read_form(request)
+    form = await admin_forms.read_form(request)
 
     def work() -> Response:
         target = user_admin.get_user(session, user, user_id)
@@ -371,9 +371,9 @@ async def user_password(
             )
         if generated:
             return _password_page(request, target, generated, created=False)
-        return admin_pages.redirect(f"/quan-tri/nguoi-dung/{user_id}", "password_set")
+        return admin_forms.redirect(f"/quan-tri/nguoi-dung/{user_id}", "password_set")
 
-    return await admin_pages.threaded(work)
+    return await admin_forms.threaded(work)
 
 
 @router.post("/quan-tri/nguoi-dung/{user_id}/{op}", dependencies=[Depends(verify_csrf)])
@@ -385,7 +385,7 @@ def user_activation(
     user: CurrentUser,
 ) -> Response:
     if op not in ("khoa", "mo-khoa"):
-        raise NotFound(admin_pages.NOT_FOUND)
+        raise NotFound(admin_forms.NOT_FOUND)
     active = op == "mo-khoa"
     try:
         user_admin.set_user_active(session, user, user_id, active)
@@ -397,9 +397,9 @@ def user_activation(
             user,
             target=target,
             values=_target_values(target),
-            errors=admin_pages.domain_errors(request, exc),
+            errors=admin_forms.domain_errors(request, exc),
             status=409,
         )
-    return admin_pages.redirect(
+    return admin_forms.redirect(
         f"/quan-tri/nguoi-dung/{user_id}", "user_unlocked" if active else "user_locked"
     )

@@ -12,12 +12,12 @@ from starlette.responses import Response
 
 from app.accounts import service as account_service
 from app.accounts.models import User
-from app.admin import pages as admin_pages
 from app.agencies import schemas
 from app.agencies import service as agency_service
 from app.agencies.models import LEVELS
 from app.errors import Conflict, InvalidInput, NotFound
 from app.i18n_markers import N_
+from app.web import forms as admin_forms
 from app.web import verify_csrf
 from app.web.deps import CurrentUser, SessionDep
 
@@ -50,7 +50,7 @@ AGENCY_FORM_FIELDS = ("name", "short_name", "level", "tax_code", "address", "pho
 
 
 def _agency_values(form: FormData) -> dict[str, str]:
-    return {k: admin_pages.text(form, k, 400) for k in ("code", "parent_code", *AGENCY_FORM_FIELDS)}
+    return {k: admin_forms.text(form, k, 400) for k in ("code", "parent_code", *AGENCY_FORM_FIELDS)}
 
 
 def _agency_page(
@@ -63,7 +63,7 @@ def _agency_page(
     errors: dict[str, str] | None = None,
     status: int = 200,
 ) -> Response:
-    return admin_pages.render_page(
+    return admin_forms.render_page(
         request,
         "agencies/form.html",
         {
@@ -84,7 +84,7 @@ def agencies(
     session: SessionDep,
     user: CurrentUser,
 ) -> Response:
-    return admin_pages.render_page(
+    return admin_forms.render_page(
         request,
         "agencies/list.html",
         {**_LABELS, "tree": agency_service.agency_tree(session, user)},
@@ -113,11 +113,11 @@ async def agency_create(
     session: SessionDep,
     user: CurrentUser,
 ) -> Response:
-    form = await admin_pages.read_form(request)
+    form = await admin_forms.read_form(request)
 
     def work() -> Response:
         values = _agency_values(form)
-        data, errors = admin_pages.parse(
+        data, errors = admin_forms.parse(
             request,
             schemas.AgencyCreate,
             {**values, "parent_code": values["parent_code"] or None},
@@ -127,12 +127,12 @@ async def agency_create(
             try:
                 agency = agency_service.create_agency(session, user, data)
             except (InvalidInput, Conflict) as exc:
-                errors = admin_pages.domain_errors(request, exc)
+                errors = admin_forms.domain_errors(request, exc)
             else:
-                return admin_pages.redirect(f"/quan-tri/co-quan/{agency.code}", "agency_created")
+                return admin_forms.redirect(f"/quan-tri/co-quan/{agency.code}", "agency_created")
         return _agency_page(request, session, user, values=values, errors=errors, status=422)
 
-    return await admin_pages.threaded(work)
+    return await admin_forms.threaded(work)
 
 
 @router.get("/quan-tri/co-quan/{code}")
@@ -154,24 +154,24 @@ async def agency_update(
     session: SessionDep,
     user: CurrentUser,
 ) -> Response:
-    form = await admin_pages.read_form(request)
+    form = await admin_forms.read_form(request)
 
     def work() -> Response:
         agency = agency_service.get_agency(session, user, code)
-        values = {k: admin_pages.text(form, k, 400) for k in AGENCY_FORM_FIELDS}
-        data, errors = admin_pages.parse(request, schemas.AgencyUpdate, values, AGENCY_MESSAGES)
+        values = {k: admin_forms.text(form, k, 400) for k in AGENCY_FORM_FIELDS}
+        data, errors = admin_forms.parse(request, schemas.AgencyUpdate, values, AGENCY_MESSAGES)
         if data is not None:
             try:
                 agency_service.update_agency(session, user, code, data)
             except (InvalidInput, Conflict) as exc:
-                errors = admin_pages.domain_errors(request, exc)
+                errors = admin_forms.domain_errors(request, exc)
             else:
-                return admin_pages.redirect(f"/quan-tri/co-quan/{code}", "agency_saved")
+                return admin_forms.redirect(f"/quan-tri/co-quan/{code}", "agency_saved")
         return _agency_page(
             request, session, user, agency=agency, values=values, errors=errors, status=422
         )
 
-    return await admin_pages.threaded(work)
+    return await admin_forms.threaded(work)
 
 
 @router.post("/quan-tri/co-quan/{code}/{op}", dependencies=[Depends(verify_csrf)])
@@ -183,17 +183,17 @@ def agency_activation(
     user: CurrentUser,
 ) -> Response:
     if op not in ("ngung", "kich-hoat"):
-        raise NotFound(admin_pages.NOT_FOUND)
+        raise NotFound(admin_forms.NOT_FOUND)
     active = op == "kich-hoat"
     try:
         agency_service.set_agency_active(session, user, code, active)
     except Conflict as exc:
         agency = agency_service.get_agency(session, user, code)
         values = {k: getattr(agency, k) for k in AGENCY_FORM_FIELDS}
-        errors = admin_pages.domain_errors(request, exc)
+        errors = admin_forms.domain_errors(request, exc)
         return _agency_page(
             request, session, user, agency=agency, values=values, errors=errors, status=409
         )
-    return admin_pages.redirect(
+    return admin_forms.redirect(
         f"/quan-tri/co-quan/{code}", "agency_reactivated" if active else "agency_deactivated"
     )

@@ -11,12 +11,12 @@ from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from app.accounts.models import User
-from app.admin import pages as admin_pages
 from app.calendar import admin as calendar_admin
 from app.calendar import service as calendar_service
 from app.db import utcnow
 from app.errors import InvalidInput
 from app.i18n_markers import N_
+from app.web import forms as admin_forms
 from app.web import translator, verify_csrf
 from app.web.deps import CurrentUser, SessionDep
 
@@ -82,7 +82,7 @@ def _calendar_page(
             for k in RULE_KEYS
         }
     overridden = {o.day for o in view.overrides}
-    return admin_pages.render_page(
+    return admin_forms.render_page(
         request,
         "calendar/editor.html",
         {
@@ -138,11 +138,11 @@ async def calendar_day_set(
     session: SessionDep,
     user: CurrentUser,
 ) -> Response:
-    form = await admin_pages.read_form(request)
+    form = await admin_forms.read_form(request)
 
     def work() -> Response:
         _ = translator(request)
-        values = {k: admin_pages.text(form, k, 500) for k in ("day", "kind", "note")}
+        values = {k: admin_forms.text(form, k, 500) for k in ("day", "kind", "note")}
         day = _parse_day(values["day"])
         year = day.year if day and 2000 <= day.year <= 2099 else _this_year()
         errors: dict[str, str] = {}
@@ -154,12 +154,12 @@ async def calendar_day_set(
             except InvalidInput as exc:
                 errors = {("day" if k == "day" else "kind"): _(exc.detail) for k in exc.fields}
             else:
-                return admin_pages.redirect("/quan-tri/lich", "day_saved", year=year)
+                return admin_forms.redirect("/quan-tri/lich", "day_saved", year=year)
         return _calendar_page(
             request, session, user, year, errors=errors, day_values=values, status=422
         )
 
-    return await admin_pages.threaded(work)
+    return await admin_forms.threaded(work)
 
 
 @router.post("/quan-tri/lich/ngay/xoa", dependencies=[Depends(verify_csrf)])
@@ -168,16 +168,16 @@ async def calendar_day_remove(
     session: SessionDep,
     user: CurrentUser,
 ) -> Response:
-    form = await admin_pages.read_form(request)
+    form = await admin_forms.read_form(request)
 
     def work() -> Response:
-        day = _parse_day(admin_pages.text(form, "day", 20))
+        day = _parse_day(admin_forms.text(form, "day", 20))
         if day is None:
             raise InvalidInput(N_("Nhập ngày theo dạng dd/mm/yyyy."), fields={"day": "date"})
         calendar_admin.remove_day(session, user, day)
-        return admin_pages.redirect("/quan-tri/lich", "day_removed", year=day.year)
+        return admin_forms.redirect("/quan-tri/lich", "day_removed", year=day.year)
 
-    return await admin_pages.threaded(work)
+    return await admin_forms.threaded(work)
 
 
 @router.post("/quan-tri/lich/gio-lam-viec", dependencies=[Depends(verify_csrf)])
@@ -186,19 +186,19 @@ async def calendar_schedule(
     session: SessionDep,
     user: CurrentUser,
 ) -> Response:
-    form = await admin_pages.read_form(request)
+    form = await admin_forms.read_form(request)
 
     def work() -> Response:
         _ = translator(request)
-        year = _year(admin_pages.text(form, "year", 4))
+        year = _year(admin_forms.text(form, "year", 4))
         values: dict[str, str] = {}
         schedule: dict[str, list[list[str]]] = {}
         errors: dict[str, str] = {}
         for day in calendar_service.WEEKDAYS:
             schedule[day] = []
             for i in range(PERIODS_PER_DAY):
-                start = admin_pages.text(form, f"{day}-{i}-start", 5)
-                end = admin_pages.text(form, f"{day}-{i}-end", 5)
+                start = admin_forms.text(form, f"{day}-{i}-start", 5)
+                end = admin_forms.text(form, f"{day}-{i}-end", 5)
                 values[f"{day}-{i}-start"], values[f"{day}-{i}-end"] = start, end
                 if start or end:
                     if not (start and end):
@@ -213,19 +213,19 @@ async def calendar_schedule(
                 hints = "; ".join(str(v) for v in exc.fields.values())
                 errors = {"schedule": f"{_(exc.detail)} ({hints})"}
             else:
-                return admin_pages.redirect("/quan-tri/lich", "schedule_saved", year=year)
+                return admin_forms.redirect("/quan-tri/lich", "schedule_saved", year=year)
         return _calendar_page(
             request, session, user, year, errors=errors, schedule_values=values, status=422
         )
 
-    return await admin_pages.threaded(work)
+    return await admin_forms.threaded(work)
 
 
 def _rule_value(key: str, text: str) -> Any:
     if key in ("cutoff_hour", "supplement_limit_unit"):
         return text
     try:
-        number = float(admin_pages.number(text))
+        number = float(admin_forms.number(text))
     except ValueError:
         return text
     return int(number) if number.is_integer() else number
@@ -237,12 +237,12 @@ async def calendar_rules(
     session: SessionDep,
     user: CurrentUser,
 ) -> Response:
-    form = await admin_pages.read_form(request)
+    form = await admin_forms.read_form(request)
 
     def work() -> Response:
         _ = translator(request)
-        year = _year(admin_pages.text(form, "year", 4))
-        values = {k: admin_pages.text(form, k, 20) for k in RULE_KEYS}
+        year = _year(admin_forms.text(form, "year", 4))
+        values = {k: admin_forms.text(form, k, 20) for k in RULE_KEYS}
         try:
             calendar_admin.set_rules(
                 session, user, {k: _rule_value(k, v) for k, v in values.items()}
@@ -252,9 +252,9 @@ async def calendar_rules(
             return _calendar_page(
                 request, session, user, year, errors=errors, rule_values=values, status=422
             )
-        return admin_pages.redirect("/quan-tri/lich", "rules_saved", year=year)
+        return admin_forms.redirect("/quan-tri/lich", "rules_saved", year=year)
 
-    return await admin_pages.threaded(work)
+    return await admin_forms.threaded(work)
 
 
 @router.post("/quan-tri/lich/quy-tac/mac-dinh", dependencies=[Depends(verify_csrf)])
@@ -263,12 +263,12 @@ async def calendar_rules_reset(
     session: SessionDep,
     user: CurrentUser,
 ) -> Response:
-    form = await admin_pages.read_form(request)
+    form = await admin_forms.read_form(request)
 
     def work() -> Response:
         calendar_admin.reset_rules(session, user, RULE_KEYS)
-        return admin_pages.redirect(
-            "/quan-tri/lich", "rules_reset", year=_year(admin_pages.text(form, "year", 4))
+        return admin_forms.redirect(
+            "/quan-tri/lich", "rules_reset", year=_year(admin_forms.text(form, "year", 4))
         )
 
-    return await admin_pages.threaded(work)
+    return await admin_forms.threaded(work)

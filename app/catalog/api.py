@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
 from app.catalog import designer as designer_service
-from app.catalog import designer_schemas, schemas, service
+from app.catalog import schemas, service
 from app.web.deps import CurrentUser, SessionDep
 
 catalogue = APIRouter(prefix="/api/v1/procedures", tags=["catalogue"])
@@ -48,17 +48,15 @@ def get_procedure(code: str, session: SessionDep) -> schemas.ProcedureRead:
 
 
 # ``name`` keeps the OpenAPI operation id this endpoint had (list_procedures_api_v1_admin_...).
-@admin.get(
-    "/procedures", response_model=designer_schemas.ProcedureAdminList, name="list_procedures"
-)
+@admin.get("/procedures", response_model=schemas.ProcedureAdminList, name="list_procedures")
 def list_designer_procedures(
     session: SessionDep,
     user: CurrentUser,
     q: str = Query("", max_length=200),
-) -> designer_schemas.ProcedureAdminList:
+) -> schemas.ProcedureAdminList:
     """Procedures the caller may see in the designer, with every version and its status."""
     items = [
-        designer_schemas.ProcedureAdminSummary(
+        schemas.ProcedureAdminSummary(
             code=item.procedure.code,
             name=item.name,
             manageable=item.manageable,
@@ -66,12 +64,12 @@ def list_designer_procedures(
         )
         for item in designer_service.list_procedures(session, user, q)
     ]
-    return designer_schemas.ProcedureAdminList(items=items, total=len(items))
+    return schemas.ProcedureAdminList(items=items, total=len(items))
 
 
 @admin.get(
     "/procedures/{code}/export",
-    response_model=designer_schemas.ProcedureDocument,
+    response_model=schemas.ProcedureDocument,
     responses={200: {"description": "The document, as a downloadable JSON file"}},
 )
 def export_procedure(
@@ -88,31 +86,31 @@ def export_procedure(
     )
 
 
-@admin.post("/procedures/import", response_model=designer_schemas.ImportResult, status_code=201)
+@admin.post("/procedures/import", response_model=schemas.ImportResult, status_code=201)
 def import_procedure(
-    document: designer_schemas.ProcedureDocument,
+    document: schemas.ProcedureDocument,
     session: SessionDep,
     user: CurrentUser,
     code: str | None = Query(
         None, max_length=40, description="Import under this code instead of the document's"
     ),
-) -> designer_schemas.ImportResult:
+) -> schemas.ImportResult:
     """A new draft from a document: a new procedure, or the next version of an existing one.
     Every agency code must exist here (422 lists the missing ones in `fields.agencies`)."""
     version = designer_service.import_document(session, user, document, code)
     problems = designer_service.check_version(session, version)
-    return designer_schemas.ImportResult(
+    return schemas.ImportResult(
         **designer_service.version_read(version).model_dump(),
         problems=[p.hint for p in problems],
     )
 
 
-@admin.post("/procedures/{code}/publish", response_model=designer_schemas.VersionRead)
+@admin.post("/procedures/{code}/publish", response_model=schemas.VersionRead)
 def publish_procedure(
     code: str,
     session: SessionDep,
     user: CurrentUser,
-) -> designer_schemas.VersionRead:
+) -> schemas.VersionRead:
     """Publish the procedure's draft; the previously published version is retired."""
     version = designer_service.get_draft(session, user, code)
     return designer_service.version_read(designer_service.publish(session, user, version))

@@ -1,6 +1,6 @@
 """The procedure designer (SPEC §4): procedures and their versions, each a draft until it is
 published; the draft's general information, form fields, components, fees and steps; what
-blocks publishing; JSON export and import (format in ``designer_schemas``).
+blocks publishing; JSON export and import (format in ``app.catalog.schemas.ProcedureDocument``).
 
 System admins manage every procedure; an agency admin those whose agencies (implementing
 agencies and fixed step agencies) are all in their subtree. Published versions never
@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from app.accounts import service as account_service
@@ -23,7 +23,7 @@ from app.accounts.models import User
 from app.agencies.models import Agency
 from app.audit import service as audit_service
 from app.calendar import service as calendar_service
-from app.catalog import designer_schemas as schemas
+from app.catalog import schemas
 from app.catalog import service as catalog_service
 from app.catalog.models import (
     Component,
@@ -34,7 +34,6 @@ from app.catalog.models import (
     ProcessStep,
 )
 from app.db import utcnow
-from app.dossiers.models import Dossier
 from app.errors import Conflict, Forbidden, InvalidInput, NotFound
 from app.i18n_markers import N_
 from app.text import fold
@@ -731,16 +730,6 @@ def import_document(
         {"version": version.version, "source_version": doc.version},
     )
     return version
-
-
-def dossier_counts(session: Session, procedure: Procedure) -> dict[int, int]:
-    """How many dossiers each version of a procedure carries (they keep their version)."""
-    rows = session.execute(
-        select(Dossier.version_id, func.count())
-        .where(Dossier.version_id.in_([v.id for v in procedure.versions]))
-        .group_by(Dossier.version_id)
-    ).all()
-    return {int(version_id): int(count) for version_id, count in rows}
 
 
 def version_read(version: ProcedureVersion) -> schemas.VersionRead:

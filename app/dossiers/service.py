@@ -16,7 +16,7 @@ from app.accounts.schemas import ID_NUMBER_RE, PHONE_RE, clean_phone
 from app.agencies.models import Agency
 from app.audit import service as audit_service
 from app.catalog import service as catalog_service
-from app.catalog.models import Component, ProcedureVersion
+from app.catalog.models import Component, Procedure, ProcedureVersion
 from app.config import get_settings
 from app.db import utcnow
 from app.dossiers import schemas
@@ -500,3 +500,13 @@ def lookup_read(dossier: Dossier) -> schemas.LookupRead:
             if e.action != "create"
         ],
     )
+
+
+def counts_by_version(session: Session, procedure: Procedure) -> dict[int, int]:
+    """How many dossiers each version of a procedure carries (they keep their version)."""
+    rows = session.execute(
+        select(Dossier.version_id, func.count())
+        .where(Dossier.version_id.in_([v.id for v in procedure.versions]))
+        .group_by(Dossier.version_id)
+    ).all()
+    return {int(version_id): int(count) for version_id, count in rows}

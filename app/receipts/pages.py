@@ -16,7 +16,6 @@ from starlette.responses import Response
 from app.accounts import service as account_service
 from app.accounts.deps import client_ip
 from app.accounts.models import User
-from app.admin import pages as admin_pages
 from app.agencies import service as agency_service
 from app.calendar import service as calendar_service
 from app.db import MAX_ID, utcnow
@@ -27,6 +26,7 @@ from app.payments import service as payment_service
 from app.receipts import series as series_service
 from app.receipts import service
 from app.receipts.api import receipt_read
+from app.web import forms as admin_forms
 from app.web import render, translator, verify_csrf
 from app.web.deps import CurrentUser, SessionDep
 
@@ -282,7 +282,7 @@ def _series_page(
     errors: dict[str, str] | None = None,
     status: int = 200,
 ) -> Response:
-    return admin_pages.render_page(
+    return admin_forms.render_page(
         request,
         "receipts/series.html",
         {
@@ -316,11 +316,11 @@ async def receipt_series_create(
     session: SessionDep,
     user: CurrentUser,
 ) -> Response:
-    form = await admin_pages.read_form(request)
+    form = await admin_forms.read_form(request)
 
     def work() -> Response:
         _ = translator(request)
-        values = {k: admin_pages.text(form, k, 35) for k in ("agency_code", "year", "letters")}
+        values = {k: admin_forms.text(form, k, 35) for k in ("agency_code", "year", "letters")}
         try:
             year = int(values["year"])
         except ValueError:
@@ -331,12 +331,12 @@ async def receipt_series_create(
                     session, user, values["agency_code"], year, values["letters"]
                 )
             except (InvalidInput, Conflict) as exc:
-                errors = admin_pages.domain_errors(request, exc)
+                errors = admin_forms.domain_errors(request, exc)
             else:
-                return admin_pages.redirect("/quan-tri/bien-lai", "series_created")
+                return admin_forms.redirect("/quan-tri/bien-lai", "series_created")
         return _series_page(request, session, user, values=values, errors=errors, status=422)
 
-    return await admin_pages.threaded(work)
+    return await admin_forms.threaded(work)
 
 
 @router.post("/quan-tri/bien-lai/{series_id}/ngung", dependencies=[Depends(verify_csrf)])
@@ -346,4 +346,4 @@ def receipt_series_close(
     user: CurrentUser,
 ) -> Response:
     series_service.deactivate_series(session, user, series_id)
-    return admin_pages.redirect("/quan-tri/bien-lai", "series_closed")
+    return admin_forms.redirect("/quan-tri/bien-lai", "series_closed")

@@ -13,12 +13,12 @@ from starlette.responses import Response
 
 from app.accounts import service as account_service
 from app.accounts.models import User
-from app.admin import pages as admin_pages
 from app.agencies import service as agency_service
 from app.db import utcnow
 from app.errors import Conflict, InvalidInput
 from app.signing import certificates as certificate_service
 from app.signing.service import MAX_PKCS12_BYTES
+from app.web import forms as admin_forms
 from app.web import verify_csrf
 from app.web.deps import CurrentUser, SessionDep
 
@@ -34,7 +34,7 @@ def _certificates_page(
     errors: dict[str, str] | None = None,
     status: int = 200,
 ) -> Response:
-    return admin_pages.render_page(
+    return admin_forms.render_page(
         request,
         "signing/certificates.html",
         {
@@ -64,13 +64,13 @@ async def certificate_upload(
     session: SessionDep,
     user: CurrentUser,
 ) -> Response:
-    form = await admin_pages.read_form(request)
+    form = await admin_forms.read_form(request)
     upload = form.get("file")
     data = await upload.read(MAX_PKCS12_BYTES + 1) if isinstance(upload, UploadFile) else b""
     passphrase = form.get("passphrase", "")
 
     def work() -> Response:
-        values = {"agency_code": admin_pages.text(form, "agency_code", 35)}
+        values = {"agency_code": admin_forms.text(form, "agency_code", 35)}
         try:
             certificate_service.upload_certificate(
                 session,
@@ -80,10 +80,10 @@ async def certificate_upload(
                 passphrase if isinstance(passphrase, str) else "",
             )
         except (InvalidInput, Conflict) as exc:
-            errors = admin_pages.domain_errors(request, exc)
+            errors = admin_forms.domain_errors(request, exc)
             return _certificates_page(
                 request, session, user, values=values, errors=errors, status=422
             )
-        return admin_pages.redirect("/quan-tri/chung-thu-so", "certificate_imported")
+        return admin_forms.redirect("/quan-tri/chung-thu-so", "certificate_imported")
 
-    return await admin_pages.threaded(work)
+    return await admin_forms.threaded(work)

@@ -17,16 +17,17 @@ from starlette.responses import Response
 
 from app.accounts import service as account_service
 from app.accounts.models import User
-from app.admin import pages as admin_pages
 from app.agencies import service as agency_service
 from app.calendar import service as calendar_service
 from app.catalog import designer as designer_service
-from app.catalog import designer_schemas as schemas
+from app.catalog import schemas
 from app.catalog.designer import Section
 from app.catalog.models import FIELD_TYPES, ProcedureVersion
 from app.db import utcnow
+from app.dossiers import service as dossier_service
 from app.errors import Conflict, InvalidInput
 from app.i18n_markers import N_
+from app.web import forms as admin_forms
 from app.web import translator, verify_csrf
 from app.web.deps import CurrentUser, SessionDep
 
@@ -136,7 +137,7 @@ def procedures(
     q: str = "",
 ) -> Response:
     items = designer_service.list_procedures(session, user, q[:200])
-    return admin_pages.render_page(
+    return admin_forms.render_page(
         request, "catalog/designer/procedures.html", {**LABELS, "items": items, "q": q[:200]}
     )
 
@@ -158,9 +159,9 @@ INFO_FIELDS = (
 
 
 def _info_values(form: FormData) -> dict[str, Any]:
-    values: dict[str, Any] = {k: admin_pages.text(form, k) for k in ("code", *INFO_FIELDS)}
-    values["processing_days"] = admin_pages.number(values["processing_days"])
-    values["agencies"] = admin_pages.text_list(form, "agencies")
+    values: dict[str, Any] = {k: admin_forms.text(form, k) for k in ("code", *INFO_FIELDS)}
+    values["processing_days"] = admin_forms.number(values["processing_days"])
+    values["agencies"] = admin_forms.text_list(form, "agencies")
     return values
 
 
@@ -192,7 +193,7 @@ def _info_page(
     }
     if version is not None:
         context.update(designer_context(session, version))
-    return admin_pages.render_page(request, "catalog/designer/procedure_info.html", context, status)
+    return admin_forms.render_page(request, "catalog/designer/procedure_info.html", context, status)
 
 
 def designer_context(session: Session, version: ProcedureVersion) -> dict[str, Any]:
@@ -227,31 +228,31 @@ async def procedure_create(
     session: SessionDep,
     user: CurrentUser,
 ) -> Response:
-    form = await admin_pages.read_form(request)
+    form = await admin_forms.read_form(request)
 
     def work() -> Response:
         values = _info_values(form)
-        data, errors = admin_pages.parse(request, schemas.NewProcedure, values, INFO_MESSAGES)
+        data, errors = admin_forms.parse(request, schemas.NewProcedure, values, INFO_MESSAGES)
         if data is not None:
             try:
                 version = designer_service.create_procedure(session, user, data)
             except (InvalidInput, Conflict) as exc:
-                errors = admin_pages.domain_errors(request, exc)
+                errors = admin_forms.domain_errors(request, exc)
             else:
-                return admin_pages.redirect(
+                return admin_forms.redirect(
                     f"/quan-tri/thu-tuc/{version.code}/ban-nhap", "procedure_created"
                 )
         return _info_page(
             request, session, user, version=None, values=values, errors=errors, status=422
         )
 
-    return await admin_pages.threaded(work)
+    return await admin_forms.threaded(work)
 
 
 @router.get("/quan-tri/thu-tuc/nhap")
 def procedure_import_form(request: Request, user: CurrentUser) -> Response:
     account_service.require_admin_area(user)
-    return admin_pages.render_page(
+    return admin_forms.render_page(
         request, "catalog/designer/procedure_import.html", {"errors": {}, "details": [], "code": ""}
     )
 
@@ -262,14 +263,14 @@ async def procedure_import(
     session: SessionDep,
     user: CurrentUser,
 ) -> Response:
-    form = await admin_pages.read_form(request)
+    form = await admin_forms.read_form(request)
     upload = form.get("file")
     raw = await upload.read(MAX_IMPORT_BYTES + 1) if isinstance(upload, UploadFile) else b""
-    code = admin_pages.text(form, "code", 40)
+    code = admin_forms.text(form, "code", 40)
     _ = translator(request)
 
     def failed(errors: dict[str, str], details: list[str], status: int = 422) -> Response:
-        return admin_pages.render_page(
+        return admin_forms.render_page(
             request,
             "catalog/designer/procedure_import.html",
             {"errors": errors, "details": details, "code": code},
@@ -300,9 +301,9 @@ async def procedure_import(
         except (InvalidInput, Conflict) as exc:
             details = [f"{k}: {v}" for k, v in exc.fields.items()]
             return failed({"file": _(exc.detail)}, details)
-        return admin_pages.redirect(f"/quan-tri/thu-tuc/{version.code}/ban-nhap", "imported")
+        return admin_forms.redirect(f"/quan-tri/thu-tuc/{version.code}/ban-nhap", "imported")
 
-    return await admin_pages.threaded(work)
+    return await admin_forms.threaded(work)
 
 
 @router.get("/quan-tri/thu-tuc/{code}")
@@ -313,13 +314,13 @@ def procedure_overview(
     user: CurrentUser,
 ) -> Response:
     item = designer_service.get_procedure(session, user, code)
-    return admin_pages.render_page(
+    return admin_forms.render_page(
         request,
         "catalog/designer/procedure.html",
         {
             **LABELS,
             "item": item,
-            "counts": designer_service.dossier_counts(session, item.procedure),
+            "counts": dossier_service.counts_by_version(session, item.procedure),
         },
     )
 
@@ -331,7 +332,7 @@ def procedure_open_draft(
     user: CurrentUser,
 ) -> Response:
     version = designer_service.open_draft(session, user, code)
-    return admin_pages.redirect(f"/quan-tri/thu-tuc/{version.code}/ban-nhap", "draft_opened")
+    return admin_forms.redirect(f"/quan-tri/thu-tuc/{version.code}/ban-nhap", "draft_opened")
 
 
 # --- procedures: the draft ---------------------------------------------------------------------
@@ -355,25 +356,25 @@ async def draft_info_save(
     session: SessionDep,
     user: CurrentUser,
 ) -> Response:
-    form = await admin_pages.read_form(request)
+    form = await admin_forms.read_form(request)
 
     def work() -> Response:
         version = designer_service.get_draft(session, user, code)
         values = {**_info_values(form), "code": version.code}
         info = {k: v for k, v in values.items() if k != "code"}
-        data, errors = admin_pages.parse(request, schemas.ProcedureInfo, info, INFO_MESSAGES)
+        data, errors = admin_forms.parse(request, schemas.ProcedureInfo, info, INFO_MESSAGES)
         if data is not None:
             try:
                 designer_service.update_info(session, user, version, data)
             except (InvalidInput, Conflict) as exc:
-                errors = admin_pages.domain_errors(request, exc)
+                errors = admin_forms.domain_errors(request, exc)
             else:
-                return admin_pages.redirect(f"/quan-tri/thu-tuc/{code}/ban-nhap", "saved")
+                return admin_forms.redirect(f"/quan-tri/thu-tuc/{code}/ban-nhap", "saved")
         return _info_page(
             request, session, user, version=version, values=values, errors=errors, status=422
         )
 
-    return await admin_pages.threaded(work)
+    return await admin_forms.threaded(work)
 
 
 def _preview_page(
@@ -395,7 +396,7 @@ def _preview_page(
         }
         for f in (version.form_schema or {}).get("fields", [])
     ]
-    return admin_pages.render_page(
+    return admin_forms.render_page(
         request,
         "catalog/designer/procedure_preview.html",
         {
@@ -435,7 +436,7 @@ def draft_publish(
     except InvalidInput as exc:
         errors = {"form": translator(request)(exc.detail)}
         return _preview_page(request, session, version, errors, status=422)
-    return admin_pages.redirect(f"/quan-tri/thu-tuc/{code}", "published")
+    return admin_forms.redirect(f"/quan-tri/thu-tuc/{code}", "published")
 
 
 @router.post("/quan-tri/thu-tuc/{code}/ban-nhap/huy", dependencies=[Depends(verify_csrf)])
@@ -446,5 +447,5 @@ def draft_discard(
 ) -> Response:
     version = designer_service.get_draft(session, user, code)
     if designer_service.discard_draft(session, user, version):
-        return admin_pages.redirect("/quan-tri/thu-tuc", "draft_discarded")
-    return admin_pages.redirect(f"/quan-tri/thu-tuc/{code}", "draft_discarded")
+        return admin_forms.redirect("/quan-tri/thu-tuc", "draft_discarded")
+    return admin_forms.redirect(f"/quan-tri/thu-tuc/{code}", "draft_discarded")

@@ -15,15 +15,15 @@ from starlette.datastructures import FormData
 from starlette.responses import Response
 
 from app.accounts.models import User
-from app.admin import pages as admin_pages
 from app.agencies import service as agency_service
 from app.catalog import designer as designer_service
-from app.catalog import designer_schemas as schemas
+from app.catalog import schemas
 from app.catalog.designer import Section
 from app.catalog.models import ProcedureVersion
 from app.catalog.pages import designer
 from app.errors import Conflict, InvalidInput, NotFound
 from app.i18n_markers import N_
+from app.web import forms as admin_forms
 from app.web import verify_csrf
 from app.web.deps import CurrentUser, SessionDep
 
@@ -70,7 +70,7 @@ def _amount(text: str) -> str:
 def _section(slug: str) -> Section:
     section = designer.SECTION_SLUGS.get(slug)
     if section is None:
-        raise NotFound(admin_pages.NOT_FOUND)
+        raise NotFound(admin_forms.NOT_FOUND)
     return section
 
 
@@ -122,14 +122,14 @@ def _posted_item(section: Section, form: FormData) -> tuple[dict[str, Any], dict
     """(values as typed, payload for the schema) of a posted item form."""
     if section == "fields":
         values: dict[str, Any] = {
-            "name": admin_pages.text(form, "name", 60),
-            "label": admin_pages.text(form, "label", 400),
-            "type": admin_pages.text(form, "type", 20),
-            "required": admin_pages.checked(form, "required"),
-            "options": admin_pages.text(form, "options", 8000),
-            "help": admin_pages.text(form, "help", 600),
-            "prefill": admin_pages.text(form, "prefill", 20),
-            "max_length": admin_pages.text(form, "max_length", 10),
+            "name": admin_forms.text(form, "name", 60),
+            "label": admin_forms.text(form, "label", 400),
+            "type": admin_forms.text(form, "type", 20),
+            "required": admin_forms.checked(form, "required"),
+            "options": admin_forms.text(form, "options", 8000),
+            "help": admin_forms.text(form, "help", 600),
+            "prefill": admin_forms.text(form, "prefill", 20),
+            "max_length": admin_forms.text(form, "max_length", 10),
         }
         payload = {
             **values,
@@ -140,24 +140,24 @@ def _posted_item(section: Section, form: FormData) -> tuple[dict[str, Any], dict
         return values, payload
     if section == "components":
         values = {
-            "code": admin_pages.text(form, "code", 60),
-            "name": admin_pages.text(form, "name", 600),
-            "required": admin_pages.checked(form, "required"),
-            "copies": admin_pages.text(form, "copies", 10),
-            "paper_kind": admin_pages.text(form, "paper_kind", 20),
-            "accepted_types": admin_pages.text_list(form, "accepted_types"),
-            "max_size_mb": admin_pages.text(form, "max_size_mb", 10),
-            "note": admin_pages.text(form, "note", 2000),
+            "code": admin_forms.text(form, "code", 60),
+            "name": admin_forms.text(form, "name", 600),
+            "required": admin_forms.checked(form, "required"),
+            "copies": admin_forms.text(form, "copies", 10),
+            "paper_kind": admin_forms.text(form, "paper_kind", 20),
+            "accepted_types": admin_forms.text_list(form, "accepted_types"),
+            "max_size_mb": admin_forms.text(form, "max_size_mb", 10),
+            "note": admin_forms.text(form, "note", 2000),
         }
         return values, values
     if section == "fees":
         values = {
-            "name": admin_pages.text(form, "name", 300),
-            "amount": admin_pages.text(form, "amount", 30),
-            "kind": admin_pages.text(form, "kind", 20),
-            "unit": admin_pages.text(form, "unit", 80),
-            "channel": admin_pages.text(form, "channel", 20),
-            "note": admin_pages.text(form, "note", 2000),
+            "name": admin_forms.text(form, "name", 300),
+            "amount": admin_forms.text(form, "amount", 30),
+            "kind": admin_forms.text(form, "kind", 20),
+            "unit": admin_forms.text(form, "unit", 80),
+            "channel": admin_forms.text(form, "channel", 20),
+            "note": admin_forms.text(form, "note", 2000),
         }
         return values, {
             **values,
@@ -165,18 +165,18 @@ def _posted_item(section: Section, form: FormData) -> tuple[dict[str, Any], dict
             "channel": values["channel"] or None,
         }
     values = {
-        "code": admin_pages.text(form, "code", 60),
-        "name": admin_pages.text(form, "name", 300),
-        "role": admin_pages.text(form, "role", 20),
-        "unit": admin_pages.text(form, "unit", 300),
-        "agency": admin_pages.text(form, "agency", 35),
-        "duration_hours": admin_pages.text(form, "duration_hours", 20),
-        "actions": admin_pages.text_list(form, "actions"),
+        "code": admin_forms.text(form, "code", 60),
+        "name": admin_forms.text(form, "name", 300),
+        "role": admin_forms.text(form, "role", 20),
+        "unit": admin_forms.text(form, "unit", 300),
+        "agency": admin_forms.text(form, "agency", 35),
+        "duration_hours": admin_forms.text(form, "duration_hours", 20),
+        "actions": admin_forms.text_list(form, "actions"),
     }
     return values, {
         **values,
         "agency": values["agency"] or None,
-        "duration_hours": admin_pages.number(values["duration_hours"]),
+        "duration_hours": admin_forms.number(values["duration_hours"]),
     }
 
 
@@ -218,7 +218,7 @@ def _section_page(
         "values": values if editing == "new" and values is not None else _new_item_values(section),
         "errors": errors if editing == "new" and errors else {},
     }
-    return admin_pages.render_page(
+    return admin_forms.render_page(
         request,
         "catalog/designer/procedure_section.html",
         {
@@ -273,8 +273,8 @@ async def draft_item_add(
     session: SessionDep,
     user: CurrentUser,
 ) -> Response:
-    form = await admin_pages.read_form(request)
-    return await admin_pages.threaded(
+    form = await admin_forms.read_form(request)
+    return await admin_forms.threaded(
         lambda: _save_item(request, session, user, code, slug, None, form)
     )
 
@@ -291,7 +291,7 @@ def _save_item(
     section = _section(slug)
     version = designer_service.get_draft(session, user, code)
     values, payload = _posted_item(section, form)
-    data, errors = admin_pages.parse(request, ITEM_MODELS[section], payload, ITEM_MESSAGES[section])
+    data, errors = admin_forms.parse(request, ITEM_MODELS[section], payload, ITEM_MESSAGES[section])
     if data is not None:
         try:
             designer_service.save_item(
@@ -301,10 +301,10 @@ def _save_item(
                 section,
                 data,  # type: ignore[arg-type]
                 index,
-                admin_pages.text(form, "key", 300) if index is not None else None,
+                admin_forms.text(form, "key", 300) if index is not None else None,
             )
         except (InvalidInput, Conflict) as exc:
-            errors = admin_pages.domain_errors(request, exc)
+            errors = admin_forms.domain_errors(request, exc)
         else:
             anchor = f"#item-{index}" if index is not None else ""
             msg = "item_saved" if index is not None else "item_added"
@@ -337,18 +337,18 @@ async def draft_item_op(
     session: SessionDep,
     user: CurrentUser,
 ) -> Response:
-    form = await admin_pages.read_form(request)
+    form = await admin_forms.read_form(request)
     if op == "luu":
-        return await admin_pages.threaded(
+        return await admin_forms.threaded(
             lambda: _save_item(request, session, user, code, slug, index, form)
         )
 
     def work() -> Response:
         section = _section(slug)
         if op not in ITEM_OPS:
-            raise NotFound(admin_pages.NOT_FOUND)
+            raise NotFound(admin_forms.NOT_FOUND)
         version = designer_service.get_draft(session, user, code)
-        key = admin_pages.text(form, "key", 300) or None
+        key = admin_forms.text(form, "key", 300) or None
         if op == "xoa":
             designer_service.remove_item(session, user, version, section, index, key)
             msg = "item_removed"
@@ -356,6 +356,6 @@ async def draft_item_op(
             offset = -1 if op == "len" else 1
             designer_service.move_item(session, user, version, section, index, offset, key)
             msg = "item_moved"
-        return admin_pages.redirect(f"/quan-tri/thu-tuc/{code}/ban-nhap/{slug}", msg)
+        return admin_forms.redirect(f"/quan-tri/thu-tuc/{code}/ban-nhap/{slug}", msg)
 
-    return await admin_pages.threaded(work)
+    return await admin_forms.threaded(work)
