@@ -221,7 +221,3 @@ def worker(
 def main() -> None:
     wire()
     cli()
-
-
-if __name__ == "__main__":
-    main()

@@ -237,7 +237,7 @@ def test_portal_audit_verify_exit_codes(tmp_path: Path) -> None:
 
         def run() -> subprocess.CompletedProcess[str]:
             return subprocess.run(
-                [sys.executable, "-m", "app.cli", "audit", "verify"],
+                [sys.executable, "-m", "app", "audit", "verify"],
                 env=env,
                 cwd=ROOT,
                 capture_output=True,

@@ -70,7 +70,7 @@ def _server_env(tmp: Path, port: int) -> dict[str, str]:
 
 
 def _portal(*args: str) -> list[str]:
-    return [sys.executable, "-m", "app.cli", *args]
+    return [sys.executable, "-m", "app", *args]
 
 
 def _log_tail(path: Path, limit: int = 4000) -> str:

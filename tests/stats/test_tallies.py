@@ -129,7 +129,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def portal(url: str, *args: str) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ, PORTAL_DATABASE_URL=url)
     return subprocess.run(
-        [sys.executable, "-m", "app.cli", *args],
+        [sys.executable, "-m", "app", *args],
         cwd=ROOT,
         env=env,
         capture_output=True,
