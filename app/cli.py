@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import threading
 import time
 from pathlib import Path
@@ -139,23 +140,29 @@ def serve(
     reload: Annotated[bool, typer.Option(help="Reload on code changes")] = False,
 ) -> None:
     """Run the web server (migrates the database first)."""
-    import uvicorn
-
     upgrade_database()
     settings = get_settings()
     typer.echo(
         f"Một cửa on http://{host}:{port} (database: {settings.database_url.split('@')[-1]})"
     )
-    uvicorn.run(
+    command = [
+        sys.executable,
+        "-m",
+        "uvicorn",
         "app.main:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        reload=reload,
-        proxy_headers=True,
-        forwarded_allow_ips=os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
-    )
+        "--factory",
+        f"--host={host}",
+        f"--port={port}",
+        f"--workers={workers}",
+        "--proxy-headers",
+        f"--forwarded-allow-ips={os.environ.get('FORWARDED_ALLOW_IPS', '127.0.0.1')}",
+        *(["--reload"] if reload else []),
+    ]
+    sys.stdout.flush()
+    # This process becomes uvicorn's own command (same pid, signals and environment): the
+    # supervisor of the web workers then holds uvicorn alone, not the ~80 MB of modules that
+    # the other commands import.
+    os.execv(sys.executable, command)  # noqa: S606 (fixed arguments, no shell)
 
 
 @bench_cli.command("seed")
