@@ -18,6 +18,7 @@ from app.payments.events import PaymentSettled
 from app.receipts import pdf as receipt_pdf
 from app.receipts import service as receipt_service
 from app.receipts import subscribers as receipt_subscribers
+from app.receipts.events import ReceiptCancelled, ReceiptReplaced
 from app.stats import tallies
 
 
@@ -28,6 +29,8 @@ def wire() -> None:
     events.subscribe(PaymentSettled, notification_subscribers.on_payment_settled)
     events.subscribe(DossierChanged, audit_subscribers.on_dossier_changed)
     events.subscribe(PaymentSettled, audit_subscribers.on_payment_settled)
+    events.subscribe(ReceiptCancelled, audit_subscribers.on_receipt_cancelled)
+    events.subscribe(ReceiptReplaced, audit_subscribers.on_receipt_replaced)
     events.mark_wired()
     # The indicator counters follow every flush of a dossier's rows (ADR 0010, 0016).
     tallies.install()

@@ -19,6 +19,7 @@ from app.notifications import subscribers as notification_subscribers
 from app.notifications.models import Notice
 from app.payments.events import PaymentSettled
 from app.receipts import subscribers as receipt_subscribers
+from app.receipts.events import ReceiptReplaced
 from tests.dossiers.helpers import RECEPTION, act, headers, submitted_dossier
 
 
@@ -36,6 +37,7 @@ def test_receipt_first_audit_last() -> None:
         notification_subscribers.on_payment_settled,
         audit_subscribers.on_payment_settled,
     ]
+    assert events.handlers_for(ReceiptReplaced) == [audit_subscribers.on_receipt_replaced]
     assert events.handlers_for(ResultReturned) == [
         notification_subscribers.on_dossier_changed,
         audit_subscribers.on_dossier_changed,

@@ -42,6 +42,8 @@ ACTION_LABELS = {
     "login.failed": N_("Đăng nhập thất bại"),
     "file.download": N_("Cán bộ tải tệp của hồ sơ"),
     "payment.settled": N_("Ghi nhận thanh toán"),
+    "receipt.cancelled": N_("Biên lai bị hủy"),
+    "receipt.replaced": N_("Biên lai được thay thế"),
 }
 EXPORT_COLUMNS = (
     "seq",

@@ -9,6 +9,8 @@ from app.audit import service
 from app.dossiers.events import DossierChanged
 from app.payments.events import PaymentSettled
 from app.receipts import service as receipt_service
+from app.receipts.events import ReceiptCancelled, ReceiptReplaced
+from app.receipts.models import Receipt
 
 
 def on_dossier_changed(session: Session, event: DossierChanged) -> None:
@@ -40,5 +42,44 @@ def on_payment_settled(session: Session, event: PaymentSettled) -> None:
             "method": payment.method,
             "gateway_txn": payment.gateway_txn,
             "receipt_id": receipt_service.receipt_id(session, payment),
+        },
+    )
+
+
+def _receipt(receipt: Receipt) -> dict[str, object]:
+    return {
+        "number": receipt.number,
+        "template_symbol": receipt.template_symbol,
+        "series": receipt.series,
+        "amount": receipt.amount,
+        "dossier_id": receipt.dossier_id,
+    }
+
+
+def on_receipt_cancelled(session: Session, event: ReceiptCancelled) -> None:
+    """``receipt.cancelled``: which receipt (kept with its number), by whom, why."""
+    service.record(
+        session,
+        "receipt.cancelled",
+        actor=event.actor,
+        object_type="receipt",
+        object_id=event.receipt.id,
+        details={**_receipt(event.receipt), "reason": event.reason},
+    )
+
+
+def on_receipt_replaced(session: Session, event: ReceiptReplaced) -> None:
+    """``receipt.replaced``: the original, the number that replaces it, by whom, why."""
+    service.record(
+        session,
+        "receipt.replaced",
+        actor=event.actor,
+        object_type="receipt",
+        object_id=event.original.id,
+        details={
+            **_receipt(event.original),
+            "reason": event.reason,
+            "replacement_id": event.replacement.id,
+            "replacement_number": event.replacement.number,
         },
     )

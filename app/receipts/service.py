@@ -31,6 +31,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
+from app import events
 from app.accounts import service as account_service
 from app.accounts.models import User
 from app.agencies.models import Agency
@@ -44,6 +45,7 @@ from app.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from app.i18n_markers import N_
 from app.payments.models import Payment
 from app.receipts import pdf as receipt_pdf
+from app.receipts.events import ReceiptCancelled, ReceiptReplaced
 from app.receipts.models import Receipt, ReceiptSeries
 from app.receipts.words import amount_in_words
 from app.signing import service as signing_service
@@ -584,6 +586,7 @@ def cancel_receipt(
     _require_manager(session, user, receipt)
     cleaned = _require_reason(reason)
     _void(session, receipt, "cancelled", cleaned, now or utcnow())
+    events.publish(session, ReceiptCancelled(receipt=receipt, actor=user, reason=cleaned))
     return receipt
 
 
@@ -626,7 +629,7 @@ def replace_receipt(
     )
     moment = now or utcnow()
     _void(session, receipt, "replaced", cleaned, moment)
-    return _issue(
+    replacement = _issue(
         session,
         dossier,
         payment_id=receipt.payment_id,
@@ -637,6 +640,11 @@ def replace_receipt(
         now=moment,
         replaces=receipt,
     )
+    events.publish(
+        session,
+        ReceiptReplaced(original=receipt, replacement=replacement, actor=user, reason=cleaned),
+    )
+    return replacement
 
 
 # --- the PDF, after the commit -------------------------------------------------------------------

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.audit.models import AuditEntry
 from app.receipts.models import Receipt
 from tests.conftest import csrf_from
 from tests.dossiers.helpers import RECEPTION, act, headers, submit_procedure
@@ -72,6 +74,21 @@ def test_cashier_collects_cash_then_replaces_and_cancels(client: TestClient, db:
     assert cancelled.status_code == 303
     db.refresh(new)
     assert new.status == "cancelled" and new.cancel_reason == "Thu nhầm hồ sơ"
+
+    # Both changes are in the audit log, by the cashier, with the reasons and numbers.
+    entries = db.scalars(
+        select(AuditEntry)
+        .where(AuditEntry.object_type == "receipt", AuditEntry.action.like("receipt.%"))
+        .order_by(AuditEntry.seq)
+    ).all()
+    assert [(e.action, e.object_id, e.actor) for e in entries] == [
+        ("receipt.replaced", str(receipt_id), CASHIER),
+        ("receipt.cancelled", str(new_id), CASHIER),
+    ]
+    assert entries[0].details["replacement_number"] == new.number
+    assert entries[0].details["reason"] == "Sai tên người nộp"
+    assert entries[1].details["reason"] == "Thu nhầm hồ sơ"
+    assert entries[1].details["number"] == new.number
 
     register = client.get("/can-bo/bien-lai")
     assert register.status_code == 200 and "Nguyễn Thị Lan Anh" in register.text
