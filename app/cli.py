@@ -132,6 +132,15 @@ def audit_verify() -> None:
     raise typer.Exit(1)
 
 
+def public_url(host: str, port: int) -> str:
+    """The address a browser on this machine uses for a server listening on ``host:port``."""
+    if host in ("0.0.0.0", "::", ""):  # noqa: S104 (compared, not bound)
+        host = "127.0.0.1"
+    elif ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
 @cli.command("serve")
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
@@ -142,8 +151,14 @@ def serve(
     """Run the web server (migrates the database first)."""
     upgrade_database()
     settings = get_settings()
+    environment = dict(os.environ)
+    if "base_url" not in settings.model_fields_set:
+        # Links in e-mails, QR codes, forms and the gateway's return address name the address
+        # served here, unless PORTAL_BASE_URL says otherwise (e.g. behind a proxy).
+        environment["PORTAL_BASE_URL"] = public_url(host, port)
     typer.echo(
-        f"Một cửa on http://{host}:{port} (database: {settings.database_url.split('@')[-1]})"
+        f"Một cửa on {environment.get('PORTAL_BASE_URL', settings.base_url)} "
+        f"(database: {settings.database_url.split('@')[-1]})"
     )
     command = [
         sys.executable,
@@ -162,7 +177,7 @@ def serve(
     # This process becomes uvicorn's own command (same pid, signals and environment): the
     # supervisor of the web workers then holds uvicorn alone, not the ~80 MB of modules that
     # the other commands import.
-    os.execv(sys.executable, command)  # noqa: S606 (fixed arguments, no shell)
+    os.execve(sys.executable, command, environment)  # noqa: S606 (fixed arguments, no shell)
 
 
 @bench_cli.command("seed")
