@@ -35,6 +35,15 @@ def format_money(amount: int | float | None, locale: str = DEFAULT_LOCALE) -> st
     return f"{format_decimal(amount, locale='vi')} ₫"
 
 
+def format_number(value: float | int | None, *, grouping: bool = True) -> str:
+    """A quantity as Vietnamese writes it: decimal comma, thousands dot, no trailing zeros
+    (``0,5``, ``7,5``, ``1.234``), whatever the UI language, like money. In a form field
+    ``grouping=False``: the forms read a dot as the decimal mark too."""
+    if value is None:
+        return ""
+    return str(format_decimal(value, format="#,##0.##" if grouping else "0.##", locale="vi"))
+
+
 def format_date(value: date | datetime | None) -> str:
     if value is None:
         return ""

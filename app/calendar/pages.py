@@ -15,6 +15,7 @@ from app.calendar import admin as calendar_admin
 from app.calendar import service as calendar_service
 from app.db import utcnow
 from app.errors import InvalidInput
+from app.formatting import format_number
 from app.i18n_markers import N_
 from app.web import forms as admin_forms
 from app.web import translator, verify_csrf
@@ -78,7 +79,11 @@ def _calendar_page(
                 schedule_values[f"{day}-{i}-end"] = end
     if rule_values is None:
         rule_values = {
-            k: (f"{rules[k]:g}" if isinstance(rules[k], int | float) else str(rules[k]))
+            k: (
+                format_number(rules[k], grouping=False)
+                if isinstance(rules[k], int | float)
+                else str(rules[k])
+            )
             for k in RULE_KEYS
         }
     overridden = {o.day for o in view.overrides}

@@ -35,6 +35,7 @@ from app.catalog.models import (
 )
 from app.db import utcnow
 from app.errors import Conflict, Forbidden, InvalidInput, NotFound
+from app.formatting import format_number
 from app.i18n_markers import N_
 from app.text import fold
 
@@ -554,7 +555,7 @@ def hours_per_working_day(session: Session) -> float:
 
 
 def _hours(value: float) -> str:
-    return f"{value:g}"
+    return format_number(value)
 
 
 def check_version(session: Session, version: ProcedureVersion) -> list[Problem]:

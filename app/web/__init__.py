@@ -26,6 +26,7 @@ from app.formatting import (
     format_date,
     format_datetime,
     format_money,
+    format_number,
 )
 from app.i18n import LOCALE_COOKIE, normalize_locale, translations
 from app.i18n_markers import N_
@@ -113,6 +114,7 @@ def templates() -> Jinja2Templates:
     env = tpl.env
     env.autoescape = True
     env.filters["money"] = format_money
+    env.filters["number"] = format_number
     env.filters["date"] = format_date
     env.filters["datetime"] = format_datetime
     env.globals["settings"] = get_settings()

@@ -192,7 +192,7 @@ def test_steps_longer_than_the_legal_time_block_publishing(client: TestClient, d
     assert longer.status_code == 303
     steps_page = client.get(f"{DRAFT}/quy-trinh").text
     assert "Tổng thời gian các bước (27 giờ) vượt quá thời hạn giải quyết" in steps_page
-    assert "2 ngày × 7.5 giờ = 15 giờ" in steps_page
+    assert "2 ngày × 7,5 giờ = 15 giờ" in steps_page
     preview = client.get(f"{DRAFT}/xem-truoc").text
     assert "Công bố phiên bản" not in preview
     refused = post_form(client, f"{DRAFT}/cong-bo", page=f"{DRAFT}/xem-truoc")

@@ -89,3 +89,22 @@ def test_catalogue_pages(client: TestClient) -> None:
     assert "&lt;script&gt;" in xss.text
     # Out-of-range page numbers do not break the page.
     assert client.get("/thu-tuc", params={"page": 99999}).status_code == 200
+
+
+def test_hours_are_written_with_a_decimal_comma(client: TestClient) -> None:
+    page = client.get("/thu-tuc/1.001193").text
+    assert "0,5 giờ làm việc" in page and "2,5 giờ làm việc" in page
+    assert "0.5 giờ" not in page
+    english = client.get("/thu-tuc/1.001193", cookies={"lang": "en"}).text
+    assert "0,5" in english  # Vietnamese number format in both languages, like money
+
+
+def test_number_format() -> None:
+    from app.formatting import format_number
+
+    assert format_number(0.5) == "0,5"
+    assert format_number(7.5) == "7,5"
+    assert format_number(15.0) == "15"
+    assert format_number(1234.25) == "1.234,25"
+    assert format_number(1234.25, grouping=False) == "1234,25"
+    assert format_number(None) == ""

@@ -26,6 +26,7 @@ from app.catalog.models import FIELD_TYPES, ProcedureVersion
 from app.db import utcnow
 from app.dossiers import service as dossier_service
 from app.errors import Conflict, InvalidInput
+from app.formatting import format_number
 from app.i18n_markers import N_
 from app.web import forms as admin_forms
 from app.web import translator, verify_csrf
@@ -125,7 +126,7 @@ LABELS: dict[str, Any] = {
     "step_actions": schemas.STEP_ACTIONS,
     "field_types": FIELD_TYPES,
     "accepted_types": schemas.ACCEPTED_TYPES,
-    "fmt_hours": lambda h: f"{h:g}",
+    "fmt_hours": format_number,
 }
 
 
@@ -167,7 +168,7 @@ def _info_values(form: FormData) -> dict[str, Any]:
 
 def _version_values(version: ProcedureVersion) -> dict[str, Any]:
     values: dict[str, Any] = {k: getattr(version, k) for k in INFO_FIELDS}
-    values["processing_days"] = f"{version.processing_days:g}"
+    values["processing_days"] = format_number(version.processing_days, grouping=False)
     values["agencies"] = [link.agency.code for link in version.agency_links]
     values["code"] = version.code
     return values

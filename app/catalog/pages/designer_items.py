@@ -22,6 +22,7 @@ from app.catalog.designer import Section
 from app.catalog.models import ProcedureVersion
 from app.catalog.pages import designer
 from app.errors import Conflict, InvalidInput, NotFound
+from app.formatting import format_number
 from app.i18n_markers import N_
 from app.web import forms as admin_forms
 from app.web import verify_csrf
@@ -113,7 +114,7 @@ def _item_values(section: Section, item: Any) -> dict[str, Any]:
         "role": item.role,
         "unit": item.unit,
         "agency": item.agency.code if item.agency else "",
-        "duration_hours": f"{item.duration_hours:g}",
+        "duration_hours": format_number(item.duration_hours, grouping=False),
         "actions": list(item.actions),
     }
 
