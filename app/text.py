@@ -14,6 +14,13 @@ def fold(text: str) -> str:
     return re.sub(r"\s+", " ", stripped).strip().lower()
 
 
+def loose(text: str) -> str:
+    """A folded text as search compares it: "i" and "y" are one letter (Vietnamese spells
+    "ký"/"kí", "lý"/"lí" both ways) and words run together ("khaisinh")."""
+    return text.replace("y", "i").replace(" ", "")
+
+
 def search_terms(query: str) -> list[str]:
-    """Folded words of a query, without characters that would act as LIKE wildcards."""
-    return [w for w in re.split(r"[^\w.]+", fold(query)) if w][:8]
+    """Folded words of a query, without characters that would act as LIKE wildcards, in the
+    ``loose`` form."""
+    return [loose(w) for w in re.split(r"[^\w.]+", fold(query)) if w][:8]

@@ -34,8 +34,10 @@ def _published() -> Select[ProcedureVersion]:
 
 def _filtered(session: Session, flt: CatalogFilter) -> Select[ProcedureVersion]:
     stmt = _published()
+    # The stored folded text in the ``loose`` form of app.text, computed by the database.
+    searchable = func.replace(func.replace(ProcedureVersion.search_text, " ", ""), "y", "i")
     for term in search_terms(flt.q):
-        stmt = stmt.where(ProcedureVersion.search_text.contains(term, autoescape=True))
+        stmt = stmt.where(searchable.contains(term, autoescape=True))
     if flt.field:
         stmt = stmt.where(ProcedureVersion.field == flt.field)
     if flt.online_level:

@@ -108,3 +108,15 @@ def test_number_format() -> None:
     assert format_number(1234.25) == "1.234,25"
     assert format_number(1234.25, grouping=False) == "1234,25"
     assert format_number(None) == ""
+
+
+def test_search_takes_i_and_y_and_joined_words(client: TestClient) -> None:
+    """Finding m1: common ways of typing a procedure's name find it."""
+    for q in ("dang ki khai sinh", "đăng kí khai sinh", "khaisinh", "DangKy KhaiSinh"):
+        names = [
+            i["name"] for i in client.get("/api/v1/procedures", params={"q": q}).json()["items"]
+        ]
+        assert "Đăng ký khai sinh" in names, q
+    page = client.get("/thu-tuc", params={"q": "đăng kí khai sinh"}).text
+    assert "Đăng ký khai sinh" in page
+    assert client.get("/api/v1/procedures", params={"q": "khaisinhxyz"}).json()["total"] == 0
