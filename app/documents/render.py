@@ -93,11 +93,14 @@ p { margin: 0 0 1.5mm; text-align: justify; }
 .verify { position: running(verify); font-size: 7.5pt; line-height: 1.25; }
 .verify td { vertical-align: middle; padding: 0 2mm 0 0; border: 0; }
 .verify img { width: 20mm; height: 20mm; display: block; }
-.verify .url { word-break: break-all; }
+/* The token on a line of its own that never breaks: a reader who types it from paper must
+   not mistake a line break at one of its hyphens for the end of a word. */
+.verify .url { overflow-wrap: anywhere; }
+.verify .token { white-space: nowrap; }
 .header { width: 100%; border-collapse: collapse; margin-bottom: 3mm; }
 .header td { vertical-align: top; text-align: center; padding: 0; border: 0; }
-.header .agency { width: 40%; font-size: 10.5pt; text-transform: uppercase; }
-.header .motto { width: 60%; font-size: 10.5pt; white-space: nowrap; }
+.header .agency { width: 46%; font-size: 10pt; text-transform: uppercase; }
+.header .motto { width: 54%; font-size: 10.5pt; white-space: nowrap; }
 .form-no { text-align: right; font-size: 8.5pt; font-style: italic; margin-bottom: 1.5mm; }
 .strong { font-weight: bold; }
 .rule { border: 0; border-top: 0.6pt solid #000; width: 30%; margin: 1.5mm auto; }
@@ -241,9 +244,12 @@ def _place(address: str | None) -> str:
     return last or "……"
 
 
-def _short_url(url: str) -> str:
-    """The URL without its scheme, as printed under the QR code."""
-    return url.split("://", 1)[-1]
+def _short_url(url: str) -> tuple[str, str]:
+    """The URL without its scheme as printed under the QR code: the address up to the last
+    ``/``, and the token after it (printed on a line of its own)."""
+    address = url.split("://", 1)[-1]
+    cut = address.rfind("/") + 1
+    return address[:cut], address[cut:]
 
 
 @lru_cache(maxsize=1)

@@ -251,9 +251,10 @@ def _footer(canvas: Canvas, context: dict[str, Any]) -> None:
         text_top,
         half - qr - 2 * MM,
     )
+    address, token = forms._short_url(_plain(doc.get("verify_url")))
     _paragraph_at(
         canvas,
-        _text(forms._short_url(_plain(doc.get("verify_url")))),
+        f"{_text(address)}<br/>{_text(token)}",
         styles["url"],
         text_x,
         text_top - used,

@@ -293,3 +293,19 @@ def test_tracking_book_xlsx():
     assert sheet.cell(row=header + 3, column=13).data_type == "s"  # text, not a formula
     assert "Từ ngày 01/03/2025 đến ngày 31/03/2025" in str(values[:header])
     assert sheet.column_dimensions["C"].width > 20
+
+
+def test_province_name_and_verification_token_are_never_split() -> None:
+    """Findings m6 and m7: "ỦY BAN NHÂN DÂN TỈNH HƯNG / YÊN" broke over two lines, and the
+    printed token broke after one of its hyphens (a reader then drops the "-" and gets 404)."""
+    token = "Zr0qP1m2-H3-s12qAbCdEfGhIjKlMnOpQrStUvWx_yz01"
+    for kind in ("form_01", "form_02", "form_03", "form_04", "form_05", "form_06"):
+        context = _context(kind)
+        context["agency"]["parent_name"] = "Ủy ban nhân dân tỉnh Hưng Yên"
+        context["agency"]["name"] = "Trung tâm Phục vụ hành chính công tỉnh Hưng Yên"
+        context["doc"]["verify_url"] = f"http://127.0.0.1:8000/xac-minh/{token}"
+        reader = PdfReader(io.BytesIO(render_pdf(kind, context)))
+        lines = [line.strip() for line in reader.pages[0].extract_text().splitlines()]
+        assert "ỦY BAN NHÂN DÂN TỈNH HƯNG YÊN" in lines, kind
+        assert token in lines, kind
+        assert "127.0.0.1:8000/xac-minh/" in lines, kind
