@@ -309,3 +309,23 @@ def test_province_name_and_verification_token_are_never_split() -> None:
         assert "ỦY BAN NHÂN DÂN TỈNH HƯNG YÊN" in lines, kind
         assert token in lines, kind
         assert "127.0.0.1:8000/xac-minh/" in lines, kind
+
+
+def test_no_blank_placeholders_without_a_phone_or_an_address() -> None:
+    """Finding m5: "liên hệ số điện thoại để được hướng dẫn" and "Địa chỉ: ;" were printed when
+    the agency has no phone number or the applicant gave no address."""
+    for kind in ("form_02", "form_03", "form_04", "form_05"):
+        context = _context(kind)
+        context["agency"]["phone"] = ""
+        context["dossier"]["applicant_address"] = ""
+        text = _text(PdfReader(io.BytesIO(render_pdf(kind, context))))
+        assert "số điện thoại để" not in text and "số điện thoại ." not in text, kind
+        assert "điện thoại hoặc" not in text and "Địa chỉ: ;" not in text, kind
+        if kind != "form_04":
+            assert "liên hệ Bộ phận Một cửa xã Tân Tiến" in text, kind
+    with_phone = _text(PdfReader(io.BytesIO(render_pdf("form_05", _context("form_05")))))
+    assert "liên hệ số điện thoại 0221 3860 000." in with_phone
+    refusal = _context("form_03")
+    refusal["dossier"]["applicant_address"] = ""
+    text = _text(PdfReader(io.BytesIO(render_pdf("form_03", refusal))))
+    assert "Số điện thoại: 0912345678" in text
