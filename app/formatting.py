@@ -3,7 +3,7 @@ PDF forms and e-mails. Pure functions with no web or domain imports."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -57,3 +57,13 @@ def format_datetime(value: datetime | None) -> str:
         return ""
     local = value.astimezone(ZoneInfo(get_settings().timezone))
     return local.strftime("%H:%M %d/%m/%Y")
+
+
+def deadline_parts(value: datetime) -> tuple[bool, str]:
+    """A time limit as people read it. One that falls at midnight is the end of the day before:
+    ``(True, "21/12/2026")`` ("hết ngày 21/12/2026", not "00:00 22/12/2026"); any other is
+    ``(False, "16:30 21/12/2026")`` ("trước 16:30 …")."""
+    local = value.astimezone(ZoneInfo(get_settings().timezone))
+    if (local.hour, local.minute, local.second) == (0, 0, 0):
+        return True, (local - timedelta(days=1)).strftime("%d/%m/%Y")
+    return False, format_datetime(value)

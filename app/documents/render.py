@@ -26,7 +26,7 @@ from openpyxl.cell.cell import Cell
 
 from app.config import get_settings
 from app.documents import renderer
-from app.formatting import format_date, format_money
+from app.formatting import deadline_parts, format_date, format_money
 
 if TYPE_CHECKING:
     from weasyprint import CSS
@@ -217,6 +217,15 @@ def _datetime(value: date | datetime | str | None) -> str:
     return _local(value).strftime("%H:%M, %d/%m/%Y")
 
 
+def _deadline(value: date | datetime | str | None) -> str:
+    """A time limit: "hết ngày dd/mm/yyyy" when it falls at midnight, else "trước HH:MM, …"."""
+    value = _moment(value)
+    if not isinstance(value, datetime):
+        return _date(value)
+    whole_day, when = deadline_parts(value)
+    return f"hết ngày {when}" if whole_day else f"trước {_datetime(value)}"
+
+
 def _money(amount: int | float | None) -> str:
     """``1.250.000 đồng``: DejaVu Serif has no glyph for the sign ₫, and the forms spell it."""
     return format_money(amount).replace("₫", "đồng")
@@ -265,6 +274,7 @@ def _environment() -> Environment:
     env.filters.update(
         date=_date,
         datetime=_datetime,
+        deadline=_deadline,
         money=_money,
         long_date=_long_date,
         place=_place,

@@ -23,6 +23,7 @@ from app.formatting import (
     PAPER_KINDS,
     ROLE_LABELS,
     TEMPLATE_DIR,
+    deadline_parts,
     format_date,
     format_datetime,
     format_money,
@@ -115,6 +116,7 @@ def templates() -> Jinja2Templates:
     env.autoescape = True
     env.filters["money"] = format_money
     env.filters["number"] = format_number
+    env.filters["deadline"] = deadline_parts
     env.filters["date"] = format_date
     env.filters["datetime"] = format_datetime
     env.globals["settings"] = get_settings()

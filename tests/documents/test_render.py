@@ -329,3 +329,14 @@ def test_no_blank_placeholders_without_a_phone_or_an_address() -> None:
     refusal["dossier"]["applicant_address"] = ""
     text = _text(PdfReader(io.BytesIO(render_pdf("form_03", refusal))))
     assert "Số điện thoại: 0912345678" in text
+
+
+def test_a_midnight_deadline_reads_as_the_end_of_the_day_before() -> None:
+    """Finding m11: "trước 00:00, 22/12/2026" is read as the 22nd; it means the 21st."""
+    context = _context("form_02")
+    context["extra"]["deadline"] = datetime(2026, 12, 22, 0, 0, tzinfo=VN)
+    text = _text(PdfReader(io.BytesIO(render_pdf("form_02", context))))
+    assert "hồ sơ: hết ngày 21/12/2026" in text and "00:00" not in text
+    context["extra"]["deadline"] = datetime(2026, 12, 22, 16, 30, tzinfo=VN)
+    text = _text(PdfReader(io.BytesIO(render_pdf("form_02", context))))
+    assert "hồ sơ: trước 16:30, 22/12/2026" in text
