@@ -480,6 +480,16 @@ def lookup(session: Session, code: str, secret: str) -> Dossier:
     return dossier
 
 
+# History events for the staff only: the creation of a draft and the warning that a dossier
+# nears its due time (an internal reminder, not a step of the applicant's dossier).
+STAFF_ONLY_ACTIONS = frozenset({"create", "late_warning"})
+
+
+def public_events(dossier: Dossier) -> list[DossierEvent]:
+    """The timeline the applicant and the public lookup show."""
+    return [e for e in dossier.events if e.action not in STAFF_ONLY_ACTIONS]
+
+
 def lookup_read(dossier: Dossier) -> schemas.LookupRead:
     """Status and timeline only: never the applicant's personal data."""
     return schemas.LookupRead(
@@ -496,8 +506,7 @@ def lookup_read(dossier: Dossier) -> schemas.LookupRead:
             schemas.LookupEvent(
                 at=e.at, action=e.action, status=e.to_status, status_label=status_label(e.to_status)
             )
-            for e in dossier.events
-            if e.action != "create"
+            for e in public_events(dossier)
         ],
     )
 

@@ -261,7 +261,8 @@ def queue(
 
 def run_periodic_checks(session: Session, now: datetime | None = None) -> dict[str, int]:
     """Supplement time-outs stop dossiers (form 05); dossiers one working day from their due
-    time get a warning once. Safe to run from several processes (version column)."""
+    time (half the time of a procedure of a day or less) get a warning once, for the staff.
+    Safe to run from several processes (version column)."""
     now = now or utcnow()
     cal = calendar_service.get_calendar(session)
     stopped = 0
@@ -287,6 +288,11 @@ def run_periodic_checks(session: Session, now: datetime | None = None) -> dict[s
             Dossier.due_at <= horizon,
         )
     ).all():
+        # One working day ahead, or half the legal time for a procedure of a day or less:
+        # a same-day procedure is not "nearly late" the moment it is received.
+        lead_days = min(1.0, dossier.version.processing_days / 2)
+        if dossier.due_at is None or dossier.due_at > cal.add_working_days(now, lead_days):
+            continue
         dossier.late_warning_at = now
         dossier_service.record(session, dossier, None, "late_warning", dossier.status, at=now)
         warned += 1
