@@ -132,6 +132,9 @@ def perform(
         action_rules.check_assignee(session, dossier, inp.action, inp.assignee_id)
     before = dossier.status
     step_before = dossier.current_step
+    # What the applicant reads in the timeline and the notice: the comment, or the reasons of a
+    # rejection when no comment was written (they were only on form 03 before).
+    comment = inp.comment.strip() or "; ".join(r.strip() for r in inp.reasons if r.strip())
     try:
         action = action_rules.HANDLERS[inp.action](session, dossier, user, inp, now, file)
         event = dossier_service.record(
@@ -140,7 +143,7 @@ def perform(
             user,
             action,
             before,
-            inp.comment.strip(),
+            comment,
             {"assignee_id": inp.assignee_id} if inp.assignee_id else None,
             at=now,
         )
@@ -150,7 +153,7 @@ def perform(
     except StaleDataError as exc:
         # Another officer changed the dossier since we read it (its version moved on).
         raise Conflict(N_("Hồ sơ vừa được người khác xử lý. Vui lòng tải lại và thử lại.")) from exc
-    _announce(session, dossier, user, action, before, inp.comment)
+    _announce(session, dossier, user, action, before, comment)
     return dossier
 
 
