@@ -312,6 +312,14 @@ def add_file(
         raise Conflict(N_("Không thể đính kèm tệp ở trạng thái này."))
     comp = component(dossier, component_code)
     stored = storage.check_upload(data, filename, list(comp.accepted_types), comp.max_size_mb)
+    for attached in active_files(dossier):
+        if attached.component_code == comp.code and attached.sha256 == stored.sha256:
+            # The same content twice in one component is a double click or a second try, never
+            # a second document.
+            raise Conflict(
+                N_("Tệp có cùng nội dung đã được đính kèm cho thành phần hồ sơ này."),
+                fields={"file": attached.filename},
+            )
     row = DossierFile(
         dossier_id=dossier.id,
         component_code=comp.code,

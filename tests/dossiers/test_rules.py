@@ -17,6 +17,7 @@ from tests.dossiers.helpers import (
     act,
     attach,
     headers,
+    pdf_bytes,
     submitted_dossier,
 )
 
@@ -54,7 +55,9 @@ def test_supplement_during_appraisal_restarts_the_clock(client: TestClient, db: 
     # The officer cannot act while the citizen has the dossier.
     assert act(client, specialist, dossier_id, "forward").status_code == 409
 
-    assert attach(client, citizen, dossier_id, "GCS").status_code == 201
+    # The supplement: a new scan of the birth certificate.
+    scan = pdf_bytes("giay chung sinh ban moi")
+    assert attach(client, citizen, dossier_id, "GCS", scan).status_code == 201
     again = client.post(f"/api/v1/dossiers/{dossier_id}/submit", headers=citizen)
     assert again.status_code == 200, again.text
     body = again.json()
