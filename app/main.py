@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import swagger_ui_bundle
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
-from starlette.responses import Response
 
 from app import __doc__ as app_doc
 from app.accounts import api as accounts_api
@@ -34,6 +33,7 @@ from app.notifications import api as notifications_api
 from app.notifications import pages as notifications_pages
 from app.payments import api as payments_api
 from app.payments import pages as payments_pages
+from app.payments import service as payment_service
 from app.ratings import api as ratings_api
 from app.ratings import pages as ratings_pages
 from app.receipts import api as receipts_api
@@ -45,37 +45,10 @@ from app.stats import pages as stats_pages
 from app.web import STATIC_DIR
 from app.web.deps import SessionDep
 from app.web.errors import install_error_handlers
-from app.web.middleware import ClientIPMiddleware
+from app.web.middleware import ClientIPMiddleware, SecurityHeadersMiddleware
 from app.wiring import wire
 from app.worker import start_embedded
 from app.workflow import pages as workflow_pages
-
-_CSP = (
-    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-    "form-action 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'"
-)
-# Swagger UI's page carries an inline bootstrap script.
-_DOCS_CSP = (
-    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
-    "script-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'self'"
-)
-
-
-async def security_headers(
-    request: Request, call_next: Callable[[Request], Awaitable[Response]]
-) -> Response:
-    response = await call_next(request)
-    docs = request.url.path == "/docs"
-    response.headers.setdefault("Content-Security-Policy", _DOCS_CSP if docs else _CSP)
-    response.headers.setdefault("X-Frame-Options", "DENY")
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-    response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-    if request.url.scheme == "https":
-        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-    if "text/html" in response.headers.get("content-type", ""):
-        response.headers.setdefault("Cache-Control", "no-store")
-    return response
 
 
 @asynccontextmanager
@@ -103,7 +76,8 @@ def create_app() -> FastAPI:
         docs_url=None,
         redoc_url=None,
     )
-    app.middleware("http")(security_headers)
+    # Built once from the settings: a form may also send the payer to a configured gateway.
+    app.add_middleware(SecurityHeadersMiddleware, form_targets=payment_service.gateway_origins())
     app.add_middleware(ClientIPMiddleware)  # the client IP for audit entries
     install_error_handlers(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -44,7 +44,8 @@ def create_payment(
     user: CurrentUser,
 ) -> schemas.PaymentRead:
     """Pay the dossier's outstanding fees: `cash`/`transfer` by a cashier (settled at once,
-    receipt issued), `sandbox`/`vnpay` by the applicant (follow `redirect_url`)."""
+    receipt issued), `sandbox`/`vnpay` by the applicant (follow `redirect_url`; a recent online
+    payment of the same method still pending for the same amount is returned again)."""
     dossier = dossier_service.get_visible(session, user, dossier_id)
     payment = service.start_payment(session, dossier, user, data.method, client_ip(request))
     return payment_read(session, payment, client_ip(request))

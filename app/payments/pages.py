@@ -26,11 +26,7 @@ router = APIRouter(include_in_schema=False)
 
 
 def _online_methods() -> list[str]:
-    settings = get_settings()
-    methods = ["sandbox"]
-    if settings.vnpay_tmn_code and settings.vnpay_hash_secret:
-        methods.append("vnpay")
-    return methods
+    return ["sandbox", "vnpay"] if service.vnpay_configured() else ["sandbox"]
 
 
 def _choice_page(
@@ -46,6 +42,7 @@ def _choice_page(
             "payments": service.for_dossier(session, dossier.id),
             "methods": _online_methods(),
             "method_labels": service.METHOD_LABELS,
+            "status_labels": service.STATUS_LABELS,
             "error": error,
         },
         status_code=status_code,
@@ -133,7 +130,8 @@ def gateway_return(
     session: SessionDep,
     user: OptionalUser,
 ) -> Response:
-    """Return page for the payer; the payment itself is settled by the callback (IPN)."""
+    """Return page for the payer; the payment itself is settled by the callback (IPN). A
+    payment that did not go through offers "Thử lại" while the dossier still owes fees."""
     params = dict(request.query_params)
     secret = (
         service.sandbox_secret()
@@ -142,6 +140,16 @@ def gateway_return(
     )
     valid = service.verify_signature(params, secret)
     payment = service.by_txn_ref(session, params.get("vnp_TxnRef", "")[:40]) if valid else None
+    approved = params.get("vnp_ResponseCode") == "00"
+    retry = False
+    if payment is not None:
+        service.record_refusal(session, params, secret)
+        dossier = session.get(Dossier, payment.dossier_id)
+        retry = (
+            payment.status in ("failed", "cancelled")
+            and dossier is not None
+            and service.outstanding(session, dossier) > 0
+        )
     receipt_id = receipt_service.receipt_id(session, payment) if payment else None
     return render(
         request,
@@ -150,7 +158,8 @@ def gateway_return(
             "valid": valid,
             "payment": payment,
             "receipt_id": receipt_id,
-            "approved": params.get("vnp_ResponseCode") == "00",
+            "approved": approved,
+            "retry": retry,
         },
         status_code=200 if valid else 400,
     )

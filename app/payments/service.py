@@ -2,7 +2,8 @@
 
 Amounts are always computed here from the procedure's fee items. A payment settles at most
 once (a conditional UPDATE from ``pending``), so replayed or concurrent callbacks change
-nothing; settling issues the electronic receipt in the same transaction.
+nothing; settling issues the electronic receipt in the same transaction. Starting an online
+payment again while one is still pending reuses it (``start_payment``).
 """
 
 from __future__ import annotations
@@ -10,10 +11,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+import re
 import secrets
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.orm import Session
@@ -39,6 +42,18 @@ METHOD_LABELS = {
     "sandbox": N_("Cổng thanh toán thử nghiệm"),
     "vnpay": N_("VNPay"),
 }
+# What the payer sees of a payment's status (the API keeps the codes).
+STATUS_LABELS = {
+    "pending": N_("Chưa hoàn tất"),
+    "paid": N_("Đã thanh toán"),
+    "failed": N_("Không thành công"),
+    "cancelled": N_("Đã hủy"),
+}
+# A pending online payment is offered again for this long. VNPay refuses a payment URL after
+# its vnp_ExpireDate (GATEWAY_EXPIRY after the payment was made), so one reused at the end of
+# the window still leaves the payer five minutes at the bank.
+REUSE_WINDOW = timedelta(minutes=10)
+GATEWAY_EXPIRY = timedelta(minutes=vnpay.EXPIRE_MINUTES)
 
 
 def _rowcount(result: Any) -> int:
@@ -113,10 +128,71 @@ def _is_cashier(user: User, dossier: Dossier) -> bool:
     )
 
 
+def vnpay_configured() -> bool:
+    """The VNPay gateway is offered only with a merchant code and a hash secret."""
+    settings = get_settings()
+    return bool(settings.vnpay_tmn_code and settings.vnpay_hash_secret)
+
+
+def gateway_origins() -> list[str]:
+    """Origins of the external gateways the payer's browser is sent to (scheme, host, port),
+    for the pages' Content-Security-Policy; none when only the built-in sandbox is on."""
+    if not vnpay_configured():
+        return []
+    parts = urlsplit(get_settings().vnpay_url)
+    host = parts.hostname or ""
+    try:
+        port = parts.port
+    except ValueError:
+        return []
+    if parts.scheme not in ("http", "https") or not re.fullmatch(r"[a-z0-9.-]+", host):
+        return []
+    return [f"{parts.scheme}://{host}" + (f":{port}" if port else "")]
+
+
+def _pending_to_reuse(
+    session: Session, dossier: Dossier, method: str, amount: int
+) -> Payment | None:
+    """The pending online payment of this dossier and method to send the payer to again, so
+    that a second click or a reload does not pile up payments.
+
+    The newest one is reused if it asks for exactly ``amount`` (what is owed now) and is younger
+    than ``REUSE_WINDOW``. Those of the method that ask for another amount (the fees changed)
+    or are past ``GATEWAY_EXPIRY`` (the gateway no longer takes them) are cancelled. One
+    between the two ages is left pending, since the payer may still be paying it in another
+    tab (settling any payment cancels the others), and the caller makes a new one."""
+    pending = session.scalars(
+        select(Payment)
+        .where(
+            Payment.dossier_id == dossier.id,
+            Payment.method == method,
+            Payment.status == "pending",
+        )
+        .order_by(Payment.id.desc())
+    ).all()
+    now = utcnow()
+    reuse = None
+    for payment in pending:
+        age = now - payment.created_at
+        if payment.amount != amount or age >= GATEWAY_EXPIRY:
+            session.execute(
+                update(Payment)
+                .where(Payment.id == payment.id, Payment.status == "pending")
+                .values(status="cancelled")
+                .execution_options(synchronize_session=False)
+            )
+            session.refresh(payment)
+        elif reuse is None and age < REUSE_WINDOW:
+            reuse = payment
+    return reuse
+
+
 def start_payment(
     session: Session, dossier: Dossier, user: User, method: str, ip: str = ""
 ) -> Payment:
-    """Record a counter payment (settled at once) or open an online one (pending)."""
+    """Record a counter payment (settled at once) or open an online one (pending); an online
+    payment still pending for the same dossier, method and amount is returned again instead
+    of a new one (see ``_pending_to_reuse``)."""
     if dossier.status in ("draft", *FINAL_STATUSES) and not (
         dossier.status == "completed" and outstanding(session, dossier) > 0
     ):
@@ -129,10 +205,12 @@ def start_payment(
     amount = outstanding(session, dossier)
     if amount <= 0:
         raise Conflict(N_("Hồ sơ không còn khoản phí, lệ phí nào phải nộp."))
-    if method == "vnpay" and not (
-        get_settings().vnpay_tmn_code and get_settings().vnpay_hash_secret
-    ):
+    if method == "vnpay" and not vnpay_configured():
         raise Conflict(N_("Cổng VNPay chưa được cấu hình."))
+    if method in ONLINE_METHODS:
+        pending = _pending_to_reuse(session, dossier, method, amount)
+        if pending is not None:
+            return pending
     payment = Payment(
         dossier_id=dossier.id,
         method=method,
@@ -295,6 +373,15 @@ def handle_callback(session: Session, params: Mapping[str, str], secret: str) ->
         else fail(session, payment, data)
     )
     return vnpay.CONFIRMED if changed else vnpay.ALREADY_CONFIRMED
+
+
+def record_refusal(session: Session, params: Mapping[str, str], secret: str) -> None:
+    """The payer came back from the gateway with a signed refusal (cancelled at the bank, card
+    declined): fail the pending payment now, as its IPN will (that one is then answered
+    "already confirmed"), so that trying again makes a new payment. Success is left to the
+    IPN: only the server-to-server callback settles (§6)."""
+    if params.get("vnp_ResponseCode") != "00":
+        handle_callback(session, params, secret)
 
 
 def verify_signature(params: Mapping[str, str], secret: str) -> bool:

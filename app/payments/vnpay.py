@@ -16,6 +16,8 @@ from zoneinfo import ZoneInfo
 VERSION = "2.1.0"
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 HASH_KEYS = ("vnp_SecureHash", "vnp_SecureHashType")
+# How long a payment URL stays valid at the gateway (vnp_ExpireDate).
+EXPIRE_MINUTES = 15
 
 # IPN answers expected by VNPay.
 CONFIRMED = ("00", "Confirm Success")
@@ -61,7 +63,7 @@ def payment_url(
     created: datetime,
     locale: str = "vn",
     order_type: str = "other",
-    expire_minutes: int = 15,
+    expire_minutes: int = EXPIRE_MINUTES,
 ) -> str:
     """The URL to send the payer to (amount in VND; VNPay counts in VND × 100)."""
     local = created.astimezone(TZ)

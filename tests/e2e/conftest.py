@@ -17,7 +17,8 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -101,12 +102,14 @@ def _wait_healthy(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
     )
 
 
-@pytest.fixture(scope="session")
-def live_server() -> Iterator[str]:
-    """Base URL of the real portal (``portal serve``) on a free port of 127.0.0.1."""
+@contextmanager
+def running_portal(extra_env: Mapping[str, str] | None = None) -> Iterator[str]:
+    """Migrate, seed and serve a portal of its own on a free port of 127.0.0.1; yields its base
+    URL. ``extra_env`` adds ``PORTAL_*`` settings (e.g. a payment gateway) to that server."""
     tmp = Path(tempfile.mkdtemp(prefix="motcua-e2e-"))
     port = _free_port()
     env = _server_env(tmp, port)
+    env.update(extra_env or {})
     # The temporary folder as working directory: no stray .env file is read.
     for step in (("db", "upgrade"), ("demo", "seed")):
         done = subprocess.run(
@@ -139,6 +142,13 @@ def live_server() -> Iterator[str]:
             proc.kill()
             proc.wait(timeout=10)
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def live_server() -> Iterator[str]:
+    """Base URL of the real portal (``portal serve``) on a free port of 127.0.0.1."""
+    with running_portal() as base_url:
+        yield base_url
 
 
 def _chromium_path() -> str | None:
