@@ -20,6 +20,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from sqlalchemy import Select, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -445,13 +449,21 @@ def export_csv(entries: Sequence[AuditEntry]) -> bytes:
 
 
 def export_xlsx(entries: Sequence[AuditEntry]) -> bytes:
-    from openpyxl import Workbook
-
+    """The entries as a workbook: every text cell is text (an e-mail or a detail beginning with
+    "=" never becomes a formula), without the control characters XML cannot hold."""
     book = Workbook(write_only=True)
     sheet = book.create_sheet("audit")
     sheet.append(list(EXPORT_COLUMNS))
     for entry in entries:
-        sheet.append(_row(entry))
+        sheet.append([_sheet_cell(sheet, value) for value in _row(entry)])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def _sheet_cell(sheet: WriteOnlyWorksheet, value: Any) -> Any:
+    if not isinstance(value, str):
+        return value
+    cell = WriteOnlyCell(sheet, ILLEGAL_CHARACTERS_RE.sub("", value))
+    cell.data_type = "s"
+    return cell

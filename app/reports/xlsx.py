@@ -11,6 +11,7 @@ from typing import IO, Any
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, NamedStyle, Side
 from openpyxl.styles.fonts import DEFAULT_FONT
 from openpyxl.utils import get_column_letter
@@ -61,8 +62,9 @@ def _cell(sheet: WriteOnlyWorksheet, value: Any) -> WriteOnlyCell:
         cell = WriteOnlyCell(sheet, value)
         cell.style = _BODY
     else:
-        cell = WriteOnlyCell(sheet, str(value))
-        # Text typed by an applicant ("=HYPERLINK(…)") must stay text, not become a formula.
+        # Control characters XML cannot hold are dropped; text typed by an applicant
+        # ("=HYPERLINK(…)") must stay text, not become a formula.
+        cell = WriteOnlyCell(sheet, ILLEGAL_CHARACTERS_RE.sub("", str(value)))
         cell.data_type = "s"
         cell.style = _BODY
     return cell
