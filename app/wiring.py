@@ -9,6 +9,7 @@ receipt is numbered first (the notice and the audit entry name it), the audit lo
 from __future__ import annotations
 
 from app import events
+from app.accounts.events import PasswordResetRequested
 from app.audit import subscribers as audit_subscribers
 from app.documents import render, renderer
 from app.documents import service as document_service
@@ -27,6 +28,7 @@ def wire() -> None:
     events.subscribe(PaymentSettled, receipt_subscribers.on_payment_settled)
     events.subscribe(DossierChanged, notification_subscribers.on_dossier_changed)
     events.subscribe(PaymentSettled, notification_subscribers.on_payment_settled)
+    events.subscribe(PasswordResetRequested, notification_subscribers.on_password_reset_requested)
     events.subscribe(DossierChanged, audit_subscribers.on_dossier_changed)
     events.subscribe(PaymentSettled, audit_subscribers.on_payment_settled)
     events.subscribe(ReceiptCancelled, audit_subscribers.on_receipt_cancelled)

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import delete, exists, func, or_, select
 from sqlalchemy.orm import Session
 
-from app.accounts import schemas
+from app.accounts import passwords, schemas
 from app.accounts import service as account_service
 from app.accounts.models import AuthSession, User, UserRole
 from app.agencies import service as agency_service
@@ -271,15 +271,15 @@ def set_user_active(session: Session, user: User, user_id: int, active: bool) ->
 def reset_password(
     session: Session, user: User, user_id: int, password: str | None = None
 ) -> str | None:
-    """Set a new password (or generate one, returned to be shown once); sessions end."""
+    """Set a new password (or generate one, returned to be shown once); sessions end. A chosen
+    password must pass the policy (``passwords``)."""
     target = get_user(session, user, user_id)
-    if password is not None and len(password) < 8:
-        raise InvalidInput(
-            N_("Mật khẩu cần ít nhất 8 ký tự."), fields={"password": "at least 8 characters"}
-        )
+    if password is not None:
+        passwords.check(password, account_service.personal_data(target))
     generated = None if password else generate_password()
     target.password_hash = account_service.hash_password(password or generated or "")
     _end_sessions(session, target)
+    account_service.close_reset_links(session, target.id)
     session.flush()
     _audit(session, user, "user.password_reset", target.id, {"email": target.email})
     return generated

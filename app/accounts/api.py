@@ -1,4 +1,5 @@
-"""Account endpoints of the JSON API: registration and OAuth2 password-flow tokens; and the
+"""Account endpoints of the JSON API: registration and OAuth2 password-flow tokens; the
+caller's own account (password change, reset by e-mail, profile: ``selfservice``); and the
 administration of staff accounts (the same service as the /quan-tri/nguoi-dung pages, with the
 same scope: system admins everywhere, agency admins in their agency subtree)."""
 
@@ -11,13 +12,14 @@ from fastapi.responses import JSONResponse
 from fastapi.security import OAuth2PasswordBearer, OAuth2PasswordRequestForm
 
 from app.accounts import admin as user_admin
-from app.accounts import schemas, service
-from app.accounts.deps import client_ip
+from app.accounts import schemas, selfservice, service
+from app.accounts.deps import SESSION_COOKIE, client_ip
 from app.accounts.models import User
 from app.accounts.schemas import RegisterIn, TokenOut, UserRead
 from app.audit import service as audit_service
+from app.errors import InvalidInput, TooManyRequests
 from app.web.deps import CurrentUser, SessionDep
-from app.web.errors import error_body
+from app.web.errors import error_body, translate_for_api
 
 auth = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 admin = APIRouter(prefix="/api/v1/admin", tags=["admin"])
@@ -66,6 +68,97 @@ def token(
 def me(user: CurrentUser) -> UserRead:
     """The account behind the bearer token."""
     return user_read(user)
+
+
+@auth.patch(
+    "/me",
+    response_model=UserRead,
+    dependencies=[Depends(oauth2_scheme)],
+    responses={409: {"description": "The ID number belongs to another account"}},
+)
+def update_me(data: schemas.ProfileUpdate, session: SessionDep, user: CurrentUser) -> UserRead:
+    """Change the caller's phone, address or ID number (the fields given; empty clears).
+    New dossiers are prefilled from them."""
+    return user_read(selfservice.update_profile(session, user, data))
+
+
+def _caller_token(request: Request) -> str | None:
+    """The secret that authenticated this request: the bearer token or the session cookie."""
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        return header[7:].strip()
+    return request.cookies.get(SESSION_COOKIE)
+
+
+def _refused(request: Request, exc: InvalidInput | TooManyRequests) -> JSONResponse:
+    # Returned, not raised: what the refusal recorded (a failed attempt, a rate-limit hit) is
+    # committed with the request.
+    detail = translate_for_api(request, exc.detail)
+    return JSONResponse(error_body(exc.code, detail, exc.fields), status_code=exc.status_code)
+
+
+@auth.post(
+    "/password",
+    response_model=schemas.PasswordChanged,
+    dependencies=[Depends(oauth2_scheme)],
+    responses={
+        422: {"description": "Wrong current password, or a new password that is refused"},
+        429: {"description": "Too many wrong passwords"},
+    },
+)
+def change_password(
+    request: Request,
+    data: schemas.PasswordChangeIn,
+    session: SessionDep,
+    user: CurrentUser,
+) -> schemas.PasswordChanged | JSONResponse:
+    """Change the caller's password. The account's other browser sessions and API tokens end;
+    the token (or session) that made this call stays valid."""
+    try:
+        ended = selfservice.change_password(
+            session,
+            user,
+            data.current_password,
+            data.new_password,
+            ip=client_ip(request),
+            keep_token=_caller_token(request),
+        )
+    except InvalidInput as exc:
+        return _refused(request, exc)
+    detail = translate_for_api(request, selfservice.PASSWORD_CHANGED)
+    return schemas.PasswordChanged(detail=detail, other_sessions_ended=ended)
+
+
+@auth.post(
+    "/password-reset",
+    response_model=schemas.Accepted,
+    status_code=202,
+    responses={429: {"description": "Too many requests for this address or from this client"}},
+)
+def request_password_reset(
+    request: Request, data: schemas.PasswordResetRequest, session: SessionDep
+) -> schemas.Accepted | JSONResponse:
+    """Ask for a password-reset link by e-mail. The answer is the same whether or not the
+    address has an account; the link works once, for 30 minutes."""
+    try:
+        selfservice.request_password_reset(session, data.email, client_ip(request))
+    except TooManyRequests as exc:
+        return _refused(request, exc)
+    return schemas.Accepted(detail=translate_for_api(request, selfservice.RESET_ACCEPTED))
+
+
+@auth.post(
+    "/password-reset/confirm",
+    response_model=schemas.Accepted,
+    responses={422: {"description": "Unknown, used or expired link, or a refused password"}},
+)
+def confirm_password_reset(
+    request: Request, data: schemas.PasswordResetConfirm, session: SessionDep
+) -> schemas.Accepted:
+    """Set a new password with the secret of an e-mailed link (once). Every session and token
+    of the account ends."""
+    selfservice.confirm_password_reset(session, data.token, data.new_password)
+    return schemas.Accepted(detail=translate_for_api(request, selfservice.PASSWORD_RESET))
 
 
 # --- staff accounts (administration) ----------------------------------------------------------

@@ -1,4 +1,5 @@
-"""Users, their roles at an agency, login sessions/tokens and login attempts."""
+"""Users, their roles at an agency, login sessions/tokens, login attempts and password-reset
+tokens."""
 
 from __future__ import annotations
 
@@ -83,3 +84,20 @@ class LoginAttempt(Base):
     ip: Mapped[str] = mapped_column(String(45), index=True)
     succeeded: Mapped[bool] = mapped_column(default=False)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class PasswordResetToken(Base):
+    """A single-use password-reset link sent by e-mail; only the SHA-256 of its secret is kept.
+
+    Valid until ``expires_at`` and while ``used_at`` is empty; a successful reset or password
+    change marks every open token of the user used."""
+
+    __tablename__ = "password_reset_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ip: Mapped[str] = mapped_column(String(45), default="")

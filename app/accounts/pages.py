@@ -1,4 +1,5 @@
-"""Account pages: register, log in, log out, the citizen's own page, language switch; and the
+"""Account pages: register, log in, log out, the account's own pages under /tai-khoan (profile,
+password change, forgotten password and the reset link), language switch; and the
 administration of staff accounts under /quan-tri/nguoi-dung."""
 
 from __future__ import annotations
@@ -15,14 +16,15 @@ from starlette.datastructures import FormData
 from starlette.responses import Response
 
 from app.accounts import admin as user_admin
-from app.accounts import schemas, service
+from app.accounts import passwords, schemas, selfservice, service
 from app.accounts.deps import SESSION_COOKIE, client_ip
+from app.accounts.events import FORGOT_PAGE, RESET_PAGE
 from app.accounts.models import STAFF_ROLES, User
 from app.accounts.schemas import RegisterIn
 from app.agencies import service as agency_service
 from app.audit import service as audit_service
 from app.config import get_settings
-from app.errors import Conflict, InvalidInput, NotFound
+from app.errors import Conflict, InvalidInput, NotFound, TooManyRequests
 from app.i18n import LOCALE_COOKIE, LOCALES
 from app.i18n_markers import N_
 from app.web import forms as admin_forms
@@ -95,7 +97,7 @@ async def register_submit(request: Request, session: SessionDep) -> Response:
     if data is not None and not errors:
         try:
             user = service.register_citizen(session, data)
-        except Conflict as exc:
+        except (Conflict, InvalidInput) as exc:
             for name in exc.fields:
                 errors[name] = _(exc.detail)
         else:
@@ -148,7 +150,203 @@ def logout(request: Request, session: SessionDep) -> Response:
 
 @router.get("/tai-khoan")
 def account_home(request: Request, user: CurrentUser) -> Response:
-    return render(request, "accounts/home.html", {})
+    return render(request, "accounts/home.html", {"account": user})
+
+
+# --- the account's own pages ------------------------------------------------------------------
+
+PROFILE_FIELDS = ("phone", "address", "id_number")
+PROFILE_MESSAGES = {
+    "phone": N_("Số điện thoại không hợp lệ (ví dụ 0912345678)."),
+    "address": N_("Địa chỉ dài tối đa 255 ký tự."),
+    "id_number": N_("Số định danh cá nhân phải gồm đúng 12 chữ số."),
+}
+PASSWORD_MESSAGES = {
+    "current_password": N_("Vui lòng nhập mật khẩu hiện tại."),
+    "new_password": passwords.TOO_SHORT,
+    "email": N_("Email không hợp lệ."),
+}
+_MISMATCH = N_("Mật khẩu nhập lại không khớp.")
+
+
+def _private(response: Response) -> Response:
+    """Pages that carry a secret in their address or form: sent nowhere else, kept nowhere."""
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _profile_values(user: User) -> dict[str, str]:
+    return {"phone": user.phone, "address": user.address, "id_number": user.id_number or ""}
+
+
+@router.get("/tai-khoan/thong-tin")
+def profile_form(request: Request, user: CurrentUser) -> Response:
+    return render(
+        request,
+        "accounts/profile.html",
+        {"account": user, "values": _profile_values(user), "errors": {}},
+    )
+
+
+@router.post("/tai-khoan/thong-tin", dependencies=[Depends(verify_csrf)])
+async def profile_submit(request: Request, session: SessionDep, user: CurrentUser) -> Response:
+    form = await request.form()
+
+    def work() -> Response:
+        values = {k: admin_forms.text(form, k, 400) for k in PROFILE_FIELDS}
+        data, errors = admin_forms.parse(request, schemas.ProfileUpdate, values, PROFILE_MESSAGES)
+        if data is not None:
+            try:
+                selfservice.update_profile(session, user, data)
+            except (InvalidInput, Conflict) as exc:
+                errors = admin_forms.domain_errors(request, exc)
+            else:
+                return RedirectResponse("/tai-khoan?msg=profile_saved", status_code=303)
+        return render(
+            request,
+            "accounts/profile.html",
+            {"account": user, "values": values, "errors": errors},
+            status_code=422,
+        )
+
+    return await admin_forms.threaded(work)
+
+
+@router.get("/tai-khoan/mat-khau")
+def password_form(request: Request, user: CurrentUser) -> Response:
+    return _private(render(request, "accounts/password.html", {"errors": {}}))
+
+
+def _password_errors(
+    request: Request, form: FormData, names: tuple[str, ...]
+) -> tuple[dict[str, str], dict[str, str]]:
+    """The typed passwords, and the errors found before any service is asked."""
+    _ = translator(request)
+    typed = {name: str(form.get(name, "")) for name in (*names, "new_password_confirm")}
+    errors: dict[str, str] = {}
+    for name in names:
+        if not typed[name]:
+            errors[name] = _(PASSWORD_MESSAGES[name])
+    if typed["new_password"] and len(typed["new_password"]) < passwords.MIN_LENGTH:
+        errors["new_password"] = _(passwords.TOO_SHORT)
+    elif len(typed["new_password"]) > passwords.MAX_LENGTH:
+        errors["new_password"] = _(passwords.TOO_LONG)
+    if typed["new_password"] != typed["new_password_confirm"]:
+        errors.setdefault("new_password_confirm", _(_MISMATCH))
+    return typed, errors
+
+
+@router.post("/tai-khoan/mat-khau", dependencies=[Depends(verify_csrf)])
+async def password_submit(request: Request, session: SessionDep, user: CurrentUser) -> Response:
+    form = await request.form()
+
+    def work() -> Response:
+        typed, errors = _password_errors(request, form, ("current_password", "new_password"))
+        status = 422
+        if not errors:
+            try:
+                selfservice.change_password(
+                    session,
+                    user,
+                    typed["current_password"][: passwords.MAX_LENGTH],
+                    typed["new_password"],
+                    ip=client_ip(request),
+                    keep_token=request.cookies.get(SESSION_COOKIE),
+                )
+            except (InvalidInput, TooManyRequests) as exc:
+                # Returned, not raised: a wrong current password is recorded (throttling).
+                errors = admin_forms.domain_errors(request, exc)
+                if isinstance(exc, TooManyRequests):
+                    errors, status = {"current_password": errors["form"]}, 429
+                elif "current_password" in errors:  # say at once what is wrong with the new one
+                    weak = passwords.weakness(typed["new_password"], service.personal_data(user))
+                    if weak is not None:
+                        errors["new_password"] = translator(request)(weak)
+            else:
+                return RedirectResponse("/tai-khoan?msg=password_changed", status_code=303)
+        return _private(
+            render(request, "accounts/password.html", {"errors": errors}, status_code=status)
+        )
+
+    return await admin_forms.threaded(work)
+
+
+@router.get(FORGOT_PAGE)
+def forgot_form(request: Request, user: OptionalUser, email: str = "") -> Response:
+    values = {"email": email[:254] or (user.email if user else "")}
+    return render(request, "accounts/forgot.html", {"values": values, "errors": {}})
+
+
+@router.post(FORGOT_PAGE, dependencies=[Depends(verify_csrf)])
+async def forgot_submit(request: Request, session: SessionDep) -> Response:
+    form = await request.form()
+
+    def work() -> Response:
+        values = {"email": admin_forms.text(form, "email", 254)}
+        data, errors = admin_forms.parse(
+            request, schemas.PasswordResetRequest, values, PASSWORD_MESSAGES
+        )
+        status = 422
+        if data is not None:
+            try:
+                selfservice.request_password_reset(session, data.email, client_ip(request))
+            except TooManyRequests as exc:
+                errors, status = {"email": translator(request)(exc.detail)}, 429
+            else:
+                return render(request, "accounts/forgot.html", {"values": values, "sent": True})
+        return render(
+            request,
+            "accounts/forgot.html",
+            {"values": values, "errors": errors},
+            status_code=status,
+        )
+
+    return await admin_forms.threaded(work)
+
+
+def _reset_page(
+    request: Request, token: str, errors: dict[str, str], status: int = 200
+) -> Response:
+    context = {"token": token, "errors": errors, "link_error": errors.get("token")}
+    return _private(render(request, "accounts/reset.html", context, status_code=status))
+
+
+@router.get(RESET_PAGE)
+def reset_form(request: Request, session: SessionDep, token: str = "") -> Response:
+    """The page the e-mailed link opens: checks the link, uses nothing up (mail scanners
+    open links too)."""
+    token = token[:200]
+    try:
+        selfservice.reset_link_user(session, token)
+    except InvalidInput as exc:
+        return _reset_page(request, token, {"token": translator(request)(exc.detail)}, 422)
+    return _reset_page(request, token, {})
+
+
+@router.post(RESET_PAGE, dependencies=[Depends(verify_csrf)])
+async def reset_submit(request: Request, session: SessionDep) -> Response:
+    form = await request.form()
+
+    def work() -> Response:
+        token = str(form.get("token", ""))[:200]
+        try:  # a dead link first: no point in fixing the password for it
+            selfservice.reset_link_user(session, token)
+        except InvalidInput as exc:
+            return _reset_page(request, token, {"token": translator(request)(exc.detail)}, 422)
+        typed, errors = _password_errors(request, form, ("new_password",))
+        if not errors:
+            try:
+                selfservice.confirm_password_reset(session, token, typed["new_password"])
+            except InvalidInput as exc:
+                errors = admin_forms.domain_errors(request, exc)
+            else:
+                response = RedirectResponse("/dang-nhap?msg=password_reset", status_code=303)
+                response.delete_cookie(SESSION_COOKIE, path="/")
+                return _private(response)
+        return _reset_page(request, token, errors, 422)
+
+    return await admin_forms.threaded(work)
 
 
 @router.get("/ngon-ngu/{lang}")

@@ -4,24 +4,63 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Literal, get_args
+from typing import Annotated, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
+from email_validator import EmailNotValidError, validate_email
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from app.accounts.models import STAFF_ROLES
 
 PHONE_RE = re.compile(r"^(\+84|0)\d{9,10}$")
 ID_NUMBER_RE = re.compile(r"^\d{12}$")
 MIN_PASSWORD = 8
+MAX_PASSWORD = 128
+# The demo accounts' domain (README). email-validator refuses every special-use name, ".local"
+# among them; this one domain is accepted (it never leaves the machine: no MX anywhere).
+DEMO_EMAIL_DOMAINS = ("motcua.local",)
 
 
 def clean_phone(value: str) -> str:
     return re.sub(r"[\s.\-()]", "", value)
 
 
+def valid_email(value: str) -> str:
+    """An e-mail address checked by email-validator (syntax only, no DNS) and normalised: the
+    domain lower-cased. ``…@motcua.local`` is accepted like any public domain."""
+    text = value.strip()
+    local, at, domain = text.rpartition("@")
+    demo = bool(at) and domain.lower() in DEMO_EMAIL_DOMAINS
+    # The demo domain is checked as an ordinary one: only its special-use suffix differs.
+    probe = f"{local}@example.com" if demo else text
+    try:
+        checked = validate_email(probe, check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise ValueError(f"value is not a valid email address: {exc}") from None
+    if demo:
+        return f"{checked.local_part}@{domain.lower()}"
+    return checked.normalized
+
+
+# The e-mail type of every account payload (register, admin create, password reset).
+Email = Annotated[
+    str,
+    Field(max_length=254, json_schema_extra={"format": "email"}),
+    AfterValidator(valid_email),
+]
+
+
+def _id_number(v: str | None) -> str | None:
+    if v is None or v.strip() == "":
+        return None
+    v = v.strip()
+    if not ID_NUMBER_RE.match(v):
+        raise ValueError("citizen ID must be exactly 12 digits")
+    return v
+
+
 class RegisterIn(BaseModel):
-    email: EmailStr
-    password: str = Field(min_length=MIN_PASSWORD, max_length=128)
+    email: Email
+    password: str = Field(min_length=MIN_PASSWORD, max_length=MAX_PASSWORD)
     full_name: str = Field(min_length=2, max_length=120)
     phone: str = Field(max_length=20)
     id_number: str | None = Field(default=None, max_length=12)
@@ -42,15 +81,7 @@ class RegisterIn(BaseModel):
             raise ValueError("phone must be a Vietnamese number such as 0912345678")
         return v
 
-    @field_validator("id_number")
-    @classmethod
-    def _id_number(cls, v: str | None) -> str | None:
-        if v is None or v.strip() == "":
-            return None
-        v = v.strip()
-        if not ID_NUMBER_RE.match(v):
-            raise ValueError("citizen ID must be exactly 12 digits")
-        return v
+    _id_number_ok = field_validator("id_number")(_id_number)
 
 
 class UserRead(BaseModel):
@@ -61,6 +92,7 @@ class UserRead(BaseModel):
     full_name: str
     phone: str
     id_number: str | None
+    address: str = ""
     agency_code: str | None = None
     roles: list[str] = []
     is_admin: bool
@@ -100,13 +132,13 @@ def _phone(v: str | None) -> str | None:
 
 
 class UserCreate(_In):
-    email: EmailStr
+    email: Email
     full_name: str = Field(min_length=2, max_length=120)
     phone: str = Field("", max_length=20)
     password: str | None = Field(
         None,
         min_length=MIN_PASSWORD,
-        max_length=128,
+        max_length=MAX_PASSWORD,
         description="Leave out to have a password generated (returned once)",
     )
     agency_code: str | None = Field(None, max_length=35)
@@ -167,9 +199,63 @@ class UserCreated(BaseModel):
 
 class PasswordReset(_In):
     password: str | None = Field(
-        None, min_length=MIN_PASSWORD, max_length=128, description="Leave out to generate one"
+        None,
+        min_length=MIN_PASSWORD,
+        max_length=MAX_PASSWORD,
+        description="Leave out to generate one",
     )
 
 
 class PasswordResetDone(BaseModel):
     password: str | None = Field(None, description="The generated password, shown only once")
+
+
+# Self-service: the account's own password and profile (SPEC §9 "account").
+
+
+class PasswordChangeIn(_In):
+    model_config = ConfigDict(str_strip_whitespace=False, extra="forbid")
+
+    current_password: str = Field(min_length=1, max_length=MAX_PASSWORD)
+    new_password: str = Field(min_length=MIN_PASSWORD, max_length=MAX_PASSWORD)
+
+
+class PasswordChanged(BaseModel):
+    detail: str
+    other_sessions_ended: int = Field(
+        description="Browser sessions and API tokens of the account that were ended; the one "
+        "that made this call stays valid"
+    )
+
+
+class PasswordResetRequest(_In):
+    email: Email
+
+
+class PasswordResetConfirm(_In):
+    model_config = ConfigDict(str_strip_whitespace=False, extra="forbid")
+
+    token: str = Field(min_length=1, max_length=200, description="The secret of the e-mailed link")
+    new_password: str = Field(min_length=MIN_PASSWORD, max_length=MAX_PASSWORD)
+
+
+class Accepted(BaseModel):
+    detail: str
+
+
+class ProfileUpdate(_In):
+    """Fields left out stay as they are; ``null`` or an empty ``phone``, ``address`` or
+    ``id_number`` clears it."""
+
+    phone: str | None = Field(None, max_length=20, description="Vietnamese number, 0912345678")
+    address: str | None = Field(None, max_length=255)
+    id_number: str | None = Field(None, max_length=12, description="12 digits (CCCD)")
+
+    _phone_ok = field_validator("phone")(_phone)
+
+    @field_validator("address")
+    @classmethod
+    def _address(cls, v: str | None) -> str | None:
+        return None if v is None else " ".join(v.split())
+
+    _id_number_ok = field_validator("id_number")(_id_number)

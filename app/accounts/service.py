@@ -14,11 +14,19 @@ from datetime import timedelta
 
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
-from sqlalchemy import bindparam, delete, func, select
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.orm import Session, joinedload
 
-from app.accounts.models import STAFF_ROLES, AuthSession, LoginAttempt, User, UserRole
-from app.accounts.schemas import RegisterIn
+from app.accounts import passwords
+from app.accounts.models import (
+    STAFF_ROLES,
+    AuthSession,
+    LoginAttempt,
+    PasswordResetToken,
+    User,
+    UserRole,
+)
+from app.accounts.schemas import RegisterIn, valid_email
 from app.agencies.models import Agency
 from app.config import get_settings
 from app.db import utcnow
@@ -43,9 +51,16 @@ def get_user_by_email(session: Session, email: str) -> User | None:
     return session.scalar(select(User).where(User.email == normalize_email(email)))
 
 
+def personal_data(user: User) -> tuple[str | None, ...]:
+    """What a password of this account must not be built on (``passwords.check``)."""
+    return (user.email, user.full_name, user.phone, user.id_number)
+
+
 def register_citizen(session: Session, data: RegisterIn) -> User:
-    """Create a citizen account; e-mail and citizen ID must be unused."""
+    """Create a citizen account; e-mail and citizen ID must be unused, the password strong
+    enough (``passwords``)."""
     email = normalize_email(str(data.email))
+    passwords.check(data.password, (email, data.full_name, data.phone, data.id_number))
     if get_user_by_email(session, email) is not None:
         raise Conflict(N_("Email này đã được đăng ký."), fields={"email": "already registered"})
     if data.id_number and session.scalar(select(User.id).where(User.id_number == data.id_number)):
@@ -83,8 +98,11 @@ def create_user(
         raise InvalidInput(f"Unknown role(s): {', '.join(bad)}; use {', '.join(STAFF_ROLES)}")
     if roles and not agency_code:
         raise InvalidInput("A staff role needs an agency (--agency CODE)")
-    if len(password) < 8:
-        raise InvalidInput("Password must have at least 8 characters")
+    try:
+        email = valid_email(email)
+    except ValueError:
+        raise InvalidInput(N_("Email không hợp lệ."), fields={"email": "not an e-mail"}) from None
+    passwords.check(password, (email, full_name, phone))
     agency = None
     if agency_code:
         agency = session.scalar(select(Agency).where(Agency.code == agency_code))
@@ -153,7 +171,23 @@ def authenticate(session: Session, email: str, password: str, ip: str) -> User |
     return user
 
 
-def _digest(token: str) -> str:
+def recheck_password(session: Session, user: User, password: str, ip: str) -> bool:
+    """Check the password of a logged-in user again (before changing it). Throttled and
+    recorded like a login: a wrong one counts as a failed attempt of the e-mail (the caller
+    commits), so a stolen session cannot be used to guess the password faster."""
+    settings = get_settings()
+    by_email, by_ip = _recent_failures(session, user.email, ip)
+    if by_email >= settings.login_max_failures or by_ip >= settings.login_max_failures * 4:
+        raise TooManyRequests(N_("Nhập sai mật khẩu quá nhiều lần. Vui lòng thử lại sau ít phút."))
+    ok, _new_hash = _hasher.verify_and_update(password, user.password_hash)
+    if not ok:
+        session.add(LoginAttempt(email=user.email, ip=ip[:45], succeeded=False))
+        session.flush()
+    return bool(ok)
+
+
+def digest(token: str) -> str:
+    """The SHA-256 (hex) kept in place of a secret token."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 
@@ -168,7 +202,7 @@ def open_session(session: Session, user: User, kind: str, ip: str = "") -> tuple
     token = secrets.token_urlsafe(32)
     session.add(
         AuthSession(
-            token_hash=_digest(token),
+            token_hash=digest(token),
             kind=kind,
             user_id=user.id,
             expires_at=utcnow() + lifetime,
@@ -181,7 +215,26 @@ def open_session(session: Session, user: User, kind: str, ip: str = "") -> tuple
 
 def close_session(session: Session, token: str | None) -> None:
     if token:
-        session.execute(delete(AuthSession).where(AuthSession.token_hash == _digest(token)))
+        session.execute(delete(AuthSession).where(AuthSession.token_hash == digest(token)))
+
+
+def close_reset_links(session: Session, user_id: int) -> None:
+    """Every open password-reset link of the user stops working (its password changed)."""
+    session.execute(
+        update(PasswordResetToken)
+        .where(PasswordResetToken.user_id == user_id, PasswordResetToken.used_at.is_(None))
+        .values(used_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+
+
+def end_sessions(session: Session, user_id: int, keep_token: str | None = None) -> int:
+    """End every browser session and API token of the user but ``keep_token``; how many."""
+    stmt = delete(AuthSession).where(AuthSession.user_id == user_id)
+    if keep_token:
+        stmt = stmt.where(AuthSession.token_hash != digest(keep_token))
+    result = session.execute(stmt.execution_options(synchronize_session=False))
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 # Every authenticated request runs this: built once, one statement, and no write.
@@ -200,7 +253,7 @@ _TOKEN_USER = (
 
 def user_for_token(session: Session, token: str, kind: str) -> User | None:
     """The active user holding this unexpired token, with agency and roles in one query."""
-    params = {"digest": _digest(token), "kind": kind, "now": utcnow()}
+    params = {"digest": digest(token), "kind": kind, "now": utcnow()}
     return session.scalars(_TOKEN_USER, params).unique().one_or_none()
 
 

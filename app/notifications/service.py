@@ -6,6 +6,10 @@ transaction rolls back, neither exists; if it commits, the e-mail will be sent b
 ``deliver_due`` (``portal worker``, or the web process when no worker runs), which claims
 rows with a conditional UPDATE committed before sending, so two senders never send one row
 (docs/decisions/0007-outbox.md).
+
+``account_mail`` writes the e-mails about an account itself (the password-reset link) the same
+way, without a dossier or an in-app notice; a mail that carries a secret link keeps no copy of
+its body in the outbox once it has been sent (or given up).
 """
 
 from __future__ import annotations
@@ -84,6 +88,11 @@ EVENT_DOCUMENTS = {
     "stopped": "form_05",
     "result_ready": "result",
 }
+# Mails about the account itself (no dossier, no in-app notice), sent to the account's e-mail.
+ACCOUNT_MAILS = ("password_reset",)
+# Their body holds a secret link: once the mail has left, the outbox keeps no copy of it.
+SECRET_MAILS = frozenset({"password_reset"})
+SCRUBBED_BODY = "(Nội dung chứa liên kết bí mật, đã xóa sau khi gửi.)\n"
 APPOINTED = ("received", "processing", "awaiting_payment", "result_ready")
 SUBJECT_PREFIX = "[Một cửa] "
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -264,6 +273,31 @@ def notify(
     session.flush()
 
 
+def account_mail(session: Session, user: User, kind: str, context: dict[str, Any]) -> None:
+    """Write an e-mail about ``user``'s account (``ACCOUNT_MAILS``) to the outbox, in the
+    caller's transaction and the user's language; the worker sends it."""
+    if kind not in ACCOUNT_MAILS:
+        raise ValueError(f"unknown account mail {kind!r}")
+    locale = user.locale if user.locale in LOCALES else DEFAULT_LOCALE
+    base = get_settings().base_url.rstrip("/")
+    rendered = render(
+        kind,
+        locale,
+        {"name": user.full_name, "email": user.email, "base_url": base, **context},
+    )
+    session.add(
+        OutboxMessage(
+            kind=kind,
+            to_address=user.email,
+            subject=(SUBJECT_PREFIX + rendered.subject)[:255],
+            body_text=rendered.text,
+            body_html=rendered.html,
+            next_attempt_at=utcnow(),
+        )
+    )
+    session.flush()
+
+
 def after_action(session: Session, dossier: Dossier, action: str, *, comment: str = "") -> None:
     """The workflow's hook: notify the applicant of the actions that concern them."""
     event = ACTION_EVENTS.get(action)
@@ -419,7 +453,10 @@ def _finish(
 
 
 def _mark_sent(session_factory: sessionmaker[Session], row: _Claimed, token: str) -> None:
-    _finish(session_factory, row, token, {"status": "sent", "sent_at": utcnow(), "last_error": ""})
+    values: dict[str, Any] = {"status": "sent", "sent_at": utcnow(), "last_error": ""}
+    if row.kind in SECRET_MAILS:
+        values.update(body_text=SCRUBBED_BODY, body_html="")
+    _finish(session_factory, row, token, values)
 
 
 def _mark_failed(
@@ -434,6 +471,8 @@ def _mark_failed(
     values: dict[str, Any] = {"last_error": error}
     if permanent or attempts >= MAX_ATTEMPTS:
         values["status"] = "failed"
+        if row.kind in SECRET_MAILS:
+            values.update(body_text=SCRUBBED_BODY, body_html="")
     else:
         values["next_attempt_at"] = now + backoff(attempts)
     _finish(session_factory, row, token, values)

@@ -1,10 +1,12 @@
-"""What the applicant is told when something happens: handlers of domain events, registered
-by ``app.wiring``."""
+"""What the applicant (or the account holder) is told when something happens: handlers of
+domain events, registered by ``app.wiring``."""
 
 from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from app.accounts.events import FORGOT_PAGE, PasswordResetRequested
+from app.config import get_settings
 from app.dossiers.events import DossierChanged
 from app.notifications import service
 from app.payments.events import PaymentSettled
@@ -27,5 +29,21 @@ def on_payment_settled(session: Session, event: PaymentSettled) -> None:
             "amount": payment.amount,
             "method": payment.method,
             "receipt_id": receipt_service.receipt_id(session, payment),
+        },
+    )
+
+
+def on_password_reset_requested(session: Session, event: PasswordResetRequested) -> None:
+    """E-mail the single-use reset link (through the outbox, like every mail)."""
+    base = get_settings().base_url.rstrip("/")
+    service.account_mail(
+        session,
+        event.user,
+        "password_reset",
+        {
+            "link": base + event.path,
+            "forgot_url": base + FORGOT_PAGE,
+            "expires_at": event.expires_at,
+            "minutes": event.minutes,
         },
     )

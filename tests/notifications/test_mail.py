@@ -3,14 +3,17 @@
 These tests commit for real, as the web process and the worker do: the journey goes through
 the HTTP API with the application's own sessions, and delivery opens its own. They use the
 commune Liên Phương, which other tests leave alone, and look only at their own messages
-(the ``X-Motcua-Dossier-Id`` / ``X-Motcua-Outbox-Id`` headers).
+(the ``X-Motcua-Dossier-Id`` / ``X-Motcua-Outbox-Id`` headers). The password-reset mail
+goes to an account the test registers under a fresh address.
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
 import socket
 import threading
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -22,7 +25,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.config import get_settings
@@ -30,7 +33,8 @@ from app.db import utcnow
 from app.main import create_app
 from app.notifications import service as notification_service
 from app.notifications.models import OutboxMessage
-from tests.conftest import in_parallel
+from app.ratelimit import RateEvent
+from tests.conftest import api_token, csrf_from, in_parallel
 from tests.dossiers.helpers import act, attach, create_draft, headers, pdf_bytes
 from tests.dossiers.test_concurrency import _receive, _submitted
 
@@ -327,3 +331,71 @@ def test_without_smtp_url_mail_waits(factory: sessionmaker[Session]) -> None:
     assert notification_service.deliver_due(factory, "test") == 0
     (waiting,) = _rows(factory, id=row.id)
     assert (waiting.status, waiting.attempts, waiting.claimed_by) == ("pending", 0, "")
+
+
+def test_password_reset_mail_arrives_and_its_link_works_once(
+    factory: sessionmaker[Session], smtp: MailServer
+) -> None:
+    """The reset e-mail goes through the outbox to a real SMTP server; the link in it opens the
+    reset page, sets the password once, and the outbox keeps no copy of it."""
+    address = f"quen.{uuid.uuid4().hex[:10]}@example.vn"
+    new_password = "Dong-song-Hong-24"
+    try:
+        with TestClient(create_app(), base_url="http://127.0.0.1:8000") as client:
+            registered = client.post(
+                "/api/v1/auth/register",
+                json={
+                    "email": address,
+                    "password": "Cay-tre-lang-01",
+                    "full_name": "Đặng Thu Hà",
+                    "phone": "0912000111",
+                },
+            )
+            assert registered.status_code == 201, registered.text
+            asked = client.post("/api/v1/auth/password-reset", json={"email": address})
+            assert asked.status_code == 202
+            # Nothing leaves before a sender runs: the mail waits in the outbox.
+            assert not [m for _, rcpt, m in smtp.inbox.messages if address in rcpt]
+            deliver_all(factory)
+            mails = [m for _, rcpt, m in smtp.inbox.messages if rcpt == [address]]
+            assert [m["X-Motcua-Event"] for m in mails] == ["password_reset"]
+            mail = mails[0]
+            assert mail["Subject"] == "[Một cửa] Đặt lại mật khẩu tài khoản"
+            assert mail["X-Motcua-Dossier-Id"] is None
+            text, html = _parts(mail)
+            assert "Kính gửi Đặng Thu Hà" in text and "30 phút" in text
+            match = re.search(
+                r"http://127\.0\.0\.1:8000(/tai-khoan/dat-lai-mat-khau\?token=(\S+))", text
+            )
+            assert match, text
+            path, token = match.group(1), match.group(2)
+            assert path in html and "Đặt mật khẩu mới" in html
+            (row,) = _rows(factory, kind="password_reset", to_address=address)
+            assert row.status == "sent" and token not in row.body_text + row.body_html
+
+            page = client.get(path)
+            assert page.status_code == 200 and 'name="new_password"' in page.text
+            form = {
+                "csrf_token": csrf_from(page.text),
+                "token": token,
+                "new_password": new_password,
+                "new_password_confirm": new_password,
+            }
+            done = client.post("/tai-khoan/dat-lai-mat-khau", data=form, follow_redirects=False)
+            assert done.status_code == 303, done.text
+            assert done.headers["location"] == "/dang-nhap?msg=password_reset"
+            assert api_token(client, address, new_password)
+
+            again = client.get(path)
+            assert again.status_code == 422 and "đã được sử dụng" in again.text
+            reused = client.post(
+                "/api/v1/auth/password-reset/confirm",
+                json={"token": token, "new_password": "Mot-lan-nua-25"},
+            )
+            assert reused.status_code == 422 and reused.json()["fields"] == {"token": "used"}
+            assert api_token(client, address, new_password)
+    finally:
+        # Committed for real: the reset requests' rate-limit counters must not reach the
+        # tests that count them.
+        with factory.begin() as session:
+            session.execute(delete(RateEvent).where(RateEvent.key.like("pwreset:%")))
