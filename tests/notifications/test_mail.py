@@ -156,7 +156,8 @@ def test_whole_journey_mails_arrive(factory: sessionmaker[Session], smtp: MailSe
             comment="Giấy chứng sinh bị mờ",
         )
         assert asked.status_code == 200, asked.text
-        assert attach(client, citizen, dossier_id, "GCS").status_code == 201
+        scan = pdf_bytes("giay chung sinh ban moi")  # the supplement: a new scan
+        assert attach(client, citizen, dossier_id, "GCS", scan).status_code == 201
         assert client.post(f"/api/v1/dossiers/{dossier_id}/submit", headers=citizen).is_success
         assert act(client, officer, dossier_id, "forward").status_code == 200
         assert act(client, headers(client, LEADER), dossier_id, "approve").status_code == 200
