@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import swagger_ui_bundle
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.staticfiles import StaticFiles
@@ -15,6 +15,7 @@ from sqlalchemy import text
 from app import __doc__ as app_doc
 from app.accounts import api as accounts_api
 from app.accounts import pages as accounts_pages
+from app.accounts.deps import current_user_optional
 from app.admin import pages as admin_pages
 from app.agencies import api as agencies_api
 from app.agencies import pages as agencies_pages
@@ -144,5 +145,7 @@ def create_app() -> FastAPI:
         ratings_pages,
         stats_pages,
     ):
-        app.include_router(module.router)
+        # Every page knows who is logged in (the header, the language): resolved once per
+        # request (FastAPI caches it for the route's own OptionalUser / CurrentUser).
+        app.include_router(module.router, dependencies=[Depends(current_user_optional)])
     return app

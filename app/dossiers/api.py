@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, File, Form, Path, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
@@ -112,9 +112,15 @@ def list_dossiers(
     user: CurrentUser,
     limit: int = Query(20, ge=1, le=100),
     offset: int = Query(0, ge=0, le=100_000),
+    group: Literal["draft", "in_progress", "supplement", "done"] | None = Query(
+        None,
+        description="draft; in_progress (submitted, received, processing, waiting for "
+        "payment or for the result to be returned); supplement (supplement_requested); done "
+        "(completed, rejected, withdrawn, stopped)",
+    ),
 ) -> schemas.DossierPage:
-    """The caller's own dossiers, newest first."""
-    rows, total = service.list_mine(session, user, limit, offset)
+    """The caller's own dossiers, newest first, optionally one group of them."""
+    rows, total = service.list_mine(session, user, limit, offset, group)
     return schemas.DossierPage(
         items=[service.summary(d) for d in rows], total=total, limit=limit, offset=offset
     )
@@ -140,6 +146,30 @@ def update_dossier(
     """Save declared data of a draft or of a dossier awaiting a supplement."""
     dossier = service.get_visible(session, user, dossier_id)
     return dossier_read(session, service.update_draft(session, user, dossier, data), user)
+
+
+@router.delete("/dossiers/{dossier_id}", status_code=204)
+def delete_dossier(
+    dossier_id: Annotated[int, Path(ge=1, le=MAX_ID)],
+    session: SessionDep,
+    user: CurrentUser,
+) -> Response:
+    """Delete one's own draft (409 once submitted; use the ``withdraw`` action then)."""
+    dossier = service.get_visible(session, user, dossier_id)
+    service.delete_draft(session, user, dossier)
+    return Response(status_code=204)
+
+
+@router.post("/dossiers/{dossier_id}/copy", response_model=schemas.DossierRead, status_code=201)
+def copy_dossier(
+    dossier_id: Annotated[int, Path(ge=1, le=MAX_ID)],
+    session: SessionDep,
+    user: CurrentUser,
+) -> schemas.DossierRead:
+    """A new draft of the same procedure with one's own dossier's declared data and applicant
+    (files are not copied)."""
+    source = service.get_visible(session, user, dossier_id)
+    return dossier_read(session, service.copy_as_new(session, user, source), user)
 
 
 async def read_upload(upload: StarletteUpload, limit: int = MAX_UPLOAD_BYTES) -> bytes:

@@ -7,7 +7,8 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import exists, func, select
+from pydantic import ValidationError
+from sqlalchemy import ColumnElement, exists, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.accounts import service as account_service
@@ -55,6 +56,9 @@ NATIONAL_STATUS = {
 }
 NATIONAL_CHANNEL = {"counter": 1, "online": 2, "postal": 3}
 EDITABLE = ("draft", "supplement_requested")
+# "Hồ sơ của tôi" groups (the national portal's "Quản lý hồ sơ"): everything that is neither a
+# draft, waiting for a supplement nor closed is in progress.
+MY_GROUPS = ("draft", "in_progress", "supplement", "done")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -230,6 +234,66 @@ def _keep_declared(version: ProcedureVersion, form_data: dict[str, Any]) -> dict
         else:
             kept[name] = str(value)[:4000]
     return kept
+
+
+def delete_draft(session: Session, user: User, dossier: Dossier) -> None:
+    """Delete the caller's own draft (never submitted, so no code, fee or document refers to
+    it): its history and its attached files go with it. The stored bytes stay (storage is
+    content-addressed and another dossier may hold the same file)."""
+    if not is_owner(user, dossier):
+        raise NotFound(N_("Không tìm thấy hồ sơ."))
+    if dossier.status != "draft":
+        raise Conflict(N_("Chỉ xóa được hồ sơ nháp (chưa nộp)."))
+    details = {
+        "procedure_code": dossier.version.code,
+        "files": len(active_files(dossier)),
+    }
+    dossier_id = dossier.id
+    for row in [*dossier.files, *dossier.events, *dossier.step_runs]:
+        session.delete(row)
+    session.delete(dossier)
+    session.flush()
+    # After the dossier's rows are written: the audit chain's lock comes last.
+    audit_service.record(
+        session,
+        "dossier.draft_deleted",
+        actor=user,
+        object_type="dossier",
+        object_id=dossier_id,
+        details=details,
+    )
+
+
+def copy_as_new(session: Session, user: User, source: Dossier) -> Dossier:
+    """A new draft of the same procedure (its version published now) for the same receiving
+    agency, with the source's declared data and applicant; files are not copied."""
+    if not is_owner(user, source):
+        raise NotFound(N_("Không tìm thấy hồ sơ."))
+    try:
+        version = catalog_service.get_published(session, source.version.code)
+    except NotFound as exc:
+        raise Conflict(N_("Thủ tục này hiện không tiếp nhận hồ sơ.")) from exc
+    agency_code = source.agency.code if source.agency in version.agencies else None
+    stored = source.applicant or {}
+    try:
+        applicant: schemas.ApplicantIn | None = schemas.ApplicantIn(
+            **{k: str(stored.get(k) or "") for k in schemas.ApplicantIn.model_fields}
+        )
+    except ValidationError:
+        applicant = None  # a value that no longer fits: the profile's is used instead
+    dossier = create_draft(
+        session,
+        user,
+        schemas.DossierCreate(
+            procedure_code=version.code,
+            agency_code=agency_code,
+            applicant=applicant,
+            form_data=dict(source.form_data or {}),
+        ),
+    )
+    dossier.events[-1].data = {"copied_from": source.id}
+    session.flush()
+    return dossier
 
 
 def update_draft(
@@ -450,11 +514,38 @@ def summary_fields(dossier: Dossier, now: datetime | None = None) -> dict[str, A
     )
 
 
+def group_of(status: str) -> str:
+    """The "Hồ sơ của tôi" group of a status (``MY_GROUPS``)."""
+    if status == "draft":
+        return "draft"
+    if status == "supplement_requested":
+        return "supplement"
+    if status in FINAL_STATUSES:
+        return "done"
+    return "in_progress"
+
+
+def _group_filter(group: str) -> ColumnElement[bool]:
+    if group == "draft":
+        return Dossier.status == "draft"
+    if group == "supplement":
+        return Dossier.status == "supplement_requested"
+    if group == "done":
+        return Dossier.status.in_(FINAL_STATUSES)
+    if group == "in_progress":
+        return Dossier.status.not_in(("draft", "supplement_requested", *FINAL_STATUSES))
+    raise InvalidInput(
+        N_("Nhóm hồ sơ không hợp lệ."), fields={"group": "one of " + ", ".join(MY_GROUPS)}
+    )
+
+
 def list_mine(
-    session: Session, user: User, limit: int = 20, offset: int = 0
+    session: Session, user: User, limit: int = 20, offset: int = 0, group: str | None = None
 ) -> tuple[list[Dossier], int]:
-    """The caller's own dossiers (as applicant), newest first."""
+    """The caller's own dossiers (as applicant), newest first; ``group`` one of ``MY_GROUPS``."""
     base = select(Dossier).where(Dossier.applicant_id == user.id)
+    if group:
+        base = base.where(_group_filter(group))
     total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
     rows = session.scalars(
         base.options(selectinload(Dossier.current_step))
@@ -463,6 +554,19 @@ def list_mine(
         .offset(offset)
     ).all()
     return list(rows), total
+
+
+def count_mine(session: Session, user: User) -> dict[str, int]:
+    """How many of the caller's own dossiers each group of ``MY_GROUPS`` holds."""
+    counts = dict.fromkeys(MY_GROUPS, 0)
+    rows = session.execute(
+        select(Dossier.status, func.count())
+        .where(Dossier.applicant_id == user.id)
+        .group_by(Dossier.status)
+    ).all()
+    for status, count in rows:
+        counts[group_of(str(status))] += int(count)
+    return counts
 
 
 def find_by_code(session: Session, code: str) -> Dossier | None:

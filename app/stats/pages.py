@@ -20,7 +20,7 @@ from app.stats import charts, dates, exports, figures, schemas
 from app.stats import dashboard as dashboard_service
 from app.stats import indicators as indicator_service
 from app.web import content_disposition, format_date, render, request_locale, translator
-from app.web.deps import CurrentUser, SessionDep
+from app.web.deps import CurrentUser, OptionalUser, SessionDep
 
 router = APIRouter(include_in_schema=False)
 
@@ -106,6 +106,7 @@ def _group_bars(read: schemas.IndicatorsRead, fmt: Any) -> list[charts.Bar]:
 def statistics_page(
     request: Request,
     session: SessionDep,
+    user: OptionalUser,
     agency: str = Query("", max_length=35),
     date_from: str = Query("", alias="from", max_length=20),
     date_to: str = Query("", alias="to", max_length=20),
@@ -141,12 +142,10 @@ def statistics_page(
         "api_url": "/api/v1/stats/indicators?"
         + urlencode({k: values[k] for k in ("agency", "from", "to")}),
         "points_rule": _(figures.POINTS_RULE),
-        "is_leader": False,
+        "is_leader": bool(
+            user and (user.is_admin or user.has_role("leader") or user.has_role("agency_admin"))
+        ),
     }
-    user = getattr(request.state, "user", None)
-    context["is_leader"] = bool(
-        user and (user.is_admin or user.has_role("leader") or user.has_role("agency_admin"))
-    )
     if overview is not None:
         read = overview.indicators
         context["group_chart"] = charts.bar_chart(

@@ -44,7 +44,8 @@ def size_label(size: int, locale: str = "vi") -> str:
 
 
 def redirect(path: str, msg: str | None = None, anchor: str = "") -> RedirectResponse:
-    query = f"?{urlencode({'msg': msg})}" if msg else ""
+    joiner = "&" if "?" in path else "?"
+    query = f"{joiner}{urlencode({'msg': msg})}" if msg else ""
     return RedirectResponse(f"{path}{query}{'#' + anchor if anchor else ''}", status_code=303)
 
 

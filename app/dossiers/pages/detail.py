@@ -6,7 +6,7 @@ from __future__ import annotations
 from math import ceil
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -36,28 +36,90 @@ router = APIRouter(include_in_schema=False)
 # --- my dossiers -------------------------------------------------------------------------
 
 
+GROUP_LABELS = {
+    "draft": N_("Hồ sơ nháp"),
+    "in_progress": N_("Đang giải quyết"),
+    "supplement": N_("Cần bổ sung"),
+    "done": N_("Đã kết thúc"),
+}
+
+
 @router.get("/ho-so")
 def my_dossiers(
     request: Request,
     session: SessionDep,
     user: CurrentUser,
     page: int = 1,
+    group: str = Query("", max_length=20),
 ) -> Response:
-    """ "Hồ sơ của tôi": the citizen's dossiers, newest first."""
+    """ "Hồ sơ của tôi": the citizen's dossiers, newest first, filtered by group (drafts, in
+    progress, needing a supplement, done) with plain links, so it works without JavaScript."""
     size = get_settings().page_size
     page = max(1, min(page, 10_000))
-    rows, total = dossier_service.list_mine(session, user, size, (page - 1) * size)
+    chosen = group if group in dossier_service.MY_GROUPS else ""
+    rows, total = dossier_service.list_mine(session, user, size, (page - 1) * size, chosen or None)
+    counts = dossier_service.count_mine(session, user)
     return render(
         request,
         "dossiers/list.html",
         {
             "items": rows,
             "total": total,
+            "all_total": sum(counts.values()),
+            "counts": counts,
+            "group": chosen,
+            "group_labels": GROUP_LABELS,
             "page": page,
             "pages": max(1, ceil(total / size)),
             "status_labels": dossier_service.STATUS_LABELS,
         },
     )
+
+
+# --- deleting a draft, copying a dossier ------------------------------------------------------
+
+
+@router.get("/ho-so/{dossier_id}/xoa")
+def delete_draft_confirm(
+    dossier_id: int,
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+) -> Response:
+    """The confirmation step before a draft is deleted (a page, so it works without JS)."""
+    dossier = common.owned(session, user, dossier_id)
+    if dossier.status != "draft":
+        return common.redirect(f"/ho-so/{dossier.id}")
+    return render(
+        request,
+        "dossiers/delete.html",
+        {"d": dossier, "files": dossier_service.active_files(dossier)},
+    )
+
+
+@router.post("/ho-so/{dossier_id}/xoa", dependencies=[Depends(verify_csrf)])
+def delete_draft(
+    dossier_id: int,
+    session: SessionDep,
+    user: CurrentUser,
+) -> Response:
+    """Delete one's own draft; its attached files go with it."""
+    dossier = common.owned(session, user, dossier_id)
+    dossier_service.delete_draft(session, user, dossier)
+    return common.saved_redirect(session, "/ho-so?group=draft", "draft_deleted")
+
+
+@router.post("/ho-so/{dossier_id}/sao-chep", dependencies=[Depends(verify_csrf)])
+def copy_dossier(
+    dossier_id: int,
+    session: SessionDep,
+    user: CurrentUser,
+) -> Response:
+    """A new draft of the same procedure with this dossier's declared data and applicant
+    (files are not copied); the citizen lands on it."""
+    source = common.owned(session, user, dossier_id)
+    copy = dossier_service.copy_as_new(session, user, source)
+    return common.saved_redirect(session, f"/ho-so/{copy.id}/khai", "copied")
 
 
 # --- the dossier page --------------------------------------------------------------------

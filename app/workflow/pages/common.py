@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Any
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from fastapi.responses import RedirectResponse
@@ -21,6 +22,7 @@ from app.db import utcnow
 from app.dossiers.models import Dossier
 from app.errors import DomainError, PayloadTooLarge
 from app.i18n_markers import N_
+from app.payments import service as payment_service
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 
@@ -93,6 +95,20 @@ def next_step(dossier: Dossier, action: str) -> ProcessStep | None:
     if index is None or index + 1 >= len(steps):
         return None
     return steps[index + 1]
+
+
+def counter_url(session: Session, user: User, dossier: Dossier) -> str | None:
+    """Where a cashier of the receiving agency collects the fees the dossier still owes (the
+    counter, found by the dossier's code), or None when there is nothing for them to collect."""
+    if not user.has_role("cashier") or user.agency_id != dossier.agency_id:
+        return None
+    if dossier.status in ("draft", "rejected", "withdrawn", "stopped"):
+        return None
+    if dossier.status != "awaiting_payment" and payment_service.outstanding(session, dossier) <= 0:
+        return None
+    if not dossier.code:
+        return "/can-bo/thu-phi"  # the counter lists every dossier waiting for fees
+    return "/can-bo/thu-phi?" + urlencode({"code": dossier.code})
 
 
 def declared(version: ProcedureVersion) -> list[dict[str, Any]]:

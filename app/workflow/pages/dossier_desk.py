@@ -115,6 +115,7 @@ def _dossier_page(
         answer = {"breached": breached, "hours": minutes // 60, "minutes": minutes % 60}
     due_local = dossier.due_at.astimezone(common.tz()) if dossier.due_at else None
     flash = request.query_params.get("msg")
+    collect_url = common.counter_url(session, user, dossier)
     return render(
         request,
         "workflow/dossier.html",
@@ -133,6 +134,7 @@ def _dossier_page(
             "runs": list(dossier.step_runs),
             "events": list(dossier.events),
             "actions": actions,
+            "collect_url": collect_url,
             "officers": {
                 a: common.officers(session, dossier, common.next_step(dossier, a))
                 for a in HAND_ON
