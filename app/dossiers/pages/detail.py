@@ -148,7 +148,7 @@ def _dossier_page(
                 for f in dossier_service.active_files(dossier)
             ],
             "result_files": dossier_service.active_files(dossier, "result"),
-            "events": [e for e in dossier.events if e.action != "create"],
+            "events": dossier_service.public_events(dossier),
             "status_labels": dossier_service.STATUS_LABELS,
             "channel_labels": dossier_service.CHANNEL_LABELS,
             "action_labels": workflow.ACTION_LABELS,
