@@ -131,7 +131,7 @@ def test_admin_designs_and_publishes_then_a_citizen_starts_a_dossier(
     first.get_by_label("Thời gian (giờ làm việc)").fill("1,5")
     _submit(page, "Lưu mục 1", first)
     expect(page.locator("#problems")).to_have_count(0)
-    expect(page.locator(".budget")).to_contain_text("5.5")
+    expect(page.locator(".budget")).to_contain_text("5,5 / 7,5 giờ làm việc")
 
     # Preview, then publish.
     _open_section(page, "Xem trước và công bố", "Xem trước trang thủ tục")
