@@ -48,6 +48,7 @@ ACTION_LABELS = {
     "payment.settled": N_("Ghi nhận thanh toán"),
     "receipt.cancelled": N_("Biên lai bị hủy"),
     "receipt.replaced": N_("Biên lai được thay thế"),
+    "dossier.draft_deleted": N_("Xóa hồ sơ nháp"),
 }
 EXPORT_COLUMNS = (
     "seq",

@@ -176,8 +176,7 @@ def _counter_page(
         for d in ([found] if found is not None else []) + waiting
     ]
     today = service.local_today()
-    agency = user.agency
-    assert agency is not None
+    agency = service.own_agency(user)
     recent = service.register(session, user, agency, today - timedelta(days=1), today)
     return render(
         request,
@@ -244,8 +243,7 @@ def register_page(
 ) -> Response:
     """The receipt register of the officer's agency for a period, with the XLSX export."""
     account_service.require_role(user, "cashier", "leader", "agency_admin")
-    agency = user.agency
-    assert agency is not None
+    agency = service.own_agency(user)
     end = date_to or service.local_today()
     start = date_from or end.replace(day=1)
     if start > end or (end - start).days > service.MAX_REGISTER_DAYS:

@@ -212,6 +212,14 @@ def can_manage(session: Session, user: User | None, agency_id: int) -> bool:
     )
 
 
+def own_agency(user: User) -> Agency:
+    """The agency whose counter and register a staff member works at; an account of no
+    agency (a system admin) has none to open."""
+    if user.agency is None:
+        raise Forbidden(N_("Tài khoản không thuộc cơ quan nào nên không có quầy thu phí."))
+    return user.agency
+
+
 def can_see_register(session: Session, user: User, agency_id: int) -> bool:
     """The receipt register of an agency: its staff, agency admins above it, system admins."""
     if user.is_admin:
