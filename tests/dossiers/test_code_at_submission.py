@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import re
 from datetime import datetime, timedelta
+from urllib.parse import parse_qsl, urlencode, urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -187,8 +188,11 @@ def test_lookup_and_the_cashier_find_a_dossier_from_its_submission(
     assert f"<dt>Ngày nộp</dt><dd>{_shown(dossier.submitted_at)}</dd>" in page.text
     _no_internal_id(page.text, body["id"], "lookup")
 
-    # The cashier finds it by its code before any reception.
+    # The cashier finds it by its code before any reception, from the dossier's page too.
     _log_in(client, CASHIER)
+    desk = client.get(f"/can-bo/ho-so/{body['id']}")
+    assert desk.status_code == 200 and f"Mã hồ sơ: <strong>{code}</strong>" in desk.text
+    assert f'href="/can-bo/thu-phi?{urlencode({"code": code})}"' in desk.text
     counter = client.get("/can-bo/thu-phi", params={"code": code})
     assert counter.status_code == 200
     assert f"<h3>{code} — " in counter.text and "5.000 ₫" in counter.text
@@ -334,3 +338,23 @@ def test_a_draft_has_no_code_and_is_named_by_its_day(client: TestClient, db: Ses
     draft = client.get(f"/ho-so/{dossier_id}/khai").text
     assert f"Bản nháp tạo ngày {day}</nav>" in draft
     _no_internal_id(draft, dossier_id, "draft form")
+
+
+def test_the_vnpay_order_names_the_dossier_by_its_code(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = get_settings()
+    monkeypatch.setattr(settings, "vnpay_tmn_code", "DEMO0001")
+    monkeypatch.setattr(settings, "vnpay_hash_secret", "TESTSECRETKEY0123456789")
+    monkeypatch.setattr(settings, "vnpay_url", "https://pay.example.vn/paymentv2/vpcpay.html")
+    body, _citizen = submit_procedure(client, "1.004873")
+    _log_in(client, CITIZEN)
+    page = client.get(f"/ho-so/{body['id']}/thanh-toan")
+    start = client.post(
+        f"/ho-so/{body['id']}/thanh-toan",
+        data={"method": "vnpay", "csrf_token": csrf_from(page.text)},
+        follow_redirects=False,
+    )
+    assert start.status_code == 303, start.text
+    order = dict(parse_qsl(urlsplit(start.headers["location"]).query))
+    assert order["vnp_OrderInfo"] == f"Thanh toan phi ho so {body['code']}"
