@@ -34,12 +34,14 @@ def test_bench_seed_reaches_the_target_with_consistent_data(fresh_database: Engi
             assert max(numbers, default=0) == series.last_number
 
 
-def test_reception_after_bench_seed_gets_a_fresh_code(fresh_database: Engine) -> None:
+def test_work_after_bench_seed_gets_fresh_codes(fresh_database: Engine) -> None:
     from app.accounts import service as account_service
     from app.agencies.models import Agency
     from app.db import begin_write
-    from app.dossiers.schemas import ActionIn
+    from app.dossiers import service as dossier_service
+    from app.dossiers.schemas import ActionIn, ApplicantIn, DossierCreate
     from app.workflow import service as workflow
+    from tests.dossiers.helpers import BIRTH_FORM, pdf_bytes
 
     factory = sessionmaker(bind=fresh_database, expire_on_commit=False)
     seed_dossiers(factory, 1500)
@@ -53,10 +55,28 @@ def test_reception_after_bench_seed_gets_a_fresh_code(fresh_database: Engine) ->
             .limit(1)
         )
         assert dossier is not None, "the seed should leave dossiers waiting for reception"
+        seeded = dossier.code
+        assert seeded is not None and dossier.lookup_secret, "a submitted dossier has its code"
         officer = account_service.get_user_by_email(session, "tiepnhan.phohien@motcua.local")
         assert officer is not None
         workflow.perform(session, dossier, officer, ActionIn(action="receive"))
-        code = dossier.code
+        assert dossier.code == seeded  # reception keeps it
+        # A counter intake today draws the next number of the unit's day.
+        intake = dossier_service.create_draft(
+            session,
+            officer,
+            DossierCreate(
+                procedure_code="1.001193",
+                channel="counter",
+                applicant=ApplicantIn(full_name="Trần Văn Quầy", phone="0912345678"),
+                form_data=BIRTH_FORM,
+            ),
+        )
+        for comp in ("TK", "GCS"):
+            dossier_service.add_file(session, officer, intake, comp, "a.pdf", pdf_bytes())
+        workflow.perform(session, intake, officer, ActionIn(action="receive"))
+        code = intake.code
     with factory() as session:
-        same = session.scalar(select(func.count()).where(Dossier.code == code))
-        assert same == 1
+        for each in (seeded, code):
+            same = session.scalar(select(func.count()).where(Dossier.code == each))
+            assert same == 1, each

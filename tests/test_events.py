@@ -81,6 +81,10 @@ def test_a_failing_reaction_undoes_the_action(
     client: TestClient, db: Session, extra_subscribers: list[tuple[type, Any]]
 ) -> None:
     dossier_id, _ = submitted_dossier(client)
+    db.expire_all()
+    submitted = db.get(Dossier, dossier_id)
+    assert submitted is not None and submitted.code is not None
+    code, secret = submitted.code, submitted.lookup_secret
 
     def fail(session: Session, event: DossierReceived) -> None:
         raise RuntimeError("the national portal refused")
@@ -91,8 +95,9 @@ def test_a_failing_reaction_undoes_the_action(
 
     db.expire_all()
     dossier = db.get(Dossier, dossier_id)
-    # Still as submitted: no code, no reception (the code is given at reception here).
-    assert dossier is not None and dossier.status == "submitted" and dossier.code is None
+    # Still as submitted: the code and secret of the submission, no reception, no form 01.
+    assert dossier is not None and dossier.status == "submitted" and dossier.received_at is None
+    assert (dossier.code, dossier.lookup_secret) == (code, secret)
     audit = db.scalars(
         select(AuditEntry.action).where(
             AuditEntry.object_type == "dossier", AuditEntry.object_id == str(dossier_id)

@@ -291,7 +291,9 @@ def _write_chunk(
         applicant_id = citizen[0] if channel == "online" else None
         due_at = due(received, p.days)
         is_received = status not in ("submitted",)
-        seq = next_seq(agency.code, day) if is_received else 0
+        # Every submitted dossier has its code (ADR 0005): an online one of its submission day.
+        code_day = submitted.astimezone(TZ).date() if channel == "online" else day
+        seq = next_seq(agency.code, code_day)
         supplement_count = 1 if rng.random() < 0.08 else (2 if rng.random() < 0.01 else 0)
         late = rng.random() < 0.12
         finished = None
@@ -323,7 +325,7 @@ def _write_chunk(
         dossiers.append(
             {
                 "id": did,
-                "code": f"{agency.code}-{day:%y%m%d}-{seq:04d}" if is_received else None,
+                "code": f"{agency.code}-{code_day:%y%m%d}-{seq:04d}",
                 "version_id": p.version_id,
                 "agency_id": agency_id,
                 "applicant_id": applicant_id,
@@ -338,7 +340,7 @@ def _write_chunk(
                     "address": "tỉnh Hưng Yên",
                 },
                 "form_data": p.form,
-                "lookup_secret": secrets.token_hex(4).upper() if is_received else None,
+                "lookup_secret": secrets.token_hex(4).upper(),
                 "applicant_phone": citizen[2],
                 "current_step_id": step[0] if finished is None else None,
                 "assignee_id": None,

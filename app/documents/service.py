@@ -75,6 +75,7 @@ def thaw(context: dict[str, Any]) -> dict[str, Any]:
 def dossier_context(dossier: Dossier) -> dict[str, Any]:
     applicant = dossier.applicant or {}
     provided = {f.component_code for f in dossier_service.active_files(dossier)}
+    base = get_settings().base_url.rstrip("/")
     return {
         "code": dossier.code or "",
         "procedure_code": dossier.version.code,
@@ -85,10 +86,14 @@ def dossier_context(dossier: Dossier) -> dict[str, Any]:
         "applicant_phone": applicant.get("phone", ""),
         "applicant_address": applicant.get("address", ""),
         "applicant_email": applicant.get("email", ""),
+        "submitted_at": dossier.submitted_at,
+        "resubmitted_at": dossier.resubmitted_at,
         "received_at": dossier.received_at,
         "due_at": dossier.due_at,
         "lookup_secret": dossier.lookup_secret,
-        "lookup_url": f"{get_settings().base_url.rstrip('/')}/tra-cuu",
+        "lookup_url": f"{base}/tra-cuu",
+        # Where the applicant's account sees the dossier and sends a supplement (form 02).
+        "page_url": f"{base}/ho-so/{dossier.id}" if dossier.applicant_id else "",
         "components": [
             {
                 "name": c.name,

@@ -83,7 +83,8 @@ class Dossier(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    # Issued at reception (Decree 118/2025 Art. 28): unit code - YYMMDD - 4-digit sequence.
+    # Given at the first submission, or at intake at the counter (Decree 118/2025 Art. 28):
+    # unit code - YYMMDD - 4-digit sequence (app/dossiers/codes.py).
     code: Mapped[str | None] = mapped_column(String(60), unique=True)
     version_id: Mapped[int] = mapped_column(ForeignKey("procedure_versions.id"), index=True)
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
@@ -141,6 +142,13 @@ class Dossier(Base):
         back_populates="dossier", order_by="DossierEvent.id"
     )
     step_runs: Mapped[list[StepRun]] = relationship(back_populates="dossier", order_by="StepRun.id")
+
+    @property
+    def resubmitted_at(self) -> datetime | None:
+        """When the supplement asked for was sent (``submitted_at`` stays the first
+        submission: "Ngày nộp"); kept with the request it answers."""
+        value = (self.supplement_request or {}).get("resubmitted_at")
+        return datetime.fromisoformat(value) if isinstance(value, str) and value else None
 
 
 class DossierFile(Base):
@@ -231,8 +239,8 @@ class StepRun(Base):
 
 
 class DossierCodeCounter(Base):
-    """Last sequence number issued per receiving unit and day; incremented in the
-    receiving transaction so a rolled-back reception leaves no gap."""
+    """Last sequence number issued per receiving unit and day; incremented in the submitting
+    (or counter intake) transaction so a rolled-back one leaves no gap."""
 
     __tablename__ = "dossier_code_counters"
     __table_args__ = (UniqueConstraint("agency_code", "day"),)

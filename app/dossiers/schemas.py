@@ -171,6 +171,7 @@ class LookupRead(BaseModel):
     procedure_code: str
     procedure_name: str
     agency_name: str
+    submitted_at: datetime | None = None
     received_at: datetime | None
     due_at: datetime | None
     finished_at: datetime | None

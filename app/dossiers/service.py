@@ -611,6 +611,7 @@ def lookup_read(dossier: Dossier) -> schemas.LookupRead:
         procedure_code=dossier.version.code,
         procedure_name=dossier.version.name,
         agency_name=dossier.agency.name,
+        submitted_at=dossier.submitted_at,
         received_at=dossier.received_at,
         due_at=dossier.due_at,
         finished_at=dossier.finished_at,

@@ -195,8 +195,11 @@ def _context(
         "event": event,
         "d": {
             "id": dossier.id,
-            "ref": dossier.code or f"#{dossier.id}",
+            # Every submitted dossier has its code; the procedure names one from before codes
+            # were given at submission, never the internal id.
+            "ref": dossier.code or dossier.version.name,
             "code": dossier.code or "",
+            "lookup_secret": dossier.lookup_secret or "",
             "procedure_code": dossier.version.code,
             "procedure_name": dossier.version.name,
             "agency_name": agency.name if agency else "",
@@ -205,6 +208,7 @@ def _context(
             "status": dossier.status,
             "channel": dossier.channel,
             "submitted_at": dossier.submitted_at,
+            "resubmitted_at": dossier.resubmitted_at,
             "answer_due_at": dossier.answer_due_at,
             "received_at": dossier.received_at,
             # The appointment stands only while the agency has the dossier.

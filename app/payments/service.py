@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import ColumnElement, func, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from app import events
 from app.accounts.models import User
@@ -235,13 +235,17 @@ def redirect_url(payment: Payment, ip: str = "") -> str | None:
     if payment.method == "sandbox":
         return f"/thanh-toan/sandbox/{payment.txn_ref}"
     settings = get_settings()
+    # The payer reads the order at the bank: it names the dossier by its code, not our id.
+    session = object_session(payment)
+    dossier = session.get(Dossier, payment.dossier_id) if session is not None else None
+    reference = dossier.code if dossier is not None and dossier.code else str(payment.dossier_id)
     return vnpay.payment_url(
         base_url=settings.vnpay_url,
         tmn_code=settings.vnpay_tmn_code,
         secret=settings.vnpay_hash_secret,
         txn_ref=payment.txn_ref,
         amount_vnd=payment.amount,
-        order_info=f"Thanh toan phi ho so {payment.dossier_id}",
+        order_info=f"Thanh toan phi ho so {reference}",
         return_url=f"{base}/thanh-toan/ket-qua",
         ip=ip,
         created=payment.created_at,

@@ -5,27 +5,20 @@ calls the handler of the action asked for.
 
 from __future__ import annotations
 
-import secrets
-import string
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import (
-    insert,
-    select,
-    update,
-)
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
-from app.agencies.models import Agency
 from app.calendar import service as calendar_service
 from app.catalog.models import ProcedureVersion, ProcessStep
 from app.documents import service as document_service
+from app.dossiers import codes as dossier_codes
 from app.dossiers import service as dossier_service
-from app.dossiers.models import Dossier, DossierCodeCounter, DossierFile, StepRun
+from app.dossiers.models import Dossier, DossierFile, StepRun
 from app.dossiers.schemas import ActionIn
 from app.errors import Conflict, InvalidInput
 from app.i18n_markers import N_
@@ -34,7 +27,6 @@ from app.storage import service as storage
 
 ACTIVE = ("received", "processing", "result_ready")
 WITHDRAWABLE = ("submitted", "supplement_requested", "received", "processing")
-SECRET_ALPHABET = "".join(c for c in string.ascii_uppercase + string.digits if c not in "0O1IL")
 
 
 # --- who may do what ----------------------------------------------------------------------
@@ -142,40 +134,6 @@ def step_applicable(
             and cal.add_working_days(now, cal.rules.apology_lead_days) <= dossier.due_at
         )
     return False
-
-
-# --- code and secret ----------------------------------------------------------------------
-
-
-def issue_code(session: Session, agency: Agency, at: datetime) -> str:
-    """Next dossier code of the unit for the day (Circular 01/2018: unit-YYMMDD-NNNN).
-
-    The counter row is incremented inside the receiving transaction: concurrent receptions
-    queue on its row lock, and a rolled-back reception takes its number back with it."""
-    day = calendar_service.WorkCalendar().local(at).date()
-    bump = (
-        update(DossierCodeCounter)
-        .where(DossierCodeCounter.agency_code == agency.code, DossierCodeCounter.day == day)
-        .values(last=DossierCodeCounter.last + 1)
-        .returning(DossierCodeCounter.last)
-    )
-    seq = session.execute(bump).scalar()
-    if seq is None:
-        try:
-            with session.begin_nested():
-                session.execute(
-                    insert(DossierCodeCounter).values(agency_code=agency.code, day=day, last=1)
-                )
-            seq = 1
-        except IntegrityError:
-            seq = session.execute(bump).scalar_one()
-    if seq > 9999:
-        raise Conflict(N_("Đã hết số hồ sơ trong ngày của đơn vị."))
-    return f"{agency.code}-{day:%y%m%d}-{seq:04d}"
-
-
-def _new_secret() -> str:
-    return "".join(secrets.choice(SECRET_ALPHABET) for _ in range(8))
 
 
 # --- step bookkeeping ---------------------------------------------------------------------
@@ -309,6 +267,15 @@ def _submit(
     dossier_service.check_complete(dossier)
     cal = calendar_service.get_calendar(session)
     steps = _steps(dossier)
+    # The code is the portal's electronic acknowledgement of receipt: given on the first
+    # submission, with that day in it, and kept by a resubmission (SPEC §3).
+    dossier_codes.give_code(session, dossier, now)
+    if dossier.status == "supplement_requested":
+        # "Ngày nộp" stays the first submission; the supplement's time is kept beside it.
+        dossier.supplement_request = {
+            **dossier.supplement_request,
+            "resubmitted_at": now.isoformat(),
+        }
     if dossier.status == "supplement_requested" and dossier.received_at is not None:
         # Art. 19: once complete, the full legal time starts again from the resubmission.
         resume = dossier.supplement_request.get("resume_step")
@@ -322,7 +289,7 @@ def _submit(
         return "resubmit"
     was_supplement = dossier.status == "supplement_requested"
     dossier.status = "submitted"
-    dossier.submitted_at = now
+    dossier.submitted_at = dossier.submitted_at or now
     dossier.supplement_due_at = None
     if payment_service.needs_payment_now(session, dossier, "submission"):
         # The process asks for the fees first: the answer window opens once they are paid.
@@ -349,8 +316,8 @@ def _receive(
     if dossier.status == "draft":  # counter: submitted and received at once
         dossier.submitted_at = now
         _enter_step(session, dossier, steps[0], now, due_at=now)
-    dossier.code = issue_code(session, dossier.agency, now)
-    dossier.lookup_secret = _new_secret()
+    # An online dossier keeps the code of its submission; a counter one gets it now.
+    dossier_codes.give_code(session, dossier, now)
     dossier.received_at = now
     dossier.processing_started_at = cal.reception_start(now)
     dossier.due_at = cal.due_after_working_days(now, dossier.version.processing_days)

@@ -25,6 +25,7 @@ from app.documents.render import (
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 CODE = "000.00.15.H31-250305-0001"
+SUBMITTED = datetime(2025, 3, 4, 20, 15, tzinfo=VN)
 RECEIVED = datetime(2025, 3, 5, 8, 30, tzinfo=VN)
 DUE = datetime(2025, 3, 12, 16, 30, tzinfo=VN)
 NEW_DUE = datetime(2025, 3, 19, 16, 30, tzinfo=VN)
@@ -130,10 +131,13 @@ def _context(kind: str) -> dict[str, Any]:
             "applicant_phone": "0912345678",
             "applicant_address": "<b>X</b> Thôn Đông, xã Tân Tiến",
             "applicant_email": "lan@example.vn",
+            "submitted_at": SUBMITTED,
+            "resubmitted_at": None,
             "received_at": RECEIVED,
             "due_at": DUE,
             "lookup_secret": "K7P2-9QXM",
             "lookup_url": "https://motcua.hungyen.gov.vn/tra-cuu",
+            "page_url": "https://motcua.hungyen.gov.vn/ho-so/42",
             "components": _components(),
             "fees_total": 1_250_000,
             "result_name": "Giấy khai sinh",
@@ -201,6 +205,8 @@ def test_form_01_receipt_content(readers: dict[str, PdfReader]):
     text = _text(readers["form_01"])
     assert "GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ" in text
     assert "Thời gian trả kết quả: 16:30, 12/03/2025" in text
+    assert "thời gian nộp: 20:15, 04/03/2025" in text  # the online submission, then reception
+    assert "Thời gian nhận hồ sơ: 08:30, 05/03/2025" in text
     assert "K7P2-9QXM" in text
     assert "1.250.000 đồng" in text
     assert "Bản sao CCCD" in text
@@ -213,6 +219,11 @@ def test_form_02_lists_every_missing_item(readers: dict[str, PdfReader]):
     for name in MISSING:
         assert name in text
     assert "20/03/2025" in text
+    assert "Mã hồ sơ: " + CODE in text
+    assert "Thời gian nộp hồ sơ: 20:15, 04/03/2025" in text
+    # The supplement is made on the dossier's page, not on the read-only lookup.
+    assert "bổ sung trực tuyến tại trang hồ sơ https://motcua.hungyen.gov.vn/ho-so/42" in text
+    assert "/tra-cuu" not in text
 
 
 def test_form_06_marks_late_hand_over(readers: dict[str, PdfReader]):

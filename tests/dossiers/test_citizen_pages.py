@@ -272,8 +272,14 @@ def test_complete_submission_then_follow_the_dossier(client: TestClient, db: Ses
     assert response.headers["location"] == f"/ho-so/{dossier_id}?msg=submitted"
     page = client.get(response.headers["location"])
     assert "Chờ tiếp nhận" in page.text
-    assert "Đã nộp hồ sơ." in page.text
-    assert "chưa có mã" in page.text
+    # The code and the lookup secret come with the submission.
+    db.expire_all()
+    dossier = db.get(Dossier, dossier_id)
+    assert dossier is not None and dossier.code and dossier.lookup_secret
+    assert f"Đã nộp hồ sơ với mã hồ sơ {dossier.code}." in page.text
+    assert f"<dt>Mã hồ sơ</dt><dd>{dossier.code}</dd>" in page.text
+    assert dossier.lookup_secret in page.text
+    assert f"<title>{dossier.code} — Đăng ký khai sinh" in page.text
     assert "Nộp hồ sơ" in page.text  # the timeline
     assert f'action="/ho-so/{dossier_id}/rut"' in page.text
 
@@ -458,7 +464,9 @@ def test_my_dossiers_paginates(client: TestClient, db: Session) -> None:
         db.flush()
         ids.append(clone.id)
     page_one = client.get("/ho-so").text
-    assert 'href="/ho-so?page=2"' in page_one and "chưa có mã" in page_one
+    assert 'href="/ho-so?page=2"' in page_one
+    # A draft has no code yet: it is named by the day it was made, never by its id.
+    assert "Bản nháp tạo ngày " in page_one and "chưa có mã" not in page_one
     page_two = client.get("/ho-so?page=2").text
     assert 'aria-current="page"' in page_two
     assert page_one.count('class="dossier-card"') == 20

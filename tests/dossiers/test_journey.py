@@ -18,7 +18,10 @@ from tests.dossiers.helpers import (
 def test_full_journey(client: TestClient) -> None:
     dossier_id, citizen = submitted_dossier(client)
     body = client.get(f"/api/v1/dossiers/{dossier_id}", headers=citizen).json()
-    assert body["status"] == "submitted" and body["code"] is None
+    # The code and the lookup secret come with the submission (SPEC §3).
+    assert body["status"] == "submitted" and body["code"].startswith("000.00.51.H31-")
+    code, secret = body["code"], body["lookup_secret"]
+    assert secret and len(secret) == 8
     assert body["available_actions"] == ["withdraw"]
 
     reception = headers(client, RECEPTION)
@@ -31,9 +34,8 @@ def test_full_journey(client: TestClient) -> None:
     assert received.status_code == 200, received.text
     body = received.json()
     assert body["status"] == "received"
-    assert body["code"].startswith("000.00.51.H31-")
-    assert len(body["code"].rsplit("-", 1)[1]) == 4
-    assert body["due_at"] and body["lookup_secret"]
+    assert (body["code"], body["lookup_secret"]) == (code, secret)  # reception keeps them
+    assert body["due_at"]
     assert body["current_step"] == "XL"
 
     specialist = headers(client, SPECIALIST)

@@ -219,7 +219,8 @@ def test_wrong_assignee_is_refused_before_anything_changes(client: TestClient, d
     response = act(client, headers(client, RECEPTION), dossier_id, "receive", assignee_id=leader.id)
     assert response.status_code == 422 and response.json()["fields"] == {"assignee_id": "invalid"}
     dossier = db.get(Dossier, dossier_id)
-    assert dossier is not None and dossier.status == "submitted" and dossier.code is None
+    assert dossier is not None and dossier.status == "submitted" and dossier.received_at is None
+    assert not dossier.step_runs[0].finished_at  # the reception step is still open
     specialist = get_user_by_email(db, SPECIALIST)
     assert specialist is not None
     ok = act(client, headers(client, RECEPTION), dossier_id, "receive", assignee_id=specialist.id)

@@ -88,8 +88,11 @@ def test_applicant_language_decides_the_mail(client: TestClient, db: Session) ->
     db.flush()
     dossier_id, _ = submitted_dossier(client)
     (mail,) = _outbox(db, dossier_id)
+    dossier = db.get(Dossier, dossier_id)
+    assert dossier is not None and dossier.code
     assert mail.kind == "submitted" and mail.to_address == CITIZEN
-    assert mail.subject == f"[Một cửa] Dossier received: Đăng ký khai sinh (#{dossier_id})"
+    assert mail.subject == f"[Một cửa] Dossier received: Đăng ký khai sinh ({dossier.code})"
+    assert f"look-up code: {dossier.lookup_secret}" in mail.body_text
     assert mail.body_text.startswith("Dear Nguyễn Thị Lan,")
     assert "within 8 working hours" in mail.body_text and '<html lang="en">' in mail.body_html
     notice = db.scalar(select(Notice).where(Notice.dossier_id == dossier_id))

@@ -97,7 +97,10 @@ def test_reception_sees_countdown_and_receives_from_the_queue(client: TestClient
     assert desk.status_code == 200
     item = card(desk.text, dossier_id)
     assert "Đăng ký khai sinh" in item and "Nguyễn Thị Lan" in item
-    assert "chưa có mã" in item and "Trực tuyến" in item and "Tiếp nhận hồ sơ" in item
+    # The code given at the submission is on the card already.
+    submitted_code = CODE_RE.search(item)
+    assert submitted_code, "the card shows the dossier code"
+    assert "Trực tuyến" in item and "Tiếp nhận hồ sơ" in item
     assert re.search(r"Còn \d+ giờ \d{2} phút làm việc để tiếp nhận", item)
     assert 'href="/can-bo/tiep-nhan"' in desk.text and 'href="/can-bo/so-theo-doi"' in desk.text
 
@@ -110,7 +113,8 @@ def test_reception_sees_countdown_and_receives_from_the_queue(client: TestClient
     page = client.get(location)
     assert "Đã thực hiện thao tác: Tiếp nhận hồ sơ." in page.text
     match = CODE_RE.search(page.text)
-    assert match, "the dossier code is shown"
+    assert match and match.group(0) == submitted_code.group(0), "reception keeps the code"
+    assert f"Hồ sơ giữ mã {match.group(0)}, cấp khi nộp trực tuyến." in page.text
     assert "Đã tiếp nhận" in page.text
 
     # Form 01 is ready to print from the page.

@@ -58,6 +58,7 @@ def _queue_item(cal: calendar_service.WorkCalendar, d: Dossier, now: datetime) -
         "applicant_name": (d.applicant or {}).get("full_name", ""),
         "channel": d.channel,
         "status": d.status,
+        "submitted_at": d.submitted_at,
         "step_name": d.current_step.name if d.current_step else "",
         "due_at": d.step_due_at or d.answer_due_at,
         "dossier_due_at": d.due_at,
