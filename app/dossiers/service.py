@@ -24,6 +24,7 @@ from app.dossiers import schemas
 from app.dossiers.models import FINAL_STATUSES, Dossier, DossierEvent, DossierFile, StepRun
 from app.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
 from app.i18n_markers import N_
+from app.payments import fees as fee_rules
 from app.storage import service as storage
 
 STATUS_LABELS = {
@@ -441,8 +442,14 @@ def missing_components(dossier: Dossier) -> list[Component]:
 
 
 def check_complete(dossier: Dossier) -> None:
-    """Raise one InvalidInput naming every invalid field and every missing component."""
+    """Raise one InvalidInput naming every invalid field and every missing component (the
+    quantities the fees are computed from included)."""
     fields = validate_form(dossier.version, dossier.form_data)
+    rules = fee_rules.rules_of(dossier.version.fees)
+    for name, message in fee_rules.quantity_errors(
+        rules, dossier.form_data or {}, dossier.channel
+    ).items():
+        fields.setdefault(name, message)
     applicant = dossier.applicant or {}
     if not applicant.get("full_name", "").strip():
         fields["applicant.full_name"] = N_("Vui lòng nhập họ tên người nộp.")

@@ -112,8 +112,26 @@ def test_reference_fee_amounts(client: TestClient, code: str, expected: set[Any]
 
 def test_per_page_copy_certification_fee(client: TestClient) -> None:
     fees = _detail(client, "2.000815")["fees"]
-    assert [(f["amount"], f["unit"]) for f in fees] == [(2_000, "trang"), (1_000, "trang")]
-    assert "200.000" in " ".join(f["note"] for f in fees)
+    assert [(f["amount"], f["unit"]) for f in fees] == [(2_000, "trang")]
+    (fee,) = fees
+    assert fee["tiers"] == [{"from": 1, "amount": 2_000}, {"from": 3, "amount": 1_000}]
+    assert fee["cap"] == 200_000
+    assert (fee["quantity_field"], fee["multiplier_field"]) == ("page_count", "copies")
+    assert "200.000" in fee["note"]
+
+
+@pytest.mark.parametrize(
+    ("code", "field", "unit"),
+    [("2.000635", "copies", "bản"), ("2.000884", "copies", "trường hợp")],
+)
+def test_fees_per_copy_or_case_read_a_number_field(
+    client: TestClient, code: str, field: str, unit: str
+) -> None:
+    body = _detail(client, code)
+    (fee,) = body["fees"]
+    assert (fee["quantity_field"], fee["unit"]) == (field, unit)
+    declared = {f["name"]: f["type"] for f in body["form_schema"]["fields"]}
+    assert declared[field] == "number"
 
 
 def test_free_procedures_say_so(client: TestClient) -> None:
@@ -182,5 +200,11 @@ def test_channel_dependent_times_are_explained(client: TestClient) -> None:
 
 def test_seeding_twice_adds_nothing(db: Session) -> None:
     before = len(_published(db))
-    assert seed_all(db) == {"agencies": 0, "certificates": 0, "users": 0, "procedures": 0}
+    assert seed_all(db) == {
+        "agencies": 0,
+        "certificates": 0,
+        "users": 0,
+        "procedures": 0,
+        "procedures_upgraded": 0,
+    }
     assert len(_published(db)) == before

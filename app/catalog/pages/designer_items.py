@@ -24,6 +24,7 @@ from app.catalog.pages import designer
 from app.errors import Conflict, InvalidInput, NotFound
 from app.formatting import format_number
 from app.i18n_markers import N_
+from app.payments import fees as fee_rules
 from app.web import forms as admin_forms
 from app.web import verify_csrf
 from app.web.deps import CurrentUser, SessionDep
@@ -52,6 +53,11 @@ ITEM_MESSAGES: dict[Section, dict[str, str]] = {
         "amount": N_("Mức thu là số tiền (đồng) không âm."),
         "kind": N_("Chọn loại khoản thu."),
         "channel": N_("Chọn hình thức nộp."),
+        "quantity_field": fee_rules.NOT_A_NUMBER_FIELD,
+        "multiplier_field": fee_rules.NOT_A_NUMBER_FIELD,
+        "multiplier_unit": N_("Đơn vị của trường nhân tối đa 60 ký tự."),
+        "tiers": fee_rules.TIERS_ORDER,
+        "cap": fee_rules.CAP_NEGATIVE,
     },
     "steps": {
         "code": N_("Mã bước gồm chữ, số, dấu gạch, tối đa 40 ký tự."),
@@ -107,6 +113,11 @@ def _item_values(section: Section, item: Any) -> dict[str, Any]:
             "unit": item.unit,
             "channel": item.channel or "",
             "note": item.note,
+            "quantity_field": item.quantity_field or "",
+            "tiers": fee_rules.tiers_text(item.tiers or []),
+            "cap": "" if item.cap is None else item.cap,
+            "multiplier_field": item.multiplier_field or "",
+            "multiplier_unit": item.multiplier_unit,
         }
     return {
         "code": item.code,
@@ -159,11 +170,22 @@ def _posted_item(section: Section, form: FormData) -> tuple[dict[str, Any], dict
             "unit": admin_forms.text(form, "unit", 80),
             "channel": admin_forms.text(form, "channel", 20),
             "note": admin_forms.text(form, "note", 2000),
+            "quantity_field": admin_forms.text(form, "quantity_field", 60),
+            "tiers": admin_forms.text(form, "tiers", 2000),
+            "cap": admin_forms.text(form, "cap", 30),
+            "multiplier_field": admin_forms.text(form, "multiplier_field", 60),
+            "multiplier_unit": admin_forms.text(form, "multiplier_unit", 80),
         }
+        tiers = fee_rules.parse_tiers(values["tiers"])
         return values, {
             **values,
             "amount": _amount(values["amount"]),
             "channel": values["channel"] or None,
+            "quantity_field": values["quantity_field"] or None,
+            "multiplier_field": values["multiplier_field"] or None,
+            # A line that cannot be read fails the schema on "tiers", with its message.
+            "tiers": tiers if tiers is not None else "?",
+            "cap": _amount(values["cap"]) or None,
         }
     values = {
         "code": admin_forms.text(form, "code", 60),
@@ -210,6 +232,7 @@ def _section_page(
             if editing == str(i) and values is not None
             else _item_values(section, item),
             "errors": errors if editing == str(i) and errors else {},
+            "example": _example(section, item),
         }
         for i, item in enumerate(items)
     ]
@@ -232,9 +255,21 @@ def _section_page(
             "new_row": new_row,
             "editing": editing,
             "choices": agency_service.agency_choices(session, user),
+            "number_fields": [
+                (f["name"], f.get("label") or f["name"])
+                for f in designer_service.section_items(version, "fields")
+                if f.get("type") == "number"
+            ],
         },
         status,
     )
+
+
+def _example(section: Section, item: Any) -> dict[str, Any] | None:
+    """A worked example of a saved fee per quantity, computed here (no script needed)."""
+    if section != "fees":
+        return None
+    return fee_rules.example(fee_rules.FeeRule.of(item))
 
 
 def _new_item_values(section: Section) -> dict[str, Any]:
