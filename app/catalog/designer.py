@@ -697,7 +697,7 @@ def export_document(session: Session, user: User, code: str) -> dict[str, Any]:
     """The published (else the latest) version of a procedure as a JSON document."""
     item = get_procedure(session, user, code)
     version = _reference_version(item.procedure)
-    return document_of(version).model_dump(mode="json")
+    return document_of(version).model_dump(mode="json", by_alias=True)
 
 
 def import_document(
