@@ -9,11 +9,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.catalog.models import ProcedureVersion
+from app.catalog.models import Procedure, ProcedureVersion
 from app.catalog.schemas import FormSchema
 from app.demo.agencies import CENTER_CODE, COMMUNE_CODES
 from app.demo.procedures import HOURS_PER_DAY, PROCEDURES
-from app.demo.seed import seed_all
+from app.demo.seed import seed_all, upgrade_procedures
 
 REFERENCE_CODES = {
     "1.001193", "1.000894", "1.000656", "1.004873", "2.000635", "2.000815", "2.000884",
@@ -208,3 +208,25 @@ def test_seeding_twice_adds_nothing(db: Session) -> None:
         "procedures_upgraded": 0,
     }
     assert len(_published(db)) == before
+
+
+def test_a_catalogue_seeded_with_flat_fees_is_upgraded_once(db: Session) -> None:
+    def versions(code: str) -> list[ProcedureVersion]:
+        procedure = db.scalar(select(Procedure).where(Procedure.code == code))
+        assert procedure is not None
+        db.refresh(procedure)
+        return list(procedure.versions)
+
+    # As seeded before fees per quantity: one flat 8.000 ₫ item, version 1.
+    (seeded,) = versions("2.000635")
+    seeded.fees[0].quantity_field = None
+    db.flush()
+    assert upgrade_procedures(db) == 1
+    old, new = versions("2.000635")
+    assert (old.version, old.status, old.fees[0].quantity_field) == (1, "retired", None)
+    assert (new.version, new.status, new.fees[0].quantity_field) == (2, "published", "copies")
+    # Running it again changes nothing; a procedure edited since (two versions) is left alone.
+    new.fees[0].amount = 9_000
+    db.flush()
+    assert upgrade_procedures(db) == 0
+    assert [v.status for v in versions("2.000635")] == ["retired", "published"]
