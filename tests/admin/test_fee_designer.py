@@ -78,6 +78,14 @@ def test_tiers_cap_and_multiplier_are_saved_with_a_worked_example(
     assert (fee.quantity_field, fee.cap, fee.multiplier_field) == ("so_trang", 200_000, "copies")
     assert fee.tiers == [{"from": 1, "amount": 2_000}, {"from": 3, "amount": 1_000}]
 
+    # "Tính thử" (a GET form, no script): other quantities, computed by the server.
+    tried = client.get(f"{DRAFT}/phi", params={"muc": "0", "so_luong": "250", "nhan": "3"})
+    assert "Ví dụ: 250 trang × 3 bản = <strong>600.000 ₫</strong>" in tried.text
+    assert "252.000 ₫, tối đa 200.000 ₫" in tried.text
+    bad = client.get(f"{DRAFT}/phi", params={"muc": "0", "so_luong": "0", "nhan": "3"})
+    assert 'id="f-t0-so_luong-error">Số lượng dùng để tính phí, lệ phí phải lớn hơn 0.' in bad.text
+    assert 'value="0"' in bad.text and "Ví dụ: 5 trang × 2 bản" in bad.text
+
     # The preview tells the citizen the tiers and the cap.
     preview = client.get(f"{DRAFT}/xem-truoc")
     assert "2.000 ₫ / trang; từ trang thứ 3: 1.000 ₫; tối đa 200.000 ₫ / bản" in preview.text

@@ -26,7 +26,7 @@ from app.formatting import format_number
 from app.i18n_markers import N_
 from app.payments import fees as fee_rules
 from app.web import forms as admin_forms
-from app.web import verify_csrf
+from app.web import translator, verify_csrf
 from app.web.deps import CurrentUser, SessionDep
 
 router = APIRouter(include_in_schema=False)
@@ -222,8 +222,10 @@ def _section_page(
     values: dict[str, Any] | None = None,
     errors: dict[str, str] | None = None,
     status: int = 200,
+    trial: dict[str, Any] | None = None,
 ) -> Response:
     items = designer_service.section_items(version, section)
+    trial = trial or {}
     rows = [
         {
             "index": i,
@@ -232,7 +234,7 @@ def _section_page(
             if editing == str(i) and values is not None
             else _item_values(section, item),
             "errors": errors if editing == str(i) and errors else {},
-            "example": _example(section, item),
+            **_example(section, item, trial if trial.get("index") == i else None),
         }
         for i, item in enumerate(items)
     ]
@@ -265,11 +267,48 @@ def _section_page(
     )
 
 
-def _example(section: Section, item: Any) -> dict[str, Any] | None:
-    """A worked example of a saved fee per quantity, computed here (no script needed)."""
+def _example(section: Section, item: Any, trial: dict[str, Any] | None) -> dict[str, Any]:
+    """A worked example of a saved fee per quantity, computed here (no script needed): 5 units
+    × 2, or the quantities typed in its "Tính thử" form (``example`` and ``trial`` of a row)."""
+    default = {
+        "values": {
+            "so_luong": fee_rules.EXAMPLE_QUANTITY,
+            "nhan": fee_rules.EXAMPLE_MULTIPLIER,
+        },
+        "errors": {},
+    }
     if section != "fees":
-        return None
-    return fee_rules.example(fee_rules.FeeRule.of(item))
+        return {"example": None, "trial": default}
+    rule = fee_rules.FeeRule.of(item)
+    example = fee_rules.example(rule)
+    if example is None or trial is None:
+        return {"example": example, "trial": default}
+    used = {"so_luong": rule.quantity_field, "nhan": rule.multiplier_field}
+    errors = {k: v for k, v in trial["errors"].items() if used[k]}
+    if not errors:
+        example = fee_rules.line(rule, trial["quantity"], trial["multiplier"])
+    return {"example": example, "trial": {"values": trial["values"], "errors": errors}}
+
+
+def _trial(request: Request, _: Any) -> dict[str, Any]:
+    """The quantities typed in a fee's "Tính thử" form (a GET, so it works without script)."""
+    index = request.query_params.get("muc", "")
+    if not index.isdigit():
+        return {}
+    values = {
+        "so_luong": request.query_params.get("so_luong", "")[:12],
+        "nhan": request.query_params.get("nhan", "")[:12],
+    }
+    quantity, q_error = fee_rules.parse_quantity(values["so_luong"] or None)
+    multiplier, m_error = fee_rules.parse_quantity(values["nhan"] or None)
+    errors = {k: _(e) for k, e in (("so_luong", q_error), ("nhan", m_error)) if e}
+    return {
+        "index": int(index),
+        "values": values,
+        "errors": errors,
+        "quantity": quantity or fee_rules.EXAMPLE_QUANTITY,
+        "multiplier": multiplier or fee_rules.EXAMPLE_MULTIPLIER,
+    }
 
 
 def _new_item_values(section: Section) -> dict[str, Any]:
@@ -298,7 +337,8 @@ def draft_section(
 ) -> Response:
     section = _section(slug)
     version = designer_service.get_draft(session, user, code)
-    return _section_page(request, session, user, version, section)
+    trial = _trial(request, translator(request)) if section == "fees" else {}
+    return _section_page(request, session, user, version, section, trial=trial)
 
 
 @router.post("/quan-tri/thu-tuc/{code}/ban-nhap/{slug}/them", dependencies=[Depends(verify_csrf)])
