@@ -607,8 +607,8 @@ def check_version(session: Session, version: ProcedureVersion) -> list[Problem]:
         )
     form_fields = section_items(version, "fields")
     for fee in version.fees:
-        for _attr, message in fee_rules.rule_problems(fee_rules.FeeRule.of(fee), form_fields):
-            problems.append(Problem("fees", message, hint=f"fees: {fee.name}: {_attr}"))
+        for attr, message in fee_rules.rule_problems(fee_rules.FeeRule.of(fee), form_fields):
+            problems.append(Problem("fees", message, hint=f"fees: {fee.name}: {attr}"))
     per_day = hours_per_working_day(session)
     limit = version.processing_days * per_day
     total = sum(s.duration_hours for s in steps)

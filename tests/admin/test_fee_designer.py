@@ -90,6 +90,18 @@ def test_tiers_cap_and_multiplier_are_saved_with_a_worked_example(
     preview = client.get(f"{DRAFT}/xem-truoc")
     assert "2.000 ₫ / trang; từ trang thứ 3: 1.000 ₫; tối đa 200.000 ₫ / bản" in preview.text
 
+    # Removing the pages field leaves the fee without its quantity: publishing is blocked.
+    fields = _draft(db).form_schema["fields"]
+    index = [f["name"] for f in fields].index("so_trang")
+    removed = post_form(
+        client, f"{DRAFT}/truong/{index}/xoa", {"key": "so_trang"}, page=f"{DRAFT}/truong"
+    )
+    assert removed.status_code == 303, removed.text
+    assert "Trường số lượng phải là một trường kiểu Số của biểu mẫu." in client.get(DRAFT).text
+    blocked = post_form(client, f"{DRAFT}/cong-bo", page=DRAFT)
+    assert blocked.status_code == 422
+    assert _draft(db).status == "draft"
+
 
 def test_bad_fee_rules_are_refused_next_to_their_field(client: TestClient, db: Session) -> None:
     _open_draft_with_pages_field(client)
