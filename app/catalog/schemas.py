@@ -300,7 +300,7 @@ class FeeIn(_In):
         [], max_length=20, description="Unit price from a unit on, ascending from 1"
     )
     cap: int | None = Field(
-        None, ge=0, le=1_000_000_000_000, description="The most one multiplier unit pays"
+        None, ge=0, le=2_000_000_000, description="The most one multiplier unit pays"
     )
     multiplier_field: str | None = Field(
         None, max_length=40, description="Number field multiplying the capped amount"

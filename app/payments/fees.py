@@ -24,6 +24,7 @@ from app.formatting import format_money, format_number
 from app.i18n_markers import N_
 
 MAX_QUANTITY = 100_000
+MAX_AMOUNT = 2_000_000_000  # what one dossier may owe (the amount columns are 32-bit)
 EXAMPLE_QUANTITY = 5
 EXAMPLE_MULTIPLIER = 2
 
@@ -238,6 +239,8 @@ def compute(rules: Iterable[FeeRule], form_data: Mapping[str, Any], channel: str
             else None
         )
         lines.append(line(rule, q, m))
+        if sum(int(li["amount"]) for li in lines) > MAX_AMOUNT:
+            raise InvalidInput(INCOMPLETE, fields={name: TOO_LARGE for name in rule.fields()})
     return Fees(sum(int(li["amount"]) for li in lines), lines)
 
 

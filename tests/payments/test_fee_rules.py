@@ -160,3 +160,10 @@ def test_the_designer_example() -> None:
     assert example is not None
     assert (example["quantity_text"], example["amount"]) == ("5 trang × 2 bản", 14_000)
     assert fees.example(FeeRule(name="Lệ phí", amount=50_000)) is None
+
+
+def test_an_amount_too_large_for_one_dossier_is_refused() -> None:
+    passport = FeeRule(name="Lệ phí", amount=200_000, unit="bản", quantity_field="copies")
+    with pytest.raises(InvalidInput) as refused:
+        fees.compute([passport], {"copies": "100000"}, "online")
+    assert refused.value.fields == {"copies": "Số lượng dùng để tính phí, lệ phí quá lớn."}
