@@ -270,9 +270,7 @@ def _fill(
     version.components = [
         Component(position=i, **c.model_dump()) for i, c in enumerate(doc.components)
     ]
-    version.fees = [
-        FeeItem(position=i, **f.model_dump(by_alias=True)) for i, f in enumerate(doc.fees)
-    ]
+    version.fees = [FeeItem(position=i, **f.model_dump()) for i, f in enumerate(doc.fees)]
     version.steps = [
         ProcessStep(
             position=i,
@@ -482,7 +480,7 @@ def save_item(
                 setattr(version.components[index], name, value)
     elif isinstance(data, schemas.FeeIn):
         _check_fee(data, section_items(version, "fields"), "")
-        values = data.model_dump(by_alias=True)
+        values = data.model_dump()
         if index is None:
             version.fees.append(FeeItem(**values))
         else:
@@ -697,7 +695,7 @@ def export_document(session: Session, user: User, code: str) -> dict[str, Any]:
     """The published (else the latest) version of a procedure as a JSON document."""
     item = get_procedure(session, user, code)
     version = _reference_version(item.procedure)
-    return document_of(version).model_dump(mode="json", by_alias=True)
+    return document_of(version).model_dump(mode="json")
 
 
 def import_document(

@@ -34,7 +34,8 @@ class FormSchema(BaseModel):
 class FeeTier(BaseModel):
     """The unit price from the ``from``-th unit on."""
 
-    model_config = ConfigDict(populate_by_name=True, extra="forbid")
+    # "from" is a Python keyword: the attribute is from_, the JSON key (in and out) "from".
+    model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True, extra="forbid")
 
     from_: int = Field(alias="from", ge=1, le=100_000, description="First unit of the tier")
     amount: int = Field(ge=0, le=1_000_000_000_000, description="VND per unit")
