@@ -85,7 +85,10 @@ def demo_seed() -> None:
 
     with get_sessionmaker().begin() as session:
         added = seed_all(session)
-    typer.echo("Demo data: " + ", ".join(f"{v} {k} added" for k, v in added.items()))
+    done = {"procedures_upgraded": "procedures upgraded to the current catalogue"}
+    typer.echo(
+        "Demo data: " + ", ".join(f"{v} {done.get(k, k + ' added')}" for k, v in added.items())
+    )
 
 
 @user_cli.command("create")

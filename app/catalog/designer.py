@@ -37,6 +37,7 @@ from app.db import utcnow
 from app.errors import Conflict, Forbidden, InvalidInput, NotFound
 from app.formatting import format_number
 from app.i18n_markers import N_
+from app.payments import fees as fee_rules
 from app.text import fold
 
 Section = Literal["fields", "components", "fees", "steps"]
@@ -333,6 +334,11 @@ def document_of(version: ProcedureVersion) -> schemas.ProcedureDocument:
                 unit=f.unit,
                 channel=f.channel,
                 note=f.note,
+                quantity_field=f.quantity_field,
+                tiers=[schemas.FeeTier.model_validate(t) for t in f.tiers or []],
+                cap=f.cap,
+                multiplier_field=f.multiplier_field,
+                multiplier_unit=f.multiplier_unit,
             )
             for f in version.fees
         ],
@@ -433,6 +439,14 @@ def _unique_in_section(
 ItemIn = schemas.FormFieldIn | schemas.ComponentIn | schemas.FeeIn | schemas.StepIn
 
 
+def _check_fee(fee: schemas.FeeIn, form_fields: list[dict[str, Any]], prefix: str) -> None:
+    """Refuse a fee rule its form cannot feed (app.payments.fees.rule_problems)."""
+    problems = fee_rules.rule_problems(fee_rules.FeeRule.of(fee), form_fields)
+    if problems:
+        attr, message = problems[0]
+        raise InvalidInput(message, fields={f"{prefix}{attr}": "invalid"})
+
+
 def save_item(
     session: Session,
     user: User,
@@ -465,10 +479,12 @@ def save_item(
             for name, value in data.model_dump().items():
                 setattr(version.components[index], name, value)
     elif isinstance(data, schemas.FeeIn):
+        _check_fee(data, section_items(version, "fields"), "")
+        values = data.model_dump()
         if index is None:
-            version.fees.append(FeeItem(**data.model_dump()))
+            version.fees.append(FeeItem(**values))
         else:
-            for name, value in data.model_dump().items():
+            for name, value in values.items():
                 setattr(version.fees[index], name, value)
     else:
         _unique_in_section(version, "steps", index, data.code, "code")
@@ -587,6 +603,10 @@ def check_version(session: Session, version: ProcedureVersion) -> list[Problem]:
                 hint="steps: one step must allow return_result",
             )
         )
+    form_fields = section_items(version, "fields")
+    for fee in version.fees:
+        for attr, message in fee_rules.rule_problems(fee_rules.FeeRule.of(fee), form_fields):
+            problems.append(Problem("fees", message, hint=f"fees: {fee.name}: {attr}"))
     per_day = hours_per_working_day(session)
     limit = version.processing_days * per_day
     total = sum(s.duration_hours for s in steps)
@@ -699,6 +719,9 @@ def import_document(
                 N_("Tệp nhập có mã trùng nhau trong cùng một danh sách."),
                 fields={section: ", ".join(duplicates)},
             )
+    form_fields = [f.model_dump() for f in doc.form_fields]
+    for i, fee in enumerate(doc.fees):
+        _check_fee(fee, form_fields, f"fees.{i}.")
     agencies = _agencies_for(
         session, user, [*doc.agencies, *(s.agency for s in doc.steps if s.agency)]
     )

@@ -138,6 +138,15 @@ class FeeItem(Base):
     unit: Mapped[str] = mapped_column(String(60), default="")
     channel: Mapped[str | None] = mapped_column(String(10))  # None = any channel
     note: Mapped[str] = mapped_column(Text, default="")
+    # Per unit of a declared number field (per copy, page, case); None = a flat amount.
+    # The calculation is app.payments.fees.
+    quantity_field: Mapped[str | None] = mapped_column(String(40))
+    # [{"from": n, "amount": vnd}] ascending from 1: the unit price from unit n on.
+    tiers: Mapped[list[dict[str, int]]] = mapped_column(JSONType, default=list)
+    cap: Mapped[int | None]  # the most one multiplier unit (e.g. one copy) pays, VND
+    # A second number field (e.g. the number of copies) that multiplies the capped amount.
+    multiplier_field: Mapped[str | None] = mapped_column(String(40))
+    multiplier_unit: Mapped[str] = mapped_column(String(60), default="")  # e.g. "bản"
 
 
 class Component(Base):

@@ -31,13 +31,36 @@ class FormSchema(BaseModel):
     fields: list[FormFieldSchema] = []
 
 
+class FeeTier(BaseModel):
+    """The unit price from the ``from``-th unit on."""
+
+    # "from" is a Python keyword: the attribute is from_, the JSON key (in and out) "from".
+    model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True, extra="forbid")
+
+    from_: int = Field(alias="from", ge=1, le=100_000, description="First unit of the tier")
+    amount: int = Field(ge=0, le=1_000_000_000_000, description="VND per unit")
+
+
 class FeeRead(BaseModel):
     name: str
-    amount: int = Field(description="Amount in VND")
+    amount: int = Field(description="Amount in VND (the unit price when per quantity)")
     kind: str = Field(description="fee (phí) or charge (lệ phí)")
     unit: str = ""
     channel: str | None = Field(default=None, description="online / counter / null for any")
     note: str = ""
+    quantity_field: str | None = Field(
+        default=None,
+        description="Number field of the form whose value multiplies the amount "
+        "(copies, pages, cases); null for a flat fee",
+    )
+    tiers: list[FeeTier] = Field(
+        default=[], description="Unit price from a unit on, ascending from 1 (optional)"
+    )
+    cap: int | None = Field(default=None, description="The most one multiplier unit pays (VND)")
+    multiplier_field: str | None = Field(
+        default=None, description="Second number field multiplying the capped amount (copies)"
+    )
+    multiplier_unit: str = Field(default="", description="Unit of the multiplier, e.g. bản")
 
 
 class ComponentRead(BaseModel):
@@ -118,7 +141,9 @@ class ProcedurePage(BaseModel):
 #     components        [{code, name, required, copies, paper_kind ("original"|"copy"|"either"),
 #                         accepted_types (pdf jpg png docx), max_size_mb (1..50), note}]
 #     fees              [{name, amount (VND, >= 0), kind ("fee"|"charge"), unit,
-#                         channel (null = any | "online" | "counter"), note}]
+#                         channel (null = any | "online" | "counter"), note,
+#                         quantity_field (a number field; null = flat), tiers [{from, amount}]
+#                         (ascending from 1), cap, multiplier_field, multiplier_unit}]
 #     steps             [{code, name, role (reception specialist leader cashier), unit,
 #                         agency (null = the receiving agency | agency code), duration_hours,
 #                         actions (standard actions except withdraw)}]
@@ -267,6 +292,26 @@ class FeeIn(_In):
         None, description="online / counter; null for any channel"
     )
     note: str = Field("", max_length=2000)
+    quantity_field: str | None = Field(
+        None,
+        max_length=40,
+        description="Number field of the form the amount is per unit of; null = flat",
+    )
+    tiers: list[FeeTier] = Field(
+        [], max_length=20, description="Unit price from a unit on, ascending from 1"
+    )
+    cap: int | None = Field(
+        None, ge=0, le=2_000_000_000, description="The most one multiplier unit pays"
+    )
+    multiplier_field: str | None = Field(
+        None, max_length=40, description="Number field multiplying the capped amount"
+    )
+    multiplier_unit: str = Field("", max_length=60, description="e.g. bản")
+
+    @field_validator("quantity_field", "multiplier_field", mode="before")
+    @classmethod
+    def _no_field(cls, v: object) -> object:
+        return None if v == "" else v
 
 
 class StepIn(_In):

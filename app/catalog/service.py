@@ -160,6 +160,11 @@ def detail(version: ProcedureVersion) -> schemas.ProcedureRead:
                 unit=f.unit,
                 channel=f.channel,
                 note=f.note,
+                quantity_field=f.quantity_field,
+                tiers=[schemas.FeeTier.model_validate(t) for t in f.tiers or []],
+                cap=f.cap,
+                multiplier_field=f.multiplier_field,
+                multiplier_unit=f.multiplier_unit,
             )
             for f in version.fees
         ],

@@ -173,7 +173,13 @@ def _fee(
     unit: str = "",
     channel: str | None = None,
     note: str = "",
+    quantity_field: str | None = None,
+    tiers: list[tuple[int, int]] | None = None,
+    cap: int | None = None,
+    multiplier_field: str | None = None,
+    multiplier_unit: str = "",
 ) -> dict[str, Any]:
+    """A fee item; per unit of ``quantity_field`` when given (app.payments.fees)."""
     return {
         "name": name,
         "amount": amount,
@@ -181,6 +187,11 @@ def _fee(
         "unit": unit,
         "channel": channel,
         "note": note,
+        "quantity_field": quantity_field,
+        "tiers": [{"from": start, "amount": price} for start, price in tiers or []],
+        "cap": cap,
+        "multiplier_field": multiplier_field,
+        "multiplier_unit": multiplier_unit,
     }
 
 
@@ -512,6 +523,7 @@ MARITAL_STATUS: dict[str, Any] = {
             5_000,
             unit="bản",
             note="Mức minh họa; miễn cho gia đình có công, hộ nghèo, người khuyết tật",
+            quantity_field="copies",
         )
     ],
     "components": [
@@ -577,6 +589,7 @@ CIVIL_COPY: dict[str, Any] = {
             kind="fee",
             unit="bản",
             note="8.000 đ/bản sao trích lục/sự kiện hộ tịch",
+            quantity_field="copies",
         )
     ],
     "components": [
@@ -632,19 +645,19 @@ COPY_CERTIFICATION: dict[str, Any] = {
     "trang thứ ba trở đi 1.000 đ/trang, tối đa 200.000 đ/bản (Thông tư 226/2016/TT-BTC).",
     "payment_moment": "reception",
     "fees": [
+        # 5 pages × 2 copies = (2 × 2.000 + 3 × 1.000) × 2 = 14.000 đ.
         _fee(
-            "Phí chứng thực bản sao (trang thứ nhất và thứ hai)",
+            "Phí chứng thực bản sao từ bản chính",
             2_000,
             kind="fee",
             unit="trang",
-            note="Áp dụng cho trang 1 và trang 2 của mỗi bản",
-        ),
-        _fee(
-            "Phí chứng thực bản sao (từ trang thứ ba)",
-            1_000,
-            kind="fee",
-            unit="trang",
-            note="Từ trang thứ ba trở đi; tổng phí tối đa 200.000 đ/bản",
+            note="2.000 đ/trang cho trang 1 và 2; từ trang thứ ba 1.000 đ/trang; "
+            "tối đa 200.000 đ/bản",
+            quantity_field="page_count",
+            tiers=[(1, 2_000), (3, 1_000)],
+            cap=200_000,
+            multiplier_field="copies",
+            multiplier_unit="bản",
         ),
     ],
     "components": [
@@ -702,7 +715,8 @@ SIGNATURE_CERTIFICATION: dict[str, Any] = {
             10_000,
             kind="fee",
             unit="trường hợp",
-            note="Một hoặc nhiều chữ ký trong cùng một giấy tờ, văn bản",
+            note="Một hoặc nhiều chữ ký trong cùng một giấy tờ, văn bản; mỗi bản là một trường hợp",
+            quantity_field="copies",
         )
     ],
     "components": [
@@ -1397,9 +1411,13 @@ CRIMINAL_RECORD: dict[str, Any] = {
             "Phí cung cấp thông tin lý lịch tư pháp",
             200_000,
             kind="fee",
-            unit="lần/người",
-            note="Sinh viên, người có công, thân nhân liệt sĩ: 100.000 đ. Miễn cho trẻ em, "
-            "người cao tuổi, người khuyết tật, hộ nghèo, người cư trú ở xã đặc biệt khó khăn",
+            unit="phiếu",
+            note="200.000 đ/lần/người cho tối đa 2 Phiếu; từ Phiếu thứ 3 thu thêm 5.000 đ/Phiếu "
+            "(Thông tư 244/2016/TT-BTC). Sinh viên, người có công, thân nhân liệt sĩ: "
+            "100.000 đ. Miễn cho trẻ em, người cao tuổi, người khuyết tật, hộ nghèo, người cư "
+            "trú ở xã đặc biệt khó khăn",
+            quantity_field="copies",
+            tiers=[(1, 200_000), (2, 0), (3, 5_000)],
         )
     ],
     "components": [

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from app.accounts import service as account_service
 from app.agencies.models import Agency
@@ -68,13 +68,19 @@ def seed_users(session: Session) -> int:
 
 def add_procedure(session: Session, data: dict[str, Any]) -> ProcedureVersion:
     """Create a procedure and publish its first version from a plain dict (demo, import)."""
-    agencies = {a.code: a for a in session.scalars(select(Agency))}
     procedure = ProcedureRow(code=data["code"])
     session.add(procedure)
     session.flush()
+    return _publish_version(session, procedure, data, 1)
+
+
+def _publish_version(
+    session: Session, procedure: ProcedureRow, data: dict[str, Any], number: int
+) -> ProcedureVersion:
+    agencies = {a.code: a for a in session.scalars(select(Agency))}
     version = ProcedureVersion(
         procedure_id=procedure.id,
-        version=1,
+        version=number,
         status="published",
         name=data["name"],
         field=data["field"],
@@ -105,6 +111,11 @@ def add_procedure(session: Session, data: dict[str, Any]) -> ProcedureVersion:
             unit=f.get("unit", ""),
             channel=f.get("channel"),
             note=f.get("note", ""),
+            quantity_field=f.get("quantity_field"),
+            tiers=list(f.get("tiers") or []),
+            cap=f.get("cap"),
+            multiplier_field=f.get("multiplier_field"),
+            multiplier_unit=f.get("multiplier_unit", ""),
         )
         for i, f in enumerate(data.get("fees", []))
     ]
@@ -151,6 +162,58 @@ def seed_procedures(session: Session) -> int:
     return added
 
 
+def _fee_rules(fees: list[Any]) -> list[tuple[Any, ...]]:
+    """What decides the amounts of a list of fee items (rows or the demo's dicts)."""
+
+    def get(f: Any, name: str, default: Any = None) -> Any:
+        return f.get(name, default) if isinstance(f, dict) else getattr(f, name)
+
+    return [
+        (
+            get(f, "name"),
+            int(get(f, "amount")),
+            get(f, "unit", "") or "",
+            get(f, "channel"),
+            get(f, "quantity_field"),
+            [(int(t["from"]), int(t["amount"])) for t in get(f, "tiers") or []],
+            get(f, "cap"),
+            get(f, "multiplier_field"),
+            get(f, "multiplier_unit", "") or "",
+        )
+        for f in fees
+    ]
+
+
+def upgrade_procedures(session: Session) -> int:
+    """A catalogue seeded before fees were computed per quantity: each demo procedure still as
+    seeded (only its version 1, published, never edited in the designer) whose fee items are
+    not the demo's gets a version 2 published from the demo data; the old one is retired and
+    keeps its dossiers (their fees stay as they were). Edited procedures are left alone."""
+    by_code = {
+        p.code: p
+        for p in session.scalars(
+            select(ProcedureRow).options(
+                selectinload(ProcedureRow.versions).selectinload(ProcedureVersion.fees)
+            )
+        )
+    }
+    upgraded = 0
+    for data in PROCEDURES:
+        procedure = by_code.get(data["code"])
+        if procedure is None or len(procedure.versions) != 1:
+            continue
+        seeded = procedure.versions[0]
+        if seeded.status != "published" or seeded.version != 1:
+            continue
+        if _fee_rules(list(seeded.fees)) == _fee_rules(data.get("fees", [])):
+            continue
+        seeded.status = "retired"
+        session.flush()  # never two published versions, even for a moment
+        _publish_version(session, procedure, data, 2)
+        upgraded += 1
+    return upgraded
+
+
 def seed_all(session: Session) -> dict[str, int]:
     """Add whatever demo data is missing; running it twice adds nothing."""
 
@@ -160,4 +223,5 @@ def seed_all(session: Session) -> dict[str, int]:
         "certificates": seed_demo_certificates(session),
         "users": seed_users(session),
         "procedures": seed_procedures(session),
+        "procedures_upgraded": upgrade_procedures(session),
     }

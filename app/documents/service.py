@@ -21,6 +21,7 @@ from app.dossiers.models import Dossier
 from app.errors import NotFound
 from app.formatting import PAPER_KINDS
 from app.i18n_markers import N_
+from app.payments import service as payment_service
 from app.storage import service as storage
 
 TITLES = {
@@ -103,9 +104,8 @@ def dossier_context(dossier: Dossier) -> dict[str, Any]:
             }
             for c in dossier.version.components
         ],
-        "fees_total": sum(
-            f.amount for f in dossier.version.fees if f.channel in (None, dossier.channel)
-        ),
+        "fees_total": payment_service.fees_total(dossier),
+        "fee_lines": payment_service.fee_lines(dossier),
         "result_name": dossier.version.result,
     }
 

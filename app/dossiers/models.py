@@ -122,6 +122,11 @@ class Dossier(Base):
     late_warning_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Where a dossier waiting in awaiting_payment goes back to once the fees are paid.
     resume_status: Mapped[str | None] = mapped_column(String(24))
+    # The fee frozen from the declared data at submission or counter reception (SPEC §6):
+    # the total and its lines (app.payments.fees). None: not frozen (dossiers older than the
+    # rule), so the flat sum of the version's fee items applies.
+    fee_amount: Mapped[int | None]
+    fee_lines: Mapped[list[dict[str, Any]] | None] = mapped_column(JSONType)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     # Optimistic lock: two officers acting at once, the second UPDATE matches no row.

@@ -24,6 +24,7 @@ from app.dossiers import schemas
 from app.dossiers.models import FINAL_STATUSES, Dossier, DossierEvent, DossierFile, StepRun
 from app.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
 from app.i18n_markers import N_
+from app.payments import fees as fee_rules
 from app.storage import service as storage
 
 STATUS_LABELS = {
@@ -346,6 +347,18 @@ def validate_form(version: ProcedureVersion, form_data: dict[str, Any]) -> dict[
     return errors
 
 
+def declared_errors(
+    version: ProcedureVersion, form_data: dict[str, Any], channel: str
+) -> dict[str, str]:
+    """``validate_form`` plus the quantities the fees are computed from (a whole number above
+    0 in each field a fee of this channel counts: copies, pages, cases)."""
+    errors = validate_form(version, form_data)
+    rules = fee_rules.rules_of(version.fees)
+    for name, message in fee_rules.quantity_errors(rules, form_data, channel).items():
+        errors.setdefault(name, message)
+    return errors
+
+
 def _parse_date(text: str) -> date | None:
     for pattern in ("%Y-%m-%d", "%d/%m/%Y"):
         try:
@@ -441,8 +454,9 @@ def missing_components(dossier: Dossier) -> list[Component]:
 
 
 def check_complete(dossier: Dossier) -> None:
-    """Raise one InvalidInput naming every invalid field and every missing component."""
-    fields = validate_form(dossier.version, dossier.form_data)
+    """Raise one InvalidInput naming every invalid field and every missing component (the
+    quantities the fees are computed from included)."""
+    fields = declared_errors(dossier.version, dossier.form_data or {}, dossier.channel)
     applicant = dossier.applicant or {}
     if not applicant.get("full_name", "").strip():
         fields["applicant.full_name"] = N_("Vui lòng nhập họ tên người nộp.")

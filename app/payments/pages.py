@@ -37,7 +37,7 @@ def _choice_page(
         "payments/choose.html",
         {
             "dossier": dossier,
-            "items": service.fee_items(dossier),
+            "items": service.fee_lines(dossier),
             "outstanding": service.outstanding(session, dossier),
             "payments": service.for_dossier(session, dossier.id),
             "methods": _online_methods(),

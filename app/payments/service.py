@@ -1,9 +1,12 @@
 """Fees of a dossier, counter and online payments, gateway callbacks and settlement.
 
-Amounts are always computed here from the procedure's fee items. A payment settles at most
-once (a conditional UPDATE from ``pending``), so replayed or concurrent callbacks change
-nothing; settling issues the electronic receipt in the same transaction. Starting an online
-payment again while one is still pending reuses it (``start_payment``).
+Amounts are always computed by the server: the fee is frozen on the dossier from its declared
+data when it is submitted or received at the counter (``freeze_fees``, calculation in
+``app.payments.fees``); dossiers older than that rule owe the flat sum of their fee items.
+A payment settles at most once (a conditional UPDATE from ``pending``), so replayed or
+concurrent callbacks change nothing; settling issues the electronic receipt in the same
+transaction. Starting an online payment again while one is still pending reuses it
+(``start_payment``).
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from app.dossiers import service as dossier_service
 from app.dossiers.models import FINAL_STATUSES, Dossier
 from app.errors import Conflict, Forbidden, NotFound
 from app.i18n_markers import N_
+from app.payments import fees as fee_rules
 from app.payments import vnpay
 from app.payments.events import PaymentSettled
 from app.payments.models import ONLINE_METHODS, Payment
@@ -61,8 +65,8 @@ def _rowcount(result: Any) -> int:
     return int(result.rowcount)
 
 
-def fee_items(dossier: Dossier) -> list[dict[str, Any]]:
-    """The fee items that apply to the dossier's channel (free items left out)."""
+def _flat_items(dossier: Dossier) -> list[dict[str, Any]]:
+    """Dossiers without a frozen fee (submitted before fees were frozen): the flat amounts."""
     return [
         {"name": f.name, "amount": f.amount}
         for f in dossier.version.fees
@@ -70,8 +74,49 @@ def fee_items(dossier: Dossier) -> list[dict[str, Any]]:
     ]
 
 
+def fee_lines(dossier: Dossier) -> list[dict[str, Any]]:
+    """The dossier's fee lines (name, amount, quantity text, explanation), free ones left out:
+    the frozen ones, else the flat items."""
+    if dossier.fee_lines is None:
+        return [{**i, "quantity_text": "", "explanation": ""} for i in _flat_items(dossier)]
+    return [dict(li) for li in dossier.fee_lines if int(li.get("amount", 0)) > 0]
+
+
+def fee_items(dossier: Dossier) -> list[dict[str, Any]]:
+    """What the payment and its receipt list: each fee's name (with its quantities, e.g.
+    "(5 trang × 2 bản)") and amount."""
+    return [
+        {
+            "name": (
+                f"{li['name']} ({li['quantity_text']})" if li.get("quantity_text") else li["name"]
+            )[:255],
+            "amount": int(li["amount"]),
+        }
+        for li in fee_lines(dossier)
+    ]
+
+
 def fees_total(dossier: Dossier) -> int:
-    return sum(int(i["amount"]) for i in fee_items(dossier))
+    """What the dossier's fees come to: the frozen figure, else the flat sum."""
+    if dossier.fee_amount is not None:
+        return dossier.fee_amount
+    return sum(int(i["amount"]) for i in _flat_items(dossier))
+
+
+def compute_fees(dossier: Dossier) -> fee_rules.Fees:
+    """The fees of the dossier's declared data now (InvalidInput naming a bad quantity)."""
+    rules = fee_rules.rules_of(dossier.version.fees)
+    return fee_rules.compute(rules, dossier.form_data or {}, dossier.channel)
+
+
+def freeze_fees(session: Session, dossier: Dossier) -> None:
+    """Freeze the fee from the declared data (submission, counter reception, a resubmission).
+    Once something has been paid the figure stays: the receipt is issued for it."""
+    if paid_total(session, dossier.id) > 0:
+        return
+    computed = compute_fees(dossier)
+    dossier.fee_amount = computed.amount
+    dossier.fee_lines = computed.lines
 
 
 def paid_total(session: Session, dossier_id: int) -> int:
@@ -86,14 +131,15 @@ def paid_total(session: Session, dossier_id: int) -> int:
 
 
 def outstanding(session: Session, dossier: Dossier) -> int:
+    """What the dossier still owes (never below 0)."""
     return max(0, fees_total(dossier) - paid_total(session, dossier.id))
 
 
 def outstanding_column() -> ColumnElement[int]:
-    """``outstanding`` as a column of a dossier query (same rules as ``fee_items`` and
+    """``outstanding`` as a column of a dossier query (same rules as ``fees_total`` and
     ``paid_total``), so a list of dossiers learns what each still owes in its own statement
     instead of two more per dossier. Negative when overpaid: compare with 0."""
-    fees = (
+    flat = (
         select(func.coalesce(func.sum(FeeItem.amount), 0))
         .where(
             FeeItem.version_id == Dossier.version_id,
@@ -107,6 +153,7 @@ def outstanding_column() -> ColumnElement[int]:
         .where(Payment.dossier_id == Dossier.id, Payment.status == "paid")
         .scalar_subquery()
     )
+    fees = func.coalesce(Dossier.fee_amount, flat)
     return (fees - paid).label("outstanding")
 
 

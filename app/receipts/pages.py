@@ -172,7 +172,7 @@ def _counter_page(
     if found is not None and found.agency_id != user.agency_id:
         found = None
     rows = [
-        (d, payment_service.outstanding(session, d))
+        (d, payment_service.outstanding(session, d), payment_service.fee_items(d))
         for d in ([found] if found is not None else []) + waiting
     ]
     today = service.local_today()

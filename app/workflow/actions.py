@@ -265,6 +265,8 @@ def _submit(
     file: tuple[str, bytes] | None,
 ) -> str:
     dossier_service.check_complete(dossier)
+    # The fee is frozen from the declared data (recomputed on a resubmission, until paid).
+    payment_service.freeze_fees(session, dossier)
     cal = calendar_service.get_calendar(session)
     steps = _steps(dossier)
     # The code is the portal's electronic acknowledgement of receipt: given on the first
@@ -314,6 +316,7 @@ def _receive(
     cal = calendar_service.get_calendar(session)
     steps = _steps(dossier)
     if dossier.status == "draft":  # counter: submitted and received at once
+        payment_service.freeze_fees(session, dossier)
         dossier.submitted_at = now
         _enter_step(session, dossier, steps[0], now, due_at=now)
     # An online dossier keeps the code of its submission; a counter one gets it now.

@@ -9,11 +9,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.catalog.models import ProcedureVersion
+from app.catalog.models import Procedure, ProcedureVersion
 from app.catalog.schemas import FormSchema
 from app.demo.agencies import CENTER_CODE, COMMUNE_CODES
 from app.demo.procedures import HOURS_PER_DAY, PROCEDURES
-from app.demo.seed import seed_all
+from app.demo.seed import seed_all, upgrade_procedures
 
 REFERENCE_CODES = {
     "1.001193", "1.000894", "1.000656", "1.004873", "2.000635", "2.000815", "2.000884",
@@ -112,8 +112,26 @@ def test_reference_fee_amounts(client: TestClient, code: str, expected: set[Any]
 
 def test_per_page_copy_certification_fee(client: TestClient) -> None:
     fees = _detail(client, "2.000815")["fees"]
-    assert [(f["amount"], f["unit"]) for f in fees] == [(2_000, "trang"), (1_000, "trang")]
-    assert "200.000" in " ".join(f["note"] for f in fees)
+    assert [(f["amount"], f["unit"]) for f in fees] == [(2_000, "trang")]
+    (fee,) = fees
+    assert fee["tiers"] == [{"from": 1, "amount": 2_000}, {"from": 3, "amount": 1_000}]
+    assert fee["cap"] == 200_000
+    assert (fee["quantity_field"], fee["multiplier_field"]) == ("page_count", "copies")
+    assert "200.000" in fee["note"]
+
+
+@pytest.mark.parametrize(
+    ("code", "field", "unit"),
+    [("2.000635", "copies", "bản"), ("2.000884", "copies", "trường hợp")],
+)
+def test_fees_per_copy_or_case_read_a_number_field(
+    client: TestClient, code: str, field: str, unit: str
+) -> None:
+    body = _detail(client, code)
+    (fee,) = body["fees"]
+    assert (fee["quantity_field"], fee["unit"]) == (field, unit)
+    declared = {f["name"]: f["type"] for f in body["form_schema"]["fields"]}
+    assert declared[field] == "number"
 
 
 def test_free_procedures_say_so(client: TestClient) -> None:
@@ -182,5 +200,33 @@ def test_channel_dependent_times_are_explained(client: TestClient) -> None:
 
 def test_seeding_twice_adds_nothing(db: Session) -> None:
     before = len(_published(db))
-    assert seed_all(db) == {"agencies": 0, "certificates": 0, "users": 0, "procedures": 0}
+    assert seed_all(db) == {
+        "agencies": 0,
+        "certificates": 0,
+        "users": 0,
+        "procedures": 0,
+        "procedures_upgraded": 0,
+    }
     assert len(_published(db)) == before
+
+
+def test_a_catalogue_seeded_with_flat_fees_is_upgraded_once(db: Session) -> None:
+    def versions(code: str) -> list[ProcedureVersion]:
+        procedure = db.scalar(select(Procedure).where(Procedure.code == code))
+        assert procedure is not None
+        db.refresh(procedure)
+        return list(procedure.versions)
+
+    # As seeded before fees per quantity: one flat 8.000 ₫ item, version 1.
+    (seeded,) = versions("2.000635")
+    seeded.fees[0].quantity_field = None
+    db.flush()
+    assert upgrade_procedures(db) == 1
+    old, new = versions("2.000635")
+    assert (old.version, old.status, old.fees[0].quantity_field) == (1, "retired", None)
+    assert (new.version, new.status, new.fees[0].quantity_field) == (2, "published", "copies")
+    # Running it again changes nothing; a procedure edited since (two versions) is left alone.
+    new.fees[0].amount = 9_000
+    db.flush()
+    assert upgrade_procedures(db) == 0
+    assert [v.status for v in versions("2.000635")] == ["retired", "published"]

@@ -140,6 +140,14 @@ def _context(kind: str) -> dict[str, Any]:
             "page_url": "https://motcua.hungyen.gov.vn/ho-so/42",
             "components": _components(),
             "fees_total": 1_250_000,
+            # Forms issued before fees were frozen have no lines: the template reads .get().
+            "fee_lines": [
+                {
+                    "name": "Phí chứng thực bản sao",
+                    "amount": 1_250_000,
+                    "explanation": "(2 trang × 2.000 ₫ + 3 trang × 1.000 ₫ = 7.000 ₫) × 2 bản",
+                }
+            ],
             "result_name": "Giấy khai sinh",
         },
         "officer": {"name": "Lê Thị Hoa", "title": "Công chức tiếp nhận"},
@@ -251,6 +259,16 @@ def test_only_the_bundled_font_is_embedded(readers: dict[str, PdfReader]):
             # would carry its own family name. The embedded program must be DejaVu Serif.
             assert pdf_name.split("+")[-1].startswith("Portal-Serif"), (kind, pdf_name)
             assert program_name.startswith("DejaVuSerif"), (kind, program_name)
+
+
+def test_form_01_explains_a_fee_per_quantity(readers: dict[str, PdfReader]):
+    text = " ".join(_text(readers["form_01"]).split())
+    assert "Phí, lệ phí: 1.250.000" in text
+    # In words of the bundled font (which has no "₫"), like every amount on the forms.
+    assert (
+        "Phí chứng thực bản sao: (2 trang × 2.000 đồng + 3 trang × 1.000 đồng = 7.000 đồng) "
+        "× 2 bản" in text
+    )
 
 
 def test_values_are_escaped(readers: dict[str, PdfReader]):

@@ -128,7 +128,7 @@ def filled_form(client: TestClient, code: str) -> dict[str, Any]:
             "id_number": "034190001234",
             "phone": "0912345678",
             "email": "lan@example.vn",
-            "number": "2",
+            "number": "1",
             "checkbox": True,
             "select": (field["options"] or [""])[0],
         }.get(field["type"], "Nội dung khai")

@@ -24,8 +24,9 @@ from app.catalog.pages import designer
 from app.errors import Conflict, InvalidInput, NotFound
 from app.formatting import format_number
 from app.i18n_markers import N_
+from app.payments import fees as fee_rules
 from app.web import forms as admin_forms
-from app.web import verify_csrf
+from app.web import translator, verify_csrf
 from app.web.deps import CurrentUser, SessionDep
 
 router = APIRouter(include_in_schema=False)
@@ -52,6 +53,11 @@ ITEM_MESSAGES: dict[Section, dict[str, str]] = {
         "amount": N_("Mức thu là số tiền (đồng) không âm."),
         "kind": N_("Chọn loại khoản thu."),
         "channel": N_("Chọn hình thức nộp."),
+        "quantity_field": fee_rules.NOT_A_NUMBER_FIELD,
+        "multiplier_field": fee_rules.NOT_A_NUMBER_FIELD,
+        "multiplier_unit": N_("Đơn vị của trường nhân tối đa 60 ký tự."),
+        "tiers": fee_rules.TIERS_ORDER,
+        "cap": fee_rules.CAP_NEGATIVE,
     },
     "steps": {
         "code": N_("Mã bước gồm chữ, số, dấu gạch, tối đa 40 ký tự."),
@@ -107,6 +113,11 @@ def _item_values(section: Section, item: Any) -> dict[str, Any]:
             "unit": item.unit,
             "channel": item.channel or "",
             "note": item.note,
+            "quantity_field": item.quantity_field or "",
+            "tiers": fee_rules.tiers_text(item.tiers or []),
+            "cap": "" if item.cap is None else item.cap,
+            "multiplier_field": item.multiplier_field or "",
+            "multiplier_unit": item.multiplier_unit,
         }
     return {
         "code": item.code,
@@ -159,11 +170,22 @@ def _posted_item(section: Section, form: FormData) -> tuple[dict[str, Any], dict
             "unit": admin_forms.text(form, "unit", 80),
             "channel": admin_forms.text(form, "channel", 20),
             "note": admin_forms.text(form, "note", 2000),
+            "quantity_field": admin_forms.text(form, "quantity_field", 60),
+            "tiers": admin_forms.text(form, "tiers", 2000),
+            "cap": admin_forms.text(form, "cap", 30),
+            "multiplier_field": admin_forms.text(form, "multiplier_field", 60),
+            "multiplier_unit": admin_forms.text(form, "multiplier_unit", 80),
         }
+        tiers = fee_rules.parse_tiers(values["tiers"])
         return values, {
             **values,
             "amount": _amount(values["amount"]),
             "channel": values["channel"] or None,
+            "quantity_field": values["quantity_field"] or None,
+            "multiplier_field": values["multiplier_field"] or None,
+            # A line that cannot be read fails the schema on "tiers", with its message.
+            "tiers": tiers if tiers is not None else "?",
+            "cap": _amount(values["cap"]) or None,
         }
     values = {
         "code": admin_forms.text(form, "code", 60),
@@ -200,8 +222,10 @@ def _section_page(
     values: dict[str, Any] | None = None,
     errors: dict[str, str] | None = None,
     status: int = 200,
+    trial: dict[str, Any] | None = None,
 ) -> Response:
     items = designer_service.section_items(version, section)
+    trial = trial or {}
     rows = [
         {
             "index": i,
@@ -210,6 +234,7 @@ def _section_page(
             if editing == str(i) and values is not None
             else _item_values(section, item),
             "errors": errors if editing == str(i) and errors else {},
+            **_example(section, item, trial if trial.get("index") == i else None),
         }
         for i, item in enumerate(items)
     ]
@@ -232,9 +257,58 @@ def _section_page(
             "new_row": new_row,
             "editing": editing,
             "choices": agency_service.agency_choices(session, user),
+            "number_fields": [
+                (f["name"], f.get("label") or f["name"])
+                for f in designer_service.section_items(version, "fields")
+                if f.get("type") == "number"
+            ],
         },
         status,
     )
+
+
+def _example(section: Section, item: Any, trial: dict[str, Any] | None) -> dict[str, Any]:
+    """A worked example of a saved fee per quantity, computed here (no script needed): 5 units
+    × 2, or the quantities typed in its "Tính thử" form (``example`` and ``trial`` of a row)."""
+    default = {
+        "values": {
+            "so_luong": fee_rules.EXAMPLE_QUANTITY,
+            "nhan": fee_rules.EXAMPLE_MULTIPLIER,
+        },
+        "errors": {},
+    }
+    if section != "fees":
+        return {"example": None, "trial": default}
+    rule = fee_rules.FeeRule.of(item)
+    example = fee_rules.example(rule)
+    if example is None or trial is None:
+        return {"example": example, "trial": default}
+    used = {"so_luong": rule.quantity_field, "nhan": rule.multiplier_field}
+    errors = {k: v for k, v in trial["errors"].items() if used[k]}
+    if not errors:
+        example = fee_rules.line(rule, trial["quantity"], trial["multiplier"])
+    return {"example": example, "trial": {"values": trial["values"], "errors": errors}}
+
+
+def _trial(request: Request, _: Any) -> dict[str, Any]:
+    """The quantities typed in a fee's "Tính thử" form (a GET, so it works without script)."""
+    index = request.query_params.get("muc", "")
+    if not index.isdigit():
+        return {}
+    values = {
+        "so_luong": request.query_params.get("so_luong", "")[:12],
+        "nhan": request.query_params.get("nhan", "")[:12],
+    }
+    quantity, q_error = fee_rules.parse_quantity(values["so_luong"] or None)
+    multiplier, m_error = fee_rules.parse_quantity(values["nhan"] or None)
+    errors = {k: _(e) for k, e in (("so_luong", q_error), ("nhan", m_error)) if e}
+    return {
+        "index": int(index),
+        "values": values,
+        "errors": errors,
+        "quantity": quantity or fee_rules.EXAMPLE_QUANTITY,
+        "multiplier": multiplier or fee_rules.EXAMPLE_MULTIPLIER,
+    }
 
 
 def _new_item_values(section: Section) -> dict[str, Any]:
@@ -263,7 +337,8 @@ def draft_section(
 ) -> Response:
     section = _section(slug)
     version = designer_service.get_draft(session, user, code)
-    return _section_page(request, session, user, version, section)
+    trial = _trial(request, translator(request)) if section == "fees" else {}
+    return _section_page(request, session, user, version, section, trial=trial)
 
 
 @router.post("/quan-tri/thu-tuc/{code}/ban-nhap/{slug}/them", dependencies=[Depends(verify_csrf)])

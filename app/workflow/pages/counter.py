@@ -80,7 +80,7 @@ def _read_dossier_form(
             text = applicant[str(field["prefill"])]
         form_data[name] = text
         values[f"fd-{name}"] = text
-    for name, message in dossier_service.validate_form(version, form_data).items():
+    for name, message in dossier_service.declared_errors(version, form_data, "counter").items():
         errors[f"fd-{name}"] = _(message)
     return applicant, form_data, errors, values
 
