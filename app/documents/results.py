@@ -98,6 +98,15 @@ class SealedResult:
     signed_before: bool  # the uploaded file already carried a signature
 
 
+def can_sign(session: Session, agency_id: int) -> bool:
+    """Whether the agency has an active certificate valid now (the portal can sign results)."""
+    try:
+        cert = signing_service.active_certificate(session, agency_id)
+    except NotFound:
+        return False
+    return cert.not_before <= datetime.now(cert.not_after.tzinfo) <= cert.not_after
+
+
 # --- numbers --------------------------------------------------------------------------------
 
 

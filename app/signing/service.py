@@ -45,6 +45,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.hazmat.primitives.serialization import pkcs12
+from cryptography.x509.oid import NameOID
 from pyhanko.pdf_utils.content import PdfContent
 from pyhanko.pdf_utils.font.api import FontEngine, FontEngineFactory
 from pyhanko.pdf_utils.font.opentype import GlyphAccumulator
@@ -630,6 +631,11 @@ def trust_roots_pem(session: Session) -> list[str]:
     return list(seen.values())
 
 
+def _name_part(cert: x509.Certificate, oid: x509.ObjectIdentifier) -> str:
+    values = cert.subject.get_attributes_for_oid(oid)
+    return str(values[0].value) if values else ""
+
+
 def _coverage_name(coverage: SignatureCoverageLevel | None) -> str:
     return coverage.name.lower() if coverage is not None else "unclear"
 
@@ -647,8 +653,9 @@ def validate_pdf(pdf: bytes, extra_trust_roots_pem: list[str] | None = None) -> 
     """Validate every signature of ``pdf``; never raises for a bad or tampered file.
 
     Trust roots: the demo root CA(s) from the data folder plus ``extra_trust_roots_pem``.
-    Returns ``{"ok", "signatures": [{"field", "signer_subject", "signer_fingerprint",
-    "signing_time", "intact", "valid", "coverage", "whole_document", "summary", "error"}],
+    Returns ``{"ok", "signatures": [{"field", "signer_subject", "signer_name",
+    "signer_organisation", "signer_fingerprint", "signing_time", "intact", "valid", "coverage",
+    "whole_document", "summary", "changes_allowed", "error"}],
     "error"}``: ``intact`` means the signed bytes hash to the signed digest, ``valid`` that the
     signature is intact, cryptographically sound and chains to a trusted root, ``ok`` that
     there is at least one signature and every one is valid with no disallowed later change.
@@ -673,6 +680,8 @@ def validate_pdf(pdf: bytes, extra_trust_roots_pem: list[str] | None = None) -> 
         entry: dict[str, Any] = {
             "field": sig.field_name,
             "signer_subject": "",
+            "signer_name": "",
+            "signer_organisation": "",
             "signer_fingerprint": "",
             "signing_time": None,
             "intact": False,
@@ -686,6 +695,10 @@ def validate_pdf(pdf: bytes, extra_trust_roots_pem: list[str] | None = None) -> 
         try:
             signer_cert = x509.load_der_x509_certificate(sig.signer_cert.dump())
             entry["signer_subject"] = signer_cert.subject.rfc4514_string()
+            # Only the names are for display: a personal certificate's subject may carry an ID
+            # number (UID "CCCD:…").
+            entry["signer_name"] = _name_part(signer_cert, NameOID.COMMON_NAME)
+            entry["signer_organisation"] = _name_part(signer_cert, NameOID.ORGANIZATION_NAME)
             entry["signer_fingerprint"] = signer_cert.fingerprint(hashes.SHA256()).hex()
             context = ValidationContext(
                 trust_roots=list(trust_roots), allow_fetching=False, revocation_mode="soft-fail"
