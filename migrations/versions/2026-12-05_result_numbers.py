@@ -55,7 +55,12 @@ def _renumber_existing() -> None:
     bind = op.get_bind()
     zone = ZoneInfo(get_settings().timezone)
     rows = bind.execute(
-        sa.select(_documents.c.id, _documents.c.title, _documents.c.created_at, _versions.c.result_type_code)
+        sa.select(
+            _documents.c.id,
+            _documents.c.title,
+            _documents.c.created_at,
+            _versions.c.result_type_code,
+        )
         .select_from(
             _documents.outerjoin(_dossiers, _dossiers.c.id == _documents.c.dossier_id).outerjoin(
                 _versions, _versions.c.id == _dossiers.c.version_id

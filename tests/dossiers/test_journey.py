@@ -5,7 +5,6 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from app.signing import service as signing_service
-
 from tests.dossiers.helpers import (
     LEADER,
     RECEPTION,

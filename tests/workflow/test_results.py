@@ -24,6 +24,7 @@ from app.signing import service as signing_service
 from app.signing.models import SigningCertificate
 from tests.dossiers.helpers import (
     BIRTH_FORM,
+    CITIZEN,
     LEADER,
     PHO_HIEN,
     RECEPTION,
@@ -34,6 +35,7 @@ from tests.dossiers.helpers import (
     png_bytes,
     submitted_dossier,
 )
+from tests.workflow.test_staff_pages import log_in
 
 ID_NUMBER = BIRTH_FORM["applicant_id_number"]
 
@@ -111,18 +113,26 @@ def test_unsigned_result_reaches_the_citizen_numbered_stamped_and_signed(
     token = result["verify_url"].rsplit("/", 1)[1]
     assert token in lines  # the token on a line of its own, never cut at a hyphen
     assert f"Kết quả điện tử số: {number}" in lines
-    assert "Ký số bởi: UBND phường Phố Hiến" in text or "Ký số bởi:" in text
+    agency = db.get(Agency, _agency_id(db))
+    assert agency is not None and f"Ký số bởi: {agency.name}" in lines
     assert ID_NUMBER not in text
 
-    # The citizen's dossier page and the verification page (the QR code's target).
-    page = client.get(f"/ho-so/{dossier_id}", headers=citizen)
-    assert number in page.text or number in client.get(f"/ho-so/{dossier_id}").text
-    verify = client.get(result["verify_url"].split("://", 1)[1].split("/", 1)[1].join(["/", ""]))
+    # The citizen's dossier page shows the numbered result among the documents.
+    log_in(client, CITIZEN)
+    assert f"Giấy khai sinh (bản chính) — số {number}" in client.get(f"/ho-so/{dossier_id}").text
+    # The verification page (the QR code's target): title, number, agency, who signed.
+    client.cookies.delete("portal_session")
+    verify = client.get(_path(result["verify_url"]))
     assert verify.status_code == 200
-    assert number in verify.text
+    assert number in verify.text and agency.name in verify.text
     assert "Có. Chữ ký số hợp lệ" in verify.text
+    assert f"Người ký: {agency.name}" in verify.text
     assert "Cổng đã đóng dấu mã QR xác minh" in verify.text
     assert ID_NUMBER not in verify.text and BIRTH_FORM["applicant_name"] not in verify.text
+
+
+def _path(url: str) -> str:
+    return "/" + url.split("://", 1)[1].split("/", 1)[1]
 
 
 def test_result_signed_before_upload_keeps_its_signature(client: TestClient, db: Session) -> None:
@@ -154,8 +164,7 @@ def test_result_signed_before_upload_keeps_its_signature(client: TestClient, db:
     assert portal["signer_fingerprint"] == active.fingerprint_sha256
     assert _seen(pdf)[0] == [result["verify_url"]]
 
-    path = "/" + result["verify_url"].split("://", 1)[1].split("/", 1)[1]
-    verify = client.get(path)
+    verify = client.get(_path(result["verify_url"]))
     assert "Tệp kết quả đã được ký số trước khi tải lên" in verify.text
 
 
@@ -247,9 +256,9 @@ def test_without_a_certificate_an_unsigned_result_is_refused(
     db.flush()
     refused = _attach(client, reception, dossier_id, pdf_bytes("GKS"), "gks.pdf")
     assert refused.status_code == 409
-    assert "Cơ quan chưa có chứng thư số nên cổng không ký số được kết quả" in refused.json()[
-        "detail"
-    ]
+    assert (
+        "Cơ quan chưa có chứng thư số nên cổng không ký số được kết quả" in refused.json()["detail"]
+    )
     _nothing_attached(db, dossier_id)
 
 
