@@ -14,14 +14,17 @@ from fastapi.testclient import TestClient
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import fields, signers
 from pypdf import PdfReader, PdfWriter
-from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Engine, func, select, update
+from sqlalchemy.orm import Session, sessionmaker
 
 from app.agencies.models import Agency
+from app.db import begin_write, utcnow
+from app.documents import results
 from app.documents.models import Document
 from app.dossiers.models import Dossier, DossierFile
 from app.signing import service as signing_service
 from app.signing.models import SigningCertificate
+from tests.conftest import in_parallel
 from tests.dossiers.helpers import (
     BIRTH_FORM,
     CITIZEN,
@@ -308,3 +311,25 @@ def test_form_06_names_actions_in_vietnamese_with_the_comments(client: TestClien
     # The signature block is never alone on the last page.
     last_page = " ".join((reader.pages[-1].extract_text() or "").split())
     assert "Trả kết quả: Trả tại quầy" in last_page
+
+
+def _draw_number(factory: sessionmaker[Session], fail: bool) -> str:
+    with factory() as session, session.begin():
+        begin_write(session)
+        number = results.next_number(session, "songsong", utcnow())
+        if fail:
+            raise RuntimeError("simulated failure after the number was drawn")
+        return number
+
+
+def test_parallel_attachments_never_share_a_number(engine: Engine) -> None:
+    """Real commits from parallel threads (own connections); a rolled-back attachment gives
+    its number back. A type code no other test uses."""
+    factory = sessionmaker(bind=engine, expire_on_commit=False)
+    jobs = [(lambda f=(i in (2, 5)): _draw_number(factory, f)) for i in range(8)]
+    drawn = in_parallel(jobs)
+    numbers = [n for n in drawn if isinstance(n, str)]
+    assert len(numbers) == 6 and len(set(numbers)) == 6, drawn
+    assert all(re.fullmatch(r"SONGSONG-\d{2}-\d{6}", n) for n in numbers)
+    sequence = sorted(int(n.rsplit("-", 1)[1]) for n in numbers)
+    assert sequence == list(range(sequence[0], sequence[0] + 6))
