@@ -64,12 +64,14 @@ FIELD_NAME = "KetQuaDienTu"
 SIGN_REASON = "Ký số kết quả giải quyết thủ tục hành chính"
 MM = 72 / 25.4
 # The stamp at full size (points) and its place on the first page, from the bottom-left
-# corner of the page's visible area: inside the bottom margin of an A4 or A5 page.
-STAMP_SIZE = (100 * MM, 20 * MM)
-STAMP_OFFSET = (8 * MM, 4 * MM)
-_QR = 18 * MM
+# corner of the page's visible area. An administrative document leaves that strip empty:
+# its bottom margin is 20-25 mm and the first page has no page number (Decree 30/2020/NĐ-CP,
+# Appendix I); 5 mm keeps the stamp clear of a printer's unprintable edge.
+STAMP_SIZE = (100 * MM, 15 * MM)
+STAMP_OFFSET = (8 * MM, 5 * MM)
+_QR = 14.5 * MM
 _FACE, _BOLD = "ResultStamp", "ResultStamp-Bold"
-_TEXT_SIZE, _LEADING = 6.5, 7.6
+_TEXT_SIZE, _LEADING = 5.6, 6.3
 # ReportLab keeps per-font subset state in the font object: one stamp drawn at a time.
 _LOCK = threading.Lock()
 
