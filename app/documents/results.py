@@ -44,6 +44,7 @@ from sqlalchemy.orm import Session
 
 from app.agencies.models import Agency
 from app.config import get_settings
+from app.db import utcnow
 from app.documents import render as forms
 from app.documents import service as document_service
 from app.documents.models import ResultNumberCounter
@@ -106,7 +107,7 @@ def can_sign(session: Session, agency_id: int) -> bool:
         cert = signing_service.active_certificate(session, agency_id)
     except NotFound:
         return False
-    return cert.not_before <= datetime.now(cert.not_after.tzinfo) <= cert.not_after
+    return cert.not_before <= utcnow() <= cert.not_after
 
 
 # --- numbers --------------------------------------------------------------------------------

@@ -71,7 +71,9 @@ def _renumber_existing() -> None:
     ).all()
     last: dict[tuple[str, int], int] = {}
     for doc_id, title, created_at, raw_code in rows:
-        code = _type_code(raw_code)
+        # The old title ends in "<holder>.<type code>": the code, where the version has none.
+        old_code = (title or "").rpartition(" — số ")[2].rpartition(".")[2]
+        code = _type_code(raw_code or old_code)
         moment = created_at if created_at.tzinfo else created_at.replace(tzinfo=UTC)
         year = moment.astimezone(zone).year
         seq = last.get((code, year), 0) + 1

@@ -6,18 +6,22 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import UTC, datetime
 from typing import Any
 
 import pypdfium2
 import zxingcpp
+from alembic import command
+from alembic.config import Config
 from fastapi.testclient import TestClient
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import fields, signers
 from pypdf import PdfReader, PdfWriter
-from sqlalchemy import Engine, func, select, update
+from sqlalchemy import Engine, func, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.agencies.models import Agency
+from app.cli import ROOT
 from app.db import begin_write, utcnow
 from app.documents import results
 from app.documents.models import Document
@@ -92,6 +96,11 @@ def test_unsigned_result_reaches_the_citizen_numbered_stamped_and_signed(
     client: TestClient, db: Session
 ) -> None:
     dossier_id, citizen, reception = _ready_for_result(client)
+    log_in(client, RECEPTION)
+    desk = client.get(f"/can-bo/ho-so/{dossier_id}").text
+    assert "đóng dấu mã QR xác minh và ký số bằng chứng thư của cơ quan" in desk
+    assert "Cơ quan chưa có chứng thư số còn hiệu lực" not in desk
+    client.cookies.delete("portal_session")
     attached = _attach(client, reception, dossier_id, pdf_bytes("GKS"), "giay-khai-sinh.pdf")
     assert attached.status_code == 200, attached.text
     assert attached.json()["status"] == "result_ready"
@@ -257,6 +266,11 @@ def test_without_a_certificate_an_unsigned_result_is_refused(
         .values(is_active=False)
     )
     db.flush()
+    # The desk says so above the upload field before anyone tries.
+    log_in(client, RECEPTION)
+    desk = client.get(f"/can-bo/ho-so/{dossier_id}").text
+    assert "Cơ quan chưa có chứng thư số còn hiệu lực" in desk
+    client.cookies.delete("portal_session")
     refused = _attach(client, reception, dossier_id, pdf_bytes("GKS"), "gks.pdf")
     assert refused.status_code == 409
     assert (
@@ -333,3 +347,35 @@ def test_parallel_attachments_never_share_a_number(engine: Engine) -> None:
     assert all(re.fullmatch(r"SONGSONG-\d{2}-\d{6}", n) for n in numbers)
     sequence = sorted(int(n.rsplit("-", 1)[1]) for n in numbers)
     assert sequence == list(range(sequence[0], sequence[0] + 6))
+
+
+def test_upgrade_takes_the_id_number_out_of_earlier_result_titles(fresh_database: Engine) -> None:
+    """Results attached before revision 0014 were titled "… — số <CCCD>.<code>"."""
+    config = Config(str(ROOT / "alembic.ini"))
+    config.attributes["configure_logger"] = False
+    config.attributes["database_url"] = fresh_database.url.render_as_string(hide_password=False)
+    command.downgrade(config, "0014-1")
+    old_title = f"Giấy khai sinh (bản chính) — số {ID_NUMBER}.GKS"
+    with fresh_database.begin() as connection:
+        for index, day in enumerate(("2025-12-30", "2026-01-02", "2026-03-02")):
+            connection.execute(
+                text(
+                    "INSERT INTO documents (kind, title, context, verify_token, created_at) "
+                    "VALUES ('result', :title, '{}', :token, :at)"
+                ),
+                {"title": old_title, "token": f"old-{index}", "at": f"{day} 03:00:00+00:00"},
+            )
+    command.upgrade(config, "head")
+    with fresh_database.connect() as connection:
+        rows = connection.execute(
+            text("SELECT number, title FROM documents WHERE kind = 'result' ORDER BY id")
+        ).all()
+    assert [number for number, _ in rows] == ["GKS-25-000001", "GKS-26-000001", "GKS-26-000002"]
+    assert [title for _, title in rows] == [
+        f"Giấy khai sinh (bản chính) — số {number}" for number, _ in rows
+    ]
+    # The next result of the year continues the sequence.
+    with Session(fresh_database) as session, session.begin():
+        assert results.next_number(session, "GKS", datetime(2026, 6, 1, tzinfo=UTC)) == (
+            "GKS-26-000003"
+        )
