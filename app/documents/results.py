@@ -20,6 +20,7 @@ verification QR code and signed with the agency's certificate before the citizen
 from __future__ import annotations
 
 import io
+import logging
 import secrets
 import threading
 import unicodedata
@@ -59,6 +60,8 @@ from app.errors import (
 from app.i18n_markers import N_
 from app.signing import service as signing_service
 from app.storage import service as storage
+
+log = logging.getLogger(__name__)
 
 MAX_SIZE_MB = 20
 FIELD_NAME = "KetQuaDienTu"
@@ -337,6 +340,13 @@ def seal(
         except Conflict:
             if not upload.signed:
                 raise
+            signed = data
+        except DomainError:
+            raise
+        except Exception as exc:  # a structure pyHanko reads but cannot write back
+            log.warning("result PDF not signable: %s", type(exc).__name__)
+            if not upload.signed:
+                raise InvalidInput(UNREADABLE, fields={"file": "unreadable"}) from exc
             signed = data
         if signed is not data and (not upload.signed or _earlier_signatures_hold(signed)):
             final, portal_signed = signed, True
