@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, text
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, JSONType, UTCDateTime, utcnow
@@ -47,5 +47,21 @@ class Document(Base):
     size: Mapped[int | None]
     # Random token in the QR code of the PDF; opens the public verification page.
     verify_token: Mapped[str] = mapped_column(String(43), unique=True)
+    # An electronic result's number (``GKS-26-000123``), unique across the portal; None for
+    # the other kinds (docs/decisions/0017-result-signing-and-numbers.md).
+    number: Mapped[str | None] = mapped_column(String(40), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class ResultNumberCounter(Base):
+    """Last result number issued per result-type code and year; incremented in the attaching
+    transaction, so concurrent attachments queue on the row and never share a number."""
+
+    __tablename__ = "result_number_counters"
+    __table_args__ = (UniqueConstraint("type_code", "year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    type_code: Mapped[str] = mapped_column(String(20))
+    year: Mapped[int]
+    last: Mapped[int] = mapped_column(default=0)

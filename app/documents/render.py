@@ -124,11 +124,17 @@ h1 { font-size: 13pt; text-align: center; text-transform: uppercase; margin: 3mm
 .grid td.center { text-align: center; }
 .grid thead { display: table-header-group; }
 .grid tr { page-break-inside: avoid; }
+/* Form 06: words are never cut; only a word longer than its column is broken. */
+.grid.control { font-size: 9.5pt; }
+.grid.control th, .grid.control td { overflow-wrap: break-word; hyphens: manual; }
 .late { font-weight: bold; }
 .small { font-size: 10pt; }
 .note { font-style: italic; font-size: 11pt; margin-top: 2mm; }
 ol.reasons { margin: 1mm 0 2mm; padding-left: 7mm; }
-.signatures { width: 100%; border-collapse: collapse; margin-top: 4mm; page-break-inside: avoid; }
+.signatures {
+  width: 100%; border-collapse: collapse; margin-top: 4mm; page-break-inside: avoid;
+  break-before: avoid;
+}
 .signatures td { width: 50%; text-align: center; vertical-align: top; border: 0; padding: 0; }
 .signatures .role { font-weight: bold; text-transform: uppercase; font-size: 11pt; }
 .signatures .hint { font-style: italic; font-size: 10pt; }

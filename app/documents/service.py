@@ -164,17 +164,23 @@ def attach_file_document(
     sha256: str,
     size: int,
     officer: User | None,
+    *,
+    verify_token: str | None = None,
+    number: str | None = None,
+    context: dict[str, Any] | None = None,
 ) -> Document:
-    """A document that is an uploaded file (a signed result), verifiable like the others."""
+    """A document that is a stored file (a signed result), verifiable like the others; its
+    ``verify_token`` when the file already carries the QR code of it."""
     doc = Document(
         dossier_id=dossier.id,
         agency_id=dossier.agency_id,
         kind=kind,
         title=title,
-        context={},
+        context=context or {},
         sha256=sha256,
         size=size,
-        verify_token=secrets.token_urlsafe(32),
+        verify_token=verify_token or secrets.token_urlsafe(32),
+        number=number,
         created_by_id=officer.id if officer else None,
     )
     session.add(doc)

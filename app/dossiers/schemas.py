@@ -148,6 +148,7 @@ class DocumentRead(BaseModel):
     id: int
     kind: str
     title: str
+    number: str | None = None  # an electronic result's number (GKS-26-000123)
     created_at: datetime
     pdf_url: str
     verify_url: str

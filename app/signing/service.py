@@ -19,6 +19,7 @@ Signing and validation are synchronous and CPU-bound (pyHanko runs its own event
 from __future__ import annotations
 
 import asyncio
+import binascii
 import concurrent.futures
 import functools
 import io
@@ -44,9 +45,12 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.hazmat.primitives.serialization import pkcs12
+from cryptography.x509.oid import NameOID
+from pyhanko.pdf_utils.content import PdfContent
 from pyhanko.pdf_utils.font.api import FontEngine, FontEngineFactory
 from pyhanko.pdf_utils.font.opentype import GlyphAccumulator
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.layout import AxisAlignment, BoxConstraints, Margins, SimpleBoxLayoutRule
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.pdf_utils.text import TextBoxStyle
@@ -56,7 +60,7 @@ from pyhanko.sign.general import SigningError
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.settings import KeyUsageConstraints
 from pyhanko.sign.validation.status import SignatureCoverageLevel
-from pyhanko.stamp import NoOpStampStyle, TextStampStyle
+from pyhanko.stamp import NoOpStampStyle, StaticStampStyle, TextStampStyle
 from pyhanko_certvalidator import ValidationContext
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -413,6 +417,40 @@ def _stamp_style(text: str) -> TextStampStyle:
     )
 
 
+class _PdfPageContent(PdfContent):
+    """The first page of a PDF held in memory, as a form XObject: a signature's appearance
+    drawn elsewhere (pyHanko's own ``ImportedPdfPage`` reads from a file)."""
+
+    def __init__(self, pdf: bytes) -> None:
+        self._pdf = pdf
+        super().__init__()
+
+    def render(self) -> bytes:
+        xobject = self._ensure_writer.import_page_as_xobject(
+            PdfFileReader(io.BytesIO(self._pdf), strict=False), page_ix=0
+        )
+        name = "/Look" + binascii.hexlify(os.urandom(8)).decode("ascii")
+        self.resources.xobject[name] = xobject
+        x1, y1, x2, y2 = xobject.get_object()["/BBox"]
+        self.box = BoxConstraints(width=abs(x1 - x2), height=abs(y1 - y2))
+        return name.encode("ascii") + b" Do"
+
+
+def _drawn_style(appearance_pdf: bytes) -> StaticStampStyle:
+    """A signature appearance that is exactly the given one-page PDF, unscaled when the box
+    has its size."""
+    return StaticStampStyle(
+        background=_PdfPageContent(appearance_pdf),
+        background_layout=SimpleBoxLayoutRule(
+            x_align=AxisAlignment.ALIGN_MIN,
+            y_align=AxisAlignment.ALIGN_MIN,
+            margins=Margins.uniform(0),
+        ),
+        border_width=0,
+        background_opacity=1.0,
+    )
+
+
 def warm_up() -> None:
     """Build the stamp font once (about 0.1 s), e.g. at start-up, so the first signature is fast."""
     _stamp_font_bytes()
@@ -475,6 +513,7 @@ def sign_pdf(
     box: tuple[float, float, float, float] | None = None,
     page: int = 0,
     page_appearance: bool = False,
+    appearance_pdf: bytes | None = None,
 ) -> bytes:
     """``pdf`` with a visible PAdES B-B signature of the agency's active certificate.
 
@@ -482,7 +521,8 @@ def sign_pdf(
     without it the stamp goes to the bottom right, above the footer of the portal's forms.
     With ``page_appearance`` the caller has drawn who signs and when into the page under the
     box (a receipt): the field gets no stamp of its own, which saves embedding a font subset
-    in every signature (about half of the signing time).
+    in every signature (about half of the signing time). With ``appearance_pdf`` (a one-page
+    PDF the size of the box) the field shows that page (a result's QR code and number).
     """
     agency = session.get(Agency, agency_id)
     if agency is None:
@@ -531,7 +571,11 @@ def sign_pdf(
         meta,
         signer=loaded.signer,
         stamp_style=(
-            NoOpStampStyle() if page_appearance else _stamp_style("".join(params.values()))
+            _drawn_style(appearance_pdf)
+            if appearance_pdf is not None
+            else NoOpStampStyle()
+            if page_appearance
+            else _stamp_style("".join(params.values()))
         ),
         new_field_spec=fields.SigFieldSpec(sig_field_name=field_name, on_page=page, box=field_box),
     )
@@ -587,6 +631,11 @@ def trust_roots_pem(session: Session) -> list[str]:
     return list(seen.values())
 
 
+def _name_part(cert: x509.Certificate, oid: x509.ObjectIdentifier) -> str:
+    values = cert.subject.get_attributes_for_oid(oid)
+    return str(values[0].value) if values else ""
+
+
 def _coverage_name(coverage: SignatureCoverageLevel | None) -> str:
     return coverage.name.lower() if coverage is not None else "unclear"
 
@@ -604,8 +653,9 @@ def validate_pdf(pdf: bytes, extra_trust_roots_pem: list[str] | None = None) -> 
     """Validate every signature of ``pdf``; never raises for a bad or tampered file.
 
     Trust roots: the demo root CA(s) from the data folder plus ``extra_trust_roots_pem``.
-    Returns ``{"ok", "signatures": [{"field", "signer_subject", "signer_fingerprint",
-    "signing_time", "intact", "valid", "coverage", "whole_document", "summary", "error"}],
+    Returns ``{"ok", "signatures": [{"field", "signer_subject", "signer_name",
+    "signer_organisation", "signer_fingerprint", "signing_time", "intact", "valid", "coverage",
+    "whole_document", "summary", "changes_allowed", "error"}],
     "error"}``: ``intact`` means the signed bytes hash to the signed digest, ``valid`` that the
     signature is intact, cryptographically sound and chains to a trusted root, ``ok`` that
     there is at least one signature and every one is valid with no disallowed later change.
@@ -630,6 +680,8 @@ def validate_pdf(pdf: bytes, extra_trust_roots_pem: list[str] | None = None) -> 
         entry: dict[str, Any] = {
             "field": sig.field_name,
             "signer_subject": "",
+            "signer_name": "",
+            "signer_organisation": "",
             "signer_fingerprint": "",
             "signing_time": None,
             "intact": False,
@@ -637,11 +689,16 @@ def validate_pdf(pdf: bytes, extra_trust_roots_pem: list[str] | None = None) -> 
             "coverage": "unclear",
             "whole_document": False,
             "summary": "INVALID",
+            "changes_allowed": False,
             "error": None,
         }
         try:
             signer_cert = x509.load_der_x509_certificate(sig.signer_cert.dump())
             entry["signer_subject"] = signer_cert.subject.rfc4514_string()
+            # Only the names are for display: a personal certificate's subject may carry an ID
+            # number (UID "CCCD:…").
+            entry["signer_name"] = _name_part(signer_cert, NameOID.COMMON_NAME)
+            entry["signer_organisation"] = _name_part(signer_cert, NameOID.ORGANIZATION_NAME)
             entry["signer_fingerprint"] = signer_cert.fingerprint(hashes.SHA256()).hex()
             context = ValidationContext(
                 trust_roots=list(trust_roots), allow_fetching=False, revocation_mode="soft-fail"
@@ -653,6 +710,9 @@ def validate_pdf(pdf: bytes, extra_trust_roots_pem: list[str] | None = None) -> 
             entry["coverage"] = _coverage_name(status.coverage)
             entry["whole_document"] = status.coverage == SignatureCoverageLevel.ENTIRE_FILE
             entry["summary"] = status.summary()
+            # What was added after this signature (a later signature, form filling) is
+            # allowed by its document's rules; page content changed afterwards is not.
+            entry["changes_allowed"] = bool(status.docmdp_ok)
             entry["ok"] = bool(
                 status.bottom_line
                 and status.coverage is not None

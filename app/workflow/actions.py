@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from app.accounts.models import User
 from app.calendar import service as calendar_service
 from app.catalog.models import ProcedureVersion, ProcessStep
+from app.documents import results
 from app.documents import service as document_service
 from app.dossiers import codes as dossier_codes
 from app.dossiers import service as dossier_service
@@ -23,7 +24,7 @@ from app.dossiers.schemas import ActionIn
 from app.errors import Conflict, InvalidInput
 from app.i18n_markers import N_
 from app.payments import service as payment_service
-from app.storage import service as storage
+from app.workflow.labels import ACTION_LABELS
 
 ACTIVE = ("received", "processing", "result_ready")
 WITHDRAWABLE = ("submitted", "supplement_requested", "received", "processing")
@@ -222,14 +223,31 @@ def _require_comment(inp: ActionIn, message: str) -> str:
     return comment
 
 
-def _final_documents(session: Session, dossier: Dossier, user: User | None) -> None:
-    """Form 06 (control slip) is issued when a received dossier is closed."""
+def _final_documents(
+    session: Session, dossier: Dossier, user: User | None, note: str, now: datetime
+) -> None:
+    """Form 06 (control slip) is issued when a received dossier is closed; ``note`` is what
+    the officer wrote with the closing action (not yet in the history)."""
     if dossier.received_at is not None:
-        document_service.issue(session, dossier, "form_06", user, {"rows": control_rows(dossier)})
+        rows = control_rows(dossier, {now: note})
+        document_service.issue(session, dossier, "form_06", user, {"rows": rows})
 
 
-def control_rows(dossier: Dossier) -> list[dict[str, Any]]:
-    """Form 06 rows: every hand-over with planned and actual times, on time or late."""
+def _note(inp: ActionIn) -> str:
+    """The officer's comment as the history keeps it (a rejection's reasons if none)."""
+    return inp.comment.strip() or "; ".join(r.strip() for r in inp.reasons if r.strip())
+
+
+def control_rows(
+    dossier: Dossier, pending: dict[datetime, str] | None = None
+) -> list[dict[str, Any]]:
+    """Form 06 rows: every hand-over with planned and actual times, on time or late, and in
+    "Ghi chú" the action that closed the step (its Vietnamese name) and the officer's comment.
+
+    A step run is closed by the action recorded at the same moment; ``pending`` gives the
+    comment of an action whose history line is not written yet."""
+    comments = {event.at: event.comment for event in dossier.events}
+    comments.update(pending or {})
     rows = []
     runs = list(dossier.step_runs)
     for i, run in enumerate(runs):
@@ -247,7 +265,8 @@ def control_rows(dossier: Dossier) -> list[dict[str, Any]]:
                 "planned_at": run.due_at,
                 "actual_at": run.finished_at,
                 "on_time": run.on_time,
-                "note": run.outcome or "",
+                "action_label": ACTION_LABELS.get(run.outcome, run.outcome) if run.outcome else "",
+                "comment": comments.get(run.finished_at, "") if run.finished_at else "",
             }
         )
     return rows
@@ -399,7 +418,7 @@ def _reject(
     _close_run(session, dossier, user, "reject", now)
     _leave_active(dossier, "rejected", now)
     document_service.issue(session, dossier, "form_03", user, {"reasons": reasons})
-    _final_documents(session, dossier, user)
+    _final_documents(session, dossier, user, _note(inp), now)
     return "reject"
 
 
@@ -468,28 +487,44 @@ def _attach_result(
 ) -> str:
     if file is None:
         raise InvalidInput(N_("Đính kèm tệp kết quả (PDF)."), fields={"file": "required"})
-    stored = storage.check_upload(file[1], file[0], ["pdf"], 20)
+    # Numbered, stamped with its QR code and signed before anyone can download it.
+    sealed = results.seal(
+        session,
+        dossier.agency_id,
+        file[1],
+        file[0],
+        result_type_code=dossier.version.result_type_code,
+        signer_name=user.full_name,
+        at=now,
+    )
     dossier.files.append(
         DossierFile(
             dossier_id=dossier.id,
             purpose="result",
-            filename=stored.filename,
-            content_type=stored.content_type,
-            size=stored.size,
-            sha256=stored.sha256,
+            filename=sealed.filename,
+            content_type="application/pdf",
+            size=sealed.size,
+            sha256=sealed.sha256,
             uploaded_by_id=user.id,
         )
     )
-    holder = (dossier.applicant or {}).get("id_number") or str(dossier.id)
-    number = f"{holder}.{dossier.version.result_type_code or 'KQ'}"
     document_service.attach_file_document(
         session,
         dossier,
         "result",
-        f"{dossier.version.result} — số {number}",
-        stored.sha256,
-        stored.size,
+        f"{dossier.version.result} — số {sealed.number}",
+        sealed.sha256,
+        sealed.size,
         user,
+        verify_token=sealed.verify_token,
+        number=sealed.number,
+        context={
+            "result": {
+                "number": sealed.number,
+                "portal_signed": sealed.portal_signed,
+                "signed_before": sealed.signed_before,
+            }
+        },
     )
     dossier.decided_at = dossier.decided_at or now
     dossier.result_ready_at = now
@@ -527,7 +562,7 @@ def _return_result(
 ) -> str:
     _close_run(session, dossier, user, "return_result", now)
     _leave_active(dossier, "completed", now)
-    _final_documents(session, dossier, user)
+    _final_documents(session, dossier, user, _note(inp), now)
     return "return_result"
 
 
@@ -550,7 +585,7 @@ def _withdraw(
             user,
             {"cause": "withdrawn", "reason": inp.comment.strip(), "requested_at": requested},
         )
-        _final_documents(session, dossier, user)
+        _final_documents(session, dossier, user, _note(inp), now)
     return "withdraw"
 
 
@@ -578,7 +613,7 @@ def stop(
             "requested_at": dossier.supplement_requested_at,
         },
     )
-    _final_documents(session, dossier, user)
+    _final_documents(session, dossier, user, _note(inp), now)
     return "stop" if cause == "agency" else "supplement_timeout"
 
 

@@ -37,27 +37,7 @@ from app.errors import Conflict, Forbidden, InvalidInput
 from app.i18n_markers import N_
 from app.payments import service as payment_service
 from app.workflow import actions as action_rules
-
-ACTION_LABELS = {
-    "create": N_("Tạo hồ sơ"),
-    "submit": N_("Nộp hồ sơ"),
-    "resubmit": N_("Nộp bổ sung hồ sơ"),
-    "receive": N_("Tiếp nhận hồ sơ"),
-    "request_supplement": N_("Yêu cầu bổ sung hồ sơ"),
-    "reject": N_("Từ chối hồ sơ"),
-    "forward": N_("Chuyển bước tiếp theo"),
-    "send_back": N_("Trả lại bước trước"),
-    "approve": N_("Phê duyệt"),
-    "request_payment": N_("Yêu cầu thanh toán"),
-    "attach_result": N_("Đính kèm kết quả"),
-    "return_result": N_("Trả kết quả"),
-    "withdraw": N_("Rút hồ sơ"),
-    "stop": N_("Dừng xử lý hồ sơ"),
-    "extend": N_("Gia hạn, xin lỗi"),
-    "supplement_timeout": N_("Quá hạn bổ sung, dừng xử lý"),
-    "late_warning": N_("Cảnh báo sắp quá hạn"),
-    "payment": N_("Thanh toán phí, lệ phí"),
-}
+from app.workflow.labels import ACTION_LABELS as ACTION_LABELS
 
 
 def available_actions(

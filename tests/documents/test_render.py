@@ -82,7 +82,8 @@ def _extra(kind: str) -> dict[str, Any]:
                     "planned_at": RECEIVED + hour,
                     "actual_at": RECEIVED + hour / 2,
                     "on_time": True,
-                    "note": "",
+                    "action_label": "Tiếp nhận hồ sơ",
+                    "comment": "",
                 },
                 {
                     "step_name": "Thẩm định",
@@ -92,7 +93,8 @@ def _extra(kind: str) -> dict[str, Any]:
                     "planned_at": RECEIVED + 24 * hour,
                     "actual_at": RECEIVED + 50 * hour,
                     "on_time": False,
-                    "note": "Chậm do xác minh",
+                    "action_label": "Chuyển bước tiếp theo",
+                    "comment": "Chậm do xác minh",
                 },
             ]
         },
@@ -238,6 +240,7 @@ def test_form_06_marks_late_hand_over(readers: dict[str, PdfReader]):
     text = _text(readers["form_06"])
     assert "Đúng hạn" in text
     assert "Quá hạn" in text
+    assert "Chuyển bước tiếp theo: Chậm do xác minh" in text
 
 
 def test_form_07_is_landscape_and_spans_pages(readers: dict[str, PdfReader]):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
+from app.signing import service as signing_service
 from tests.dossiers.helpers import (
     LEADER,
     RECEPTION,
@@ -79,4 +80,6 @@ def test_full_journey(client: TestClient) -> None:
     assert kinds == ["form_01", "result", "form_06"]
     result = next(d for d in docs["items"] if d["kind"] == "result")
     pdf = client.get(result["pdf_url"], headers=citizen)
-    assert pdf.status_code == 200 and pdf.content == pdf_bytes("GKS")
+    # The uploaded file, followed by the portal's stamp and signature (an incremental update).
+    assert pdf.status_code == 200 and pdf.content.startswith(pdf_bytes("GKS"))
+    assert signing_service.validate_pdf(pdf.content)["ok"]

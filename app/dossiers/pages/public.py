@@ -126,5 +126,6 @@ def verify_document(
             "issued_at": issued,
             "signature": signature,
             "receipt_status": receipt_status,
+            "result": (doc.context or {}).get("result") if doc.kind == "result" else None,
         },
     )

@@ -17,6 +17,7 @@ from starlette.responses import Response
 from app.accounts.models import User
 from app.calendar import service as calendar_service
 from app.db import utcnow
+from app.documents import results
 from app.documents import service as document_service
 from app.documents.models import Document
 from app.dossiers import service as dossier_service
@@ -129,6 +130,8 @@ def _dossier_page(
             "declared": declared,
             "components": components,
             "result_files": dossier_service.active_files(dossier, "result"),
+            "result_signing": "attach_result" not in actions
+            or results.can_sign(session, dossier.agency_id),
             "documents": documents,
             "form_01": form_01,
             "runs": list(dossier.step_runs),
