@@ -112,11 +112,13 @@ def issue(
     officer: User | None,
     extra: dict[str, Any] | None = None,
     title: str | None = None,
+    now: datetime | None = None,
 ) -> Document:
-    """Record a document with its content frozen now; the PDF is rendered on first download."""
+    """Record a document with its content frozen at ``now`` (the moment of the action); the
+    PDF is rendered on first download."""
     agency = dossier.agency  # the receiving one-stop shop issues the forms
     token = secrets.token_urlsafe(32)
-    now = utcnow()
+    now = now or utcnow()
     context = {
         "doc": {
             "kind": kind,
@@ -159,6 +161,7 @@ def attach_file_document(
     sha256: str,
     size: int,
     officer: User | None,
+    now: datetime | None = None,
 ) -> Document:
     """A document that is an uploaded file (a signed result), verifiable like the others."""
     doc = Document(
@@ -170,6 +173,7 @@ def attach_file_document(
         sha256=sha256,
         size=size,
         verify_token=secrets.token_urlsafe(32),
+        created_at=now or utcnow(),
         created_by_id=officer.id if officer else None,
     )
     session.add(doc)

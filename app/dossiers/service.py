@@ -184,8 +184,11 @@ def _receiving_agency(version: ProcedureVersion, code: str | None) -> Agency:
     )
 
 
-def create_draft(session: Session, user: User, data: schemas.DossierCreate) -> Dossier:
-    """Start a dossier: a citizen's online draft, or a reception officer's counter dossier."""
+def create_draft(
+    session: Session, user: User, data: schemas.DossierCreate, now: datetime | None = None
+) -> Dossier:
+    """Start a dossier: a citizen's online draft, or a reception officer's counter dossier
+    (``now``: its creation moment, for the demo history)."""
     version = catalog_service.get_published(session, data.procedure_code)
     if data.channel == "online":
         if user.is_staff and not user.is_admin and data.applicant is not None:
@@ -212,10 +215,12 @@ def create_draft(session: Session, user: User, data: schemas.DossierCreate) -> D
         applicant_phone=clean_phone(applicant.get("phone", "")),
         form_data=_keep_declared(version, data.form_data),
     )
+    if now is not None:
+        dossier.created_at = dossier.updated_at = now
     dossier.version = version
     session.add(dossier)
     session.flush()
-    record(session, dossier, user, "create", None)
+    record(session, dossier, user, "create", None, at=now)
     session.flush()
     return dossier
 
@@ -369,7 +374,13 @@ def active_files(dossier: Dossier, purpose: str = "component") -> list[DossierFi
 
 
 def add_file(
-    session: Session, user: User, dossier: Dossier, component_code: str, filename: str, data: bytes
+    session: Session,
+    user: User,
+    dossier: Dossier,
+    component_code: str,
+    filename: str,
+    data: bytes,
+    now: datetime | None = None,
 ) -> DossierFile:
     """Attach a file to a component; the type is judged by content, the size by the component."""
     if not may_edit(session, user, dossier):
@@ -394,6 +405,7 @@ def add_file(
         sha256=stored.sha256,
         digitised=dossier.channel == "counter",
         uploaded_by_id=user.id,
+        uploaded_at=now or utcnow(),
     )
     dossier.files.append(row)
     session.flush()

@@ -41,7 +41,12 @@ SECRET_ALPHABET = "".join(c for c in string.ascii_uppercase + string.digits if c
 
 
 def is_receiver(user: User, dossier: Dossier) -> bool:
-    return user.has_role("reception") and user.agency_id == dossier.agency_id
+    """Reception of the receiving agency, or of the one-stop shop where the dossier's step
+    is (the province's centre receives for its departments)."""
+    return user.has_role("reception") and user.agency_id in (
+        dossier.agency_id,
+        dossier.handling_agency_id,
+    )
 
 
 def acts_at_step(user: User, dossier: Dossier, step: ProcessStep) -> bool:
@@ -264,10 +269,12 @@ def _require_comment(inp: ActionIn, message: str) -> str:
     return comment
 
 
-def _final_documents(session: Session, dossier: Dossier, user: User | None) -> None:
+def _final_documents(session: Session, dossier: Dossier, user: User | None, now: datetime) -> None:
     """Form 06 (control slip) is issued when a received dossier is closed."""
     if dossier.received_at is not None:
-        document_service.issue(session, dossier, "form_06", user, {"rows": control_rows(dossier)})
+        document_service.issue(
+            session, dossier, "form_06", user, {"rows": control_rows(dossier)}, now=now
+        )
 
 
 def control_rows(dossier: Dossier) -> list[dict[str, Any]]:
@@ -360,7 +367,7 @@ def _receive(
     nxt = steps[1] if len(steps) > 1 else steps[0]
     _enter_step(session, dossier, nxt, max(now, dossier.processing_started_at), inp.assignee_id)
     method = N_("Trực tuyến") if dossier.channel == "online" else N_("Tại Bộ phận Một cửa")
-    document_service.issue(session, dossier, "form_01", user, {"return_method": method})
+    document_service.issue(session, dossier, "form_01", user, {"return_method": method}, now=now)
     if payment_service.needs_payment_now(session, dossier, "reception"):
         payment_service.hold_for_payment(dossier, "received")
     return "receive"
@@ -409,6 +416,7 @@ def _request_supplement(
             "reason": inp.comment.strip(),
             "deadline": dossier.supplement_due_at,
         },
+        now=now,
     )
     return "request_supplement"
 
@@ -428,8 +436,8 @@ def _reject(
         raise InvalidInput(N_("Nêu rõ lý do từ chối."), fields={"reasons": "required"})
     _close_run(session, dossier, user, "reject", now)
     _leave_active(dossier, "rejected", now)
-    document_service.issue(session, dossier, "form_03", user, {"reasons": reasons})
-    _final_documents(session, dossier, user)
+    document_service.issue(session, dossier, "form_03", user, {"reasons": reasons}, now=now)
+    _final_documents(session, dossier, user, now)
     return "reject"
 
 
@@ -508,6 +516,7 @@ def _attach_result(
             size=stored.size,
             sha256=stored.sha256,
             uploaded_by_id=user.id,
+            uploaded_at=now,
         )
     )
     holder = (dossier.applicant or {}).get("id_number") or str(dossier.id)
@@ -520,6 +529,7 @@ def _attach_result(
         stored.sha256,
         stored.size,
         user,
+        now=now,
     )
     dossier.decided_at = dossier.decided_at or now
     dossier.result_ready_at = now
@@ -557,7 +567,7 @@ def _return_result(
 ) -> str:
     _close_run(session, dossier, user, "return_result", now)
     _leave_active(dossier, "completed", now)
-    _final_documents(session, dossier, user)
+    _final_documents(session, dossier, user, now)
     return "return_result"
 
 
@@ -579,8 +589,9 @@ def _withdraw(
             "form_05",
             user,
             {"cause": "withdrawn", "reason": inp.comment.strip(), "requested_at": requested},
+            now=now,
         )
-        _final_documents(session, dossier, user)
+        _final_documents(session, dossier, user, now)
     return "withdraw"
 
 
@@ -607,8 +618,9 @@ def stop(
             "reason": inp.comment.strip(),
             "requested_at": dossier.supplement_requested_at,
         },
+        now=now,
     )
-    _final_documents(session, dossier, user)
+    _final_documents(session, dossier, user, now)
     return "stop" if cause == "agency" else "supplement_timeout"
 
 
@@ -639,6 +651,7 @@ def _extend(
         "form_04",
         user,
         {"reason": reason, "old_due_at": old, "new_due_at": inp.new_due_at},
+        now=now,
     )
     return "extend"
 
