@@ -23,6 +23,7 @@ from app.db import utcnow
 from app.dossiers import schemas
 from app.dossiers.models import FINAL_STATUSES, Dossier, DossierEvent, DossierFile, StepRun
 from app.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
+from app.formatting import parse_day_text
 from app.i18n_markers import N_
 from app.storage import service as storage
 
@@ -234,6 +235,8 @@ def _keep_declared(version: ProcedureVersion, form_data: dict[str, Any]) -> dict
             continue
         if declared[name]["type"] == "checkbox":
             kept[name] = value in (True, "true", "on", "1", 1, "yes")
+        elif declared[name]["type"] == "date" and (day := parse_day_text(value)) is not None:
+            kept[name] = day.isoformat()  # typed as dd/mm/yyyy, kept as one date
         elif value is None:
             kept[name] = ""
         else:
@@ -352,12 +355,7 @@ def validate_form(version: ProcedureVersion, form_data: dict[str, Any]) -> dict[
 
 
 def _parse_date(text: str) -> date | None:
-    for pattern in ("%Y-%m-%d", "%d/%m/%Y"):
-        try:
-            return datetime.strptime(text, pattern).date()
-        except ValueError:
-            continue
-    return None
+    return parse_day_text(text)
 
 
 def component(dossier: Dossier, code: str) -> Component:
