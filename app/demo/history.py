@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import heapq
 import io
+import logging
 import random
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
@@ -48,6 +49,7 @@ from app.ratings import service as rating_service
 from app.receipts import service as receipt_service
 from app.workflow import service as workflow_service
 
+log = logging.getLogger(__name__)
 DAYS = 365
 # Dossiers received per month by each unit whose demo staff can carry a process through.
 MONTHLY = {"000.00.51.H31": 10, "000.00.54.H31": 6, "000.00.01.H31": 6}
@@ -147,8 +149,11 @@ def seeded(session: Session) -> bool:
     return account_service.get_user_by_email(session, MARK) is not None
 
 
-def seed_history(session: Session, now: datetime | None = None) -> int:
-    """Add the year of demo dossiers ending ``now`` unless it is there; returns how many."""
+def seed_history(session: Session, now: datetime | None = None, *, strict: bool = False) -> int:
+    """Add the year of demo dossiers ending ``now`` unless it is there; returns how many.
+
+    An action the rules refuse (none is expected) leaves its dossier where it is and is
+    logged; ``strict`` (the tests) raises instead."""
     if seeded(session):
         return 0
     now = (now or utcnow()).astimezone(UTC)
@@ -161,7 +166,9 @@ def seed_history(session: Session, now: datetime | None = None) -> int:
     _replay(session, cast, plans)
     _quiet_history_news(session, first_notice, first_mail)
     if cast.failed:
-        raise RuntimeError("demo history: " + "; ".join(cast.failed[:5]))
+        if strict:
+            raise RuntimeError("demo history: " + "; ".join(cast.failed[:5]))
+        log.warning("demo history: %d actions refused: %s", len(cast.failed), cast.failed[:5])
     return cast.made
 
 
@@ -405,6 +412,13 @@ def _officer(cast: Cast, dossier: Dossier, role: str | None = None) -> User:
     return cast.staff[(step.agency_id or dossier.agency_id, role or step.role)]
 
 
+def _receiver(cast: Cast, plan: Plan) -> User:
+    """The reception officer where the process starts (the provincial centre for the
+    departments' procedures)."""
+    first = plan.version.steps[0]
+    return cast.staff[(first.agency_id or plan.agency.id, "reception")]
+
+
 def _later(cast: Cast, at: datetime, hours: float) -> datetime:
     """``hours`` of working time after ``at``, a few minutes into the working day."""
     return cast.cal.add_working_hours(at, hours) + timedelta(minutes=3)
@@ -449,8 +463,7 @@ def _goes_on(plan: Plan, dossier: Dossier) -> bool:
 def _reception(
     session: Session, cast: Cast, plan: Plan, dossier: Dossier, t: datetime
 ) -> Generator[datetime, None, datetime]:
-    rng, steps = plan.rng, list(plan.version.steps)
-    receiver = cast.staff[(steps[0].agency_id or plan.agency.id, "reception")]
+    rng, receiver = plan.rng, _receiver(cast, plan)
     if plan.channel == "counter":
         t += timedelta(minutes=rng.randint(8, 25))
         yield t
@@ -526,7 +539,7 @@ def _processing(
         t = _later(cast, t, rng.uniform(2, 10))
         yield t
         if _act(session, cast, dossier, plan.citizen, t, "withdraw", comment="Không còn nhu cầu."):
-            refund_fees(session, dossier, _officer(cast, dossier, "reception"), t)
+            refund_fees(session, dossier, _receiver(cast, plan), t)
         return t
     if plan.extend:
         t = _later(cast, t, rng.uniform(1, 4))

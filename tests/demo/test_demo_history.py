@@ -17,7 +17,6 @@ from app.accounts import service as account_service
 from app.accounts.models import User
 from app.calendar import service as calendar_service
 from app.catalog.models import ProcedureVersion
-from app.db import get_session
 from app.demo import history
 from app.demo.seed import seed_all
 from app.documents.models import Document
@@ -32,6 +31,7 @@ from app.reports import service as report_service
 from app.stats import dates as stats_dates
 from app.stats import indicators as stats_indicators
 from app.stats import tallies
+from app.web.session import get_session
 from app.workflow import service as workflow_service
 from tests.conftest import DEMO_PASSWORD, csrf_from
 
@@ -58,7 +58,7 @@ def seeded(engine: Engine) -> Iterator[tuple[Session, int, dict[str, int]]]:
     notices = session.scalar(select(func.count(Notice.id)))
     mails = session.scalar(select(func.count(OutboxMessage.id)))
     try:
-        made = history.seed_history(session, NOW)
+        made = history.seed_history(session, NOW, strict=True)
         session.flush()
         counts = _table_counts(session)
         # Nothing told to the applicants today about a year of past actions.
