@@ -412,6 +412,13 @@ def _officer(cast: Cast, dossier: Dossier, role: str | None = None) -> User:
     return cast.staff[(step.agency_id or dossier.agency_id, role or step.role)]
 
 
+def _started(dossier: Dossier, t: datetime) -> datetime:
+    """``t``, or the start of the dossier's current step if later (a dossier received after
+    the afternoon cut-off starts the next working day)."""
+    runs = [run.started_at for run in dossier.step_runs if run.finished_at is None]
+    return max([t, *runs])
+
+
 def _receiver(cast: Cast, plan: Plan) -> User:
     """The reception officer where the process starts (the provincial centre for the
     departments' procedures)."""
@@ -565,7 +572,9 @@ def _processing(
             reason = "Người nộp đề nghị dừng do thay đổi nhu cầu; cơ quan dừng giải quyết."
             _act(session, cast, dossier, _officer(cast, dossier), t, "stop", comment=reason)
             return t
-        t = _later(cast, t, step.duration_hours * rng.uniform(0.3, 0.95) * plan.pace)
+        t = _later(
+            cast, _started(dossier, t), step.duration_hours * rng.uniform(0.3, 0.95) * plan.pace
+        )
         if plan.late:
             t = max(t, _later(cast, due, rng.uniform(1, 20)))
         yield t
@@ -581,7 +590,7 @@ def _decision(
     """The leader approves, after sending it back once in a while."""
     rng, step = plan.rng, dossier.current_step
     assert step is not None
-    t = _later(cast, t, step.duration_hours * rng.uniform(0.2, 0.9) * plan.pace)
+    t = _later(cast, _started(dossier, t), step.duration_hours * rng.uniform(0.2, 0.9) * plan.pace)
     yield t
     if plan.send_back or plan.outcome == "processing":
         comment = "Bổ sung ý kiến thẩm định trước khi trình."
@@ -607,7 +616,7 @@ def _result(
     """Reception attaches the result, collects what is owed, hands it over; the applicant
     rates the service."""
     rng = plan.rng
-    t = _later(cast, t, rng.uniform(0.2, 1.5) * plan.pace)
+    t = _later(cast, _started(dossier, t), rng.uniform(0.2, 1.5) * plan.pace)
     yield t
     paper = ("ket-qua.pdf", _paper(f"Ket qua giai quyet thu tuc {plan.version.code}"))
     if not _act(session, cast, dossier, _officer(cast, dossier), t, "attach_result", file=paper):

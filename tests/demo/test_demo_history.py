@@ -214,7 +214,8 @@ def test_the_tracking_book_has_rows(seeded: tuple[Session, int, dict[str, int]])
         session, officer, "000.00.51.H31", end - timedelta(days=365), end, limit=20
     )
     assert book["extra"]["total"] > 60
-    assert book["rows"]
+    rows = book["extra"]["rows"]
+    assert len(rows) == 20 and all(row["code"].startswith("000.00.51.H31-") for row in rows)
 
 
 def test_the_history_holds_together(seeded: tuple[Session, int, dict[str, int]]) -> None:
