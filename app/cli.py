@@ -22,6 +22,7 @@ from app.audit import service as audit_service
 from app.bench.seed import seed_dossiers
 from app.config import get_settings
 from app.db import get_sessionmaker, make_engine
+from app.demo.history import seed_history
 from app.demo.seed import seed_all
 from app.dossiers.models import Dossier
 from app.errors import DomainError
@@ -80,14 +81,23 @@ def db_upgrade() -> None:
 
 
 @demo_cli.command("seed")
-def demo_seed() -> None:
-    """Add the demo province, catalogue and accounts (idempotent)."""
+def demo_seed(
+    history: Annotated[
+        bool, typer.Option(help="Also a year of dossiers lived through the services")
+    ] = True,
+) -> None:
+    """Add the demo province, catalogue, accounts and a year of dossiers (idempotent)."""
 
+    started = time.monotonic()
     with get_sessionmaker().begin() as session:
         added = seed_all(session)
+        if history:
+            added["dossiers"] = seed_history(session)
     done = {"procedures_upgraded": "procedures upgraded to the current catalogue"}
     typer.echo(
-        "Demo data: " + ", ".join(f"{v} {done.get(k, k + ' added')}" for k, v in added.items())
+        "Demo data: "
+        + ", ".join(f"{v} {done.get(k, k + ' added')}" for k, v in added.items())
+        + f" in {time.monotonic() - started:.1f} s."
     )
 
 

@@ -3,6 +3,7 @@ PDF forms and e-mails. Pure functions with no web or domain imports."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -50,6 +51,49 @@ def format_date(value: date | datetime | None) -> str:
     if isinstance(value, datetime):
         value = value.astimezone(ZoneInfo(get_settings().timezone)).date()
     return value.strftime("%d/%m/%Y")
+
+
+# Dates are typed as dd/mm/yyyy whatever the browser's language (a browser's own date picker
+# shows mm/dd/yyyy in English); ISO yyyy-mm-dd is read too (links, the API, older forms).
+# The HTML ``pattern`` of a date field (a phone's digit keypad may have no "/": 20112026 is
+# read as 20/11/2026; dots and dashes between the parts are read too).
+DAY_PATTERN = r"\d{1,2}[\/.\-]\d{1,2}[\/.\-]\d{4}|\d{8}|\d{4}-\d{1,2}-\d{1,2}"
+_DAY = re.compile(
+    r"(?P<d>\d{1,2})[/.\-](?P<m>\d{1,2})[/.\-](?P<y>\d{4})"
+    r"|(?P<d8>\d{2})(?P<m8>\d{2})(?P<y8>\d{4})"
+    r"|(?P<yi>\d{4})-(?P<mi>\d{1,2})-(?P<di>\d{1,2})"
+)
+BAD_DAY = N_("Ngày không hợp lệ (dd/mm/yyyy).")
+
+
+def parse_day_text(text: object) -> date | None:
+    """The day typed in a date field: ``dd/mm/yyyy`` (also ``d/m/yyyy``, ``dd.mm.yyyy``,
+    ``dd-mm-yyyy``, ``ddmmyyyy``) or ISO ``yyyy-mm-dd``; None for anything else, or for a day
+    that does not exist (31/02/2026)."""
+    match = _DAY.fullmatch(str(text or "").strip())
+    if match is None:
+        return None
+    parts = match.groupdict()
+    for suffix in ("", "8", "i"):
+        if parts["d" + suffix]:
+            day, month, year = parts["d" + suffix], parts["m" + suffix], parts["y" + suffix]
+            break
+    try:
+        return date(int(year), int(month), int(day))
+    except ValueError:
+        return None
+
+
+def day_text(value: object) -> str:
+    """What a date field shows: a date (or an ISO day) as dd/mm/yyyy; anything else — what
+    was typed, refused — as it was typed, so that it can be corrected."""
+    if isinstance(value, datetime):
+        return format_date(value)
+    if isinstance(value, date):
+        return value.strftime("%d/%m/%Y")
+    text = "" if value is None else str(value).strip()
+    day = parse_day_text(text)
+    return day.strftime("%d/%m/%Y") if day is not None else text
 
 
 def format_datetime(value: datetime | None) -> str:

@@ -90,8 +90,11 @@ def create_user(
     roles: Iterable[str] = (),
     is_admin: bool = False,
     phone: str = "",
+    password_hash: str | None = None,
 ) -> User:
-    """Create a staff, admin or citizen account (command line and admin)."""
+    """Create a staff, admin or citizen account (command line and admin). ``password_hash``:
+    the password's hash made beforehand (the demo accounts share one published password,
+    hashed once)."""
     roles = list(dict.fromkeys(roles))
     bad = [r for r in roles if r not in STAFF_ROLES]
     if bad:
@@ -113,7 +116,7 @@ def create_user(
         raise Conflict(f"A user with e-mail {email} already exists")
     user = User(
         email=email,
-        password_hash=hash_password(password),
+        password_hash=password_hash or hash_password(password),
         full_name=full_name,
         phone=phone,
         agency_id=agency.id if agency else None,

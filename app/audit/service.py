@@ -35,6 +35,7 @@ from app.audit.models import AuditEntry, AuditHead
 from app.config import get_settings
 from app.db import utcnow
 from app.errors import Forbidden, InvalidInput, Unauthorized
+from app.formatting import BAD_DAY, parse_day_text
 from app.i18n_markers import N_
 
 GENESIS = "0" * 64
@@ -328,12 +329,9 @@ def parse_filters(
         if not text:
             days[name] = None
             continue
-        try:
-            days[name] = date.fromisoformat(text)
-        except ValueError as exc:
-            raise InvalidInput(
-                N_("Ngày không hợp lệ, nhập theo dạng YYYY-MM-DD."), fields={name: "YYYY-MM-DD"}
-            ) from exc
+        days[name] = parse_day_text(text)
+        if days[name] is None:
+            raise InvalidInput(BAD_DAY, fields={name: "dd/mm/yyyy"})
     start, end = days["from"], days["to"]
     if start and end and end < start:
         raise InvalidInput(

@@ -3,7 +3,7 @@ extra days off and make-up working days, the weekly schedule and the other rules
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -15,7 +15,7 @@ from app.calendar import admin as calendar_admin
 from app.calendar import service as calendar_service
 from app.db import utcnow
 from app.errors import InvalidInput
-from app.formatting import format_number
+from app.formatting import format_number, parse_day_text
 from app.i18n_markers import N_
 from app.web import forms as admin_forms
 from app.web import translator, verify_csrf
@@ -119,12 +119,7 @@ def _year(value: str) -> int:
 
 
 def _parse_day(text: str) -> date | None:
-    for pattern in ("%Y-%m-%d", "%d/%m/%Y"):
-        try:
-            return datetime.strptime(text.strip(), pattern).date()
-        except ValueError:
-            continue
-    return None
+    return parse_day_text(text)
 
 
 @router.get("/quan-tri/lich")

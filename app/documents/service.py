@@ -117,11 +117,13 @@ def issue(
     officer: User | None,
     extra: dict[str, Any] | None = None,
     title: str | None = None,
+    now: datetime | None = None,
 ) -> Document:
-    """Record a document with its content frozen now; the PDF is rendered on first download."""
+    """Record a document with its content frozen at ``now`` (the moment of the action); the
+    PDF is rendered on first download."""
     agency = dossier.agency  # the receiving one-stop shop issues the forms
     token = secrets.token_urlsafe(32)
-    now = utcnow()
+    now = now or utcnow()
     context = {
         "doc": {
             "kind": kind,
@@ -168,6 +170,7 @@ def attach_file_document(
     verify_token: str | None = None,
     number: str | None = None,
     context: dict[str, Any] | None = None,
+    now: datetime | None = None,
 ) -> Document:
     """A document that is a stored file (a signed result), verifiable like the others; its
     ``verify_token`` when the file already carries the QR code of it."""
@@ -181,6 +184,7 @@ def attach_file_document(
         size=size,
         verify_token=verify_token or secrets.token_urlsafe(32),
         number=number,
+        created_at=now or utcnow(),
         created_by_id=officer.id if officer else None,
     )
     session.add(doc)

@@ -23,6 +23,7 @@ from app.db import utcnow
 from app.dossiers import schemas
 from app.dossiers.models import FINAL_STATUSES, Dossier, DossierEvent, DossierFile, StepRun
 from app.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
+from app.formatting import parse_day_text
 from app.i18n_markers import N_
 from app.payments import fees as fee_rules
 from app.storage import service as storage
@@ -185,8 +186,11 @@ def _receiving_agency(version: ProcedureVersion, code: str | None) -> Agency:
     )
 
 
-def create_draft(session: Session, user: User, data: schemas.DossierCreate) -> Dossier:
-    """Start a dossier: a citizen's online draft, or a reception officer's counter dossier."""
+def create_draft(
+    session: Session, user: User, data: schemas.DossierCreate, now: datetime | None = None
+) -> Dossier:
+    """Start a dossier: a citizen's online draft, or a reception officer's counter dossier
+    (``now``: its creation moment, for the demo history)."""
     version = catalog_service.get_published(session, data.procedure_code)
     if data.channel == "online":
         if user.is_staff and not user.is_admin and data.applicant is not None:
@@ -213,10 +217,12 @@ def create_draft(session: Session, user: User, data: schemas.DossierCreate) -> D
         applicant_phone=clean_phone(applicant.get("phone", "")),
         form_data=_keep_declared(version, data.form_data),
     )
+    if now is not None:
+        dossier.created_at = dossier.updated_at = now
     dossier.version = version
     session.add(dossier)
     session.flush()
-    record(session, dossier, user, "create", None)
+    record(session, dossier, user, "create", None, at=now)
     session.flush()
     return dossier
 
@@ -230,6 +236,8 @@ def _keep_declared(version: ProcedureVersion, form_data: dict[str, Any]) -> dict
             continue
         if declared[name]["type"] == "checkbox":
             kept[name] = value in (True, "true", "on", "1", 1, "yes")
+        elif declared[name]["type"] == "date" and (day := parse_day_text(value)) is not None:
+            kept[name] = day.isoformat()  # typed as dd/mm/yyyy, kept as one date
         elif value is None:
             kept[name] = ""
         else:
@@ -360,12 +368,7 @@ def declared_errors(
 
 
 def _parse_date(text: str) -> date | None:
-    for pattern in ("%Y-%m-%d", "%d/%m/%Y"):
-        try:
-            return datetime.strptime(text, pattern).date()
-        except ValueError:
-            continue
-    return None
+    return parse_day_text(text)
 
 
 def component(dossier: Dossier, code: str) -> Component:
@@ -382,7 +385,13 @@ def active_files(dossier: Dossier, purpose: str = "component") -> list[DossierFi
 
 
 def add_file(
-    session: Session, user: User, dossier: Dossier, component_code: str, filename: str, data: bytes
+    session: Session,
+    user: User,
+    dossier: Dossier,
+    component_code: str,
+    filename: str,
+    data: bytes,
+    now: datetime | None = None,
 ) -> DossierFile:
     """Attach a file to a component; the type is judged by content, the size by the component."""
     if not may_edit(session, user, dossier):
@@ -407,6 +416,7 @@ def add_file(
         sha256=stored.sha256,
         digitised=dossier.channel == "counter",
         uploaded_by_id=user.id,
+        uploaded_at=now or utcnow(),
     )
     dossier.files.append(row)
     session.flush()

@@ -235,7 +235,12 @@ def _pending_to_reuse(
 
 
 def start_payment(
-    session: Session, dossier: Dossier, user: User, method: str, ip: str = ""
+    session: Session,
+    dossier: Dossier,
+    user: User,
+    method: str,
+    ip: str = "",
+    now: datetime | None = None,
 ) -> Payment:
     """Record a counter payment (settled at once) or open an online one (pending); an online
     payment still pending for the same dossier, method and amount is returned again instead
@@ -266,11 +271,12 @@ def start_payment(
         status="pending",
         txn_ref=f"{dossier.id}-{secrets.token_hex(6)}",
         created_by_id=user.id,
+        created_at=now or utcnow(),
     )
     session.add(payment)
     session.flush()
     if method not in ONLINE_METHODS:
-        settle(session, payment, user, gateway_txn="", data={"ip": ip})
+        settle(session, payment, user, gateway_txn="", data={"ip": ip}, now=now)
     return payment
 
 
@@ -306,16 +312,19 @@ def settle(
     *,
     gateway_txn: str,
     data: Mapping[str, Any],
+    now: datetime | None = None,
 ) -> bool:
     """Mark a pending payment paid and release the dossier, once only; the receipt, the notice
-    and the audit entry come from the subscribers of ``PaymentSettled``."""
+    and the audit entry come from the subscribers of ``PaymentSettled``. ``now``: the moment
+    of payment (the demo history replays past moments)."""
+    now = now or utcnow()
     claimed = _rowcount(
         session.execute(
             update(Payment)
             .where(Payment.id == payment.id, Payment.status == "pending")
             .values(
                 status="paid",
-                paid_at=utcnow(),
+                paid_at=now,
                 gateway_txn=gateway_txn[:60],
                 gateway_data=dict(data),
             )
@@ -341,14 +350,26 @@ def settle(
         dossier.status = dossier.resume_status or "processing"
         dossier.resume_status = None
         if dossier.status == "submitted" and dossier.answer_due_at is None:
-            dossier.answer_due_at = calendar_service.get_calendar(session).answer_due_at(utcnow())
+            dossier.answer_due_at = calendar_service.get_calendar(session).answer_due_at(now)
             dossier.step_due_at = dossier.answer_due_at
         dossier_service.record(
-            session, dossier, collector, "payment", before, data={"payment_id": payment.id}
+            session,
+            dossier,
+            collector,
+            "payment",
+            before,
+            data={"payment_id": payment.id},
+            at=now,
         )
     else:
         dossier_service.record(
-            session, dossier, collector, "payment", dossier.status, data={"payment_id": payment.id}
+            session,
+            dossier,
+            collector,
+            "payment",
+            dossier.status,
+            data={"payment_id": payment.id},
+            at=now,
         )
     session.flush()
     events.publish(session, PaymentSettled(payment=payment, dossier=dossier, collector=collector))

@@ -7,11 +7,14 @@ negative ratings".
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
+from app.db import utcnow
 from app.dossiers import service as dossier_service
 from app.dossiers.models import Dossier
 from app.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -60,8 +63,10 @@ def rate(
     score: object,
     comment: str = "",
     complaint: bool = False,
+    now: datetime | None = None,
 ) -> Rating:
-    """Record the applicant's rating of a completed dossier; only once."""
+    """Record the applicant's rating of a completed dossier; only once (``now``: its moment,
+    for the demo history)."""
     dossier = dossier_service.get_visible(session, user, dossier_id)
     if not dossier_service.is_owner(user, dossier):
         raise Forbidden(N_("Chỉ người nộp hồ sơ được đánh giá mức độ hài lòng."))
@@ -76,6 +81,7 @@ def rate(
         score=value,
         comment=text,
         complaint=bool(complaint),
+        created_at=now or utcnow(),
     )
     try:
         with session.begin_nested():

@@ -3,7 +3,7 @@ and the receipt series of the agencies under /quan-tri/bien-lai (agency admins).
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request
@@ -22,6 +22,7 @@ from app.db import MAX_ID, utcnow
 from app.dossiers import service as dossier_service
 from app.dossiers.models import Dossier
 from app.errors import Conflict, DomainError, InvalidInput
+from app.formatting import BAD_DAY, parse_day_text
 from app.payments import service as payment_service
 from app.receipts import series as series_service
 from app.receipts import service
@@ -238,14 +239,22 @@ def register_page(
     request: Request,
     session: SessionDep,
     user: CurrentUser,
-    date_from: date | None = None,
-    date_to: date | None = None,
+    date_from: str = "",
+    date_to: str = "",
 ) -> Response:
-    """The receipt register of the officer's agency for a period, with the XLSX export."""
+    """The receipt register of the officer's agency for a period, with the XLSX export; days
+    typed as dd/mm/yyyy (or YYYY-MM-DD)."""
     account_service.require_role(user, "cashier", "leader", "agency_admin")
     agency = service.own_agency(user)
-    end = date_to or service.local_today()
-    start = date_from or end.replace(day=1)
+    values = {"date_from": date_from.strip()[:20], "date_to": date_to.strip()[:20]}
+    days = {name: parse_day_text(text) for name, text in values.items()}
+    errors = {
+        name: translator(request)(BAD_DAY)
+        for name, text in values.items()
+        if text and not days[name]
+    }
+    end = days["date_to"] or service.local_today()
+    start = days["date_from"] or end.replace(day=1)
     if start > end or (end - start).days > service.MAX_REGISTER_DAYS:
         start, end = end.replace(day=1), end
     receipts = service.register(session, user, agency, start, end)
@@ -256,6 +265,11 @@ def register_page(
             "receipts": receipts,
             "start": start,
             "end": end,
+            "values": {
+                name: values[name] if name in errors else day
+                for name, day in (("date_from", start), ("date_to", end))
+            },
+            "errors": errors,
             "agency": agency,
             "total": sum(r.amount for r in receipts if r.status == "issued"),
             "labels": service.STATUS_LABELS,

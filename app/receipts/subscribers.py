@@ -11,4 +11,4 @@ from app.receipts import service
 
 def on_payment_settled(session: Session, event: PaymentSettled) -> None:
     """Number the receipt now; its PDF is drawn and signed after the commit (ADR 0014)."""
-    service.issue_receipt(session, event.payment, event.collector)
+    service.issue_receipt(session, event.payment, event.collector, now=event.payment.paid_at)

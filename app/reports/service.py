@@ -37,6 +37,7 @@ from app.documents.models import Document
 from app.dossiers import service as dossier_service
 from app.dossiers.models import FINAL_STATUSES, Dossier, StepRun
 from app.errors import Forbidden, InvalidInput
+from app.formatting import BAD_DAY, parse_day_text
 from app.i18n_markers import N_
 from app.reports import xlsx
 
@@ -62,16 +63,12 @@ _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def parse_day(value: str, field: str) -> date:
-    """A ``YYYY-MM-DD`` date; anything else is InvalidInput naming ``field``."""
-    text = (value or "").strip()
-    try:
-        if not _ISO_DATE.match(text):
-            raise ValueError(text)
-        return date.fromisoformat(text)
-    except ValueError as exc:
-        raise InvalidInput(
-            N_("Ngày không hợp lệ, nhập theo dạng YYYY-MM-DD."), fields={field: "YYYY-MM-DD"}
-        ) from exc
+    """A day (``dd/mm/yyyy`` or ``YYYY-MM-DD``); anything else is InvalidInput naming
+    ``field``."""
+    day = parse_day_text(value)
+    if day is None:
+        raise InvalidInput(BAD_DAY, fields={field: "dd/mm/yyyy"})
+    return day
 
 
 def check_period(date_from: date, date_to: date) -> None:

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from app.config import get_settings
 from app.db import utcnow
 from app.errors import InvalidInput
+from app.formatting import BAD_DAY, parse_day_text
 from app.i18n_markers import N_
 
 # --- period ------------------------------------------------------------------------------------
@@ -32,16 +33,11 @@ def default_period(now: datetime | None = None) -> tuple[date, date]:
 
 
 def parse_day(value: str, name: str) -> date:
-    """A ``YYYY-MM-DD`` date between 2000 and 2100; InvalidInput naming the field otherwise."""
-    text = (value or "").strip()
-    try:
-        if len(text) != 10 or text[4] != "-" or text[7] != "-":
-            raise ValueError(text)
-        day = date.fromisoformat(text)
-    except ValueError as exc:
-        raise InvalidInput(
-            N_("Ngày không hợp lệ, nhập theo dạng YYYY-MM-DD."), fields={name: "YYYY-MM-DD"}
-        ) from exc
+    """A day (``dd/mm/yyyy`` or ``YYYY-MM-DD``) between 2000 and 2100; InvalidInput naming the
+    field otherwise."""
+    day = parse_day_text(value)
+    if day is None:
+        raise InvalidInput(BAD_DAY, fields={name: "dd/mm/yyyy"})
     if not MIN_YEAR <= day.year <= MAX_YEAR:
         raise InvalidInput(
             N_("Ngày nằm ngoài khoảng cho phép (2000–2100)."), fields={name: "2000–2100"}

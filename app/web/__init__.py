@@ -20,9 +20,11 @@ from starlette.responses import Response
 from app.config import get_settings
 from app.errors import Forbidden
 from app.formatting import (
+    DAY_PATTERN,
     PAPER_KINDS,
     ROLE_LABELS,
     TEMPLATE_DIR,
+    day_text,
     deadline_parts,
     format_date,
     format_datetime,
@@ -119,6 +121,8 @@ def templates() -> Jinja2Templates:
     env.filters["deadline"] = deadline_parts
     env.filters["date"] = format_date
     env.filters["datetime"] = format_datetime
+    env.filters["day_text"] = day_text
+    env.globals["day_pattern"] = DAY_PATTERN
     env.globals["settings"] = get_settings()
     env.globals["role_labels"] = ROLE_LABELS
     env.globals["paper_kinds"] = PAPER_KINDS

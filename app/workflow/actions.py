@@ -34,7 +34,12 @@ WITHDRAWABLE = ("submitted", "supplement_requested", "received", "processing")
 
 
 def is_receiver(user: User, dossier: Dossier) -> bool:
-    return user.has_role("reception") and user.agency_id == dossier.agency_id
+    """Reception of the receiving agency, or of the one-stop shop where the dossier's step
+    is (the province's centre receives for its departments)."""
+    return user.has_role("reception") and user.agency_id in (
+        dossier.agency_id,
+        dossier.handling_agency_id,
+    )
 
 
 def acts_at_step(user: User, dossier: Dossier, step: ProcessStep) -> bool:
@@ -230,7 +235,7 @@ def _final_documents(
     the officer wrote with the closing action (not yet in the history)."""
     if dossier.received_at is not None:
         rows = control_rows(dossier, {now: note})
-        document_service.issue(session, dossier, "form_06", user, {"rows": rows})
+        document_service.issue(session, dossier, "form_06", user, {"rows": rows}, now=now)
 
 
 def _note(inp: ActionIn) -> str:
@@ -349,7 +354,7 @@ def _receive(
     nxt = steps[1] if len(steps) > 1 else steps[0]
     _enter_step(session, dossier, nxt, max(now, dossier.processing_started_at), inp.assignee_id)
     method = N_("Trực tuyến") if dossier.channel == "online" else N_("Tại Bộ phận Một cửa")
-    document_service.issue(session, dossier, "form_01", user, {"return_method": method})
+    document_service.issue(session, dossier, "form_01", user, {"return_method": method}, now=now)
     if payment_service.needs_payment_now(session, dossier, "reception"):
         payment_service.hold_for_payment(dossier, "received")
     return "receive"
@@ -398,6 +403,7 @@ def _request_supplement(
             "reason": inp.comment.strip(),
             "deadline": dossier.supplement_due_at,
         },
+        now=now,
     )
     return "request_supplement"
 
@@ -417,7 +423,7 @@ def _reject(
         raise InvalidInput(N_("Nêu rõ lý do từ chối."), fields={"reasons": "required"})
     _close_run(session, dossier, user, "reject", now)
     _leave_active(dossier, "rejected", now)
-    document_service.issue(session, dossier, "form_03", user, {"reasons": reasons})
+    document_service.issue(session, dossier, "form_03", user, {"reasons": reasons}, now=now)
     _final_documents(session, dossier, user, _note(inp), now)
     return "reject"
 
@@ -506,6 +512,7 @@ def _attach_result(
             size=sealed.size,
             sha256=sealed.sha256,
             uploaded_by_id=user.id,
+            uploaded_at=now,
         )
     )
     document_service.attach_file_document(
@@ -525,6 +532,7 @@ def _attach_result(
                 "signed_before": sealed.signed_before,
             }
         },
+        now=now,
     )
     dossier.decided_at = dossier.decided_at or now
     dossier.result_ready_at = now
@@ -584,6 +592,7 @@ def _withdraw(
             "form_05",
             user,
             {"cause": "withdrawn", "reason": inp.comment.strip(), "requested_at": requested},
+            now=now,
         )
         _final_documents(session, dossier, user, _note(inp), now)
     return "withdraw"
@@ -612,6 +621,7 @@ def stop(
             "reason": inp.comment.strip(),
             "requested_at": dossier.supplement_requested_at,
         },
+        now=now,
     )
     _final_documents(session, dossier, user, _note(inp), now)
     return "stop" if cause == "agency" else "supplement_timeout"
@@ -644,6 +654,7 @@ def _extend(
         "form_04",
         user,
         {"reason": reason, "old_due_at": old, "new_due_at": inp.new_due_at},
+        now=now,
     )
     return "extend"
 

@@ -89,11 +89,13 @@ def perform(
     user: User,
     inp: ActionIn,
     file: tuple[str, bytes] | None = None,
+    now: datetime | None = None,
 ) -> Dossier:
-    """Take one action on a dossier for the caller, or explain why it cannot be taken."""
+    """Take one action on a dossier for the caller, or explain why it cannot be taken.
+    ``now``: the moment of the action (the demo history replays past moments)."""
     if inp.action not in action_rules.HANDLERS:
         raise InvalidInput(N_("Thao tác không hợp lệ."), fields={"action": "unknown action"})
-    now = utcnow()
+    now = now or utcnow()
     allowed = available_actions(session, dossier, user, now)
     if inp.action not in allowed:
         citizen_action = inp.action in ("submit", "withdraw")
@@ -163,10 +165,18 @@ def _queue_filter(leader: bool, cashier: bool) -> ColumnElement[bool]:
             or_(Dossier.assignee_id.is_(None), Dossier.assignee_id == bindparam("user_id")),
         )
     if cashier:
-        # Cashiers also see what waits for fees at their counter.
+        # Cashiers also see what waits for fees at their counter (the receiving agency's, or
+        # the one-stop shop's where the dossier is: the province's centre collects for its
+        # departments).
         return or_(
             at_step,
-            and_(Dossier.agency_id == bindparam("agency_id"), Dossier.status == "awaiting_payment"),
+            and_(
+                or_(
+                    Dossier.agency_id == bindparam("agency_id"),
+                    Dossier.handling_agency_id == bindparam("agency_id"),
+                ),
+                Dossier.status == "awaiting_payment",
+            ),
         )
     return at_step
 

@@ -155,7 +155,9 @@ def test_admins_read_filter_and_export(client: TestClient, db: Session) -> None:
     assert html.status_code == 200
     assert "Nhật ký hệ thống" in html.text and RECEPTION in html.text
     assert "Chuỗi nhật ký toàn vẹn" in html.text
-    assert client.get("/quan-tri/nhat-ky", params={"to": "31/12/2026"}).status_code == 422
+    assert client.get("/quan-tri/nhat-ky", params={"to": "31/12/2026"}).status_code == 200
+    refused = client.get("/quan-tri/nhat-ky", params={"to": "31/02/2026"})
+    assert refused.status_code == 422 and "Ngày không hợp lệ (dd/mm/yyyy)." in refused.text
 
 
 def test_verify_names_the_altered_or_deleted_entry(db: Session) -> None:

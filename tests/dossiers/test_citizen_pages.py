@@ -147,7 +147,7 @@ def test_starting_needs_login_and_prefills_from_profile(client: TestClient) -> N
     assert value_of(draft.text, "form.applicant_name") == "Nguyễn Thị Lan"
     assert value_of(draft.text, "form.applicant_phone") == "0912345678"
     assert value_of(draft.text, "applicant.full_name") == "Nguyễn Thị Lan"
-    assert 'type="date"' in draft.text and 'type="tel"' in draft.text
+    assert 'placeholder="dd/mm/yyyy"' in draft.text and 'type="tel"' in draft.text
     assert 'inputmode="numeric"' in draft.text
 
 
@@ -247,7 +247,7 @@ def test_incomplete_submission_shows_every_error_and_keeps_input(client: TestCli
     assert "Chưa đính kèm thành phần hồ sơ bắt buộc." in block(html, "GCS")
     assert "f-file-TK-error" not in html
     assert value_of(html, "form.birth_place") == "Trạm y tế phường Phố Hiến"
-    assert value_of(html, "form.child_birth_date") == "2026-11-20"
+    assert value_of(html, "form.child_birth_date") == "20/11/2026"
     assert value_of(html, "form.child_name") == ""
     assert '<option value="Mẹ" selected>' in html
     # Still a draft, and what was typed is stored.

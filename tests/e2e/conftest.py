@@ -111,7 +111,7 @@ def running_portal(extra_env: Mapping[str, str] | None = None) -> Iterator[str]:
     env = _server_env(tmp, port)
     env.update(extra_env or {})
     # The temporary folder as working directory: no stray .env file is read.
-    for step in (("db", "upgrade"), ("demo", "seed")):
+    for step in (("db", "upgrade"), ("demo", "seed", "--no-history")):
         done = subprocess.run(
             _portal(*step), cwd=tmp, env=env, capture_output=True, text=True, timeout=120
         )

@@ -45,7 +45,7 @@ def _start_draft(page: Any) -> None:
 def _fill_declared(page: Any) -> None:
     page.get_by_label("Số định danh cá nhân người đi đăng ký").fill("034190001234")
     page.get_by_label("Họ, chữ đệm, tên của trẻ").fill("Nguyễn Minh An")
-    page.get_by_label("Ngày sinh của trẻ").fill("2026-11-20")
+    page.get_by_label("Ngày sinh của trẻ").fill("20/11/2026")
     page.get_by_label("Giới tính").select_option("Nam")
     page.get_by_label("Nơi sinh").fill("Bệnh viện Đa khoa tỉnh Hưng Yên")
     page.get_by_label("Quan hệ với trẻ").select_option("Mẹ")
@@ -161,7 +161,7 @@ def test_citizen_submits_a_dossier_without_javascript(
         expect(page).to_have_url(re.compile(rf"/ho-so/\d+/khai\?msg=file_added#c-{code}$"))
         expect(page.locator(f"#c-{code} .file-list")).to_contain_text(name)
         expect(page.get_by_label("Họ, chữ đệm, tên của trẻ")).to_have_value("Nguyễn Minh An")
-    expect(page.get_by_label("Ngày sinh của trẻ")).to_have_value("2026-11-20")
+    expect(page.get_by_label("Ngày sinh của trẻ")).to_have_value("20/11/2026")
 
     _submit(page)
     expect(page).to_have_url(re.compile(r"/ho-so/\d+\?msg=submitted$"))

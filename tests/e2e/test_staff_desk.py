@@ -178,7 +178,7 @@ def test_counter_page_is_accessible_with_and_without_errors(
     web.locator("#f-applicant_id_number").fill("034190009876")
     web.locator("#f-applicant_phone").fill("0977123456")
     web.locator("#f-fd-child_name").fill("Phạm Gia Bảo")
-    web.locator("#f-fd-child_birth_date").fill("2026-11-02")
+    web.locator("#f-fd-child_birth_date").fill("02/11/2026")
     web.locator("#f-fd-child_sex").select_option("Nam")
     web.locator("#f-fd-birth_place").fill("Bệnh viện Sản Nhi Hưng Yên")
     web.locator("#f-fd-relationship").select_option("Mẹ")

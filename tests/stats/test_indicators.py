@@ -338,7 +338,7 @@ def test_ranking_orders_agencies_by_points(client: TestClient, db: Session) -> N
     ("params", "field"),
     [
         ({"from": "2024-13-01"}, "from"),
-        ({"from": "01/03/2024"}, "from"),
+        ({"from": "31/02/2024"}, "from"),
         ({"to": "2024-02-30"}, "to"),
         ({"from": "2024-03-31", "to": "2024-03-01"}, "to"),
         ({"from": "2023-01-01", "to": "2024-03-01"}, "to"),

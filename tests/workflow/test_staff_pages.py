@@ -498,11 +498,11 @@ def test_extend_once_with_reason_through_the_page(client: TestClient, db: Sessio
         client,
         dossier_id,
         "extend",
-        {"new_due_date": new_due.date().isoformat(), "new_due_time": "16:30"},
+        {"new_due_date": f"{new_due:%d/%m/%Y}", "new_due_time": "16:30"},
     )
     assert missing_reason.status_code == 422
     assert 'id="f-extend-comment-error"' in missing_reason.text
-    assert f'value="{new_due.date().isoformat()}"' in missing_reason.text  # kept
+    assert f'value="{new_due:%d/%m/%Y}"' in missing_reason.text  # kept, typed dd/mm/yyyy
 
     extended = page_action(
         client,

@@ -125,7 +125,7 @@ def test_agency_admin_reads_the_subtree_and_system_admin_all(client: TestClient)
 def test_bad_input_is_422_json(client: TestClient) -> None:
     h = headers(client, RECEPTION)
     for params in (
-        period(**{"from": "26/11/2026"}),
+        period(**{"from": "31/11/2026"}),
         period(**{"from": "2026-02-30"}),
         period(**{"to": "tomorrow"}),
         {"agency": PHO_HIEN, "from": "2026-12-01", "to": "2026-11-01"},

@@ -393,7 +393,6 @@ def _preview_page(
             "input_name": f"form.{f['name']}",
             "value": "",
             "error": None,
-            "date_text": False,
         }
         for f in (version.form_schema or {}).get("fields", [])
     ]

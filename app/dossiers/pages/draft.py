@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -59,15 +58,6 @@ FILE_EXTENSIONS = {
 
 def _declared(version: ProcedureVersion) -> list[dict[str, Any]]:
     return list((version.form_schema or {}).get("fields", []))
-
-
-def _iso_date(text: str) -> str | None:
-    for pattern in ("%Y-%m-%d", "%d/%m/%Y"):
-        try:
-            return datetime.strptime(text.strip(), pattern).date().isoformat()
-        except ValueError:
-            continue
-    return None
 
 
 def _accept(types: Iterable[str]) -> str:
@@ -284,7 +274,6 @@ def _field_view(
         "input_name": input_name,
         "id": input_id,
         "error": error,
-        "date_text": False,
         "autocomplete": declared.get("autocomplete")
         or PREFILL_AUTOCOMPLETE.get(declared.get("prefill") or ""),
     }
@@ -292,11 +281,8 @@ def _field_view(
         view["value"] = value is True
     else:
         text = "" if value is None or isinstance(value, bool) else str(value)
-        if kind == "date" and text:
-            iso = _iso_date(text)
-            # A value that is not a date stays visible (as text) rather than being dropped.
-            view["date_text"] = iso is None
-            text = iso or text
+        # A date is shown as dd/mm/yyyy by the template; a value that is not one stays
+        # visible as typed rather than being dropped.
         view["value"] = text
     return view
 

@@ -24,6 +24,7 @@ from app.dossiers import service as dossier_service
 from app.dossiers.models import Dossier
 from app.dossiers.schemas import ActionIn
 from app.errors import DomainError, NotFound
+from app.formatting import parse_day_text
 from app.i18n_markers import N_
 from app.storage import service as storage
 from app.web import content_disposition, render, translator, verify_csrf
@@ -252,14 +253,14 @@ def _action_input(_: Any, action: str, form: FormData) -> tuple[ActionIn | None,
         raw = str(form.get("reasons", ""))
         data["reasons"] = [line.strip() for line in raw.splitlines() if line.strip()]
     elif action == "extend":
-        day = str(form.get("new_due_date", "")).strip()
+        day = parse_day_text(form.get("new_due_date", ""))
         clock = str(form.get("new_due_time", "")).strip() or "17:00"
         try:
-            data["new_due_at"] = datetime.combine(
-                date.fromisoformat(day), time.fromisoformat(clock), common.tz()
-            )
+            if day is None:
+                raise ValueError("new_due_date")
+            data["new_due_at"] = datetime.combine(day, time.fromisoformat(clock), common.tz())
         except ValueError:
-            errors["new_due_at"] = _("Nhập ngày và giờ hẹn trả mới.")
+            errors["new_due_at"] = _("Nhập ngày (dd/mm/yyyy) và giờ hẹn trả mới.")
     try:
         inp = ActionIn.model_validate(data)
     except ValidationError as exc:
