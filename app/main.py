@@ -26,6 +26,7 @@ from app.calendar import pages as calendar_pages
 from app.catalog import api as catalog_api
 from app.catalog import pages as catalog_pages
 from app.config import get_settings
+from app.db import drain_background
 from app.documents import renderer
 from app.dossiers import api as dossiers_api
 from app.dossiers import pages as dossier_pages
@@ -51,6 +52,8 @@ from app.wiring import wire
 from app.worker import start_embedded
 from app.workflow import pages as workflow_pages
 
+SHUTDOWN_DRAIN_SECONDS = 10.0
+
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -63,6 +66,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     yield
     if stop is not None:
         stop.set()
+    # Receipts paid just before the stop get their PDF now if they can (ADR 0014); what is
+    # left is made on first download.
+    drain_background(SHUTDOWN_DRAIN_SECONDS)
 
 
 def create_app() -> FastAPI:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
@@ -181,11 +181,31 @@ PdfMaker = Callable[[Session, Document], bytes]
 # Kinds whose PDF is made by their own domain (a receipt is drawn and signed by receipts),
 # registered at start-up by ``app.wiring``; the other kinds are forms laid out from templates.
 _MAKERS: dict[str, PdfMaker] = {}
+# How long after its issue such a document's PDF is waited for (a receipt is drawn and signed
+# in well under a second; on a busy machine, or behind a queue of them, in a few).
+PDF_WAIT = timedelta(seconds=30)
 
 
 def register_maker(kind: str, maker: PdfMaker) -> None:
     """Let a domain make (and store) the PDF of its own kind of document."""
     _MAKERS[kind] = maker
+
+
+def pdf_pending(doc: Document | None, now: datetime | None = None) -> bool:
+    """Whether the PDF of a document made by its own domain after the commit (a receipt,
+    docs/decisions/0014) is still expected from the background thread: its pages say so and
+    look again shortly. Past ``PDF_WAIT`` the job was dropped or its process stopped, and the
+    pages link to the PDF, which the first download makes. Forms are made on first download
+    and are never pending."""
+    if doc is None or doc.sha256 or doc.kind not in _MAKERS:
+        return False
+    return (now or utcnow()) - doc.created_at < PDF_WAIT
+
+
+def pending_ids(documents: list[Document]) -> set[int]:
+    """The documents of a list whose PDF is still being made (``pdf_pending``)."""
+    now = utcnow()
+    return {doc.id for doc in documents if pdf_pending(doc, now)}
 
 
 def pdf_bytes(session: Session, doc: Document) -> bytes:

@@ -71,6 +71,7 @@ def receipt_read(session: Session, receipt: Receipt) -> schemas.ReceiptRead:
         cancelled_at=receipt.cancelled_at,
         cancel_reason=receipt.cancel_reason,
         signed=bool(doc and doc.context.get("signed")),
+        pdf_pending=document_service.pdf_pending(doc),
         pdf_url=f"/api/v1/receipts/{receipt.id}/pdf",
         verify_url=document_service.verify_url(doc.verify_token) if doc else None,
     )

@@ -11,9 +11,10 @@ docs/decisions/0005-receipt-numbering.md for the symbols and the numbering.
 - A receipt snapshots the collecting agency, the payer and the fees, and gets a ``Document``
   with a QR verification token and the frozen content of its PDF, in the issuing transaction.
   The PDF itself is laid out, signed (when the agency has a certificate) and stored after
-  that transaction commits, in a short transaction of its own, so the series row (on SQLite
-  the whole database) is not locked during the render; a reader that finds no PDF yet makes
-  it then (docs/decisions/0014-receipt-pdf-after-commit.md). Receipts are cancelled or
+  that transaction commits, by the process's background thread in a short transaction of its
+  own, so the series row (on SQLite the whole database) is not locked during the render and
+  the request that paid does not wait for it; a reader that finds no PDF yet makes it then
+  (docs/decisions/0014-receipt-pdf-after-commit.md). Receipts are cancelled or
   replaced, never deleted or renumbered.
 """
 
@@ -496,8 +497,10 @@ def _issue(
 
     token = secrets.token_urlsafe(32)
     context = pdf_context(session, receipt, document_service.verify_url(token))
-    # The PDF comes after the commit (``_store_after_commit``): laying it out and signing it
-    # here would hold the series lock, and on SQLite the database's write lock, meanwhile.
+    # The PDF comes after the commit, off the request (``_store_after_commit`` in the
+    # background thread): laying it out and signing it here would hold the series lock, and on
+    # SQLite the database's write lock, meanwhile; and the payer, or the gateway's callback,
+    # would wait for it.
     doc = Document(
         dossier_id=dossier.id,
         agency_id=agency.id,
@@ -515,7 +518,9 @@ def _issue(
     receipt.document_id = doc.id
     session.flush()
     document_id = doc.id
-    call_after_commit(session, lambda engine: _store_after_commit(engine, document_id))
+    call_after_commit(
+        session, lambda engine: _store_after_commit(engine, document_id), background=True
+    )
     return receipt
 
 

@@ -143,6 +143,7 @@ def _dossier_page(
             "d": dossier,
             "actions": workflow.available_actions(session, dossier, user),
             "documents": documents,
+            "pending_documents": document_service.pending_ids(documents),
             "component_files": [
                 (names.get(f.component_code or "", f.component_code or ""), f)
                 for f in dossier_service.active_files(dossier)

@@ -130,6 +130,7 @@ def _dossier_page(
             "components": components,
             "result_files": dossier_service.active_files(dossier, "result"),
             "documents": documents,
+            "pending_documents": document_service.pending_ids(documents),
             "form_01": form_01,
             "runs": list(dossier.step_runs),
             "events": list(dossier.events),
