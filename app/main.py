@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -53,6 +55,14 @@ from app.worker import start_embedded
 from app.workflow import pages as workflow_pages
 
 SHUTDOWN_DRAIN_SECONDS = 10.0
+log = logging.getLogger(__name__)
+
+
+def _prestart_renderer() -> None:
+    try:
+        renderer.prestart()
+    except Exception as exc:  # the first PDF tries again
+        log.warning("PDF renderer not started ahead (%s)", type(exc).__name__)
 
 
 @asynccontextmanager
@@ -62,6 +72,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     # tests, keeps its warm renderer).
     if settings.pdf_renderers != renderer.configured():
         renderer.configure(settings.pdf_renderers)
+    # The renderer starts now rather than on the first PDF (a receipt drawn just after the
+    # first payment, a form printed at the first reception), in its own thread.
+    threading.Thread(target=_prestart_renderer, name="portal-renderer-start", daemon=True).start()
     stop = start_embedded(settings.worker_interval_seconds) if settings.embedded_worker else None
     yield
     if stop is not None:

@@ -89,6 +89,17 @@ def shutdown(wait: bool = True) -> None:
 atexit.register(shutdown)
 
 
+def prestart() -> None:
+    """Start this process's renderers now, with their imports and fonts (a few seconds), so
+    that the first PDF after a start does not wait for them; blocks until they are ready.
+    The web app calls it in a thread of its own at start-up."""
+    run(_ready)
+
+
+def _ready() -> bool:
+    return True
+
+
 def run(function: Callable[..., T], *args: Any) -> T:
     """``function(*args)`` in a renderer process (or here when there is none); blocks the
     calling thread, never the event loop: call it from a sync endpoint or a worker thread.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
+from pathlib import PurePath
 from typing import Any
 
 from sqlalchemy import select, update
@@ -17,7 +18,7 @@ from app.db import utcnow
 from app.documents import render
 from app.documents.models import Document
 from app.dossiers import service as dossier_service
-from app.dossiers.models import Dossier
+from app.dossiers.models import Dossier, DossierFile
 from app.errors import NotFound
 from app.formatting import PAPER_KINDS
 from app.i18n_markers import N_
@@ -35,6 +36,46 @@ TITLES = {
     "result": N_("Kết quả giải quyết thủ tục hành chính"),
 }
 _DATE_KEYS = ("period_from", "period_to")
+# Downloaded PDFs are named by what they are, then by the dossier's code (finding m22).
+FILE_STEMS = {
+    "form_01": "giay-tiep-nhan",
+    "form_02": "phieu-yeu-cau-bo-sung",
+    "form_03": "phieu-tu-choi",
+    "form_04": "van-ban-xin-loi-gia-han",
+    "form_05": "thong-bao-dung-giai-quyet",
+    "form_06": "phieu-kiem-soat",
+    "form_07": "so-theo-doi-ho-so",
+    "result": "ket-qua",
+}
+
+
+def receipt_file_name(series: str, number_text: str) -> str:
+    """``bien-lai-AA-26E-0000001.pdf``: a receipt is named by its series and number."""
+    return f"bien-lai-{series}-{number_text}.pdf"
+
+
+def dossier_label(dossier: Dossier) -> str:
+    """The dossier's code, or ``ho-so-<id>`` before it has one."""
+    return dossier.code or f"ho-so-{dossier.id}"
+
+
+def download_name(doc: Document, dossier: Dossier) -> str:
+    """The file name of a document's PDF for every download, the staff's and the citizen's:
+    ``giay-tiep-nhan-<code>.pdf``, ``ket-qua-<code>.pdf``, ``bien-lai-<series>-<number>.pdf``."""
+    if doc.kind == "receipt":
+        fields = (doc.context or {}).get("receipt") or {}
+        return receipt_file_name(str(fields.get("series", "")), str(fields.get("number", "")))
+    stem = FILE_STEMS.get(doc.kind, doc.kind.replace("_", "-"))
+    return f"{stem}-{dossier_label(dossier)}.pdf"
+
+
+def file_download_name(row: DossierFile, dossier: Dossier) -> str:
+    """A result file is named like the result document; the applicant's own files keep the
+    names they were uploaded with."""
+    if row.purpose != "result":
+        return row.filename
+    suffix = PurePath(row.filename).suffix.lower() or ".pdf"
+    return f"{FILE_STEMS['result']}-{dossier_label(dossier)}{suffix}"
 
 
 def verify_url(token: str) -> str:

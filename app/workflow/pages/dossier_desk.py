@@ -185,11 +185,14 @@ def staff_file(
     """Download a file of a dossier the officer may see."""
     common.require_staff(user)
     row = dossier_service.get_file(session, user, dossier_id, file_id)
+    dossier = dossier_service.get_visible(session, user, dossier_id)
     return Response(
         storage.read_bytes(row.sha256),
         media_type=row.content_type,
         headers={
-            "Content-Disposition": content_disposition(row.filename),
+            "Content-Disposition": content_disposition(
+                document_service.file_download_name(row, dossier)
+            ),
             "Cache-Control": "private, no-store",
         },
     )
@@ -213,7 +216,7 @@ def staff_document(
         media_type="application/pdf",
         headers={
             "Content-Disposition": content_disposition(
-                f"{doc.kind}-{dossier.code or dossier.id}.pdf", True
+                document_service.download_name(doc, dossier), inline=True
             ),
             "Cache-Control": "private, no-store",
         },
