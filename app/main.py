@@ -50,7 +50,7 @@ from app.web import STATIC_DIR
 from app.web.deps import SessionDep
 from app.web.errors import install_error_handlers
 from app.web.middleware import ClientIPMiddleware, SecurityHeadersMiddleware
-from app.wiring import wire
+from app.wiring import warm_up, wire
 from app.worker import start_embedded
 from app.workflow import pages as workflow_pages
 
@@ -72,6 +72,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     # tests, keeps its warm renderer).
     if settings.pdf_renderers != renderer.configured():
         renderer.configure(settings.pdf_renderers)
+    warm_up()
     # The renderer starts now rather than on the first PDF (a receipt drawn just after the
     # first payment, a form printed at the first reception), in its own thread.
     threading.Thread(target=_prestart_renderer, name="portal-renderer-start", daemon=True).start()
