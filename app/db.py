@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import atexit
+import functools
 import logging
+import queue
+import threading
+import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -137,19 +142,88 @@ def begin_write(session: Session) -> None:
 
 _AFTER_COMMIT = "portal_after_commit"  # session.info: callbacks waiting for the commit
 _COMMITTED_TO = "portal_committed_to"  # session.info: the engine the commit was durable on
+# Jobs waiting for the background thread at most: beyond that (a burst far above what one
+# thread renders), a job is dropped and its work stays to be done by whoever needs it next.
+BACKGROUND_CAPACITY = 256
 
 
-def call_after_commit(session: Session, callback: Callable[[Engine], None]) -> None:
+class _Background:
+    """One daemon thread working through a bounded queue of after-commit jobs, so that slow
+    work (a receipt's PDF) never delays the response of the request that committed.
+
+    Started on the first job. ``drain`` waits until the queue is empty (at shutdown, and in
+    tests and benchmarks that need the result); what is still queued when the process ends is
+    simply not done, which every job of this kind must tolerate (ADR 0014)."""
+
+    def __init__(self, capacity: int) -> None:
+        self._queue: queue.Queue[Callable[[], None]] = queue.Queue(maxsize=capacity)
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    def submit(self, job: Callable[[], None]) -> bool:
+        """Queue ``job``; False when the queue is full (the job is dropped)."""
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(
+                    target=self._run, name="portal-after-commit", daemon=True
+                )
+                self._thread.start()
+        try:
+            self._queue.put_nowait(job)
+        except queue.Full:
+            return False
+        return True
+
+    def _run(self) -> None:
+        while True:
+            job = self._queue.get()
+            try:
+                job()
+            except Exception as exc:  # the thread serves every later job too
+                log.error("work after commit failed (%s)", type(exc).__name__)
+            finally:
+                self._queue.task_done()
+
+    def drain(self, timeout: float) -> bool:
+        """Wait until every queued job has run; False if some are left after ``timeout``."""
+        deadline = time.monotonic() + timeout
+        with self._queue.all_tasks_done:
+            while self._queue.unfinished_tasks:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                self._queue.all_tasks_done.wait(remaining)
+        return True
+
+
+_background = _Background(BACKGROUND_CAPACITY)
+
+
+def drain_background(timeout: float = 30.0) -> bool:
+    """Wait for the after-commit jobs queued so far (``call_after_commit(..., background=True)``);
+    False if some are still waiting after ``timeout`` seconds."""
+    return _background.drain(timeout)
+
+
+# At exit the jobs already queued get a few seconds; the rest stays undone.
+atexit.register(drain_background, 10.0)
+
+
+def call_after_commit(
+    session: Session, callback: Callable[[Engine], None], *, background: bool = False
+) -> None:
     """Run ``callback(engine)`` once the session's current transaction has really committed,
     for slow work that must not hold the transaction's locks (a receipt's PDF, ADR 0014).
 
     Dropped when the transaction rolls back, and when its "commit" was not durable: a session
     that joined an outer transaction of its connection (the tests' ``db`` fixture) only
     released a savepoint, and a new connection would neither see the rows nor get the lock.
-    The callback runs in the committing thread, after the session's connection went back to
-    the pool, and opens its own sessions on ``engine``. Its exceptions are logged, never
-    raised: the commit has happened and stays."""
-    session.info.setdefault(_AFTER_COMMIT, []).append(callback)
+    The callback runs after the session's connection went back to the pool and opens its own
+    sessions on ``engine``: in the committing thread, or with ``background`` in the process's
+    after-commit thread, so that the committing request answers without waiting for it (then
+    it may also never run: the queue was full or the process stopped first). Its exceptions
+    are logged, never raised: the commit has happened and stays."""
+    session.info.setdefault(_AFTER_COMMIT, []).append((callback, background))
 
 
 @event.listens_for(Session, "after_commit")
@@ -173,7 +247,11 @@ def _run_after_commit(session: Session, transaction: SessionTransaction) -> None
     engine = session.info.pop(_COMMITTED_TO, None)
     if not callbacks or engine is None:
         return  # rolled back, closed without a commit, or not durable
-    for callback in callbacks:
+    for callback, background in callbacks:
+        if background:
+            if not _background.submit(functools.partial(callback, engine)):
+                log.warning("work after commit dropped: the background queue is full")
+            continue
         try:
             callback(engine)
         except Exception as exc:  # the commit stands whatever happens here

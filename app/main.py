@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -26,6 +28,7 @@ from app.calendar import pages as calendar_pages
 from app.catalog import api as catalog_api
 from app.catalog import pages as catalog_pages
 from app.config import get_settings
+from app.db import drain_background
 from app.documents import renderer
 from app.dossiers import api as dossiers_api
 from app.dossiers import pages as dossier_pages
@@ -47,9 +50,19 @@ from app.web import STATIC_DIR
 from app.web.deps import SessionDep
 from app.web.errors import install_error_handlers
 from app.web.middleware import ClientIPMiddleware, SecurityHeadersMiddleware
-from app.wiring import wire
+from app.wiring import warm_up, wire
 from app.worker import start_embedded
 from app.workflow import pages as workflow_pages
+
+SHUTDOWN_DRAIN_SECONDS = 10.0
+log = logging.getLogger(__name__)
+
+
+def _prestart_renderer() -> None:
+    try:
+        renderer.prestart()
+    except Exception as exc:  # the first PDF tries again
+        log.warning("PDF renderer not started ahead (%s)", type(exc).__name__)
 
 
 @asynccontextmanager
@@ -59,10 +72,17 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     # tests, keeps its warm renderer).
     if settings.pdf_renderers != renderer.configured():
         renderer.configure(settings.pdf_renderers)
+    warm_up()
+    # The renderer starts now rather than on the first PDF (a receipt drawn just after the
+    # first payment, a form printed at the first reception), in its own thread.
+    threading.Thread(target=_prestart_renderer, name="portal-renderer-start", daemon=True).start()
     stop = start_embedded(settings.worker_interval_seconds) if settings.embedded_worker else None
     yield
     if stop is not None:
         stop.set()
+    # Receipts paid just before the stop get their PDF now if they can (ADR 0014); what is
+    # left is made on first download.
+    drain_background(SHUTDOWN_DRAIN_SECONDS)
 
 
 def create_app() -> FastAPI:

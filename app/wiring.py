@@ -8,16 +8,23 @@ receipt is numbered first (the notice and the audit entry name it), the audit lo
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
+from sqlalchemy.orm import configure_mappers
+
 from app import events
 from app.accounts.events import PasswordResetRequested
 from app.audit import subscribers as audit_subscribers
+from app.calendar import service as calendar_service
 from app.documents import render, renderer
 from app.documents import service as document_service
 from app.dossiers.events import DossierChanged
+from app.formatting import format_money
+from app.notifications import service as notification_service
 from app.notifications import subscribers as notification_subscribers
 from app.payments.events import PaymentSettled
 from app.receipts import pdf as receipt_pdf
-from app.receipts import service as receipt_service
+from app.receipts import stored as receipt_stored
 from app.receipts import subscribers as receipt_subscribers
 from app.receipts.events import ReceiptCancelled, ReceiptReplaced
 from app.stats import tallies
@@ -37,5 +44,19 @@ def wire() -> None:
     # The indicator counters follow every flush of a dossier's rows (ADR 0010, 0016).
     tallies.install()
     # A receipt's PDF is drawn and signed by receipts; the other documents are forms.
-    document_service.register_maker("receipt", receipt_service.stored_pdf)
+    document_service.register_maker("receipt", receipt_stored.stored_pdf)
     renderer.warm_up_with(render.warm_up, receipt_pdf.warm_up)
+
+
+def warm_up() -> None:
+    """What the first request after a start would pay otherwise: the holiday calendars of
+    this year and the next (the ``holidays`` package imports every country on first use,
+    about a second; a payment or a submission computes a deadline), the mappers, the notices'
+    templates and the money format. The renderer process is started separately
+    (``renderer.prestart``)."""
+    year = datetime.now(UTC).year
+    for each in (year, year + 1):
+        calendar_service.vietnam_holidays(each)
+    configure_mappers()  # the tables' relationships, otherwise set up by the first query
+    notification_service.warm_up()
+    format_money(0)  # the locale data of money amounts

@@ -26,6 +26,7 @@ from app.documents import render as forms
 from app.documents import service as document_service
 from app.receipts import pdf as receipt_pdf
 from app.receipts import service as receipt_service
+from app.receipts import stored as receipt_stored
 from app.receipts.models import Receipt
 from app.wiring import wire
 
@@ -54,11 +55,11 @@ def main() -> None:
             t0 = time.perf_counter()
             # A new verification address each time, as every receipt has its own QR code.
             doc = {**context["doc"], "verify_url": document_service.verify_url(f"bench{i}")}
-            signature = receipt_service._signature(session, receipt.agency_id, signer)
+            signature = receipt_stored._signature(session, receipt.agency_id, signer)
             rendered = receipt_pdf.render_receipt({**context, "doc": doc, "signature": signature})
             t1 = time.perf_counter()
             if signature is not None:
-                _, signed = receipt_service._sign(
+                _, signed = receipt_stored._sign(
                     session, receipt.agency_id, rendered.pdf, signer_name=signer
                 )
             t2 = time.perf_counter()

@@ -64,7 +64,7 @@ from sqlalchemy import Engine  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 from app.cli import upgrade_database  # noqa: E402
-from app.db import get_engine, get_sessionmaker  # noqa: E402
+from app.db import drain_background, get_engine, get_sessionmaker  # noqa: E402
 from app.demo.seed import seed_all  # noqa: E402
 from app.main import create_app  # noqa: E402
 from app.web.session import get_session  # noqa: E402
@@ -191,6 +191,7 @@ def fresh_database() -> Iterator[Engine]:
         with sessionmaker(bind=fresh)() as session:
             assert_counters_agree(session)
     finally:
+        drain_background()  # receipts' PDFs still being made on this database (ADR 0014)
         fresh.dispose()
         if admin is not None:
             _run_admin(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -1,10 +1,11 @@
 """Renderer processes: PDFs are laid out away from the threads that serve requests.
 
 WeasyPrint is pure-Python CPU work that holds the GIL, so a render inside a web worker slows
-down every other request of that worker. Each web process therefore starts, on its first PDF,
-a small pool of renderer processes (one by default, so renders within a web process still take
-turns, as before) that lower their own CPU priority: on a busy machine the operating system
-serves lookups and pages first and renders with what is left. The request thread waits for the
+down every other request of that worker. Each web process therefore starts, at start-up
+(``prestart``, or else on its first PDF), a small pool of renderer processes (one by default,
+so renders within a web process still take turns, as before) that lower their own CPU
+priority: on a busy machine the operating system serves lookups and pages first and renders
+with what is left. The request thread waits for the
 result without holding the GIL (see docs/decisions/0012-pdf-renderer-processes.md).
 
 Renderers are started with ``spawn`` (a fresh interpreter: no copy of the web process's
@@ -87,6 +88,17 @@ def shutdown(wait: bool = True) -> None:
 
 
 atexit.register(shutdown)
+
+
+def prestart() -> None:
+    """Start this process's renderers now, with their imports and fonts (a few seconds), so
+    that the first PDF after a start does not wait for them; blocks until they are ready.
+    The web app calls it in a thread of its own at start-up."""
+    run(_ready)
+
+
+def _ready() -> bool:
+    return True
 
 
 def run(function: Callable[..., T], *args: Any) -> T:

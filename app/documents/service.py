@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from pathlib import PurePath
 from typing import Any
 
 from sqlalchemy import select, update
@@ -17,7 +18,7 @@ from app.db import utcnow
 from app.documents import render
 from app.documents.models import Document
 from app.dossiers import service as dossier_service
-from app.dossiers.models import Dossier
+from app.dossiers.models import Dossier, DossierFile
 from app.errors import NotFound
 from app.formatting import PAPER_KINDS
 from app.i18n_markers import N_
@@ -36,6 +37,46 @@ TITLES = {
     "result": N_("Kết quả giải quyết thủ tục hành chính"),
 }
 _DATE_KEYS = ("period_from", "period_to")
+# Downloaded PDFs are named by what they are, then by the dossier's code (finding m22).
+FILE_STEMS = {
+    "form_01": "giay-tiep-nhan",
+    "form_02": "phieu-yeu-cau-bo-sung",
+    "form_03": "phieu-tu-choi",
+    "form_04": "van-ban-xin-loi-gia-han",
+    "form_05": "thong-bao-dung-giai-quyet",
+    "form_06": "phieu-kiem-soat",
+    "form_07": "so-theo-doi-ho-so",
+    "result": "ket-qua",
+}
+
+
+def receipt_file_name(series: str, number_text: str) -> str:
+    """``bien-lai-AA-26E-0000001.pdf``: a receipt is named by its series and number."""
+    return f"bien-lai-{series}-{number_text}.pdf"
+
+
+def dossier_label(dossier: Dossier) -> str:
+    """The dossier's code, or ``ho-so-<id>`` before it has one."""
+    return dossier.code or f"ho-so-{dossier.id}"
+
+
+def download_name(doc: Document, dossier: Dossier) -> str:
+    """The file name of a document's PDF for every download, the staff's and the citizen's:
+    ``giay-tiep-nhan-<code>.pdf``, ``ket-qua-<code>.pdf``, ``bien-lai-<series>-<number>.pdf``."""
+    if doc.kind == "receipt":
+        fields = (doc.context or {}).get("receipt") or {}
+        return receipt_file_name(str(fields.get("series", "")), str(fields.get("number", "")))
+    stem = FILE_STEMS.get(doc.kind, doc.kind.replace("_", "-"))
+    return f"{stem}-{dossier_label(dossier)}.pdf"
+
+
+def file_download_name(row: DossierFile, dossier: Dossier) -> str:
+    """A result file is named like the result document; the applicant's own files keep the
+    names they were uploaded with."""
+    if row.purpose != "result":
+        return row.filename
+    suffix = PurePath(row.filename).suffix.lower() or ".pdf"
+    return f"{FILE_STEMS['result']}-{dossier_label(dossier)}{suffix}"
 
 
 def verify_url(token: str) -> str:
@@ -196,11 +237,31 @@ PdfMaker = Callable[[Session, Document], bytes]
 # Kinds whose PDF is made by their own domain (a receipt is drawn and signed by receipts),
 # registered at start-up by ``app.wiring``; the other kinds are forms laid out from templates.
 _MAKERS: dict[str, PdfMaker] = {}
+# How long after its issue such a document's PDF is waited for (a receipt is drawn and signed
+# in well under a second; on a busy machine, or behind a queue of them, in a few).
+PDF_WAIT = timedelta(seconds=30)
 
 
 def register_maker(kind: str, maker: PdfMaker) -> None:
     """Let a domain make (and store) the PDF of its own kind of document."""
     _MAKERS[kind] = maker
+
+
+def pdf_pending(doc: Document | None, now: datetime | None = None) -> bool:
+    """Whether the PDF of a document made by its own domain after the commit (a receipt,
+    docs/decisions/0014) is still expected from the background thread: its pages say so and
+    look again shortly. Past ``PDF_WAIT`` the job was dropped or its process stopped, and the
+    pages link to the PDF, which the first download makes. Forms are made on first download
+    and are never pending."""
+    if doc is None or doc.sha256 or doc.kind not in _MAKERS:
+        return False
+    return (now or utcnow()) - doc.created_at < PDF_WAIT
+
+
+def pending_ids(documents: list[Document]) -> set[int]:
+    """The documents of a list whose PDF is still being made (``pdf_pending``)."""
+    now = utcnow()
+    return {doc.id for doc in documents if pdf_pending(doc, now)}
 
 
 def pdf_bytes(session: Session, doc: Document) -> bytes:

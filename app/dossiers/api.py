@@ -225,11 +225,12 @@ def download_file(
 ) -> Response:
     """Download a dossier file (owner and the handling agency's staff only)."""
     row = service.get_file(session, user, dossier_id, file_id)
+    name = document_service.file_download_name(row, service.get_visible(session, user, dossier_id))
     return Response(
         storage.read_bytes(row.sha256),
         media_type=row.content_type,
         headers={
-            "Content-Disposition": content_disposition(row.filename),
+            "Content-Disposition": content_disposition(name),
             "Cache-Control": "private, no-store",
         },
     )
@@ -405,13 +406,15 @@ def document_pdf(
     doc = session.get(Document, document_id)
     if doc is None or doc.dossier_id is None:
         raise NotFound(N_("Không tìm thấy văn bản."))
-    service.get_visible(session, user, doc.dossier_id)
+    dossier = service.get_visible(session, user, doc.dossier_id)
     data = document_service.pdf_bytes(session, doc)
     return Response(
         data,
         media_type="application/pdf",
         headers={
-            "Content-Disposition": f'inline; filename="{doc.kind}-{doc.id}.pdf"',
+            "Content-Disposition": content_disposition(
+                document_service.download_name(doc, dossier), inline=True
+            ),
             "Cache-Control": "private, no-store",
         },
     )

@@ -122,6 +122,14 @@ def _mail_env() -> Environment:
     return env
 
 
+def warm_up() -> None:
+    """Compile every notice's templates now (at start-up) rather than in the first request
+    that sends each notice (a few tens of milliseconds each)."""
+    env = _mail_env()
+    for name in env.list_templates(filter_func=lambda n: n.startswith("notifications/mail/")):
+        env.get_template(name)
+
+
 @dataclass(frozen=True)
 class Rendered:
     subject: str

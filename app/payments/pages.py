@@ -118,7 +118,7 @@ async def sandbox_decide(txn_ref: str, request: Request, session: SessionDep) ->
         service.handle_callback(session, params, service.sandbox_secret())
         return params
 
-    # Settling renders and signs the receipt: blocking work, kept off the event loop.
+    # Settling is blocking database work (the receipt's PDF comes later, ADR 0014): off the loop.
     params = await run_in_threadpool(decide)
     # ... and sends the payer back to the merchant's return page.
     return RedirectResponse("/thanh-toan/ket-qua?" + urlencode(params), status_code=303)

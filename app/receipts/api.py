@@ -26,6 +26,7 @@ from app.errors import Forbidden, InvalidInput, NotFound
 from app.i18n_markers import N_
 from app.receipts import schemas, service
 from app.receipts.models import Receipt
+from app.web import content_disposition
 from app.web.deps import CurrentUser, SessionDep
 
 router = APIRouter(prefix="/api/v1/receipts", tags=["receipts"])
@@ -71,6 +72,7 @@ def receipt_read(session: Session, receipt: Receipt) -> schemas.ReceiptRead:
         cancelled_at=receipt.cancelled_at,
         cancel_reason=receipt.cancel_reason,
         signed=bool(doc and doc.context.get("signed")),
+        pdf_pending=document_service.pdf_pending(doc),
         pdf_url=f"/api/v1/receipts/{receipt.id}/pdf",
         verify_url=document_service.verify_url(doc.verify_token) if doc else None,
     )
@@ -278,12 +280,12 @@ def receipt_pdf(
     """The receipt as PDF (signed as issued; a void receipt shows its status stamped)."""
     receipt = service.get_visible(session, user, receipt_id)
     data = service.pdf_bytes(session, receipt, original=original)
-    name = f"bien-lai-{receipt.series}-{service.number_text(receipt.number)}.pdf"
+    name = document_service.receipt_file_name(receipt.series, service.number_text(receipt.number))
     return Response(
         data,
         media_type="application/pdf",
         headers={
-            "Content-Disposition": f'inline; filename="{name}"',
+            "Content-Disposition": content_disposition(name, inline=True),
             "Cache-Control": "private, no-store",
         },
     )

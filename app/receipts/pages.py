@@ -19,6 +19,7 @@ from app.accounts.models import User
 from app.agencies import service as agency_service
 from app.calendar import service as calendar_service
 from app.db import MAX_ID, utcnow
+from app.documents import service as document_service
 from app.dossiers import service as dossier_service
 from app.dossiers.models import Dossier
 from app.errors import Conflict, DomainError, InvalidInput
@@ -27,8 +28,8 @@ from app.payments import service as payment_service
 from app.receipts import series as series_service
 from app.receipts import service
 from app.receipts.api import receipt_read
+from app.web import content_disposition, render, translator, verify_csrf
 from app.web import forms as admin_forms
-from app.web import render, translator, verify_csrf
 from app.web.deps import CurrentUser, SessionDep
 
 router = APIRouter(include_in_schema=False)
@@ -79,8 +80,12 @@ def pdf(
         data,
         media_type="application/pdf",
         headers={
-            "Content-Disposition": f'inline; filename="bien-lai-{receipt.series}-'
-            f'{service.number_text(receipt.number)}.pdf"',
+            "Content-Disposition": content_disposition(
+                document_service.receipt_file_name(
+                    receipt.series, service.number_text(receipt.number)
+                ),
+                inline=True,
+            ),
             "Cache-Control": "private, no-store",
         },
     )

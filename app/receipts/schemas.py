@@ -50,6 +50,9 @@ class ReceiptRead(BaseModel):
     cancelled_at: datetime | None
     cancel_reason: str
     signed: bool
+    pdf_pending: bool = Field(
+        description="The signed PDF is still being made just after the payment (a few seconds)"
+    )
     pdf_url: str
     verify_url: str | None
 

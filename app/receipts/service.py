@@ -11,9 +11,10 @@ docs/decisions/0005-receipt-numbering.md for the symbols and the numbering.
 - A receipt snapshots the collecting agency, the payer and the fees, and gets a ``Document``
   with a QR verification token and the frozen content of its PDF, in the issuing transaction.
   The PDF itself is laid out, signed (when the agency has a certificate) and stored after
-  that transaction commits, in a short transaction of its own, so the series row (on SQLite
-  the whole database) is not locked during the render; a reader that finds no PDF yet makes
-  it then (docs/decisions/0014-receipt-pdf-after-commit.md). Receipts are cancelled or
+  that transaction commits, by the process's background thread in a short transaction of its
+  own, so the series row (on SQLite the whole database) is not locked during the render and
+  the request that paid does not wait for it; a reader that finds no PDF yet makes it then
+  (docs/decisions/0014-receipt-pdf-after-commit.md). Receipts are cancelled or
   replaced, never deleted or renumbered.
 """
 
@@ -21,35 +22,32 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import set_committed_value
 
 from app import events
 from app.accounts import service as account_service
 from app.accounts.models import User
 from app.agencies.models import Agency
 from app.config import get_settings
-from app.db import begin_write, call_after_commit, utcnow
+from app.db import call_after_commit, utcnow
 from app.documents import service as document_service
 from app.documents.models import Document
 from app.dossiers import service as dossier_service
 from app.dossiers.models import Dossier
-from app.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
+from app.errors import Conflict, Forbidden, InvalidInput, NotFound
 from app.i18n_markers import N_
 from app.payments.models import Payment
 from app.receipts import pdf as receipt_pdf
+from app.receipts import stored
 from app.receipts.events import ReceiptCancelled, ReceiptReplaced
 from app.receipts.models import Receipt, ReceiptSeries
 from app.receipts.words import amount_in_words
-from app.signing import service as signing_service
-from app.storage import service as storage
 
 log = logging.getLogger(__name__)
 
@@ -60,8 +58,6 @@ DEFAULT_LETTERS = "AA"
 ELECTRONIC_SUFFIX = "E"
 MAX_NUMBER = 9_999_999  # at most 7 digits
 MAX_REGISTER_DAYS = 366
-FIELD_NAME = "ChuKyNguoiThuTien"
-SIGN_REASON = "Thu phí, lệ phí"
 
 METHOD_LABELS = {
     "cash": N_("Tiền mặt"),
@@ -381,63 +377,6 @@ def _freeze(value: Any) -> Any:
     return value
 
 
-# --- signing ---------------------------------------------------------------------------------
-
-
-def _signature(session: Session, agency_id: int, signer_name: str) -> dict[str, str] | None:
-    """What the signature box of a receipt about to be signed shows (who signs, as whom,
-    when), or None when the agency has no certificate that can sign now."""
-    try:
-        cert = signing_service.active_certificate(session, agency_id)
-    except NotFound:
-        return None
-    now = utcnow()
-    agency = session.get(Agency, agency_id)
-    if agency is None:
-        return None
-    if not cert.not_before <= now <= cert.not_after:
-        log.warning("receipt of agency %s stored unsigned: certificate not valid now", agency_id)
-        return None
-    local_now = now.astimezone(ZoneInfo(get_settings().timezone))
-    return {
-        "agency": agency.name,
-        "signer": signer_name or agency.name,
-        "signed_at": receipt_pdf.signing_moment(local_now),
-    }
-
-
-def _sign(
-    session: Session,
-    agency_id: int,
-    pdf: bytes,
-    *,
-    signer_name: str = "",
-    location: str = "",
-    box: tuple[float, float, float, float] = receipt_pdf.SIGNATURE_BOX,
-) -> tuple[bytes, bool]:
-    """The receipt, whose signature box already shows who signs and when (``_signature``),
-    signed with the agency's active certificate in that box; or unchanged and False when the
-    certificate cannot be used after all (a receipt is never refused for want of a signature,
-    since the fee has already been collected)."""
-    try:
-        signed = signing_service.sign_pdf(
-            session,
-            agency_id,
-            pdf,
-            field_name=FIELD_NAME,
-            reason=SIGN_REASON,
-            location=location,
-            signer_name=signer_name,
-            box=box,
-            page=0,
-            page_appearance=True,
-        )
-    except DomainError as exc:  # expired certificate, unreadable bundle …
-        log.warning("receipt of agency %s stored unsigned: %s", agency_id, exc.detail)
-        return pdf, False
-    return signed, True
-
-
 # --- issuing ---------------------------------------------------------------------------------
 
 
@@ -496,8 +435,10 @@ def _issue(
 
     token = secrets.token_urlsafe(32)
     context = pdf_context(session, receipt, document_service.verify_url(token))
-    # The PDF comes after the commit (``_store_after_commit``): laying it out and signing it
-    # here would hold the series lock, and on SQLite the database's write lock, meanwhile.
+    # The PDF comes after the commit, off the request (``stored.store_after_commit`` in the
+    # background thread): laying it out and signing it here would hold the series lock, and on
+    # SQLite the database's write lock, meanwhile; and the payer, or the gateway's callback,
+    # would wait for it.
     doc = Document(
         dossier_id=dossier.id,
         agency_id=agency.id,
@@ -516,7 +457,9 @@ def _issue(
     session.flush()
     document_id = doc.id
     if not session.info.get(_PDFS_TO_READERS):
-        call_after_commit(session, lambda engine: _store_after_commit(engine, document_id))
+        call_after_commit(
+            session, lambda engine: stored.store_after_commit(engine, document_id), background=True
+        )
     return receipt
 
 
@@ -525,7 +468,7 @@ _PDFS_TO_READERS = "receipts.pdfs_to_readers"
 
 def leave_pdfs_to_readers(session: Session) -> None:
     """Issue the receipts of this session without drawing their PDFs after the commit: each is
-    made, signed and stored by its first reader (``stored_pdf``). For bulk loads (the demo
+    made, signed and stored by its first reader (``stored.stored_pdf``). For bulk loads (the demo
     history's hundreds of receipts); the cashier's path is unchanged."""
     session.info[_PDFS_TO_READERS] = True
 
@@ -666,96 +609,6 @@ def replace_receipt(
     return replacement
 
 
-# --- the PDF, after the commit -------------------------------------------------------------------
-
-# Test hook: when set, called with the document's id in this process after its receipt was laid
-# out and before it is signed and stored (tests block it to show that no lock is held by then).
-# Always None in the application.
-render_hook: Callable[[int], None] | None = None
-
-
-def _render_signed(session: Session, doc: Document) -> tuple[bytes, bool]:
-    """Lay out the receipt from the document's frozen context and sign it (when the agency
-    has a usable certificate), with no write of this session."""
-    context = document_service.thaw(doc.context or {})
-    fields = context.get("receipt") or {}
-    agency = context.get("agency") or {}
-    signer_name = fields.get("collector_name") or agency.get("name") or ""
-    signature = (
-        _signature(session, doc.agency_id, signer_name) if doc.agency_id is not None else None
-    )
-    rendered = receipt_pdf.render_receipt({**context, "signature": signature})
-    if render_hook is not None:
-        render_hook(doc.id)
-    if signature is None or doc.agency_id is None:
-        return rendered.pdf, False
-    signed, ok = _sign(
-        session,
-        doc.agency_id,
-        rendered.pdf,
-        signer_name=signer_name,
-        location=agency.get("address") or "",
-    )
-    if not ok:  # the box must not claim a signature the file does not have
-        return receipt_pdf.render_receipt(context).pdf, False
-    return signed, True
-
-
-def _store(session: Session, doc: Document, data: bytes, signed: bool) -> bytes:
-    """Store a rendered receipt unless another transaction stored one first (conditional
-    UPDATE on ``sha256 IS NULL``); the PDF the document has from then on is returned."""
-    digest = storage.write_bytes(data)
-    context = {**(doc.context or {}), "signed": signed}
-    result = session.execute(
-        update(Document)
-        .where(Document.id == doc.id, Document.sha256.is_(None))
-        .values(sha256=digest, size=len(data), context=context)
-        .execution_options(synchronize_session=False)
-    )
-    if int(getattr(result, "rowcount", 0)) == 1:
-        set_committed_value(doc, "sha256", digest)
-        set_committed_value(doc, "size", len(data))
-        set_committed_value(doc, "context", context)
-        return data
-    session.refresh(doc, ["sha256", "size", "context"])
-    assert doc.sha256 is not None  # another transaction stored it first
-    return storage.read_bytes(doc.sha256)
-
-
-def stored_pdf(session: Session, doc: Document) -> bytes:
-    """A receipt document's PDF as issued. Normally stored just after the payment committed;
-    if that did not happen (the process stopped in between, or the caller's transaction was
-    not really committed), it is laid out, signed and stored now, in ``session``'s transaction
-    (a GET on SQLite turns into a write transaction only at the UPDATE, ADR 0013)."""
-    if doc.sha256:
-        return storage.read_bytes(doc.sha256)
-    data, signed = _render_signed(session, doc)
-    return _store(session, doc, data, signed)
-
-
-def _store_after_commit(engine: Engine, document_id: int) -> None:
-    """The after-commit step of an issue: render and sign with no transaction holding a lock,
-    then store in a short write transaction. A failure leaves the document pending for the
-    first reader (``stored_pdf``); the payment is committed and stays so."""
-    try:
-        with Session(bind=engine, expire_on_commit=False) as session:
-            doc = session.get(Document, document_id)
-            if doc is None or doc.kind != "receipt" or doc.sha256:
-                return  # rolled back with a savepoint, or stored meanwhile by a reader
-            data, signed = _render_signed(session, doc)
-            session.commit()  # ends the read transaction before waiting for a write lock
-            begin_write(session)
-            _store(session, doc, data, signed)
-            session.commit()
-    except Exception as exc:
-        log.warning(
-            "receipt PDF of document %s not stored after the commit (%s); "
-            "it will be made when first read",
-            document_id,
-            type(exc).__name__,
-        )
-
-
 # --- reading -----------------------------------------------------------------------------------
 
 
@@ -769,7 +622,7 @@ def pdf_bytes(session: Session, receipt: Receipt, original: bool = False) -> byt
     re-rendered with its status stamped on it."""
     doc = document_of(session, receipt)
     if doc is not None and (original or receipt.status == "issued"):
-        return stored_pdf(session, doc)
+        return stored.stored_pdf(session, doc)
     token = doc.verify_token if doc is not None else ""
     return receipt_pdf.render_pdf(pdf_context(session, receipt, document_service.verify_url(token)))
 

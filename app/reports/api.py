@@ -9,6 +9,7 @@ from typing import IO, Literal
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
+from app.documents import service as document_service
 from app.reports import schemas, service
 from app.web import content_disposition
 from app.web.deps import CurrentUser, SessionDep
@@ -75,7 +76,7 @@ def tracking_book(
         return JSONResponse(body, headers={"Cache-Control": "private, no-store"})
     headers = {
         "Content-Disposition": content_disposition(
-            f"so-theo-doi-ho-so_{agency}_{start:%Y%m%d}-{end:%Y%m%d}.{format}"
+            f"{document_service.FILE_STEMS['form_07']}-{agency}-{start:%Y%m%d}-{end:%Y%m%d}.{format}"
         ),
         "Cache-Control": "private, no-store",
     }

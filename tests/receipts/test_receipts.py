@@ -478,7 +478,7 @@ def test_expired_certificate_leaves_an_unsigned_receipt_and_says_so_in_the_log(
     cert.not_after = utcnow() - timedelta(minutes=1)
     db.flush()
     receipt = service.issue_receipt(db, _payment(db, dossier), cashier)
-    with caplog.at_level("WARNING", logger="app.receipts.service"):
+    with caplog.at_level("WARNING", logger="app.receipts.stored"):
         data = _stored_pdf(db, receipt)
     assert signing_service.validate_pdf(data)["signatures"] == []
     assert "Ký bởi" not in _pdf_text(data)

@@ -17,13 +17,14 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.accounts import service as account_service
-from app.db import begin_write, request_session
+from app.db import begin_write, drain_background, request_session
 from app.documents.models import Document
 from app.dossiers.models import Dossier
 from app.payments import service as payment_service
 from app.payments.models import Payment
 from app.receipts import pdf as receipt_pdf
 from app.receipts import service
+from app.receipts import stored as receipt_stored
 from app.receipts.models import Receipt, ReceiptSeries
 from app.signing import service as signing_service
 from app.storage import service as storage
@@ -59,11 +60,11 @@ def _assert_signed_receipt(data: bytes, roots: list[str]) -> None:
     """Signed by the agency's certificate, in the collector's box, and valid."""
     report = signing_service.validate_pdf(data, roots)
     assert report["ok"], report
-    assert [s["field"] for s in report["signatures"]] == [service.FIELD_NAME]
+    assert [s["field"] for s in report["signatures"]] == [receipt_stored.FIELD_NAME]
     [widget] = [
         annot.get_object()
         for annot in PdfReader(io.BytesIO(data)).pages[0]["/Annots"]
-        if annot.get_object().get("/T") == service.FIELD_NAME
+        if annot.get_object().get("/T") == receipt_stored.FIELD_NAME
     ]
     rect = [float(v) for v in widget["/Rect"]]
     assert rect == pytest.approx(list(receipt_pdf.SIGNATURE_BOX), abs=1.0)
@@ -78,7 +79,7 @@ def factory(fresh_database: Engine) -> sessionmaker[Session]:
 def renders(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
     """The documents whose receipt was laid out (through the service's test hook)."""
     seen: list[int] = []
-    monkeypatch.setattr(service, "render_hook", seen.append)
+    monkeypatch.setattr(receipt_stored, "render_hook", seen.append)
     yield seen
 
 
@@ -131,13 +132,14 @@ def test_failed_after_commit_step_keeps_the_payment_and_the_first_reader_stores_
     def crash(_document_id: int) -> None:
         raise RuntimeError("the renderer stopped")
 
-    monkeypatch.setattr(service, "render_hook", crash)
-    with caplog.at_level(logging.WARNING, logger="app.receipts.service"):
+    monkeypatch.setattr(receipt_stored, "render_hook", crash)
+    with caplog.at_level(logging.WARNING, logger="app.receipts.stored"):
         number, document_id = _pay(factory, dossier_id)
+        assert drain_background(120)  # the step runs in the background thread
     assert any(
         "not stored after the commit (RuntimeError)" in r.getMessage() for r in caplog.records
     )
-    monkeypatch.setattr(service, "render_hook", None)
+    monkeypatch.setattr(receipt_stored, "render_hook", None)
 
     # Committed: the payment, the receipt and a document waiting for its PDF.
     with factory() as session:
@@ -162,7 +164,7 @@ def test_failed_after_commit_step_keeps_the_payment_and_the_first_reader_stores_
     assert stored.sha256 == hashlib.sha256(first).hexdigest() and stored.size == len(first)
     # ... and the second one gets the same bytes, without rendering again.
     seen: list[int] = []
-    monkeypatch.setattr(service, "render_hook", seen.append)
+    monkeypatch.setattr(receipt_stored, "render_hook", seen.append)
     with factory() as session:
         receipt = session.get(Receipt, receipt.id)
         assert receipt is not None
@@ -178,48 +180,42 @@ def test_another_payment_commits_while_a_receipt_is_being_rendered(
 ) -> None:
     first_id, second_id = _received_dossiers(factory, 2)
     rendering, release = threading.Event(), threading.Event()
-    held: list[threading.Thread] = []
+    held: list[int] = []
 
-    def hold_first(_document_id: int) -> None:
-        # Runs in the after-commit step of the first payment, between layout and signature.
-        if threading.current_thread() in held:
+    def hold_first(document_id: int) -> None:
+        # Runs in the background thread for the first payment's receipt, between layout and
+        # signature; the next receipt's render waits behind it in that thread's queue.
+        if not held:
+            held.append(document_id)
             rendering.set()
             assert release.wait(120), "never released"
 
-    monkeypatch.setattr(service, "render_hook", hold_first)
-    results: dict[str, tuple[int, int] | BaseException] = {}
-
-    def pay(key: str, dossier_id: int) -> None:
-        try:
-            results[key] = _pay(factory, dossier_id)
-        except BaseException as exc:  # asserted below
-            results[key] = exc
-
-    first = threading.Thread(target=pay, args=("first", first_id))
-    held.append(first)
-    first.start()
+    monkeypatch.setattr(receipt_stored, "render_hook", hold_first)
     try:
-        assert rendering.wait(120), results
+        first_number, first_doc = _pay(factory, first_id)
+        assert rendering.wait(120), "the first receipt was never rendered"
+        assert held == [first_doc]
         # The first payment has committed; its receipt is being rendered right now.
-        with factory() as session:
-            receipt = session.scalar(
-                select(Receipt).join(Payment).where(Payment.dossier_id == first_id)
-            )
-            assert receipt is not None and receipt.document_id is not None
-            doc = session.get(Document, receipt.document_id)
-            assert doc is not None and doc.sha256 is None
-        # Another cashier's payment takes the next number, renders and commits meanwhile.
-        second = threading.Thread(target=pay, args=("second", second_id))
-        second.start()
-        second.join(120)
-        assert not second.is_alive(), "the second payment waited for the first render"
+        assert _document(factory, first_doc).sha256 is None
+        # Another cashier's payment takes the next number and commits meanwhile.
+        second: dict[str, tuple[int, int] | BaseException] = {}
+
+        def pay_second() -> None:
+            try:
+                second["result"] = _pay(factory, second_id)
+            except BaseException as exc:  # asserted below
+                second["result"] = exc
+
+        payer = threading.Thread(target=pay_second)
+        payer.start()
+        payer.join(120)
+        assert not payer.is_alive(), "the second payment waited for the first render"
     finally:
         release.set()
-        first.join(120)
-    assert isinstance(results["first"], tuple), results
-    assert isinstance(results["second"], tuple), results
-    (first_number, first_doc), (second_number, second_doc) = results["first"], results["second"]
+    assert isinstance(second["result"], tuple), second
+    second_number, second_doc = second["result"]
     assert second_number == first_number + 1
+    assert drain_background(120)
     with factory() as session:
         roots = signing_service.trust_roots_pem(session)
     for document_id in (first_doc, second_doc):

@@ -143,6 +143,7 @@ def _dossier_page(
             "d": dossier,
             "actions": workflow.available_actions(session, dossier, user),
             "documents": documents,
+            "pending_documents": document_service.pending_ids(documents),
             "component_files": [
                 (names.get(f.component_code or "", f.component_code or ""), f)
                 for f in dossier_service.active_files(dossier)
@@ -219,11 +220,14 @@ def download_file(
 ) -> Response:
     """A dossier file, for its owner and the handling agency's staff only."""
     row = dossier_service.get_file(session, user, dossier_id, file_id)
+    dossier = dossier_service.get_visible(session, user, dossier_id)
     return Response(
         storage.read_bytes(row.sha256),
         media_type=row.content_type,
         headers={
-            "Content-Disposition": content_disposition(row.filename),
+            "Content-Disposition": content_disposition(
+                document_service.file_download_name(row, dossier)
+            ),
             "Cache-Control": "private, no-store",
         },
     )
@@ -246,7 +250,9 @@ def document_pdf(
         data,
         media_type="application/pdf",
         headers={
-            "Content-Disposition": content_disposition(f"{doc.kind}-{doc.id}.pdf", inline=True),
+            "Content-Disposition": content_disposition(
+                document_service.download_name(doc, dossier), inline=True
+            ),
             "Cache-Control": "private, no-store",
         },
     )

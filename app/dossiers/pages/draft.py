@@ -248,11 +248,13 @@ def _apply_posted(
                 session, user, dossier, upload.component, upload.filename, upload.data
             )
         except DomainError as exc:
-            if exc.status_code not in (413, 415, 422):
+            if exc.status_code not in (409, 413, 415, 422):
                 raise
-            errors[f"component.{upload.component}"] = _upload_message(
-                request, dossier, upload.component, exc
-            )
+            # The refused file is not kept by the browser: the message names it.
+            errors[f"component.{upload.component}"] = _("Tệp “%(name)s”: %(message)s") % {
+                "name": upload.filename[:120],
+                "message": _upload_message(request, dossier, upload.component, exc),
+            }
             status = status or exc.status_code
     return errors, status or 422, posted
 

@@ -7,11 +7,16 @@
  * a progress bar and the result shown inline; attached files can be removed or replaced
  * in place (DELETE /api/v1/dossiers/{id}/files/{file_id}). When the API cannot be reached
  * or answers unexpectedly, the form is submitted the ordinary way instead.
+ *
+ * A file is sent once: the "Tải lên" button, needed without JavaScript, is hidden here (a
+ * click on it would send the chosen file a second time), and the input is disabled while
+ * its file is on the way. A refused file is named in its error, which stays until another
+ * file is chosen; the attached files stay listed.
  */
 (function () {
   "use strict";
 
-  var INLINE_ERRORS = [413, 415, 422];
+  var INLINE_ERRORS = [409, 413, 415, 422];
 
   function sizeLabel(bytes) {
     var vi = (document.documentElement.lang || "vi") === "vi";
@@ -73,6 +78,14 @@
     this.status = element.querySelector("[data-upload-status]");
     this.hint = element.querySelector("#c-" + this.code + "-hint");
   }
+
+  /* "Tệp “x.exe”: Định dạng tệp không được chấp nhận…" (the wording comes from the page). */
+  Block.prototype.fileMessage = function (name, message) {
+    var pattern = this.form.dataset.msgFile || "%(name)s: %(message)s";
+    return pattern.replace(/%\((name|message)\)s/g, function (_match, key) {
+      return key === "name" ? name : message;
+    });
+  };
 
   Block.prototype.errorId = function () {
     return "f-file-" + this.code + "-error";
@@ -150,14 +163,41 @@
     remove.insertAdjacentElement("beforebegin", button);
   };
 
+  /* While a file is on the way its input takes no other (a second "change" would send a
+   * second copy); focus comes back to it afterwards. */
+  Block.prototype.setBusy = function (busy) {
+    this.busy = busy;
+    if (busy) {
+      this.hadFocus = document.activeElement === this.input;
+      this.el.setAttribute("aria-busy", "true");
+      this.input.disabled = true;
+      this.button.disabled = true;
+      return;
+    }
+    this.el.removeAttribute("aria-busy");
+    this.input.disabled = false;
+    this.button.disabled = false;
+    if (this.hadFocus) {
+      this.input.focus();
+    }
+  };
+
   Block.prototype.upload = function (file, replacing) {
     var self = this;
     var data = this.form.dataset;
+    if (this.busy) {
+      return;
+    }
     this.clearError();
     var max = parseInt(this.el.dataset.maxBytes || "0", 10);
     if (file.size === 0 || (max && file.size > max)) {
       this.input.value = "";
-      this.showError(file.size === 0 ? data.msgEmpty : this.el.getAttribute("data-msg-413"));
+      this.showError(
+        this.fileMessage(
+          file.name,
+          file.size === 0 ? data.msgEmpty : this.el.getAttribute("data-msg-413")
+        )
+      );
       return;
     }
     var body = new FormData();
@@ -166,7 +206,7 @@
     this.progress.value = 0;
     this.progress.hidden = false;
     this.status.textContent = data.msgUploading + ": " + file.name + "…";
-    this.el.setAttribute("aria-busy", "true");
+    this.setBusy(true);
     request(
       "POST",
       data.api + "/files",
@@ -178,7 +218,7 @@
         }
       },
       function (status, json) {
-        self.el.removeAttribute("aria-busy");
+        self.setBusy(false);
         if (status === 201 && json && json.id) {
           self.progress.value = 100;
           self.input.value = "";
@@ -193,9 +233,12 @@
         }
         self.progress.hidden = true;
         if (INLINE_ERRORS.indexOf(status) >= 0 && json && json.detail) {
-          // The refused file is not kept in the input: a later "Nộp" must not send it again.
+          // The refused file is not kept in the input (a later "Nộp" must not send it again):
+          // the message names it instead.
           self.input.value = "";
-          self.showError(self.el.getAttribute("data-msg-" + status) || json.detail);
+          self.showError(
+            self.fileMessage(file.name, self.el.getAttribute("data-msg-" + status) || json.detail)
+          );
           return;
         }
         self.status.textContent = "";
@@ -254,6 +297,9 @@
     if (!this.input || !this.button || !this.list) {
       return;
     }
+    // The file goes as soon as it is chosen: the button would only send it again. It stays
+    // in the page as the submitter of the ordinary form when the API cannot be used.
+    this.button.hidden = true;
     this.input.addEventListener("change", function () {
       if (self.input.files.length) {
         self.upload(self.input.files[0], null);
@@ -264,10 +310,16 @@
         return;
       }
       event.preventDefault();
+      if (self.busy) {
+        return;
+      }
       if (self.input.files.length) {
         self.upload(self.input.files[0], null);
-      } else {
+      } else if (!document.getElementById(self.errorId())) {
+        // An error already shown (a refused file) is kept: it says more than this one.
         self.showError(self.form.dataset.msgChoose);
+        self.input.focus();
+      } else {
         self.input.focus();
       }
     });

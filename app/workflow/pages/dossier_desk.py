@@ -134,6 +134,7 @@ def _dossier_page(
             "result_signing": "attach_result" not in actions
             or results.can_sign(session, dossier.agency_id),
             "documents": documents,
+            "pending_documents": document_service.pending_ids(documents),
             "form_01": form_01,
             "runs": list(dossier.step_runs),
             "events": list(dossier.events),
@@ -188,11 +189,14 @@ def staff_file(
     """Download a file of a dossier the officer may see."""
     common.require_staff(user)
     row = dossier_service.get_file(session, user, dossier_id, file_id)
+    dossier = dossier_service.get_visible(session, user, dossier_id)
     return Response(
         storage.read_bytes(row.sha256),
         media_type=row.content_type,
         headers={
-            "Content-Disposition": content_disposition(row.filename),
+            "Content-Disposition": content_disposition(
+                document_service.file_download_name(row, dossier)
+            ),
             "Cache-Control": "private, no-store",
         },
     )
@@ -216,7 +220,7 @@ def staff_document(
         media_type="application/pdf",
         headers={
             "Content-Disposition": content_disposition(
-                f"{doc.kind}-{dossier.code or dossier.id}.pdf", True
+                document_service.download_name(doc, dossier), inline=True
             ),
             "Cache-Control": "private, no-store",
         },
