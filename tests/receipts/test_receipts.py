@@ -34,7 +34,7 @@ from app.dossiers.models import Dossier
 from app.errors import Conflict, Forbidden, InvalidInput
 from app.payments.models import Payment
 from app.receipts import pdf as receipt_pdf
-from app.receipts import service
+from app.receipts import service, stored
 from app.receipts.models import Receipt, ReceiptSeries
 from app.signing import service as signing_service
 from tests.conftest import DEMO_PASSWORD, api_token, in_parallel
@@ -430,11 +430,11 @@ def test_unsigned_without_certificate_signed_with_one(
     assert doc is not None and doc.context["signed"] is True
     result = signing_service.validate_pdf(data, [root_pem])
     assert result["ok"], result
-    assert [s["field"] for s in result["signatures"]] == [service.FIELD_NAME]
+    assert [s["field"] for s in result["signatures"]] == [stored.FIELD_NAME]
     widgets = [
         annot.get_object()
         for annot in PdfReader(io.BytesIO(data)).pages[0]["/Annots"]
-        if annot.get_object().get("/T") == service.FIELD_NAME
+        if annot.get_object().get("/T") == stored.FIELD_NAME
     ]
     assert len(widgets) == 1
     rect = [float(v) for v in widgets[0]["/Rect"]]
