@@ -25,6 +25,12 @@ class FormFieldSchema(BaseModel):
     prefill: str | None = Field(
         default=None, description="Profile attribute used to prefill (full_name, phone, ...)"
     )
+    not_future: bool = Field(
+        default=False, description="date: not after today (a birth, a death, an event past)"
+    )
+    min: float | None = Field(default=None, description="number: the least value accepted")
+    max: float | None = Field(default=None, description="number: the greatest value accepted")
+    integer: bool = Field(default=False, description="number: whole numbers only")
 
 
 class FormSchema(BaseModel):
@@ -235,6 +241,13 @@ class FormFieldIn(FormFieldSchema):
             raise ValueError("options: a select field needs at least one option")
         if self.type != "select":
             self.options = []
+        if self.type != "date":
+            self.not_future = False
+        if self.type != "number":
+            self.min = self.max = None
+            self.integer = False
+        elif self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError("min: the least value is above the greatest")
         return self
 
 

@@ -58,9 +58,8 @@ def _filtered(session: Session, flt: CatalogFilter) -> Select[ProcedureVersion]:
 
 def _relevance(terms: list[str], name: str, text: str) -> tuple[int, int, float] | None:
     """How well a procedure answers the query's words, or None when it holds fewer than half
-    of them ("khai sinh cho con" finds "Đăng ký khai sinh", which says nothing of "cho con").
-    Words found anywhere count first, then words found in the name, then how much of the
-    name they cover ("khai sinh" is more "Đăng ký khai sinh" than "… bản sao Giấy khai
+    of them. Words found anywhere count first, then words found in the name, then how much of
+    the name they cover ("khai sinh" is more "Đăng ký khai sinh" than "… bản sao Giấy khai
     sinh")."""
     hits = matched_terms(terms, text)
     if len(hits) < (len(terms) + 1) // 2:
@@ -70,7 +69,9 @@ def _relevance(terms: list[str], name: str, text: str) -> tuple[int, int, float]
 
 
 def _ranked_ids(session: Session, stmt: Select[ProcedureVersion], q: str) -> list[int]:
-    """The ids of the versions matching the query, best first, then by name."""
+    """The ids of the versions matching the query, best first, then by name: those holding
+    every word of it; when none does, those holding at least half of them ("khai sinh cho
+    con" finds "Đăng ký khai sinh", which says nothing of "cho con")."""
     terms = search_terms(q)
     rows = session.execute(
         stmt.with_only_columns(
@@ -82,6 +83,8 @@ def _ranked_ids(session: Session, stmt: Select[ProcedureVersion], q: str) -> lis
         score = _relevance(terms, name, text)
         if score is not None:
             scored.append(((-score[0], -score[1], -score[2], name, version_id), version_id))
+    if any(-key[0] == len(terms) for key, _id in scored):
+        scored = [(key, i) for key, i in scored if -key[0] == len(terms)]
     return [version_id for _key, version_id in sorted(scored)]
 
 
@@ -89,8 +92,7 @@ def list_procedures(
     session: Session, flt: CatalogFilter, limit: int = 20, offset: int = 0
 ) -> tuple[list[ProcedureVersion], int]:
     """Published procedures matching the filter with the total count: by name, or for a
-    search the best matches first (those holding every word of the query before the others).
-    """
+    search the best matches first (``_ranked_ids``)."""
     if not 1 <= limit <= 100:
         raise InvalidInput(N_("limit phải từ 1 đến 100."), fields={"limit": "1..100"})
     if offset < 0:

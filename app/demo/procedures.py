@@ -207,6 +207,11 @@ def _doc(
     }
 
 
+PAST = {"not_future": True}  # a birth, a death, an event that has happened
+COUNT = {"min": 1, "integer": True}  # copies, pages, floors
+AMOUNT = {"min": 0}  # money, areas, head counts
+
+
 def _field(
     name: str,
     label: str,
@@ -217,8 +222,11 @@ def _field(
     help_: str = "",
     prefill: str | None = None,
     max_length: int | None = None,
+    checks: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     field: dict[str, Any] = {"name": name, "label": label, "type": type_, "required": required}
+    # Value checks of the form schema: not_future for dates, min/max/integer for numbers.
+    field.update(checks or {})
     if options:
         field["options"] = options
     if help_:
@@ -346,6 +354,7 @@ BIRTH: dict[str, Any] = {
             "label": "Ngày sinh của trẻ",
             "type": "date",
             "required": True,
+            "not_future": True,
         },
         {
             "name": "child_sex",
@@ -473,7 +482,7 @@ DEATH: dict[str, Any] = {
         *applicant_fields("Họ tên người đi khai tử"),
         _field("deceased_name", "Họ, chữ đệm, tên người chết"),
         _field("deceased_id_number", "Số định danh cá nhân người chết", "id_number"),
-        _field("death_date", "Ngày chết", "date"),
+        _field("death_date", "Ngày chết", "date", checks=PAST),
         _field("death_place", "Nơi chết"),
         _field(
             "relationship",
@@ -545,7 +554,7 @@ MARITAL_STATUS: dict[str, Any] = {
             required=False,
             max_length=500,
         ),
-        _field("copies", "Số bản yêu cầu", "number"),
+        _field("copies", "Số bản yêu cầu", "number", checks=COUNT),
     ],
     "steps": commune_steps(CIVIL_STATUS_UNIT, 3, "submission"),
 }
@@ -598,7 +607,7 @@ CIVIL_COPY: dict[str, Any] = {
             required=False,
             max_length=200,
         ),
-        _field("copies", "Số bản sao yêu cầu", "number"),
+        _field("copies", "Số bản sao yêu cầu", "number", checks=COUNT),
     ],
     "steps": commune_steps(CIVIL_STATUS_UNIT, 1, "submission"),
 }
@@ -658,8 +667,8 @@ COPY_CERTIFICATION: dict[str, Any] = {
     "form_fields": [
         *applicant_fields(),
         _field("document_title", "Tên giấy tờ, văn bản cần chứng thực", max_length=255),
-        _field("page_count", "Số trang của mỗi bản", "number"),
-        _field("copies", "Số bản cần chứng thực", "number"),
+        _field("page_count", "Số trang của mỗi bản", "number", checks=COUNT),
+        _field("copies", "Số bản cần chứng thực", "number", checks=COUNT),
         _field(
             "language",
             "Ngôn ngữ của giấy tờ",
@@ -730,7 +739,7 @@ SIGNATURE_CERTIFICATION: dict[str, Any] = {
             "select",
             options=["Ký", "Điểm chỉ", "Không thể ký, không thể điểm chỉ"],
         ),
-        _field("copies", "Số bản cần chứng thực", "number"),
+        _field("copies", "Số bản cần chứng thực", "number", checks=COUNT),
         _field(
             "needs_interpreter",
             "Cần người phiên dịch",
@@ -1019,7 +1028,7 @@ IDENTITY_CARD: dict[str, Any] = {
     ],
     "form_fields": [
         *applicant_fields("Họ tên công dân"),
-        _field("birth_date", "Ngày sinh", "date"),
+        _field("birth_date", "Ngày sinh", "date", checks=PAST),
         _field("permanent_address", "Nơi thường trú", prefill="address"),
         _field(
             "delivery",
@@ -1104,8 +1113,8 @@ HOUSEHOLD_BUSINESS: dict[str, Any] = {
         _field("business_name", "Tên hộ kinh doanh", max_length=255),
         _field("business_address", "Địa điểm kinh doanh"),
         _field("business_lines", "Ngành, nghề kinh doanh", "textarea", max_length=2000),
-        _field("capital", "Vốn kinh doanh (đồng)", "number"),
-        _field("employees", "Số lao động dự kiến", "number", required=False),
+        _field("capital", "Vốn kinh doanh (đồng)", "number", checks=AMOUNT),
+        _field("employees", "Số lao động dự kiến", "number", required=False, checks=AMOUNT),
     ],
     "steps": commune_steps(COMMUNE_ECONOMY_UNIT, 3, "submission"),
 }
@@ -1236,8 +1245,8 @@ BUILDING_PERMIT_COMMUNE: dict[str, Any] = {
             "select",
             options=["Nhà ở riêng lẻ", "Công trình cấp III", "Công trình cấp IV"],
         ),
-        _field("floor_area", "Tổng diện tích sàn (m²)", "number"),
-        _field("floors", "Số tầng", "number"),
+        _field("floor_area", "Tổng diện tích sàn (m²)", "number", checks=AMOUNT),
+        _field("floors", "Số tầng", "number", checks=COUNT),
         _field("land_certificate_number", "Số phát hành Giấy chứng nhận quyền sử dụng đất"),
         _field(
             "expected_duration",
@@ -1343,7 +1352,7 @@ LAND_REGISTRATION: dict[str, Any] = {
         _field("land_address", "Địa chỉ thửa đất"),
         _field("parcel_number", "Số thửa", max_length=20),
         _field("map_sheet_number", "Số tờ bản đồ", max_length=20),
-        _field("area", "Diện tích (m²)", "number"),
+        _field("area", "Diện tích (m²)", "number", checks=AMOUNT),
         _field(
             "land_use",
             "Mục đích sử dụng đất",
@@ -1356,7 +1365,7 @@ LAND_REGISTRATION: dict[str, Any] = {
                 "Đất khác",
             ],
         ),
-        _field("use_since", "Thời điểm bắt đầu sử dụng đất", "date"),
+        _field("use_since", "Thời điểm bắt đầu sử dụng đất", "date", checks=PAST),
         _field(
             "register_assets",
             "Đăng ký cả tài sản gắn liền với đất",
@@ -1423,7 +1432,7 @@ CRIMINAL_RECORD: dict[str, Any] = {
     ],
     "form_fields": [
         *applicant_fields("Họ tên người yêu cầu cấp Phiếu"),
-        _field("birth_date", "Ngày sinh", "date"),
+        _field("birth_date", "Ngày sinh", "date", checks=PAST),
         _field("residence_address", "Nơi cư trú", prefill="address"),
         _field(
             "record_type",
@@ -1431,7 +1440,7 @@ CRIMINAL_RECORD: dict[str, Any] = {
             "select",
             options=["Phiếu lý lịch tư pháp số 1", "Phiếu lý lịch tư pháp số 2"],
         ),
-        _field("copies", "Số lượng Phiếu", "number"),
+        _field("copies", "Số lượng Phiếu", "number", checks=COUNT),
         _field("purpose", "Mục đích sử dụng Phiếu", max_length=255),
         _field(
             "fee_reduction",
@@ -1512,7 +1521,7 @@ PASSPORT: dict[str, Any] = {
     "form_fields": [
         *applicant_fields("Họ tên người đề nghị"),
         _field("applicant_email", "Thư điện tử", "email", required=False, prefill="email"),
-        _field("birth_date", "Ngày sinh", "date"),
+        _field("birth_date", "Ngày sinh", "date", checks=PAST),
         _field(
             "request_type",
             "Loại đề nghị",
@@ -1590,7 +1599,7 @@ SOLE_PROPRIETORSHIP: dict[str, Any] = {
         _field("enterprise_name", "Tên doanh nghiệp", max_length=255),
         _field("head_office", "Địa chỉ trụ sở chính"),
         _field("business_lines", "Ngành, nghề kinh doanh", "textarea", max_length=4000),
-        _field("capital", "Vốn đầu tư (đồng)", "number"),
+        _field("capital", "Vốn đầu tư (đồng)", "number", checks=AMOUNT),
     ],
     "steps": province_steps(
         FINANCE,
@@ -1684,7 +1693,7 @@ BUILDING_PERMIT_PROVINCE: dict[str, Any] = {
                 "Tín ngưỡng, tôn giáo",
             ],
         ),
-        _field("floor_area", "Tổng diện tích sàn (m²)", "number"),
+        _field("floor_area", "Tổng diện tích sàn (m²)", "number", checks=AMOUNT),
     ],
     # 4 + 112.5 + 22.5 + 4 = 143 h, within 20 days (150 h).
     "steps": province_steps(
