@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import re
 from datetime import date, datetime
 from typing import Any
@@ -687,18 +688,15 @@ def find_by_code(session: Session, code: str) -> Dossier | None:
 
 
 def lookup(session: Session, code: str, secret: str) -> Dossier:
-    """Public lookup by code and the secret of form 01 (or the applicant's phone number).
-
-    Unknown code and wrong secret give the same answer."""
+    """Public lookup by code and the secret of form 01. A phone number does not open it: it
+    is no secret (SPEC §3). Unknown code and wrong secret give the same answer."""
     dossier = find_by_code(session, code.strip()) if code else None
     secret = secret.strip()
     ok = (
         dossier is not None
         and bool(secret)
-        and (
-            (dossier.lookup_secret is not None and secret.upper() == dossier.lookup_secret)
-            or (len(clean_phone(secret)) >= 9 and clean_phone(secret) == dossier.applicant_phone)
-        )
+        and dossier.lookup_secret is not None
+        and hmac.compare_digest(secret.upper().encode(), dossier.lookup_secret.encode())
     )
     if not ok or dossier is None:
         raise NotFound(N_("Không tìm thấy hồ sơ với mã và mã tra cứu đã nhập."))

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from app.calendar import service as calendar_service
 from app.dossiers.models import Dossier
 from app.workflow import service as workflow
+from tests.conftest import csrf_from
 from tests.dossiers.helpers import RECEPTION, act, headers, submitted_dossier
 
 
@@ -64,6 +65,14 @@ def test_the_warning_stays_off_the_applicants_and_the_public_timelines(
     )
     assert lookup.status_code == 200
     assert [e["action"] for e in lookup.json()["timeline"]] == ["submit", "receive"]
-    page = client.get("/tra-cuu", params={"code": dossier.code, "secret": dossier.lookup_secret})
+    form = client.get("/tra-cuu")
+    page = client.post(
+        "/tra-cuu",
+        data={
+            "csrf_token": csrf_from(form.text),
+            "code": dossier.code,
+            "secret": dossier.lookup_secret,
+        },
+    )
     assert page.status_code == 200 and dossier.code in page.text
     assert "Cảnh báo sắp quá hạn" not in page.text
