@@ -1,0 +1,33 @@
+"""In-app notices keep their title and summary in every interface language.
+
+Revision ID: 0016
+Revises: 0011
+Create Date: 2026-12-05 23:20:00.000000
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+from sqlalchemy.dialects import postgresql
+
+revision: str = "0016"
+down_revision: str | None = "0011"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("notices", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column(
+                "texts",
+                sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+                nullable=True,
+            )
+        )
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("notices", schema=None) as batch_op:
+        batch_op.drop_column("texts")
