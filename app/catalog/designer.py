@@ -367,6 +367,11 @@ def open_draft(session: Session, user: User, code: str) -> ProcedureVersion:
     }
     version = _new_version(item.procedure)
     _fill(version, doc, agencies)
+    blank = {c.code: c for c in base.components if c.blank_form_sha256}
+    for comp in version.components:  # the stored blank forms go on (not part of the document)
+        if comp.code in blank:
+            comp.blank_form_sha256 = blank[comp.code].blank_form_sha256
+            comp.blank_form_name = blank[comp.code].blank_form_name
     session.add(version)
     session.flush()
     _audit(

@@ -55,6 +55,9 @@ class ComponentRead(BaseModel):
     accepted_types: list[str]
     max_size_mb: int
     note: str = ""
+    blank_form_url: str | None = Field(
+        default=None, description="The blank form (tờ khai theo mẫu) to download, if any"
+    )
 
 
 class StepRead(BaseModel):

@@ -214,6 +214,9 @@ def detail(version: ProcedureVersion) -> schemas.ProcedureRead:
                 accepted_types=list(c.accepted_types),
                 max_size_mb=c.max_size_mb,
                 note=c.note,
+                blank_form_url=(
+                    f"/thu-tuc/{version.code}/mau/{c.code}" if c.blank_form_sha256 else None
+                ),
             )
             for c in version.components
         ],

@@ -1,4 +1,5 @@
-"""In-app notices keep their title and summary in every interface language.
+"""In-app notices keep their title and summary in every interface language; a document
+component may carry a blank form to download.
 
 Revision ID: 0016
 Revises: 0011
@@ -26,8 +27,16 @@ def upgrade() -> None:
                 nullable=True,
             )
         )
+    with op.batch_alter_table("components", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("blank_form_sha256", sa.String(length=64), nullable=True))
+        batch_op.add_column(
+            sa.Column("blank_form_name", sa.String(length=255), nullable=False, server_default="")
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("components", schema=None) as batch_op:
+        batch_op.drop_column("blank_form_name")
+        batch_op.drop_column("blank_form_sha256")
     with op.batch_alter_table("notices", schema=None) as batch_op:
         batch_op.drop_column("texts")

@@ -109,6 +109,7 @@ def _item_values(section: Section, item: Any) -> dict[str, Any]:
             "accepted_types": list(item.accepted_types),
             "max_size_mb": item.max_size_mb,
             "note": item.note,
+            "blank_form_name": item.blank_form_name if item.blank_form_sha256 else "",
         }
     if section == "fees":
         return {
