@@ -8,10 +8,11 @@ from zoneinfo import ZoneInfo
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.calendar.service import WorkCalendar
+from app.calendar.service import WorkCalendar, parse_rules
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
-CAL = WorkCalendar()
+# The arithmetic of working time: periods in days end at the same clock time (``same_time``).
+CAL = WorkCalendar(parse_rules({"due_time_rule": "same_time"}))
 EPSILON = timedelta(milliseconds=1)
 
 # Moments between 2024 and 2028 (Tết 2025–2027 included), to the minute, in Vietnam time.
