@@ -560,6 +560,10 @@ class WorkCalendar:
         0 days — a procedure settled "ngay trong ngày" — Friday 17:00, or Monday 17:00 when
         received after the cut-off)."""
         start = self.reception_start(received_at)
+        if days == 0:
+            # A legal time of 0 days is "ngay trong ngày": by the close of the day processing
+            # starts on — the day of reception, or the next working day after the cut-off.
+            return self.working_periods(self.next_working_start(start).date())[-1][1]
         if self.rules.due_time_rule == "same_time" or not math.isfinite(days) or days < 0:
             return self.add_working_days(start, days)  # which refuses a bad duration
         day = self.next_working_start(start).date()

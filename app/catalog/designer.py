@@ -593,7 +593,8 @@ def check_version(session: Session, version: ProcedureVersion) -> list[Problem]:
             )
         )
     per_day = hours_per_working_day(session)
-    limit = version.processing_days * per_day
+    # A procedure settled within the day (0 days) has one working day for its steps.
+    limit = max(version.processing_days, 1) * per_day
     total = sum(s.duration_hours for s in steps)
     if total > limit + 1e-9:
         params = {
@@ -620,7 +621,7 @@ def check_version(session: Session, version: ProcedureVersion) -> list[Problem]:
 def time_budget(session: Session, version: ProcedureVersion) -> tuple[float, float]:
     """(sum of step durations, legal time in working hours) of a version."""
     total = sum(s.duration_hours for s in version.steps)
-    return total, version.processing_days * hours_per_working_day(session)
+    return total, max(version.processing_days, 1) * hours_per_working_day(session)
 
 
 def publish(session: Session, user: User, version: ProcedureVersion) -> ProcedureVersion:

@@ -118,7 +118,7 @@ class ProcedurePage(BaseModel):
 #     code              national procedure code, e.g. "1.001193"
 #     version, status, exported_at      informative, ignored on import
 #     name, field, level ("province"|"commune"), online_level ("full"|"partial"),
-#     processing_days   legal time in working days (> 0)
+#     processing_days   legal time in working days (0: within the day, "ngay trong ngày")
 #     time_note, result, result_type_code, legal_basis, description, fee_note
 #     payment_moment    "none" | "submission" | "reception" | "before_result"
 #     agencies          [agency code, ...] implementing agencies, at least one
@@ -191,7 +191,9 @@ class ProcedureInfo(_In):
     field: str = Field(min_length=2, max_length=120, description="Lĩnh vực")
     level: Literal["province", "commune"]
     online_level: Literal["full", "partial"]
-    processing_days: float = Field(gt=0, le=365, allow_inf_nan=False, description="Working days")
+    processing_days: float = Field(
+        ge=0, le=365, allow_inf_nan=False, description="Working days; 0: within the day"
+    )
     time_note: str = Field("", max_length=4000)
     result: str = Field("", max_length=4000)
     result_type_code: str = Field("", max_length=20)

@@ -155,7 +155,7 @@ def test_naive_datetimes_are_refused() -> None:
     [
         ("2026-03-09 09:00", 1, "2026-03-10 09:00"),  # one day: same time next working day
         ("2026-03-09 07:30", 1, "2026-03-09 17:00"),  # from the day start: end of that day
-        ("2026-03-09 09:00", 0, "2026-03-09 09:00"),
+        ("2026-03-09 09:00", 0, "2026-03-09 17:00"),  # 0 days: within the day
         ("2026-03-09 09:00", 5, "2026-03-16 09:00"),  # a week, no holiday in March 2026
         ("2026-02-13 09:00", 1, "2026-02-23 09:00"),  # over Tết 2026
         ("2026-02-13 15:01", 1, "2026-02-23 17:00"),  # after cut-off: all of Monday 23
