@@ -268,7 +268,7 @@ BIRTH: dict[str, Any] = {
     "level": "commune",
     "agencies": COMMUNE_CODES,
     "online_level": "full",
-    "processing_days": 1,
+    "processing_days": 0,  # "ngay trong ngày": by the close of the day processing starts
     "time_note": "Ngay trong ngày tiếp nhận; hồ sơ nhận sau 15 giờ thì trả kết quả "
     "trong ngày làm việc tiếp theo.",
     "result": "Giấy khai sinh (bản chính)",
@@ -383,7 +383,7 @@ MARRIAGE: dict[str, Any] = {
     "agencies": COMMUNE_CODES,
     # Both parties must be present to sign the register and receive the certificate.
     "online_level": "partial",
-    "processing_days": 1,
+    "processing_days": 0,  # "ngay trong ngày": by the close of the day processing starts
     "time_note": "Ngay trong ngày nhận đủ hồ sơ hợp lệ (nhận sau 15 giờ thì trả trong ngày "
     "làm việc tiếp theo); trường hợp cần xác minh điều kiện kết hôn thì không quá 05 ngày "
     "làm việc.",
@@ -447,7 +447,7 @@ DEATH: dict[str, Any] = {
     "level": "commune",
     "agencies": COMMUNE_CODES,
     "online_level": "full",
-    "processing_days": 1,
+    "processing_days": 0,  # "ngay trong ngày": by the close of the day processing starts
     "time_note": "Ngay trong ngày nhận đủ giấy tờ; hồ sơ nhận sau 15 giờ thì trả kết quả "
     "trong ngày làm việc tiếp theo.",
     "result": "Trích lục khai tử (bản chính)",
@@ -566,7 +566,7 @@ CIVIL_COPY: dict[str, Any] = {
     "level": "commune",
     "agencies": COMMUNE_CODES,
     "online_level": "full",
-    "processing_days": 1,
+    "processing_days": 0,  # "ngay trong ngày": by the close of the day processing starts
     "time_note": SAME_DAY_NOTE,
     "result": "Bản sao Trích lục hộ tịch hoặc bản sao Giấy khai sinh",
     "result_type_code": "BSTL",
@@ -628,7 +628,7 @@ COPY_CERTIFICATION: dict[str, Any] = {
     "agencies": COMMUNE_CODES,
     # The original must be shown at the counter to be compared with the copy.
     "online_level": "partial",
-    "processing_days": 1,
+    "processing_days": 0,  # "ngay trong ngày": by the close of the day processing starts
     "time_note": SAME_DAY_NOTE,
     "result": "Bản sao được chứng thực từ bản chính",
     "result_type_code": "BSCT",
@@ -693,7 +693,7 @@ SIGNATURE_CERTIFICATION: dict[str, Any] = {
     "agencies": COMMUNE_CODES,
     # The signer must sign (or put a fingerprint) in front of the certifying officer.
     "online_level": "partial",
-    "processing_days": 1,
+    "processing_days": 0,  # "ngay trong ngày": by the close of the day processing starts
     "time_note": SAME_DAY_NOTE,
     "result": "Giấy tờ, văn bản được chứng thực chữ ký",
     "result_type_code": "CTCK",
@@ -764,7 +764,7 @@ TRANSACTION_CERTIFICATION: dict[str, Any] = {
     "agencies": COMMUNE_CODES,
     # All parties sign in front of the certifying officer.
     "online_level": "partial",
-    "processing_days": 1,
+    "processing_days": 0,  # "ngay trong ngày": by the close of the day processing starts
     "time_note": SAME_DAY_NOTE,
     "result": "Giao dịch được chứng thực",
     "result_type_code": "CTGD",

@@ -16,7 +16,7 @@ from tests.dossiers.helpers import RECEPTION, act, headers, submitted_dossier
 
 
 def _received(client: TestClient, db: Session) -> Dossier:
-    dossier_id, _citizen = submitted_dossier(client)  # 1.001193: one working day
+    dossier_id, _citizen = submitted_dossier(client)  # 1.001193: within the day
     assert act(client, headers(client, RECEPTION), dossier_id, "receive").status_code == 200
     dossier = db.get(Dossier, dossier_id)
     assert dossier is not None and dossier.received_at is not None and dossier.due_at is not None
@@ -38,7 +38,7 @@ def test_a_same_day_procedure_is_not_nearly_late_when_it_is_received(
     db.refresh(dossier)
     assert dossier.late_warning_at is None and _warnings(dossier) == 0
 
-    # Past half of its one working day, it is.
+    # Past half of the working day it has, it is.
     half_way = cal.add_working_days(dossier.received_at, 0.6)
     assert half_way < dossier.due_at
     assert workflow.run_periodic_checks(db, now=half_way)["warned"] >= 1
