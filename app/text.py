@@ -24,3 +24,24 @@ def search_terms(query: str) -> list[str]:
     """Folded words of a query, without characters that would act as LIKE wildcards, in the
     ``loose`` form."""
     return [loose(w) for w in re.split(r"[^\w.]+", fold(query)) if w][:8]
+
+
+def matched_terms(terms: list[str], text: str) -> list[str]:
+    """The query terms (``search_terms``) a text holds, each as a word or a run of whole words
+    ("khaisinh"); the last term may also be the start of a word, as when typing "khai sin".
+    A short word inside another ("thu" in "thực") does not count."""
+    words = [w for w in (loose(w.strip(".")) for w in re.split(r"[^\w.]+", fold(text))) if w]
+    joined = "".join(words)
+    starts: list[int] = []
+    ends: set[int] = set()
+    pos = 0
+    for word in words:
+        starts.append(pos)
+        pos += len(word)
+        ends.add(pos)
+    found = []
+    for index, term in enumerate(terms):
+        partial = index == len(terms) - 1
+        if any(joined.startswith(term, s) and (partial or s + len(term) in ends) for s in starts):
+            found.append(term)
+    return found

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from fastapi.security import OAuth2PasswordBearer, OAuth2PasswordRequestForm
 
 from app.accounts import admin as user_admin
@@ -88,6 +88,30 @@ def _caller_token(request: Request) -> str | None:
     if header.lower().startswith("bearer "):
         return header[7:].strip()
     return request.cookies.get(SESSION_COOKIE)
+
+
+@auth.post(
+    "/logout",
+    status_code=204,
+    dependencies=[Depends(oauth2_scheme)],
+    responses={401: {"description": "No valid token"}},
+)
+def logout(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    everywhere: bool = Query(False, description="End every session and token of the user"),
+) -> Response:
+    """Revoke the token (or browser session) that made this call; with ``everywhere=true``
+    every browser session and API token of the user."""
+    if everywhere:
+        service.end_sessions(session, user.id)
+    else:
+        service.close_session(session, _caller_token(request))
+    response = Response(status_code=204)
+    if everywhere or not request.headers.get("authorization"):
+        response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
 
 
 def _refused(request: Request, exc: InvalidInput | TooManyRequests) -> JSONResponse:

@@ -148,6 +148,16 @@ def logout(request: Request, session: SessionDep) -> Response:
     return response
 
 
+@router.post("/tai-khoan/dang-xuat-moi-noi", dependencies=[Depends(verify_csrf)])
+def logout_everywhere(session: SessionDep, user: CurrentUser) -> Response:
+    """ "Đăng xuất khỏi mọi thiết bị": every browser session and API token of the account
+    ends, this one included."""
+    service.end_sessions(session, user.id)
+    response = RedirectResponse("/?msg=logged_out_everywhere", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
 @router.get("/tai-khoan")
 def account_home(request: Request, user: CurrentUser) -> Response:
     return render(request, "accounts/home.html", {"account": user})

@@ -14,6 +14,7 @@ from app.audit import service
 from app.audit.models import AuditEntry
 from app.web import content_disposition
 from app.web.deps import CurrentUser, SessionDep
+from app.workflow import service as workflow
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -47,12 +48,20 @@ class AuditVerifyRead(BaseModel):
     checked: int
 
 
+def action_labels() -> dict[str, str]:
+    """Vietnamese names of the logged actions (untranslated msgids)."""
+    return {
+        **{f"dossier.{k}": v for k, v in workflow.ACTION_LABELS.items()},
+        **service.ACTION_LABELS,
+    }
+
+
 def export_response(entries: list[AuditEntry] | Any, fmt: str) -> Response:
-    """The entries as a CSV or XLSX download."""
+    """The entries as a CSV or XLSX download, in Vietnamese like the other exports."""
     if fmt == "xlsx":
-        data, media_type = service.export_xlsx(entries), XLSX_TYPE
+        data, media_type = service.export_xlsx(entries, action_labels()), XLSX_TYPE
     else:
-        data, media_type = service.export_csv(entries), "text/csv; charset=utf-8"
+        data, media_type = service.export_csv(entries, action_labels()), "text/csv; charset=utf-8"
     name = f"nhat-ky-he-thong.{fmt}"
     disposition = content_disposition(name)
     return Response(

@@ -8,10 +8,10 @@ from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
 from app.audit import service
+from app.audit.api import action_labels
 from app.errors import InvalidInput
 from app.web import render, translator
 from app.web.deps import CurrentUser, SessionDep
-from app.workflow import service as workflow
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 50
@@ -72,10 +72,7 @@ def audit_page(
                 f"/api/v1/audit?{query}&format=xlsx" if query else "/api/v1/audit?format=xlsx"
             ),
             "actions": service.actions_in_use(session),
-            "action_labels": {
-                **{f"dossier.{k}": v for k, v in workflow.ACTION_LABELS.items()},
-                **service.ACTION_LABELS,
-            },
+            "action_labels": action_labels(),
             "check": check,
         },
         status_code=422 if errors else 200,

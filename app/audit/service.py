@@ -14,7 +14,7 @@ import csv
 import hashlib
 import io
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -51,18 +51,21 @@ ACTION_LABELS = {
     "receipt.replaced": N_("Biên lai được thay thế"),
     "dossier.draft_deleted": N_("Xóa hồ sơ nháp"),
 }
+# The export's columns, in Vietnamese like the other exports (finding m23); the hashes stay so
+# that an exported log can still be checked against the chain.
 EXPORT_COLUMNS = (
-    "seq",
-    "at",
-    "actor_id",
-    "actor",
-    "ip",
-    "action",
-    "object_type",
-    "object_id",
-    "details",
-    "prev_hash",
-    "hash",
+    "STT",
+    "Thời điểm",
+    "Người thực hiện",
+    "Mã tài khoản",
+    "Địa chỉ IP",
+    "Thao tác",
+    "Mã thao tác",
+    "Loại đối tượng",
+    "Mã đối tượng",
+    "Chi tiết",
+    "Mã băm dòng trước",
+    "Mã băm",
 )
 
 
@@ -415,18 +418,33 @@ def actions_in_use(session: Session) -> list[str]:
 # --- export ---------------------------------------------------------------------------------
 
 
-def _row(entry: AuditEntry) -> list[Any]:
+def detail_text(details: dict[str, Any] | None) -> str:
+    """An entry's details as people read them: "code: …; from: submitted; to: received"."""
+    parts = []
+    for key, value in sorted((details or {}).items()):
+        if value is None or value == "":
+            text = "—"
+        elif isinstance(value, (dict, list)):
+            text = json.dumps(value, ensure_ascii=False, sort_keys=True)
+        else:
+            text = str(value)
+        parts.append(f"{key}: {text}")
+    return "; ".join(parts)
+
+
+def _row(entry: AuditEntry, labels: Mapping[str, str]) -> list[Any]:
     local = entry.at.astimezone(ZoneInfo(get_settings().timezone))
     return [
         entry.seq,
-        local.isoformat(timespec="seconds"),
+        local.strftime("%d/%m/%Y %H:%M:%S"),
+        entry.actor or "Hệ thống / không xác định",
         entry.actor_id if entry.actor_id is not None else "",
-        entry.actor,
         entry.ip,
+        labels.get(entry.action, entry.action),
         entry.action,
         entry.object_type,
         entry.object_id,
-        json.dumps(entry.details or {}, ensure_ascii=False, sort_keys=True),
+        detail_text(entry.details),
         entry.prev_hash,
         entry.hash,
     ]
@@ -437,24 +455,25 @@ def export_rows(session: Session, user: User, filters: Filters) -> Sequence[Audi
     return session.scalars(stmt).all()
 
 
-def export_csv(entries: Sequence[AuditEntry]) -> bytes:
-    """CSV (UTF-8 with BOM so that Excel shows Vietnamese correctly)."""
+def export_csv(entries: Sequence[AuditEntry], labels: Mapping[str, str]) -> bytes:
+    """CSV (UTF-8 with BOM so that Excel shows Vietnamese correctly); ``labels`` name the
+    actions in Vietnamese."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(EXPORT_COLUMNS)
     for entry in entries:
-        writer.writerow(_row(entry))
+        writer.writerow(_row(entry, labels))
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
-def export_xlsx(entries: Sequence[AuditEntry]) -> bytes:
+def export_xlsx(entries: Sequence[AuditEntry], labels: Mapping[str, str]) -> bytes:
     """The entries as a workbook: every text cell is text (an e-mail or a detail beginning with
     "=" never becomes a formula), without the control characters XML cannot hold."""
     book = Workbook(write_only=True)
-    sheet = book.create_sheet("audit")
+    sheet = book.create_sheet("Nhật ký")
     sheet.append(list(EXPORT_COLUMNS))
     for entry in entries:
-        sheet.append([_sheet_cell(sheet, value) for value in _row(entry)])
+        sheet.append([_sheet_cell(sheet, value) for value in _row(entry, labels)])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

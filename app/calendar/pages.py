@@ -39,6 +39,10 @@ WEEKDAY_LABELS = {
     "sun": N_("Chủ nhật"),
 }
 UNIT_LABELS = {"calendar_days": N_("ngày (theo lịch)"), "working_days": N_("ngày làm việc")}
+DUE_TIME_LABELS = {
+    "end_of_day": N_("Hết giờ làm việc của ngày cuối cùng"),
+    "same_time": N_("Cùng giờ với lúc bắt đầu tính"),
+}
 PERIODS_PER_DAY = 3
 RULE_KEYS = (
     "cutoff_hour",
@@ -48,12 +52,14 @@ RULE_KEYS = (
     "supplement_limit_unit",
     "max_extensions",
     "apology_lead_days",
+    "due_time_rule",
 )
 _LABELS: dict[str, Any] = {
     "override_kind_labels": OVERRIDE_KIND_LABELS,
     "day_kind_labels": DAY_KIND_LABELS,
     "weekday_labels": WEEKDAY_LABELS,
     "unit_labels": UNIT_LABELS,
+    "due_time_labels": DUE_TIME_LABELS,
 }
 
 
@@ -222,7 +228,7 @@ async def calendar_schedule(
 
 
 def _rule_value(key: str, text: str) -> Any:
-    if key in ("cutoff_hour", "supplement_limit_unit"):
+    if key in ("cutoff_hour", "supplement_limit_unit", "due_time_rule"):
         return text
     try:
         number = float(admin_forms.number(text))

@@ -42,6 +42,7 @@ from app.i18n_markers import N_
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 LIMIT_UNITS = ("calendar_days", "working_days")
+DUE_TIME_RULES = ("same_time", "end_of_day")
 
 _OFFICE_HOURS = [["07:30", "11:30"], ["13:30", "17:00"]]
 
@@ -61,6 +62,9 @@ DEFAULT_RULES: dict[str, Any] = {
     "max_extensions": 1,
     # ... by an apology issued at least this many working days before the due time.
     "apology_lead_days": 1,
+    # A period counted in days from reception ends at the same clock time (``same_time``) or
+    # at the close of its last working day (``end_of_day``, Civil Code 2015 Art. 147–148).
+    "due_time_rule": "same_time",
     "schedule": {day: (_OFFICE_HOURS if day not in ("sat", "sun") else []) for day in WEEKDAYS},
 }
 
@@ -91,6 +95,7 @@ class Rules:
     supplement_limit_unit: str
     max_extensions: int
     apology_lead_days: float
+    due_time_rule: str
     schedule: Schedule
 
 
@@ -137,6 +142,12 @@ def _schedule(key: str, value: Any) -> Schedule:
     return tuple(days)
 
 
+def _due_time_rule(key: str, value: Any) -> str:
+    if value not in DUE_TIME_RULES:
+        raise _bad(key, " | ".join(DUE_TIME_RULES))
+    return str(value)
+
+
 def _unit(key: str, value: Any) -> str:
     if value not in LIMIT_UNITS:
         raise _bad(key, " | ".join(LIMIT_UNITS))
@@ -151,6 +162,7 @@ _PARSERS: dict[str, Callable[[str, Any], Any]] = {
     "supplement_limit_unit": _unit,
     "max_extensions": lambda k, v: _number(k, v, positive=False, integer=True),
     "apology_lead_days": lambda k, v: _number(k, v, positive=False),
+    "due_time_rule": _due_time_rule,
     "schedule": _schedule,
 }
 
@@ -540,8 +552,24 @@ class WorkCalendar:
         return max(due, t)
 
     def due_after_working_days(self, received_at: datetime, days: float) -> datetime:
-        """Due time of a legal time in working days, counted from ``reception_start``."""
-        return self.add_working_days(self.reception_start(received_at), days)
+        """Due time of a legal time in working days, counted from ``reception_start``.
+
+        ``same_time`` (working time: 1 day from Friday 11:52 is Monday 11:52); ``end_of_day``
+        (Civil Code 2015 Art. 147–148: the day counting starts on is not counted, the period
+        ends at the close of its last working day: 1 day from Friday 11:52 is Monday 17:00, and
+        0 days — a procedure settled "ngay trong ngày" — Friday 17:00, or Monday 17:00 when
+        received after the cut-off)."""
+        start = self.reception_start(received_at)
+        if days == 0:
+            # A legal time of 0 days is "ngay trong ngày": by the close of the day processing
+            # starts on — the day of reception, or the next working day after the cut-off.
+            return self.working_periods(self.next_working_start(start).date())[-1][1]
+        if self.rules.due_time_rule == "same_time" or not math.isfinite(days) or days < 0:
+            return self.add_working_days(start, days)  # which refuses a bad duration
+        day = self.next_working_start(start).date()
+        for _ in range(math.ceil(days)):
+            day = self.next_working_day(day)
+        return self.working_periods(day)[-1][1]
 
     def add_calendar_days(self, start: datetime, days: int) -> datetime:
         """End of a period of ``days`` calendar days (Civil Code 2015, Art. 147–148).

@@ -373,6 +373,11 @@ def open_draft(session: Session, user: User, code: str) -> ProcedureVersion:
     }
     version = _new_version(item.procedure)
     _fill(version, doc, agencies)
+    blank = {c.code: c for c in base.components if c.blank_form_sha256}
+    for comp in version.components:  # the stored blank forms go on (not part of the document)
+        if comp.code in blank:
+            comp.blank_form_sha256 = blank[comp.code].blank_form_sha256
+            comp.blank_form_name = blank[comp.code].blank_form_name
     session.add(version)
     session.flush()
     _audit(
@@ -608,7 +613,8 @@ def check_version(session: Session, version: ProcedureVersion) -> list[Problem]:
         for attr, message in fee_rules.rule_problems(fee_rules.FeeRule.of(fee), form_fields):
             problems.append(Problem("fees", message, hint=f"fees: {fee.name}: {attr}"))
     per_day = hours_per_working_day(session)
-    limit = version.processing_days * per_day
+    # A procedure settled within the day (0 days) has one working day for its steps.
+    limit = max(version.processing_days, 1) * per_day
     total = sum(s.duration_hours for s in steps)
     if total > limit + 1e-9:
         params = {
@@ -635,7 +641,7 @@ def check_version(session: Session, version: ProcedureVersion) -> list[Problem]:
 def time_budget(session: Session, version: ProcedureVersion) -> tuple[float, float]:
     """(sum of step durations, legal time in working hours) of a version."""
     total = sum(s.duration_hours for s in version.steps)
-    return total, version.processing_days * hours_per_working_day(session)
+    return total, max(version.processing_days, 1) * hours_per_working_day(session)
 
 
 def publish(session: Session, user: User, version: ProcedureVersion) -> ProcedureVersion:

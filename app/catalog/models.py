@@ -168,6 +168,9 @@ class Component(Base):
     accepted_types: Mapped[list[str]] = mapped_column(JSONType, default=list)
     max_size_mb: Mapped[int] = mapped_column(default=10)
     note: Mapped[str] = mapped_column(Text, default="")
+    # The blank form (tờ khai theo mẫu) citizens download from the procedure page, in storage.
+    blank_form_sha256: Mapped[str | None] = mapped_column(String(64))
+    blank_form_name: Mapped[str] = mapped_column(String(255), default="")
 
 
 class ProcessStep(Base):

@@ -25,6 +25,12 @@ class FormFieldSchema(BaseModel):
     prefill: str | None = Field(
         default=None, description="Profile attribute used to prefill (full_name, phone, ...)"
     )
+    not_future: bool = Field(
+        default=False, description="date: not after today (a birth, a death, an event past)"
+    )
+    min: float | None = Field(default=None, description="number: the least value accepted")
+    max: float | None = Field(default=None, description="number: the greatest value accepted")
+    integer: bool = Field(default=False, description="number: whole numbers only")
 
 
 class FormSchema(BaseModel):
@@ -72,6 +78,9 @@ class ComponentRead(BaseModel):
     accepted_types: list[str]
     max_size_mb: int
     note: str = ""
+    blank_form_url: str | None = Field(
+        default=None, description="The blank form (tờ khai theo mẫu) to download, if any"
+    )
 
 
 class StepRead(BaseModel):
@@ -132,7 +141,7 @@ class ProcedurePage(BaseModel):
 #     code              national procedure code, e.g. "1.001193"
 #     version, status, exported_at      informative, ignored on import
 #     name, field, level ("province"|"commune"), online_level ("full"|"partial"),
-#     processing_days   legal time in working days (> 0)
+#     processing_days   legal time in working days (0: within the day, "ngay trong ngày")
 #     time_note, result, result_type_code, legal_basis, description, fee_note
 #     payment_moment    "none" | "submission" | "reception" | "before_result"
 #     agencies          [agency code, ...] implementing agencies, at least one
@@ -207,7 +216,9 @@ class ProcedureInfo(_In):
     field: str = Field(min_length=2, max_length=120, description="Lĩnh vực")
     level: Literal["province", "commune"]
     online_level: Literal["full", "partial"]
-    processing_days: float = Field(gt=0, le=365, allow_inf_nan=False, description="Working days")
+    processing_days: float = Field(
+        ge=0, le=365, allow_inf_nan=False, description="Working days; 0: within the day"
+    )
     time_note: str = Field("", max_length=4000)
     result: str = Field("", max_length=4000)
     result_type_code: str = Field("", max_length=20)
@@ -260,6 +271,13 @@ class FormFieldIn(FormFieldSchema):
             raise ValueError("options: a select field needs at least one option")
         if self.type != "select":
             self.options = []
+        if self.type != "date":
+            self.not_future = False
+        if self.type != "number":
+            self.min = self.max = None
+            self.integer = False
+        elif self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError("min: the least value is above the greatest")
         return self
 
 

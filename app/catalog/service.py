@@ -12,7 +12,7 @@ from app.catalog import schemas
 from app.catalog.models import Procedure, ProcedureAgency, ProcedureVersion
 from app.errors import InvalidInput, NotFound
 from app.i18n_markers import N_
-from app.text import fold, search_terms
+from app.text import fold, loose, matched_terms, search_terms
 
 
 @dataclass(frozen=True)
@@ -34,10 +34,6 @@ def _published() -> Select[ProcedureVersion]:
 
 def _filtered(session: Session, flt: CatalogFilter) -> Select[ProcedureVersion]:
     stmt = _published()
-    # The stored folded text in the ``loose`` form of app.text, computed by the database.
-    searchable = func.replace(func.replace(ProcedureVersion.search_text, " ", ""), "y", "i")
-    for term in search_terms(flt.q):
-        stmt = stmt.where(searchable.contains(term, autoescape=True))
     if flt.field:
         stmt = stmt.where(ProcedureVersion.field == flt.field)
     if flt.online_level:
@@ -60,15 +56,60 @@ def _filtered(session: Session, flt: CatalogFilter) -> Select[ProcedureVersion]:
     return stmt
 
 
+def _relevance(terms: list[str], name: str, text: str) -> tuple[int, int, float] | None:
+    """How well a procedure answers the query's words, or None when it holds fewer than half
+    of them. Words found anywhere count first, then words found in the name, then how much of
+    the name they cover ("khai sinh" is more "Đăng ký khai sinh" than "… bản sao Giấy khai
+    sinh")."""
+    hits = matched_terms(terms, text)
+    if len(hits) < (len(terms) + 1) // 2:
+        return None
+    in_name = matched_terms(terms, name)
+    return len(hits), len(in_name), sum(map(len, in_name)) / max(len(loose(fold(name))), 1)
+
+
+def _ranked_ids(session: Session, stmt: Select[ProcedureVersion], q: str) -> list[int]:
+    """The ids of the versions matching the query, best first, then by name: those holding
+    every word of it; when none does, those holding at least half of them ("khai sinh cho
+    con" finds "Đăng ký khai sinh", which says nothing of "cho con")."""
+    terms = search_terms(q)
+    rows = session.execute(
+        stmt.with_only_columns(
+            ProcedureVersion.id, ProcedureVersion.name, ProcedureVersion.search_text
+        )
+    ).all()
+    scored = []
+    for version_id, name, text in rows:
+        score = _relevance(terms, name, text)
+        if score is not None:
+            scored.append(((-score[0], -score[1], -score[2], name, version_id), version_id))
+    if any(-key[0] == len(terms) for key, _id in scored):
+        scored = [(key, i) for key, i in scored if -key[0] == len(terms)]
+    return [version_id for _key, version_id in sorted(scored)]
+
+
 def list_procedures(
     session: Session, flt: CatalogFilter, limit: int = 20, offset: int = 0
 ) -> tuple[list[ProcedureVersion], int]:
-    """Published procedures matching the filter, by name, with the total count."""
+    """Published procedures matching the filter with the total count: by name, or for a
+    search the best matches first (``_ranked_ids``)."""
     if not 1 <= limit <= 100:
         raise InvalidInput(N_("limit phải từ 1 đến 100."), fields={"limit": "1..100"})
     if offset < 0:
         raise InvalidInput(N_("offset không được âm."), fields={"offset": ">= 0"})
     stmt = _filtered(session, flt)
+    if search_terms(flt.q):
+        ranked = _ranked_ids(session, stmt, flt.q)
+        page_ids = ranked[offset : offset + limit]
+        found = {
+            v.id: v
+            for v in session.scalars(
+                select(ProcedureVersion)
+                .where(ProcedureVersion.id.in_(page_ids))
+                .options(selectinload(ProcedureVersion.agency_links))
+            )
+        }
+        return [found[i] for i in page_ids], len(ranked)
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     rows = session.scalars(
         stmt.options(selectinload(ProcedureVersion.agency_links))
@@ -178,6 +219,9 @@ def detail(version: ProcedureVersion) -> schemas.ProcedureRead:
                 accepted_types=list(c.accepted_types),
                 max_size_mb=c.max_size_mb,
                 note=c.note,
+                blank_form_url=(
+                    f"/thu-tuc/{version.code}/mau/{c.code}" if c.blank_form_sha256 else None
+                ),
             )
             for c in version.components
         ],

@@ -218,6 +218,11 @@ def _doc(
     }
 
 
+PAST = {"not_future": True}  # a birth, a death, an event that has happened
+COUNT = {"min": 1, "integer": True}  # copies, pages, floors
+AMOUNT = {"min": 0}  # money, areas, head counts
+
+
 def _field(
     name: str,
     label: str,
@@ -228,8 +233,11 @@ def _field(
     help_: str = "",
     prefill: str | None = None,
     max_length: int | None = None,
+    checks: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     field: dict[str, Any] = {"name": name, "label": label, "type": type_, "required": required}
+    # Value checks of the form schema: not_future for dates, min/max/integer for numbers.
+    field.update(checks or {})
     if options:
         field["options"] = options
     if help_:
@@ -271,7 +279,7 @@ BIRTH: dict[str, Any] = {
     "level": "commune",
     "agencies": COMMUNE_CODES,
     "online_level": "full",
-    "processing_days": 1,
+    "processing_days": 0,  # "ngay trong ngày": by the close of the day processing starts
     "time_note": "Ngay trong ngày tiếp nhận; hồ sơ nhận sau 15 giờ thì trả kết quả "
     "trong ngày làm việc tiếp theo.",
     "result": "Giấy khai sinh (bản chính)",
@@ -357,6 +365,7 @@ BIRTH: dict[str, Any] = {
             "label": "Ngày sinh của trẻ",
             "type": "date",
             "required": True,
+            "not_future": True,
         },
         {
             "name": "child_sex",
@@ -385,7 +394,7 @@ MARRIAGE: dict[str, Any] = {
     "agencies": COMMUNE_CODES,
     # Both parties must be present to sign the register and receive the certificate.
     "online_level": "partial",
-    "processing_days": 1,
+    "processing_days": 0,  # "ngay trong ngày": by the close of the day processing starts
     "time_note": "Ngay trong ngày nhận đủ hồ sơ hợp lệ (nhận sau 15 giờ thì trả trong ngày "
     "làm việc tiếp theo); trường hợp cần xác minh điều kiện kết hôn thì không quá 05 ngày "
     "làm việc.",
@@ -449,7 +458,7 @@ DEATH: dict[str, Any] = {
     "level": "commune",
     "agencies": COMMUNE_CODES,
     "online_level": "full",
-    "processing_days": 1,
+    "processing_days": 0,  # "ngay trong ngày": by the close of the day processing starts
     "time_note": "Ngay trong ngày nhận đủ giấy tờ; hồ sơ nhận sau 15 giờ thì trả kết quả "
     "trong ngày làm việc tiếp theo.",
     "result": "Trích lục khai tử (bản chính)",
@@ -484,7 +493,7 @@ DEATH: dict[str, Any] = {
         *applicant_fields("Họ tên người đi khai tử"),
         _field("deceased_name", "Họ, chữ đệm, tên người chết"),
         _field("deceased_id_number", "Số định danh cá nhân người chết", "id_number"),
-        _field("death_date", "Ngày chết", "date"),
+        _field("death_date", "Ngày chết", "date", checks=PAST),
         _field("death_place", "Nơi chết"),
         _field(
             "relationship",
@@ -557,7 +566,7 @@ MARITAL_STATUS: dict[str, Any] = {
             required=False,
             max_length=500,
         ),
-        _field("copies", "Số bản yêu cầu", "number"),
+        _field("copies", "Số bản yêu cầu", "number", checks=COUNT),
     ],
     "steps": commune_steps(CIVIL_STATUS_UNIT, 3, "submission"),
 }
@@ -569,7 +578,7 @@ CIVIL_COPY: dict[str, Any] = {
     "level": "commune",
     "agencies": COMMUNE_CODES,
     "online_level": "full",
-    "processing_days": 1,
+    "processing_days": 0,  # "ngay trong ngày": by the close of the day processing starts
     "time_note": SAME_DAY_NOTE,
     "result": "Bản sao Trích lục hộ tịch hoặc bản sao Giấy khai sinh",
     "result_type_code": "BSTL",
@@ -611,7 +620,7 @@ CIVIL_COPY: dict[str, Any] = {
             required=False,
             max_length=200,
         ),
-        _field("copies", "Số bản sao yêu cầu", "number"),
+        _field("copies", "Số bản sao yêu cầu", "number", checks=COUNT),
     ],
     "steps": commune_steps(CIVIL_STATUS_UNIT, 1, "submission"),
 }
@@ -632,7 +641,7 @@ COPY_CERTIFICATION: dict[str, Any] = {
     "agencies": COMMUNE_CODES,
     # The original must be shown at the counter to be compared with the copy.
     "online_level": "partial",
-    "processing_days": 1,
+    "processing_days": 0,  # "ngay trong ngày": by the close of the day processing starts
     "time_note": SAME_DAY_NOTE,
     "result": "Bản sao được chứng thực từ bản chính",
     "result_type_code": "BSCT",
@@ -671,8 +680,8 @@ COPY_CERTIFICATION: dict[str, Any] = {
     "form_fields": [
         *applicant_fields(),
         _field("document_title", "Tên giấy tờ, văn bản cần chứng thực", max_length=255),
-        _field("page_count", "Số trang của mỗi bản", "number"),
-        _field("copies", "Số bản cần chứng thực", "number"),
+        _field("page_count", "Số trang của mỗi bản", "number", checks=COUNT),
+        _field("copies", "Số bản cần chứng thực", "number", checks=COUNT),
         _field(
             "language",
             "Ngôn ngữ của giấy tờ",
@@ -697,7 +706,7 @@ SIGNATURE_CERTIFICATION: dict[str, Any] = {
     "agencies": COMMUNE_CODES,
     # The signer must sign (or put a fingerprint) in front of the certifying officer.
     "online_level": "partial",
-    "processing_days": 1,
+    "processing_days": 0,  # "ngay trong ngày": by the close of the day processing starts
     "time_note": SAME_DAY_NOTE,
     "result": "Giấy tờ, văn bản được chứng thực chữ ký",
     "result_type_code": "CTCK",
@@ -744,7 +753,7 @@ SIGNATURE_CERTIFICATION: dict[str, Any] = {
             "select",
             options=["Ký", "Điểm chỉ", "Không thể ký, không thể điểm chỉ"],
         ),
-        _field("copies", "Số bản cần chứng thực", "number"),
+        _field("copies", "Số bản cần chứng thực", "number", checks=COUNT),
         _field(
             "needs_interpreter",
             "Cần người phiên dịch",
@@ -769,7 +778,7 @@ TRANSACTION_CERTIFICATION: dict[str, Any] = {
     "agencies": COMMUNE_CODES,
     # All parties sign in front of the certifying officer.
     "online_level": "partial",
-    "processing_days": 1,
+    "processing_days": 0,  # "ngay trong ngày": by the close of the day processing starts
     "time_note": SAME_DAY_NOTE,
     "result": "Giao dịch được chứng thực",
     "result_type_code": "CTGD",
@@ -1033,7 +1042,7 @@ IDENTITY_CARD: dict[str, Any] = {
     ],
     "form_fields": [
         *applicant_fields("Họ tên công dân"),
-        _field("birth_date", "Ngày sinh", "date"),
+        _field("birth_date", "Ngày sinh", "date", checks=PAST),
         _field("permanent_address", "Nơi thường trú", prefill="address"),
         _field(
             "delivery",
@@ -1118,8 +1127,8 @@ HOUSEHOLD_BUSINESS: dict[str, Any] = {
         _field("business_name", "Tên hộ kinh doanh", max_length=255),
         _field("business_address", "Địa điểm kinh doanh"),
         _field("business_lines", "Ngành, nghề kinh doanh", "textarea", max_length=2000),
-        _field("capital", "Vốn kinh doanh (đồng)", "number"),
-        _field("employees", "Số lao động dự kiến", "number", required=False),
+        _field("capital", "Vốn kinh doanh (đồng)", "number", checks=AMOUNT),
+        _field("employees", "Số lao động dự kiến", "number", required=False, checks=AMOUNT),
     ],
     "steps": commune_steps(COMMUNE_ECONOMY_UNIT, 3, "submission"),
 }
@@ -1250,8 +1259,8 @@ BUILDING_PERMIT_COMMUNE: dict[str, Any] = {
             "select",
             options=["Nhà ở riêng lẻ", "Công trình cấp III", "Công trình cấp IV"],
         ),
-        _field("floor_area", "Tổng diện tích sàn (m²)", "number"),
-        _field("floors", "Số tầng", "number"),
+        _field("floor_area", "Tổng diện tích sàn (m²)", "number", checks=AMOUNT),
+        _field("floors", "Số tầng", "number", checks=COUNT),
         _field("land_certificate_number", "Số phát hành Giấy chứng nhận quyền sử dụng đất"),
         _field(
             "expected_duration",
@@ -1357,7 +1366,7 @@ LAND_REGISTRATION: dict[str, Any] = {
         _field("land_address", "Địa chỉ thửa đất"),
         _field("parcel_number", "Số thửa", max_length=20),
         _field("map_sheet_number", "Số tờ bản đồ", max_length=20),
-        _field("area", "Diện tích (m²)", "number"),
+        _field("area", "Diện tích (m²)", "number", checks=AMOUNT),
         _field(
             "land_use",
             "Mục đích sử dụng đất",
@@ -1370,7 +1379,7 @@ LAND_REGISTRATION: dict[str, Any] = {
                 "Đất khác",
             ],
         ),
-        _field("use_since", "Thời điểm bắt đầu sử dụng đất", "date"),
+        _field("use_since", "Thời điểm bắt đầu sử dụng đất", "date", checks=PAST),
         _field(
             "register_assets",
             "Đăng ký cả tài sản gắn liền với đất",
@@ -1441,7 +1450,7 @@ CRIMINAL_RECORD: dict[str, Any] = {
     ],
     "form_fields": [
         *applicant_fields("Họ tên người yêu cầu cấp Phiếu"),
-        _field("birth_date", "Ngày sinh", "date"),
+        _field("birth_date", "Ngày sinh", "date", checks=PAST),
         _field("residence_address", "Nơi cư trú", prefill="address"),
         _field(
             "record_type",
@@ -1449,7 +1458,7 @@ CRIMINAL_RECORD: dict[str, Any] = {
             "select",
             options=["Phiếu lý lịch tư pháp số 1", "Phiếu lý lịch tư pháp số 2"],
         ),
-        _field("copies", "Số lượng Phiếu", "number"),
+        _field("copies", "Số lượng Phiếu", "number", checks=COUNT),
         _field("purpose", "Mục đích sử dụng Phiếu", max_length=255),
         _field(
             "fee_reduction",
@@ -1530,7 +1539,7 @@ PASSPORT: dict[str, Any] = {
     "form_fields": [
         *applicant_fields("Họ tên người đề nghị"),
         _field("applicant_email", "Thư điện tử", "email", required=False, prefill="email"),
-        _field("birth_date", "Ngày sinh", "date"),
+        _field("birth_date", "Ngày sinh", "date", checks=PAST),
         _field(
             "request_type",
             "Loại đề nghị",
@@ -1608,7 +1617,7 @@ SOLE_PROPRIETORSHIP: dict[str, Any] = {
         _field("enterprise_name", "Tên doanh nghiệp", max_length=255),
         _field("head_office", "Địa chỉ trụ sở chính"),
         _field("business_lines", "Ngành, nghề kinh doanh", "textarea", max_length=4000),
-        _field("capital", "Vốn đầu tư (đồng)", "number"),
+        _field("capital", "Vốn đầu tư (đồng)", "number", checks=AMOUNT),
     ],
     "steps": province_steps(
         FINANCE,
@@ -1702,7 +1711,7 @@ BUILDING_PERMIT_PROVINCE: dict[str, Any] = {
                 "Tín ngưỡng, tôn giáo",
             ],
         ),
-        _field("floor_area", "Tổng diện tích sàn (m²)", "number"),
+        _field("floor_area", "Tổng diện tích sàn (m²)", "number", checks=AMOUNT),
     ],
     # 4 + 112.5 + 22.5 + 4 = 143 h, within 20 days (150 h).
     "steps": province_steps(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import re
 from datetime import date, datetime
 from typing import Any
@@ -13,7 +14,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from app.accounts import service as account_service
 from app.accounts.models import User
-from app.accounts.schemas import ID_NUMBER_RE, PHONE_RE, clean_phone
+from app.accounts.schemas import clean_phone, valid_email
 from app.agencies.models import Agency
 from app.audit import service as audit_service
 from app.catalog import service as catalog_service
@@ -62,6 +63,11 @@ EDITABLE = ("draft", "supplement_requested")
 # draft, waiting for a supplement nor closed is in progress.
 MY_GROUPS = ("draft", "in_progress", "supplement", "done")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# A citizen ID (CCCD, số định danh cá nhân) has 12 digits; a Vietnamese phone number 10 digits
+# from 0 (mobile and, since 2017, fixed lines). ASCII digits only: "\d" also takes other scripts'.
+ID_NUMBER_DIGITS = re.compile(r"[0-9]{12}")
+PHONE_DIGITS = re.compile(r"0[0-9]{9}")
+LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 # --- access -------------------------------------------------------------------------------
@@ -214,7 +220,7 @@ def create_draft(
         channel=data.channel,
         status="draft",
         applicant=applicant,
-        applicant_phone=clean_phone(applicant.get("phone", "")),
+        applicant_phone=normal_phone(applicant.get("phone", "")),
         form_data=_keep_declared(version, data.form_data),
     )
     if now is not None:
@@ -318,40 +324,97 @@ def update_draft(
             **dossier.applicant,
             **{k: v.strip() for k, v in data.applicant.model_dump().items()},
         }
-        dossier.applicant_phone = clean_phone(dossier.applicant.get("phone", ""))
+        dossier.applicant_phone = normal_phone(dossier.applicant.get("phone", ""))
     session.flush()
     return dossier
 
 
-def validate_form(version: ProcedureVersion, form_data: dict[str, Any]) -> dict[str, str]:
-    """Errors per declared field (Vietnamese messages), empty when the form is valid."""
+def normal_phone(text: str) -> str:
+    """A phone number as stored and compared: separators dropped, "+84" written as "0"."""
+    phone = clean_phone(text.strip())
+    if phone.startswith("+84"):
+        phone = "0" + phone[3:]
+    return phone
+
+
+def phone_ok(text: str) -> bool:
+    return PHONE_DIGITS.fullmatch(normal_phone(text)) is not None
+
+
+def email_ok(text: str) -> bool:
+    try:
+        valid_email(text)
+    except ValueError:
+        return False
+    return len(text) <= 254
+
+
+def _number_problem(field: dict[str, Any], text: str) -> str | None:
+    try:
+        number = float(text.replace(" ", "").replace(",", "."))
+    except ValueError:
+        return N_("Vui lòng nhập một số.")
+    if not re.fullmatch(r"-?[0-9]+([.,][0-9]+)?", text.replace(" ", "")):
+        return N_("Vui lòng nhập một số.")
+    if field.get("integer") and not number.is_integer():
+        return N_("Vui lòng nhập một số nguyên.")
+    low, high = field.get("min"), field.get("max")
+    # The bounds themselves are shown under the field (``range_hint`` of the pages).
+    if (low is not None and number < low) or (high is not None and number > high):
+        return N_("Giá trị nằm ngoài khoảng cho phép.")
+    return None
+
+
+def _value_problem(field: dict[str, Any], text: str, today: date) -> str | None:
+    """What is wrong with a value typed in a declared field (None when it is fine)."""
+    kind = field["type"]
+    if kind == "date":
+        day = _parse_date(text)
+        if day is None:
+            return N_("Ngày không hợp lệ (dd/mm/yyyy).")
+        if field.get("not_future") and day > today:
+            return N_("Ngày này không được sau ngày hôm nay.")
+    elif kind == "number":
+        return _number_problem(field, text)
+    elif kind == "select" and text not in field.get("options", []):
+        return N_("Vui lòng chọn một giá trị trong danh sách.")
+    elif kind == "email" and not email_ok(text):
+        return N_("Email không hợp lệ (ví dụ ten@example.com).")
+    elif kind == "phone" and not phone_ok(text):
+        return N_("Số điện thoại không hợp lệ: cần 10 chữ số, bắt đầu bằng 0 (ví dụ 0912345678).")
+    elif kind == "id_number" and not ID_NUMBER_DIGITS.fullmatch(text):
+        return N_("Số định danh cá nhân phải gồm đúng 12 chữ số.")
+    if len(text) > int(field.get("max_length") or (4000 if kind == "textarea" else 500)):
+        return N_("Nội dung quá dài.")
+    return None
+
+
+def validate_form(
+    version: ProcedureVersion,
+    form_data: dict[str, Any],
+    *,
+    required: bool = True,
+    today: date | None = None,
+) -> dict[str, str]:
+    """Errors per declared field (Vietnamese messages), empty when the form is valid. With
+    ``required=False`` only what was typed is checked (the warnings of "Lưu nháp")."""
+    today = today or datetime.now(LOCAL_TZ).date()
     errors: dict[str, str] = {}
     for field in (version.form_schema or {}).get("fields", []):
         name, kind = field["name"], field["type"]
         value = form_data.get(name)
         text = "" if value is None or isinstance(value, bool) else str(value).strip()
         if kind == "checkbox":
-            if field.get("required") and value is not True:
+            if required and field.get("required") and value is not True:
                 errors[name] = N_("Vui lòng đánh dấu mục này.")
             continue
         if not text:
-            if field.get("required"):
+            if required and field.get("required"):
                 errors[name] = N_("Vui lòng nhập thông tin này.")
             continue
-        if kind == "date" and _parse_date(text) is None:
-            errors[name] = N_("Ngày không hợp lệ (dd/mm/yyyy).")
-        elif kind == "number" and not re.fullmatch(r"-?\d+([.,]\d+)?", text):
-            errors[name] = N_("Vui lòng nhập một số.")
-        elif kind == "select" and text not in field.get("options", []):
-            errors[name] = N_("Vui lòng chọn một giá trị trong danh sách.")
-        elif kind == "email" and not EMAIL_RE.match(text):
-            errors[name] = N_("Email không hợp lệ.")
-        elif kind == "phone" and not PHONE_RE.match(clean_phone(text)):
-            errors[name] = N_("Số điện thoại không hợp lệ (ví dụ 0912345678).")
-        elif kind == "id_number" and not ID_NUMBER_RE.match(text):
-            errors[name] = N_("Số định danh cá nhân phải gồm đúng 12 chữ số.")
-        elif len(text) > int(field.get("max_length") or (4000 if kind == "textarea" else 500)):
-            errors[name] = N_("Nội dung quá dài.")
+        problem = _value_problem(field, text, today)
+        if problem:
+            errors[name] = problem
     return errors
 
 
@@ -365,6 +428,62 @@ def declared_errors(
     for name, message in fee_rules.quantity_errors(rules, form_data, channel).items():
         errors.setdefault(name, message)
     return errors
+
+
+def bound_text(value: Any) -> str:
+    """A bound of a number field as people write it ("1", "0,5")."""
+    number = float(value)
+    return str(int(number)) if number.is_integer() else str(number).replace(".", ",")
+
+
+def range_hint(field: dict[str, Any]) -> tuple[str, dict[str, str]] | None:
+    """The bounds of a number field as a hint to translate and fill (None without bounds)."""
+    low, high = field.get("min"), field.get("max")
+    whole = field.get("integer")
+    bounds = {
+        "min": "" if low is None else bound_text(low),
+        "max": "" if high is None else bound_text(high),
+    }
+    if low is not None and high is not None:
+        text = N_("Số nguyên từ %(min)s đến %(max)s.") if whole else N_("Từ %(min)s đến %(max)s.")
+    elif low is not None:
+        text = N_("Số nguyên, ít nhất %(min)s.") if whole else N_("Ít nhất %(min)s.")
+    elif high is not None:
+        text = N_("Số nguyên, nhiều nhất %(max)s.") if whole else N_("Nhiều nhất %(max)s.")
+    elif whole:
+        text = N_("Số nguyên.")
+    else:
+        return None
+    return text, bounds
+
+
+def applicant_problems(applicant: dict[str, Any], *, required: bool = True) -> dict[str, str]:
+    """Errors of the applicant's block keyed ``applicant.<field>``; with ``required=False``
+    only what was typed is checked."""
+    fields: dict[str, str] = {}
+    name = str(applicant.get("full_name") or "").strip()
+    phone = str(applicant.get("phone") or "").strip()
+    email = str(applicant.get("email") or "").strip()
+    id_number = str(applicant.get("id_number") or "").strip()
+    if required and not name:
+        fields["applicant.full_name"] = N_("Vui lòng nhập họ tên người nộp.")
+    if (required or phone) and not phone_ok(phone):
+        fields["applicant.phone"] = N_(
+            "Số điện thoại không hợp lệ: cần 10 chữ số, bắt đầu bằng 0 (ví dụ 0912345678)."
+        )
+    if email and not email_ok(email):
+        fields["applicant.email"] = N_("Email không hợp lệ (ví dụ ten@example.com).")
+    if id_number and not ID_NUMBER_DIGITS.fullmatch(id_number):
+        fields["applicant.id_number"] = N_("Số định danh cá nhân phải gồm đúng 12 chữ số.")
+    return fields
+
+
+def typed_problems(dossier: Dossier) -> dict[str, str]:
+    """What is typed in a draft but would be refused at submission (empty fields aside)."""
+    return {
+        **applicant_problems(dossier.applicant or {}, required=False),
+        **validate_form(dossier.version, dossier.form_data or {}, required=False),
+    }
 
 
 def _parse_date(text: str) -> date | None:
@@ -466,13 +585,8 @@ def missing_components(dossier: Dossier) -> list[Component]:
 def check_complete(dossier: Dossier) -> None:
     """Raise one InvalidInput naming every invalid field and every missing component (the
     quantities the fees are computed from included)."""
-    fields = declared_errors(dossier.version, dossier.form_data or {}, dossier.channel)
-    applicant = dossier.applicant or {}
-    if not applicant.get("full_name", "").strip():
-        fields["applicant.full_name"] = N_("Vui lòng nhập họ tên người nộp.")
-    phone = clean_phone(applicant.get("phone", ""))
-    if not PHONE_RE.match(phone):
-        fields["applicant.phone"] = N_("Số điện thoại không hợp lệ (ví dụ 0912345678).")
+    fields = applicant_problems(dossier.applicant or {})
+    fields.update(declared_errors(dossier.version, dossier.form_data or {}, dossier.channel))
     for comp in missing_components(dossier):
         fields[f"component.{comp.code}"] = N_("Chưa đính kèm thành phần hồ sơ bắt buộc.")
     if fields:
@@ -598,18 +712,15 @@ def find_by_code(session: Session, code: str) -> Dossier | None:
 
 
 def lookup(session: Session, code: str, secret: str) -> Dossier:
-    """Public lookup by code and the secret of form 01 (or the applicant's phone number).
-
-    Unknown code and wrong secret give the same answer."""
+    """Public lookup by code and the secret of form 01. A phone number does not open it: it
+    is no secret (SPEC §3). Unknown code and wrong secret give the same answer."""
     dossier = find_by_code(session, code.strip()) if code else None
     secret = secret.strip()
     ok = (
         dossier is not None
         and bool(secret)
-        and (
-            (dossier.lookup_secret is not None and secret.upper() == dossier.lookup_secret)
-            or (len(clean_phone(secret)) >= 9 and clean_phone(secret) == dossier.applicant_phone)
-        )
+        and dossier.lookup_secret is not None
+        and hmac.compare_digest(secret.upper().encode(), dossier.lookup_secret.encode())
     )
     if not ok or dossier is None:
         raise NotFound(N_("Không tìm thấy hồ sơ với mã và mã tra cứu đã nhập."))

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel, ConfigDict
 
 from app.db import MAX_ID
 from app.notifications import service
+from app.notifications.models import Notice
 from app.web.deps import CurrentUser, SessionDep
 
 router = APIRouter(prefix="/api/v1/notifications", tags=["notifications"])
@@ -28,6 +29,18 @@ class NoticeRead(BaseModel):
     read_at: datetime | None
 
 
+def _api_locale(request: Request) -> str:
+    """Like the API's messages: Vietnamese unless the client asks for English."""
+    return "en" if request.headers.get("accept-language", "").lower().startswith("en") else "vi"
+
+
+def notice_read(notice: Notice, locale: str) -> NoticeRead:
+    """A notice with its title and summary in the caller's language (Accept-Language)."""
+    read = NoticeRead.model_validate(notice)
+    read.title, read.body = notice.title_in(locale), notice.body_in(locale)
+    return read
+
+
 class NoticePage(BaseModel):
     items: list[NoticeRead]
     total: int
@@ -41,26 +54,29 @@ class ReadAllOut(BaseModel):
 
 @router.get("", response_model=NoticePage)
 def list_notices(
+    request: Request,
     session: SessionDep,
     user: CurrentUser,
     limit: int = Query(20, ge=1, le=100),
     offset: int = Query(0, ge=0, le=10_000_000),
 ) -> NoticePage:
-    """The caller's notices, newest first, with the number still unread."""
+    """The caller's notices, newest first, with the number still unread; titles and summaries
+    in the caller's language."""
     rows, total, unread = service.list_for(session, user, limit, offset)
     return NoticePage(
-        items=[NoticeRead.model_validate(r) for r in rows], total=total, unread=unread
+        items=[notice_read(r, _api_locale(request)) for r in rows], total=total, unread=unread
     )
 
 
 @router.post("/{notice_id}/read", response_model=NoticeRead)
 def read_notice(
+    request: Request,
     notice_id: Annotated[int, Path(ge=1, le=MAX_ID)],
     session: SessionDep,
     user: CurrentUser,
 ) -> NoticeRead:
     """Mark one of the caller's notices read."""
-    return NoticeRead.model_validate(service.mark_read(session, user, notice_id))
+    return notice_read(service.mark_read(session, user, notice_id), _api_locale(request))
 
 
 @router.post("/read-all", response_model=ReadAllOut)

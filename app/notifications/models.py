@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db import Base, UTCDateTime, utcnow
+from app.db import Base, JSONType, UTCDateTime, utcnow
 
 
 class Notice(Base):
@@ -23,8 +24,19 @@ class Notice(Base):
     title: Mapped[str] = mapped_column(String(255))
     body: Mapped[str] = mapped_column(Text, default="")
     link: Mapped[str] = mapped_column(String(255), default="")
+    # Title and summary in every interface language, written from the same facts at the same
+    # time: {"vi": {"title", "body"}, "en": {...}}; ``title``/``body`` are the account's own.
+    texts: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    def title_in(self, locale: str) -> str:
+        """The title in ``locale`` (the stored one for notices written before both were)."""
+        return str(((self.texts or {}).get(locale) or {}).get("title") or self.title)
+
+    def body_in(self, locale: str) -> str:
+        entry = (self.texts or {}).get(locale)
+        return str(entry.get("body", "")) if entry else self.body
 
 
 class OutboxMessage(Base):

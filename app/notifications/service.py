@@ -260,6 +260,13 @@ def notify(
     context = _context(session, dossier, event, dict(extra or {}), user is not None)
     rendered = render(event, locale, context)
     if user is not None:
+        # Every language from the same facts, so the notice reads in whichever language the
+        # reader has chosen when they open it (finding m18).
+        texts = {
+            lang: {"title": r.subject[:255], "body": r.summary}
+            for lang in LOCALES
+            for r in [rendered if lang == locale else render(event, lang, context)]
+        }
         session.add(
             Notice(
                 user_id=user.id,
@@ -268,6 +275,7 @@ def notify(
                 title=rendered.subject[:255],
                 body=rendered.summary,
                 link=context["page"],
+                texts=texts,
             )
         )
     if address:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from fastapi import Depends, Request
 from fastapi.templating import Jinja2Templates
@@ -129,6 +129,17 @@ def templates() -> Jinja2Templates:
     return tpl
 
 
+# Query parameters the language switch does not carry over: a one-off message, and secrets
+# (a password-reset token) that must not travel on in another address.
+_NOT_CARRIED = frozenset({"msg", "token", "secret"})
+
+
+def same_page(request: Request) -> str:
+    """This page's path with its query (``?q=…``, filters, pages), for the language switch."""
+    kept = [(k, v) for k, v in request.query_params.multi_items() if k not in _NOT_CARRIED]
+    return request.url.path + (f"?{urlencode(kept)}" if kept else "")
+
+
 def render(
     request: Request,
     template: str,
@@ -148,6 +159,7 @@ def render(
         "csrf_token": token,
         "csrf_field": CSRF_FIELD,
         "flash": request.query_params.get("msg"),
+        "same_page": same_page(request),
     }
     ctx.update(context or {})
     response = templates().TemplateResponse(request, template, ctx, status_code=status_code)

@@ -283,8 +283,15 @@ def run_periodic_checks(session: Session, now: datetime | None = None) -> dict[s
     ).all():
         # One working day ahead, or half the legal time for a procedure of a day or less:
         # a same-day procedure is not "nearly late" the moment it is received.
-        lead_days = min(1.0, dossier.version.processing_days / 2)
-        if dossier.due_at is None or dossier.due_at > cal.add_working_days(now, lead_days):
+        if dossier.due_at is None:
+            continue
+        days = dossier.version.processing_days
+        if days > 0:
+            warn_from = cal.add_working_days(now, min(1.0, days / 2))
+        else:  # "ngay trong ngày": half the working time between reception and the due time
+            span = cal.working_hours_between(dossier.received_at or now, dossier.due_at)
+            warn_from = cal.add_working_hours(now, max(span, 0.0) / 2)
+        if dossier.due_at > warn_from:
             continue
         dossier.late_warning_at = now
         dossier_service.record(session, dossier, None, "late_warning", dossier.status, at=now)

@@ -63,6 +63,7 @@ def test_cutoff_hour_setting_takes_effect(client: TestClient, db: Session) -> No
         "supplement_limit_unit": "calendar_days",
         "max_extensions": "1",
         "apology_lead_days": "1",
+        "due_time_rule": "same_time",
     }
     saved = post_form(client, "/quan-tri/lich/quy-tac", rules, page="/quan-tri/lich")
     assert saved.status_code == 303, saved.text
@@ -122,3 +123,23 @@ def test_calendar_is_for_system_admins_only(client: TestClient, db: Session) -> 
     assert rules.status_code == 403
     assert db.scalar(select(CalendarOverride)) is None
     assert db.scalar(select(RuleSetting)) is None
+
+
+def test_the_editor_sets_when_day_periods_end(client: TestClient, db: Session) -> None:
+    log_in(client, ADMIN)
+    page = client.get("/quan-tri/lich").text
+    assert 'id="f-due_time_rule"' in page and "Hết giờ làm việc của ngày cuối cùng" in page
+    rules = {
+        "cutoff_hour": "15:00",
+        "answer_window_hours": "8",
+        "supplement_window_days": "3",
+        "supplement_limit_days": "15",
+        "supplement_limit_unit": "calendar_days",
+        "max_extensions": "1",
+        "apology_lead_days": "1",
+        "due_time_rule": "end_of_day",
+    }
+    saved = post_form(client, "/quan-tri/lich/quy-tac", rules, page="/quan-tri/lich")
+    assert saved.status_code == 303, saved.text
+    stored = db.scalar(select(RuleSetting.value).where(RuleSetting.key == "due_time_rule"))
+    assert stored == "end_of_day"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -140,10 +141,17 @@ def test_admins_read_filter_and_export(client: TestClient, db: Session) -> None:
     csv = client.get("/api/v1/audit", params={**query, "format": "csv"}, headers=admin)
     assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
     lines = csv.content.decode("utf-8-sig").splitlines()
-    assert lines[0].startswith("seq,at,actor_id,actor,ip,action") and len(lines) == 3
+    # Vietnamese headers, local dd/mm/yyyy times, the action named, details readable (m23).
+    assert lines[0].startswith("STT,Thời điểm,Người thực hiện,Mã tài khoản,Địa chỉ IP,Thao tác")
+    assert len(lines) == 3
+    receive_line = lines[1]
+    assert re.search(r",\d{2}/\d{2}/\d{4} \d{2}:\d{2}:\d{2},", receive_line)
+    assert RECEPTION in receive_line and "Tiếp nhận" in receive_line
+    assert "from: submitted; to: received" in receive_line and "{" not in receive_line
     xlsx = client.get("/api/v1/audit", params={**query, "format": "xlsx"}, headers=admin)
     sheet = load_workbook(io.BytesIO(xlsx.content)).active
     assert sheet is not None and sheet.max_row == 3
+    assert [c.value for c in sheet[1]][:3] == ["STT", "Thời điểm", "Người thực hiện"]
     assert client.get("/api/v1/audit/verify", headers=admin).json()["ok"] is True
 
     page = client.get("/dang-nhap")
@@ -154,6 +162,9 @@ def test_admins_read_filter_and_export(client: TestClient, db: Session) -> None:
     html = client.get("/quan-tri/nhat-ky", params={**query, "verify": "1"})
     assert html.status_code == 200
     assert "Nhật ký hệ thống" in html.text and RECEPTION in html.text
+    # the admin navigation, like every other admin page, with this page marked
+    assert 'class="admin-nav"' in html.text
+    assert 'href="/quan-tri/nhat-ky" aria-current="page"' in html.text
     assert "Chuỗi nhật ký toàn vẹn" in html.text
     assert client.get("/quan-tri/nhat-ky", params={"to": "31/12/2026"}).status_code == 200
     refused = client.get("/quan-tri/nhat-ky", params={"to": "31/02/2026"})

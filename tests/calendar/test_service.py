@@ -15,10 +15,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from app.calendar.service import DayOverride, WorkCalendar
+from app.calendar.service import DayOverride, WorkCalendar, parse_rules
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
-CAL = WorkCalendar()
+# The arithmetic of working time: periods in days end at the same clock time (``same_time``).
+CAL = WorkCalendar(parse_rules({"due_time_rule": "same_time"}))
 
 
 def at(text: str) -> datetime:
@@ -154,7 +155,7 @@ def test_naive_datetimes_are_refused() -> None:
     [
         ("2026-03-09 09:00", 1, "2026-03-10 09:00"),  # one day: same time next working day
         ("2026-03-09 07:30", 1, "2026-03-09 17:00"),  # from the day start: end of that day
-        ("2026-03-09 09:00", 0, "2026-03-09 09:00"),
+        ("2026-03-09 09:00", 0, "2026-03-09 17:00"),  # 0 days: within the day
         ("2026-03-09 09:00", 5, "2026-03-16 09:00"),  # a week, no holiday in March 2026
         ("2026-02-13 09:00", 1, "2026-02-23 09:00"),  # over Tết 2026
         ("2026-02-13 15:01", 1, "2026-02-23 17:00"),  # after cut-off: all of Monday 23
@@ -172,6 +173,39 @@ def test_naive_datetimes_are_refused() -> None:
 )
 def test_due_after_working_days(received: str, days: float, due: str) -> None:
     assert CAL.due_after_working_days(at(received), days) == at(due)
+
+
+END_OF_DAY = WorkCalendar(parse_rules({"due_time_rule": "end_of_day"}))
+
+
+@pytest.mark.parametrize(
+    ("received", "days", "due"),
+    [
+        # A same-day procedure ("ngay trong ngày tiếp nhận; nhận sau 15 giờ thì trả trong ngày
+        # làm việc tiếp theo", finding m3) has 0 days: Friday 4 Dec 2026 11:52 → that Friday …
+        ("2026-12-04 11:52", 0, "2026-12-04 17:00"),
+        # … after the cut-off, the close of the next working day.
+        ("2026-12-04 15:30", 0, "2026-12-07 17:00"),
+        ("2026-12-04 11:52", 1, "2026-12-07 17:00"),  # the day of reception is not counted
+        ("2026-03-09 09:00", 3, "2026-03-12 17:00"),  # Tue, Wed, Thu
+        ("2026-02-13 10:00", 1, "2026-02-23 17:00"),  # Mon 23 after Tết
+        ("2026-03-10 12:00", 0.5, "2026-03-11 17:00"),  # part of a day counts as a day
+    ],
+)
+def test_periods_end_at_the_close_of_their_last_working_day(
+    received: str, days: float, due: str
+) -> None:
+    assert END_OF_DAY.due_after_working_days(at(received), days) == at(due)
+
+
+def test_the_due_time_rule_is_a_setting_checked_like_the_others() -> None:
+    from app.errors import InvalidInput
+
+    assert WorkCalendar().rules.due_time_rule == "same_time"
+    with pytest.raises(InvalidInput):
+        parse_rules({"due_time_rule": "midnight"})
+    with pytest.raises(InvalidInput):
+        END_OF_DAY.due_after_working_days(at("2026-03-09 09:00"), -1)
 
 
 def test_negative_durations_are_invalid_input() -> None:

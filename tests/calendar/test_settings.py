@@ -170,3 +170,15 @@ def test_calendar_is_shared_between_requests_until_the_rows_change(db: Session) 
     db.execute(delete(CalendarOverride))
     restored = request()
     assert restored.rules == first.rules and dict(restored.overrides) == {}
+
+
+def test_due_time_rule_setting_moves_due_times_to_the_close_of_the_day(db: Session) -> None:
+    assert service.get_calendar(db).due_after_working_days(at("2026-03-09 09:00"), 1) == at(
+        "2026-03-10 09:00"
+    )
+    service.set_rule(db, "due_time_rule", "end_of_day")
+    assert service.get_calendar(db).due_after_working_days(at("2026-03-09 09:00"), 1) == at(
+        "2026-03-10 17:00"
+    )
+    with pytest.raises(InvalidInput):
+        service.set_rule(db, "due_time_rule", "noon")

@@ -158,9 +158,10 @@ def test_save_draft_keeps_invalid_values(client: TestClient) -> None:
     data = draft_data(token, applicant_phone="12ab", child_birth_date="")
     data["applicant.phone"] = "09-không-rõ"
     saved = client.post(f"/ho-so/{dossier_id}/khai", data=data, follow_redirects=False)
-    assert saved.status_code == 303
-    page = client.get(saved.headers["location"])
-    assert "Đã lưu nháp." in page.text
+    # Saved, with a warning naming what submission would refuse (finding m2).
+    assert saved.status_code == 200
+    assert "Đã lưu nháp. Các thông tin sau chưa hợp lệ" in saved.text
+    page = client.get(f"/ho-so/{dossier_id}/khai")
     assert value_of(page.text, "form.applicant_phone") == "12ab"
     assert value_of(page.text, "applicant.phone") == "09-không-rõ"
     assert value_of(page.text, "form.birth_place") == "Bệnh viện Đa khoa tỉnh Hưng Yên"
@@ -411,35 +412,60 @@ def test_received_dossier_shows_code_secret_and_documents(client: TestClient, db
     assert client.get(f"/ho-so/{dossier_id}/van-ban/{doc.id}").status_code == 404
 
 
+def _look_up(client: TestClient, code: str, secret: str) -> Any:
+    """Fill in the lookup form and send it, as a browser does (POST, with the form's token)."""
+    form = client.get("/tra-cuu")
+    return client.post(
+        "/tra-cuu", data={"csrf_token": csrf_from(form.text), "code": code, "secret": secret}
+    )
+
+
 def test_public_lookup(client: TestClient) -> None:
     log_in(client)
     _dossier_id, body = received(client)
     client.cookies.clear()
     empty = client.get("/tra-cuu")
     assert empty.status_code == 200 and 'id="f-code"' in empty.text
+    assert '<form method="post" action="/tra-cuu"' in empty.text
 
-    found = client.get("/tra-cuu", params={"code": body["code"], "secret": body["lookup_secret"]})
+    found = _look_up(client, body["code"], body["lookup_secret"])
     assert found.status_code == 200
     assert "Đã tiếp nhận" in found.text and "Đăng ký khai sinh" in found.text
     assert "Tiếp nhận hồ sơ" in found.text  # the timeline
     for personal in ("Nguyễn Thị Lan", "0912345678", "congdan@motcua.local", "Nguyễn Minh An"):
         assert personal not in found.text
-    by_phone = client.get("/tra-cuu", params={"code": body["code"], "secret": "0912 345 678"})
-    assert by_phone.status_code == 200 and "Đã tiếp nhận" in by_phone.text
+    # The answer is not cached nor passed on; the secret is not written back into the page.
+    assert found.headers["cache-control"] == "no-store"
+    assert found.headers["referrer-policy"] == "no-referrer"
+    assert body["lookup_secret"] not in found.text
 
     generic = "Không tìm thấy hồ sơ với mã và mã tra cứu đã nhập."
-    wrong = client.get("/tra-cuu", params={"code": body["code"], "secret": "SAIMA123"})
-    unknown = client.get("/tra-cuu", params={"code": "000.00.51.H31-000101-9999", "secret": "X"})
-    for response in (wrong, unknown):
+    wrong = _look_up(client, body["code"], "SAIMA123")
+    unknown = _look_up(client, "000.00.51.H31-000101-9999", "X")
+    # A phone number is no secret (SPEC §3), written either way.
+    by_phone = _look_up(client, body["code"], "0912 345 678")
+    by_plus = _look_up(client, body["code"], "+84912345678")
+    for response in (wrong, unknown, by_phone, by_plus):
         assert response.status_code == 404 and generic in response.text
         assert "Đã tiếp nhận" not in response.text
-    missing = client.get("/tra-cuu", params={"code": body["code"], "secret": ""})
+    missing = _look_up(client, body["code"], "")
     assert missing.status_code == 422 and 'id="f-secret-error"' in missing.text
+    assert "Vui lòng nhập mã tra cứu." in missing.text
+
+    # The secret in the address (old links, history) is not read: only the code is filled in.
+    via_get = client.get("/tra-cuu", params={"code": body["code"], "secret": body["lookup_secret"]})
+    assert via_get.status_code == 200 and "Đã tiếp nhận" not in via_get.text
+    assert f'value="{body["code"]}"' in via_get.text
+    # Without the form's token the lookup is refused.
+    assert client.post("/tra-cuu", data={"code": body["code"], "secret": "X"}).status_code == 403
 
 
 def test_lookup_is_rate_limited(client: TestClient) -> None:
+    token = csrf_from(client.get("/tra-cuu").text)
     statuses = [
-        client.get("/tra-cuu", params={"code": "X-1", "secret": "SAIMA123"}).status_code
+        client.post(
+            "/tra-cuu", data={"csrf_token": token, "code": "X-1", "secret": "SAIMA123"}
+        ).status_code
         for _ in range(31)
     ]
     assert statuses[:30] == [404] * 30

@@ -69,8 +69,9 @@ def test_public_lookup_shows_status_never_personal_data(client: TestClient) -> N
     raw = found.text
     for private in ("Nguyễn Thị Lan", "0912345678", "034190001234", "Nguyễn Minh An"):
         assert private not in raw
+    # A phone number is no secret (SPEC §3): it opens nothing.
     by_phone = client.get("/api/v1/lookup", params={"code": code, "secret": "0912 345 678"})
-    assert by_phone.status_code == 200
+    assert by_phone.status_code == 404
     wrong = client.get("/api/v1/lookup", params={"code": code, "secret": "WRONG123"})
     unknown = client.get(
         "/api/v1/lookup", params={"code": "000.00.51.H31-000101-0001", "secret": secret}

@@ -102,7 +102,7 @@ def test_citizen_finds_procedure_registers_and_logs_in(
 
     # Log out (a POST form in the header).
     with page.expect_navigation():
-        page.get_by_role("button", name="Đăng xuất").click()
+        page.get_by_role("button", name="Đăng xuất", exact=True).click()
     expect(page).to_have_url(re.compile(r"/(\?msg=logged_out)?$"))
     expect(page.get_by_role("link", name="Đăng nhập")).to_be_visible()
     page.goto("/tai-khoan")

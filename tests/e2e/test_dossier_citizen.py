@@ -134,7 +134,7 @@ def test_citizen_submits_a_dossier_with_javascript_uploads(
     page.goto("/tra-cuu")
     assert_accessible(page)
     page.get_by_label("Mã hồ sơ").fill("000.00.51.H31-250101-0001")
-    page.get_by_label("Mã tra cứu hoặc số điện thoại").fill("SAIMA123")
+    page.locator("#f-secret").fill("SAIMA123")
     with page.expect_navigation():
         page.get_by_role("button", name="Tra cứu").click()
     expect(page.get_by_role("alert")).to_contain_text(

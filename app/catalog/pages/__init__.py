@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from app.catalog import service
-from app.catalog.pages import designer, designer_items
+from app.catalog.pages import blank_forms, designer, designer_items
 from app.config import get_settings
 from app.web import render
 from app.web.deps import OptionalUser, SessionDep
@@ -72,5 +72,6 @@ def procedure_page(
     return render(request, "catalog/detail.html", {"p": version})
 
 
+router.include_router(blank_forms.router)  # before designer_items: its paths are more specific
 router.include_router(designer.router)
 router.include_router(designer_items.router)

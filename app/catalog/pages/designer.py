@@ -105,7 +105,7 @@ INFO_MESSAGES = {
     "field": N_("Vui lòng nhập lĩnh vực."),
     "level": N_("Chọn cấp thực hiện."),
     "online_level": N_("Chọn mức độ trực tuyến."),
-    "processing_days": N_("Thời hạn giải quyết là số ngày làm việc lớn hơn 0 (tối đa 365)."),
+    "processing_days": N_("Thời hạn giải quyết là số ngày làm việc từ 0 (trong ngày) đến 365."),
     "agencies": N_("Chọn ít nhất một cơ quan thực hiện."),
     "payment_moment": N_("Chọn thời điểm thu phí."),
     "result_type_code": N_("Mã loại kết quả tối đa 20 ký tự."),

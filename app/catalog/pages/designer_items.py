@@ -39,6 +39,8 @@ ITEM_MESSAGES: dict[Section, dict[str, str]] = {
         "options": N_("Danh sách chọn cần ít nhất một lựa chọn (mỗi dòng một lựa chọn)."),
         "max_length": N_("Độ dài tối đa là số từ 1 đến 4000."),
         "prefill": N_("Chọn thông tin tự điền hợp lệ."),
+        "min": N_("Giá trị nhỏ nhất là một số, không lớn hơn giá trị lớn nhất."),
+        "max": N_("Giá trị lớn nhất là một số."),
     },
     "components": {
         "code": N_("Mã giấy tờ gồm chữ, số, dấu gạch, tối đa 40 ký tự."),
@@ -74,6 +76,11 @@ def _amount(text: str) -> str:
     return text.replace(" ", "").replace(".", "").replace(",", "").replace("₫", "").strip()
 
 
+def _bound(value: Any) -> str:
+    """A number field's bound as the editor shows it ("1", "0,5"), empty when unset."""
+    return "" if value is None else format_number(float(value), grouping=False)
+
+
 def _section(slug: str) -> Section:
     section = designer.SECTION_SLUGS.get(slug)
     if section is None:
@@ -93,6 +100,10 @@ def _item_values(section: Section, item: Any) -> dict[str, Any]:
             "help": item.get("help", ""),
             "prefill": item.get("prefill") or "",
             "max_length": item.get("max_length") or "",
+            "not_future": bool(item.get("not_future")),
+            "min": _bound(item.get("min")),
+            "max": _bound(item.get("max")),
+            "integer": bool(item.get("integer")),
         }
     if section == "components":
         return {
@@ -104,6 +115,7 @@ def _item_values(section: Section, item: Any) -> dict[str, Any]:
             "accepted_types": list(item.accepted_types),
             "max_size_mb": item.max_size_mb,
             "note": item.note,
+            "blank_form_name": item.blank_form_name if item.blank_form_sha256 else "",
         }
     if section == "fees":
         return {
@@ -142,12 +154,18 @@ def _posted_item(section: Section, form: FormData) -> tuple[dict[str, Any], dict
             "help": admin_forms.text(form, "help", 600),
             "prefill": admin_forms.text(form, "prefill", 20),
             "max_length": admin_forms.text(form, "max_length", 10),
+            "not_future": admin_forms.checked(form, "not_future"),
+            "min": admin_forms.text(form, "min", 30),
+            "max": admin_forms.text(form, "max", 30),
+            "integer": admin_forms.checked(form, "integer"),
         }
         payload = {
             **values,
             "options": [line for line in values["options"].splitlines() if line.strip()],
             "prefill": values["prefill"] or None,
             "max_length": values["max_length"] or None,
+            "min": values["min"].replace(",", ".") or None,
+            "max": values["max"].replace(",", ".") or None,
         }
         return values, payload
     if section == "components":

@@ -289,6 +289,13 @@ def _field_view(
     return view
 
 
+def _with_range(_: Any, declared: dict[str, Any]) -> str:
+    """The field's help followed by the bounds of a number ("Từ 1 đến 20.")."""
+    hint = dossier_service.range_hint(declared) if declared.get("type") == "number" else None
+    parts = [declared.get("help") or "", (_(hint[0]) % hint[1]) if hint else ""]
+    return " ".join(p for p in parts if p)
+
+
 def _draft_page(
     request: Request,
     session: Session,
@@ -297,7 +304,10 @@ def _draft_page(
     posted: Posted | None = None,
     status_code: int = 200,
     general: str | None = None,
+    saved: bool = False,
 ) -> Response:
+    """The draft form; ``saved`` when "Lưu nháp" kept values that submission would refuse
+    (the summary is then a warning, not an error)."""
     _ = translator(request)
     errors = errors or {}
     version = dossier.version
@@ -330,6 +340,7 @@ def _draft_page(
         name = declared["name"]
         error = errors.get(name)
         view = _field_view(declared, values.get(name), error, f"form.{name}", f"f-{name}")
+        view["help"] = _with_range(_, declared)
         field_views.append(view)
         if error:
             summary.append((view["id"], declared["label"], error))
@@ -389,6 +400,7 @@ def _draft_page(
             "components": component_views,
             "summary": summary,
             "general_errors": others,
+            "saved_with_problems": saved and bool(summary or others),
             "supplement": request_info if dossier.status == "supplement_requested" else None,
             "missing": dossier_service.missing_components(dossier),
             "status_labels": dossier_service.STATUS_LABELS,
@@ -425,7 +437,7 @@ async def draft_save(
     session: SessionDep,
     user: CurrentUser,
 ) -> Response:
-    """ "Lưu nháp": keep everything as typed, without validating it."""
+    """ "Lưu nháp": keep everything as typed; what submission would refuse is pointed out."""
     form = await request.form()
     uploads = await _read_uploads(form)
 
@@ -434,6 +446,12 @@ async def draft_save(
         errors, status, posted = _apply_posted(request, session, user, dossier, form, uploads)
         if errors:
             return _draft_page(request, session, dossier, errors, posted, status)
+        problems = dossier_service.typed_problems(dossier)
+        if problems:
+            # Saved all the same (finding m2): a warning now, a refusal only at submission.
+            return _draft_page(
+                request, session, dossier, _translated(request, problems), saved=True
+            )
         return common.saved_redirect(session, f"/ho-so/{dossier.id}/khai", "saved")
 
     return await run_in_threadpool(work)

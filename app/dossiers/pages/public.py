@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from app.accounts.deps import client_ip
@@ -19,7 +20,7 @@ from app.i18n_markers import N_
 from app.ratelimit import lookup_limiter
 from app.receipts.models import Receipt
 from app.signing import service as signing_service
-from app.web import render, translator
+from app.web import render, translator, verify_csrf
 from app.web.deps import OptionalUser, SessionDep
 from app.workflow import service as workflow
 
@@ -43,54 +44,79 @@ LOOKUP_TOO_MANY = N_("Tra cứu quá nhiều lần, vui lòng thử lại sau í
 # --- public lookup and verification ------------------------------------------------------
 
 
-@router.get("/tra-cuu")
-def lookup_page(
+def _lookup_page(
     request: Request,
-    session: SessionDep,
-    user: OptionalUser,
-    code: str | None = None,
-    secret: str | None = None,
+    code: str = "",
+    secret: str = "",
+    errors: dict[str, str] | None = None,
+    message: str = "",
+    result: object = None,
+    status_code: int = 200,
 ) -> Response:
-    """Public lookup by dossier code and lookup secret (or phone): status and timeline only."""
-    _ = translator(request)
-    code_text = (code or "").strip()[:60]
-    secret_text = (secret or "").strip()[:20]
-    errors: dict[str, str] = {}
-    message = ""
-    result = None
-    status_code = 200
-    if code is not None or secret is not None:
-        if not code_text:
-            errors["code"] = _("Vui lòng nhập mã hồ sơ.")
-        if not secret_text:
-            errors["secret"] = _("Vui lòng nhập mã tra cứu hoặc số điện thoại.")
-        if errors:
-            status_code = 422
-        else:
-            try:
-                lookup_limiter.hit(
-                    f"lookup:{client_ip(request)}",
-                    get_settings().lookup_rate_limit,
-                    LOOKUP_TOO_MANY,
-                )
-                found = dossier_service.lookup(session, code_text, secret_text)
-                result = dossier_service.lookup_read(found)
-            except DomainError as exc:
-                # Rendered, not raised: the attempt must be committed for the limit to hold.
-                message, status_code = _(exc.detail), exc.status_code
-    return render(
+    response = render(
         request,
         "dossiers/lookup.html",
         {
-            "code": code_text,
-            "secret": secret_text,
-            "errors": errors,
+            "code": code,
+            "secret": secret,
+            "errors": errors or {},
             "message": message,
             "result": result,
             "action_labels": workflow.ACTION_LABELS,
         },
         status_code=status_code,
     )
+    # The answer to a lookup is nobody else's: not kept by a cache, not sent on as Referer.
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@router.get("/tra-cuu")
+def lookup_page(
+    request: Request,
+    user: OptionalUser,
+    code: str | None = None,
+) -> Response:
+    """The public lookup form; ``?code=`` fills in the dossier code. The secret is never read
+    from the address (history, logs, Referer): the form posts it."""
+    return _lookup_page(request, code=(code or "").strip()[:60])
+
+
+@router.post("/tra-cuu", dependencies=[Depends(verify_csrf)])
+async def lookup_submit(
+    request: Request,
+    session: SessionDep,
+    user: OptionalUser,
+) -> Response:
+    """Public lookup by dossier code and lookup secret (SPEC §3: a phone number is no secret):
+    status and timeline only."""
+    _ = translator(request)
+    form = await request.form()
+    code_text = str(form.get("code", "")).strip()[:60]
+    secret_text = str(form.get("secret", "")).strip()[:20]
+    errors: dict[str, str] = {}
+    if not code_text:
+        errors["code"] = _("Vui lòng nhập mã hồ sơ.")
+    if not secret_text:
+        errors["secret"] = _("Vui lòng nhập mã tra cứu.")
+    if errors:
+        return _lookup_page(request, code_text, "", errors, status_code=422)
+
+    def work() -> Response:
+        try:
+            lookup_limiter.hit(
+                f"lookup:{client_ip(request)}", get_settings().lookup_rate_limit, LOOKUP_TOO_MANY
+            )
+            found = dossier_service.lookup(session, code_text, secret_text)
+        except DomainError as exc:
+            # Rendered, not raised: the attempt must be committed for the limit to hold.
+            return _lookup_page(
+                request, code_text, "", message=_(exc.detail), status_code=exc.status_code
+            )
+        return _lookup_page(request, code_text, "", result=dossier_service.lookup_read(found))
+
+    return await run_in_threadpool(work)
 
 
 @router.get("/xac-minh/{token}")

@@ -13,7 +13,6 @@ from starlette.datastructures import FormData
 from starlette.responses import Response
 
 from app.accounts.models import User
-from app.accounts.schemas import ID_NUMBER_RE, PHONE_RE, clean_phone
 from app.catalog import service as catalog_service
 from app.catalog.models import ProcedureVersion
 from app.dossiers import service as dossier_service
@@ -31,6 +30,14 @@ router = APIRouter(include_in_schema=False)
 APPLICANT_KEYS = ("full_name", "id_number", "phone", "email", "address")
 APPLICANT_MAX = {"full_name": 120, "id_number": 12, "phone": 20, "email": 254, "address": 255}
 COUNTER_FLASH = ("created", "saved", "uploaded", "removed")
+# The applicant fields' labels (templates/workflow/_applicant_fields.html), for the summary.
+APPLICANT_LABELS = {
+    "full_name": N_("Họ và tên"),
+    "id_number": N_("Số định danh cá nhân (CCCD)"),
+    "phone": N_("Số điện thoại"),
+    "email": N_("Email"),
+    "address": N_("Địa chỉ"),
+}
 
 
 def _require_reception(user: User) -> None:
@@ -54,15 +61,10 @@ def _read_dossier_form(
     values to show again)."""
     applicant = {k: str(form.get(f"applicant_{k}", "")).strip() for k in APPLICANT_KEYS}
     values: dict[str, Any] = {f"applicant_{k}": v for k, v in applicant.items()}
-    errors: dict[str, str] = {}
-    if not applicant["full_name"]:
-        errors["applicant_full_name"] = _("Vui lòng nhập họ tên người nộp.")
-    if not PHONE_RE.match(clean_phone(applicant["phone"])):
-        errors["applicant_phone"] = _("Số điện thoại không hợp lệ (ví dụ 0912345678).")
-    if applicant["id_number"] and not ID_NUMBER_RE.match(applicant["id_number"]):
-        errors["applicant_id_number"] = _("Số định danh cá nhân phải gồm đúng 12 chữ số.")
-    if applicant["email"] and not dossier_service.EMAIL_RE.match(applicant["email"]):
-        errors["applicant_email"] = _("Email không hợp lệ.")
+    errors: dict[str, str] = {
+        key.replace(".", "_"): _(message)
+        for key, message in dossier_service.applicant_problems(applicant).items()
+    }
     for key, limit in APPLICANT_MAX.items():
         if len(applicant[key]) > limit:
             errors[f"applicant_{key}"] = _("Nội dung quá dài.")
@@ -92,6 +94,34 @@ def _dossier_values(dossier: Dossier) -> dict[str, Any]:
     for field in common.declared(dossier.version):
         values[f"fd-{field['name']}"] = dossier.form_data.get(field["name"], "")
     return values
+
+
+def _with_range(_: Any, fields: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Declared fields whose help also gives a number's bounds ("Từ 1 đến 20.")."""
+    shown = []
+    for field in fields:
+        hint = dossier_service.range_hint(field) if field.get("type") == "number" else None
+        if hint:
+            field = {
+                **field,
+                "help": " ".join(p for p in (field.get("help"), _(hint[0]) % hint[1]) if p),
+            }
+        shown.append(field)
+    return shown
+
+
+def _summary_labels(_: Any, version: ProcedureVersion | None) -> dict[str, str]:
+    """What each error of the summary is about: "Số điện thoại: …" rather than the bare
+    message (finding m16)."""
+    labels = {f"applicant_{k}": _(label) for k, label in APPLICANT_LABELS.items()}
+    if version is not None:
+        for field in common.declared(version):
+            labels[f"fd-{field['name']}"] = field.get("label") or field["name"]
+        for comp in version.components:
+            labels[f"file-{comp.code}"] = comp.name
+    labels["thu_tuc"] = _("Thủ tục")
+    labels["assignee_id"] = _("Giao cho cán bộ")
+    return labels
 
 
 def _counter_new_page(
@@ -132,9 +162,10 @@ def _counter_new_page(
             "procedures": procedures,
             "version": version,
             "selected": version.code if version else code,
-            "fields": common.declared(version) if version else [],
+            "fields": _with_range(_, common.declared(version) if version else []),
             "values": values or {},
             "errors": errors,
+            "labels": _summary_labels(_, version),
             "page_error": page_error,
         },
         status_code=422 if errors and status_code == 200 else status_code,
@@ -223,6 +254,7 @@ def _counter_page(
     page_error: str | None = None,
     status_code: int = 200,
 ) -> Response:
+    _ = translator(request)
     files = dossier_service.active_files(dossier)
     components = [
         {"c": c, "files": [f for f in files if f.component_code == c.code]}
@@ -235,9 +267,10 @@ def _counter_page(
         {
             "d": dossier,
             "version": dossier.version,
-            "fields": common.declared(dossier.version),
+            "fields": _with_range(_, common.declared(dossier.version)),
             "values": values or _dossier_values(dossier),
             "errors": errors or {},
+            "labels": _summary_labels(_, dossier.version),
             "page_error": page_error,
             "components": components,
             "officers": common.officers(session, dossier, common.next_step(dossier, "receive")),

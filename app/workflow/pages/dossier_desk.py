@@ -116,6 +116,11 @@ def _dossier_page(
         minutes = max(0, round(left * 60))
         answer = {"breached": breached, "hours": minutes // 60, "minutes": minutes % 60}
     due_local = dossier.due_at.astimezone(common.tz()) if dossier.due_at else None
+    # Form 04 proposes a valid new date (finding m15): the close of the working day after the
+    # current one; the rule "after the old date" stays with the action.
+    extend_to = None
+    if due_local is not None:
+        extend_to = cal.working_periods(cal.next_working_day(due_local.date()))[-1][1]
     flash = request.query_params.get("msg")
     collect_url = common.counter_url(session, user, dossier)
     return render(
@@ -157,8 +162,8 @@ def _dossier_page(
             "channel_labels": dossier_service.CHANNEL_LABELS,
             "rules": cal.rules,
             "extend_default": {
-                "date": due_local.date().isoformat() if due_local else "",
-                "time": due_local.strftime("%H:%M") if due_local else "17:00",
+                "date": extend_to.date().isoformat() if extend_to else "",
+                "time": extend_to.strftime("%H:%M") if extend_to else "17:00",
             },
             "now": now,
         },
