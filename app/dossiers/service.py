@@ -422,11 +422,11 @@ def declared_errors(
     version: ProcedureVersion, form_data: dict[str, Any], channel: str
 ) -> dict[str, str]:
     """``validate_form`` plus the quantities the fees are computed from (a whole number above
-    0 in each field a fee of this channel counts: copies, pages, cases)."""
+    0 in each field a fee of this channel counts: copies, pages, cases); a quantity's own
+    message says more than the field's bounds, so it wins."""
     errors = validate_form(version, form_data)
     rules = fee_rules.rules_of(version.fees)
-    for name, message in fee_rules.quantity_errors(rules, form_data, channel).items():
-        errors.setdefault(name, message)
+    errors.update(fee_rules.quantity_errors(rules, form_data, channel))
     return errors
 
 

@@ -181,7 +181,8 @@ def test_lookup_and_the_cashier_find_a_dossier_from_its_submission(
     assert wrong.status_code == 404 and wrong.json()["error"] == "not_found"
 
     client.cookies.clear()
-    page = client.get("/tra-cuu", params={"code": code, "secret": secret})
+    token = csrf_from(client.get("/tra-cuu").text)
+    page = client.post("/tra-cuu", data={"csrf_token": token, "code": code, "secret": secret})
     assert page.status_code == 200 and f"Hồ sơ {code}" in page.text
     dossier = _dossier(db, body["id"])
     assert dossier.submitted_at is not None
