@@ -15,7 +15,7 @@ from app.documents import render, renderer
 from app.documents import service as document_service
 from app.dossiers.events import DossierChanged
 from app.notifications import subscribers as notification_subscribers
-from app.payments.events import PaymentSettled
+from app.payments.events import PaymentSettled, RefundRecorded
 from app.receipts import pdf as receipt_pdf
 from app.receipts import service as receipt_service
 from app.receipts import subscribers as receipt_subscribers
@@ -26,11 +26,14 @@ from app.stats import tallies
 def wire() -> None:
     """Register every event handler and the domains' plug-ins."""
     events.subscribe(PaymentSettled, receipt_subscribers.on_payment_settled)
+    events.subscribe(RefundRecorded, receipt_subscribers.on_refund_recorded)
     events.subscribe(DossierChanged, notification_subscribers.on_dossier_changed)
     events.subscribe(PaymentSettled, notification_subscribers.on_payment_settled)
+    events.subscribe(RefundRecorded, notification_subscribers.on_refund_recorded)
     events.subscribe(PasswordResetRequested, notification_subscribers.on_password_reset_requested)
     events.subscribe(DossierChanged, audit_subscribers.on_dossier_changed)
     events.subscribe(PaymentSettled, audit_subscribers.on_payment_settled)
+    events.subscribe(RefundRecorded, audit_subscribers.on_refund_recorded)
     events.subscribe(ReceiptCancelled, audit_subscribers.on_receipt_cancelled)
     events.subscribe(ReceiptReplaced, audit_subscribers.on_receipt_replaced)
     events.mark_wired()

@@ -24,6 +24,7 @@ from app.documents import service as document_service
 from app.dossiers.models import Dossier
 from app.errors import Forbidden, InvalidInput, NotFound
 from app.i18n_markers import N_
+from app.payments.models import Refund
 from app.receipts import schemas, service
 from app.receipts.models import Receipt
 from app.web.deps import CurrentUser, SessionDep
@@ -37,6 +38,11 @@ def receipt_read(session: Session, receipt: Receipt) -> schemas.ReceiptRead:
     doc = service.document_of(session, receipt)
     dossier = session.get(Dossier, receipt.dossier_id) if receipt.dossier_id else None
     replaced_by = service.replacement_of(session, receipt)
+    refund_id = (
+        session.scalar(select(Refund.id).where(Refund.receipt_id == receipt.id).limit(1))
+        if receipt.status == "cancelled"
+        else None
+    )
     return schemas.ReceiptRead(
         id=receipt.id,
         template_symbol=receipt.template_symbol,
@@ -70,6 +76,7 @@ def receipt_read(session: Session, receipt: Receipt) -> schemas.ReceiptRead:
         replaced_by_id=replaced_by.id if replaced_by else None,
         cancelled_at=receipt.cancelled_at,
         cancel_reason=receipt.cancel_reason,
+        refund_id=refund_id,
         signed=bool(doc and doc.context.get("signed")),
         pdf_url=f"/api/v1/receipts/{receipt.id}/pdf",
         verify_url=document_service.verify_url(doc.verify_token) if doc else None,

@@ -49,6 +49,9 @@ class ReceiptRead(BaseModel):
     replaced_by_id: int | None
     cancelled_at: datetime | None
     cancel_reason: str
+    refund_id: int | None = Field(
+        default=None, description="The refund that cancelled the receipt (fees paid back)"
+    )
     signed: bool
     pdf_url: str
     verify_url: str | None

@@ -116,11 +116,13 @@ def _dossier_page(
     due_local = dossier.due_at.astimezone(common.tz()) if dossier.due_at else None
     flash = request.query_params.get("msg")
     collect_url = common.counter_url(session, user, dossier)
+    refund_url = common.refund_url(session, user, dossier)
     return render(
         request,
         "workflow/dossier.html",
         {
             "d": dossier,
+            "refund_url": refund_url,
             "version": version,
             "agency": dossier.agency,
             "overdue": overdue,
