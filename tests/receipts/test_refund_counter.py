@@ -27,9 +27,9 @@ def test_cash_refund_at_the_counter(client: TestClient, db: Session) -> None:
     dossier_id, code = dossier["id"], dossier.get("code")
     receipt = db.scalar(select(Receipt).where(Receipt.payment_id == payment_id))
     assert receipt is not None
-    amount_before = client.get(
-        "/api/v1/receipts", headers=headers(client, CASHIER)
-    ).json()["amount_issued"]
+    amount_before = client.get("/api/v1/receipts", headers=headers(client, CASHIER)).json()[
+        "amount_issued"
+    ]
 
     log_in(client, CASHIER)
     # The staff dossier page sends the cashier to the refund form.
@@ -52,9 +52,8 @@ def test_cash_refund_at_the_counter(client: TestClient, db: Session) -> None:
     # No reason: refused, the message tied to the reason field, nothing written.
     blank = client.post(url, data={"method": "cash", "reason": " ", "csrf_token": token})
     assert blank.status_code == 422
-    assert f'<p class="error-text" id="rf-{dossier_id}-reason-error">Cần nêu lý do hoàn phí.</p>' in (
-        blank.text
-    )
+    error = f'<p class="error-text" id="rf-{dossier_id}-reason-error">Cần nêu lý do hoàn phí.</p>'
+    assert error in blank.text
     assert f'aria-describedby="rf-{dossier_id}-reason-error"' in blank.text
     # No method: the message is tied to the choice of method; the reason typed is kept.
     nomethod = client.post(url, data={"reason": REASON, "csrf_token": token})
@@ -90,7 +89,7 @@ def test_cash_refund_at_the_counter(client: TestClient, db: Session) -> None:
     after_text = _register_total(register.text)
     after = int(after_text.replace(".", "").replace(" ₫", "").replace("\xa0₫", ""))
     assert before - after == 8_000
-    amount_after = client.get(
-        "/api/v1/receipts", headers=headers(client, CASHIER)
-    ).json()["amount_issued"]
+    amount_after = client.get("/api/v1/receipts", headers=headers(client, CASHIER)).json()[
+        "amount_issued"
+    ]
     assert amount_before - amount_after == 8_000
