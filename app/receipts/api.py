@@ -26,6 +26,7 @@ from app.errors import Forbidden, InvalidInput, NotFound
 from app.i18n_markers import N_
 from app.payments.models import Refund
 from app.receipts import schemas, service
+from app.receipts import series as series_service
 from app.receipts.models import Receipt
 from app.web.deps import CurrentUser, SessionDep
 
@@ -256,6 +257,35 @@ def receipt_register(
         limit=limit,
         offset=offset,
         amount_issued=sum(r.amount for r in receipts if r.status == "issued"),
+    )
+
+
+@router.get("/usage-report", response_model=schemas.UsageReport, response_model_by_alias=True)
+def usage_report(
+    session: SessionDep,
+    user: CurrentUser,
+    agency: str | None = Query(
+        None, max_length=35, description="Agency code; the caller's own agency by default"
+    ),
+    start: date | None = Query(
+        None, alias="from", description="First day (local), default: 1st of the month"
+    ),
+    end: date | None = Query(None, alias="to", description="Last day (local), default: today"),
+) -> schemas.UsageReport:
+    """Receipt usage per template symbol and series for a period: the numbers used, those
+    cancelled (refunds cancel receipts) or replaced, and the range of each series."""
+    if not (user.is_admin or user.is_staff):
+        raise Forbidden(N_("Bạn không có quyền xem sổ biên lai."))
+    target = _agency(session, user, agency)
+    start, end = _period(start, end)
+    receipts = service.register(session, user, target, start, end)
+    return schemas.UsageReport(
+        agency_code=target.code,
+        agency_name=target.name,
+        tax_code=target.tax_code,
+        start=start,
+        end=end,
+        series=[schemas.SeriesUsage(**row) for row in series_service.usage(receipts)],
     )
 
 

@@ -93,3 +93,38 @@ def test_cash_refund_at_the_counter(client: TestClient, db: Session) -> None:
         "amount_issued"
     ]
     assert amount_before - amount_after == 8_000
+
+
+def test_usage_report_counts_the_refunded_receipt(client: TestClient, db: Session) -> None:
+    dossier, _, payment_id = paid_then_rejected(client)
+    receipt = db.scalar(select(Receipt).where(Receipt.payment_id == payment_id))
+    assert receipt is not None
+    cashier = headers(client, CASHIER)
+
+    def ours() -> dict[str, object]:
+        report = client.get("/api/v1/receipts/usage-report", headers=cashier)
+        assert report.status_code == 200, report.text
+        body = report.json()
+        assert body["agency_code"] == "000.00.51.H31" and "from" in body and "to" in body
+        (row,) = [s for s in body["series"] if s["series"] == receipt.series]
+        return row
+
+    before = ours()
+    assert before["to_number"] >= receipt.number >= before["from_number"]
+    assert receipt.number not in before["cancelled_numbers"]  # type: ignore[operator]
+    done = client.post(
+        f"/api/v1/dossiers/{dossier['id']}/refunds",
+        json={"method": "cash", "reason": REASON},
+        headers=cashier,
+    )
+    assert done.status_code == 201
+    after = ours()
+    # Still used (never deleted or renumbered), now counted as cancelled.
+    assert after["used"] == before["used"]
+    assert after["cancelled"] == before["cancelled"] + 1  # type: ignore[operator]
+    assert after["valid"] == before["valid"] - 1  # type: ignore[operator]
+    assert receipt.number in after["cancelled_numbers"]  # type: ignore[operator]
+    citizen_view = client.get(
+        "/api/v1/receipts/usage-report", headers=headers(client, "congdan@motcua.local")
+    )
+    assert citizen_view.status_code == 403
