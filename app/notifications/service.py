@@ -39,6 +39,7 @@ from app.i18n import DEFAULT_LOCALE, LOCALES
 from app.i18n_markers import N_
 from app.notifications import mailer
 from app.notifications.models import Notice, OutboxMessage
+from app.payments import refunds
 from app.payments import service as payment_service
 
 log = logging.getLogger(__name__)
@@ -224,6 +225,10 @@ def _context(
         "info": info,
         "extra": extra,
         "fees_due": fees_due,
+        # Told with the rejection or stop: what was paid is owed back (SPEC §6).
+        "refund_due": refunds.refund_due(session, dossier)
+        if event in ("rejected", "stopped")
+        else 0,
         "receipt_url": f"{base}/bien-lai/{receipt_id}" if receipt_id and has_account else "",
         "action": extra.get("action", ""),
         "comment": extra.get("comment", ""),

@@ -53,6 +53,14 @@ def test_rejected_after_paying_online_is_refunded_through_the_gateway(
     assert listing["refund_due"] == 8_000 and listing["outstanding"] == 0
     receipt = _receipt_of(db, payment_id)
     assert receipt.status == "issued"
+    # The rejection tells the citizen the fee will come back.
+    rejection = db.scalar(
+        select(OutboxMessage).where(
+            OutboxMessage.dossier_id == dossier_id, OutboxMessage.kind == "rejected"
+        )
+    )
+    assert rejection is not None
+    assert "Phí, lệ phí Ông/Bà đã nộp (8.000 ₫) sẽ được hoàn trả" in rejection.body_text
 
     # The citizen sees what is owed back on the dossier's page.
     log_in(client, "congdan@motcua.local")
