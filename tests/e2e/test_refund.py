@@ -1,6 +1,6 @@
 """A refund in Chromium against the real server: a fee paid through the sandbox bank for a
 dossier that reception then rejects is paid back by the cashier from the counter's "Hoàn phí"
-form (reached from the staff dossier page, without JavaScript, on a phone), the receipt is
+form (reached from the staff dossier page, on a phone), the receipt is
 cancelled with the reason and the citizen's page says when the money came back."""
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ def _paid_then_rejected(base_url: str) -> int:
     return dossier_id
 
 
-def test_cashier_refunds_from_the_counter_without_javascript(
+def test_cashier_refunds_from_the_counter(
     new_web_context: Callable[..., Any],
     live_server: str,
     log_in: Callable[..., None],
@@ -63,7 +63,7 @@ def test_cashier_refunds_from_the_counter_without_javascript(
     citizen.goto(f"/ho-so/{dossier_id}")
     expect(citizen.locator(".refund-due")).to_have_text("Số tiền được hoàn trả: 5.000 ₫")
 
-    page = new_web_context(java_script_enabled=False, viewport=PHONE).new_page()
+    page = new_web_context(viewport=PHONE).new_page()
     log_in(page, CASHIER)
     page.goto(f"/can-bo/ho-so/{dossier_id}")
     page.get_by_role("link", name="Hoàn phí").click()
