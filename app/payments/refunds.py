@@ -28,6 +28,7 @@ from app.dossiers import service as dossier_service
 from app.dossiers.models import Dossier
 from app.errors import Conflict, Forbidden, InvalidInput, NotFound
 from app.i18n_markers import N_
+from app.payments import service as payment_service
 from app.payments import vnpay
 from app.payments.events import RefundRecorded
 from app.payments.models import ONLINE_METHODS, REFUND_METHODS, Payment, Refund
@@ -206,10 +207,6 @@ def _gateway(payment: Payment, refund: Refund, user: User, ip: str, now: datetim
         refund.gateway_data = {"vnp_ResponseCode": "00", "vnp_Message": "Sandbox refund"}
         return
     settings = get_settings()
-    if not (settings.vnpay_tmn_code and settings.vnpay_hash_secret):
-        refund.status = "failed"
-        refund.message = "VNPay is not configured"
-        return
     body = vnpay.refund_request(
         tmn_code=settings.vnpay_tmn_code,
         secret=settings.vnpay_hash_secret,
@@ -251,6 +248,8 @@ def record_refund(
         )
     cleaned = _clean_reason(reason)
     payment = _payment_to_refund(session, dossier, method)
+    if method == "gateway" and payment.method == "vnpay" and not payment_service.vnpay_configured():
+        raise Conflict(N_("Cổng VNPay chưa được cấu hình."))
     now = utcnow()
     refund = Refund(
         dossier_id=dossier.id,

@@ -3,9 +3,11 @@ cashier pays them back, the receipt is cancelled with the reason, the citizen is
 
 from __future__ import annotations
 
+import io
 import re
 
 from fastapi.testclient import TestClient
+from pypdf import PdfReader
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -92,6 +94,12 @@ def test_rejected_after_paying_online_is_refunded_through_the_gateway(
     read = client.get(f"/api/v1/receipts/{receipt.id}", headers=citizen).json()
     assert read["status"] == "cancelled" and read["cancel_reason"] == REASON
     assert read["refund_id"] == body["refund_id"] and read["number"] == receipt.number
+    # Its PDF is stamped cancelled, with the reason.
+    pdf = client.get(f"/api/v1/receipts/{receipt.id}/pdf", headers=citizen)
+    assert pdf.status_code == 200
+    reader = PdfReader(io.BytesIO(pdf.content))
+    text = " ".join(" ".join((p.extract_text() or "").split()) for p in reader.pages)
+    assert "ĐÃ HỦY" in text and "Biên lai đã bị hủy" in text and REASON in text
     # The payment stays what it was: money was collected, then paid back.
     assert db.get(Payment, payment_id).status == "paid"  # type: ignore[union-attr]
     listing = client.get(f"/api/v1/dossiers/{dossier_id}/payments", headers=citizen).json()

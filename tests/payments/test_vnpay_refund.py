@@ -161,13 +161,20 @@ def _paid_by_vnpay_then_rejected(client: TestClient, db: Session) -> tuple[int, 
 
 
 def test_vnpay_refund_is_signed_and_a_refusal_leaves_the_receipt(
-    client: TestClient, db: Session, merchant_api: MerchantApi
+    client: TestClient, db: Session, merchant_api: MerchantApi, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     dossier_id, payment = _paid_by_vnpay_then_rejected(client, db)
     receipt = db.scalar(select(Receipt).where(Receipt.payment_id == payment.id))
     assert receipt is not None and receipt.status == "issued"
     cashier = headers(client, CASHIER)
     url = f"/api/v1/dossiers/{dossier_id}/refunds"
+
+    # Without VNPay's merchant credentials nothing is sent and nothing recorded.
+    with monkeypatch.context() as off:
+        off.setattr(get_settings(), "vnpay_hash_secret", "")
+        unset = client.post(url, json={"method": "gateway", "reason": REASON}, headers=cashier)
+    assert unset.status_code == 409 and unset.json()["detail"] == "Cổng VNPay chưa được cấu hình."
+    assert merchant_api.received == [] and db.scalar(select(func.count(Refund.id))) == 0
 
     # VNPay refuses: the refund is kept "failed" with VNPay's answer; the receipt stays valid.
     merchant_api.code = "91"
