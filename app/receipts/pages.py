@@ -173,9 +173,12 @@ def _counter_page(
     found = dossier_service.find_by_code(session, code.strip()) if code.strip() else None
     if found is not None and found.agency_id != user.agency_id:
         found = None
+    # A dossier found that ended without the service owes nothing: it is listed below, among
+    # those whose fees are paid back.
+    collect = found is not None and found.status not in refunds.REFUNDABLE_STATUSES
     rows = [
         (d, payment_service.outstanding(session, d))
-        for d in ([found] if found is not None else []) + waiting
+        for d in ([found] if found is not None and collect else []) + waiting
     ]
     today = service.local_today()
     agency = service.own_agency(user)
