@@ -33,6 +33,8 @@ class Settings(BaseSettings):
     vnpay_tmn_code: str = ""
     vnpay_hash_secret: str = ""
     vnpay_url: str = "https://sandbox.vnpayment.vn/paymentv2/vpcpay.html"
+    # VNPay's merchant API (querydr, refund): JSON POSTs, a host of its own in production.
+    vnpay_api_url: str = "https://sandbox.vnpayment.vn/merchant_webapi/api/transaction"
 
     session_days: int = 7
     api_token_hours: int = 12

@@ -22,7 +22,7 @@ from app.dossiers.events import DossierChanged
 from app.formatting import format_money
 from app.notifications import service as notification_service
 from app.notifications import subscribers as notification_subscribers
-from app.payments.events import PaymentSettled
+from app.payments.events import PaymentSettled, RefundRecorded
 from app.receipts import pdf as receipt_pdf
 from app.receipts import stored as receipt_stored
 from app.receipts import subscribers as receipt_subscribers
@@ -33,11 +33,14 @@ from app.stats import tallies
 def wire() -> None:
     """Register every event handler and the domains' plug-ins."""
     events.subscribe(PaymentSettled, receipt_subscribers.on_payment_settled)
+    events.subscribe(RefundRecorded, receipt_subscribers.on_refund_recorded)
     events.subscribe(DossierChanged, notification_subscribers.on_dossier_changed)
     events.subscribe(PaymentSettled, notification_subscribers.on_payment_settled)
+    events.subscribe(RefundRecorded, notification_subscribers.on_refund_recorded)
     events.subscribe(PasswordResetRequested, notification_subscribers.on_password_reset_requested)
     events.subscribe(DossierChanged, audit_subscribers.on_dossier_changed)
     events.subscribe(PaymentSettled, audit_subscribers.on_payment_settled)
+    events.subscribe(RefundRecorded, audit_subscribers.on_refund_recorded)
     events.subscribe(ReceiptCancelled, audit_subscribers.on_receipt_cancelled)
     events.subscribe(ReceiptReplaced, audit_subscribers.on_receipt_replaced)
     events.mark_wired()

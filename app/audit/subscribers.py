@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from app.audit import service
 from app.dossiers.events import DossierChanged
-from app.payments.events import PaymentSettled
+from app.payments.events import PaymentSettled, RefundRecorded
 from app.receipts import service as receipt_service
 from app.receipts.events import ReceiptCancelled, ReceiptReplaced
 from app.receipts.models import Receipt
@@ -42,6 +42,28 @@ def on_payment_settled(session: Session, event: PaymentSettled) -> None:
             "method": payment.method,
             "gateway_txn": payment.gateway_txn,
             "receipt_id": receipt_service.receipt_id(session, payment),
+        },
+    )
+
+
+def on_refund_recorded(session: Session, event: RefundRecorded) -> None:
+    """``payment.refunded``: how much was paid back, how, why, and the receipt cancelled."""
+    refund, dossier = event.refund, event.dossier
+    service.record(
+        session,
+        "payment.refunded",
+        actor=event.actor,
+        object_type="payment",
+        object_id=event.payment.id,
+        details={
+            "dossier_id": dossier.id,
+            "code": dossier.code,
+            "refund_id": refund.id,
+            "amount": refund.amount,
+            "method": refund.method,
+            "reason": refund.reason,
+            "gateway_ref": refund.gateway_ref,
+            "receipt_id": refund.receipt_id,
         },
     )
 

@@ -39,6 +39,7 @@ from app.i18n import DEFAULT_LOCALE, LOCALES
 from app.i18n_markers import N_
 from app.notifications import mailer
 from app.notifications.models import Notice, OutboxMessage
+from app.payments import refunds
 from app.payments import service as payment_service
 
 log = logging.getLogger(__name__)
@@ -50,6 +51,7 @@ EVENTS = (
     "rejected",
     "payment_requested",
     "paid",
+    "refunded",
     "extended",
     "stopped",
     "result_ready",
@@ -61,6 +63,7 @@ EVENT_LABELS = {
     "rejected": N_("Từ chối hồ sơ"),
     "payment_requested": N_("Yêu cầu thanh toán"),
     "paid": N_("Đã thanh toán"),
+    "refunded": N_("Đã hoàn trả phí, lệ phí"),
     "extended": N_("Xin lỗi, hẹn lại ngày trả"),
     "stopped": N_("Dừng xử lý hồ sơ"),
     "result_ready": N_("Có kết quả"),
@@ -234,6 +237,10 @@ def _context(
         "info": info,
         "extra": extra,
         "fees_due": fees_due,
+        # Told with the rejection or stop: what was paid is owed back (SPEC §6).
+        "refund_due": refunds.refund_due(session, dossier)
+        if event in ("rejected", "stopped")
+        else 0,
         "receipt_url": f"{base}/bien-lai/{receipt_id}" if receipt_id and has_account else "",
         "action": extra.get("action", ""),
         "comment": extra.get("comment", ""),

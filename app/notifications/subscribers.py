@@ -9,7 +9,7 @@ from app.accounts.events import FORGOT_PAGE, PasswordResetRequested
 from app.config import get_settings
 from app.dossiers.events import DossierChanged
 from app.notifications import service
-from app.payments.events import PaymentSettled
+from app.payments.events import PaymentSettled, RefundRecorded
 from app.receipts import service as receipt_service
 
 
@@ -29,6 +29,22 @@ def on_payment_settled(session: Session, event: PaymentSettled) -> None:
             "amount": payment.amount,
             "method": payment.method,
             "receipt_id": receipt_service.receipt_id(session, payment),
+        },
+    )
+
+
+def on_refund_recorded(session: Session, event: RefundRecorded) -> None:
+    """Tell the applicant the fees were paid back, how, when and why."""
+    refund = event.refund
+    service.notify(
+        session,
+        event.dossier,
+        "refunded",
+        extra={
+            "amount": refund.amount,
+            "method": refund.method,
+            "reason": refund.reason,
+            "refunded_at": refund.refunded_at,
         },
     )
 

@@ -12,8 +12,8 @@ from app.accounts.deps import client_ip
 from app.config import get_settings
 from app.db import MAX_ID
 from app.dossiers import service as dossier_service
-from app.payments import schemas, service
-from app.payments.models import Payment
+from app.payments import refunds, schemas, service
+from app.payments.models import Payment, Refund
 from app.receipts import service as receipt_service
 from app.web.deps import CurrentUser, SessionDep
 
@@ -66,7 +66,55 @@ def list_payments(
             for p in service.for_dossier(session, dossier.id)
         ],
         outstanding=service.outstanding(session, dossier),
+        refund_due=refunds.refund_due(session, dossier),
     )
+
+
+def refund_read(refund: Refund) -> schemas.RefundRead:
+    return schemas.RefundRead(
+        refund_id=refund.id,
+        dossier_id=refund.dossier_id,
+        payment_id=refund.payment_id,
+        receipt_id=refund.receipt_id,
+        amount=refund.amount,
+        method=refund.method,
+        status=refund.status,
+        reason=refund.reason,
+        message=refund.message,
+        gateway_ref=refund.gateway_ref,
+        created_at=refund.created_at,
+        refunded_at=refund.refunded_at,
+    )
+
+
+@router.post("/dossiers/{dossier_id}/refunds", response_model=schemas.RefundRead, status_code=201)
+def create_refund(
+    dossier_id: Annotated[int, Path(ge=1, le=MAX_ID)],
+    data: schemas.RefundCreate,
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+) -> schemas.RefundRead:
+    """Pay back the fees of a rejected, stopped or withdrawn dossier (a cashier or agency admin
+    of the receiving agency): `cash`, `transfer`, or `gateway` (the payment's online gateway).
+    The receipt is cancelled with the reason. A refusal of the gateway is answered with
+    `status` `failed` and its `message`; the receipt stays valid and the refund may be retried."""
+    dossier = refunds.dossier_to_refund(session, user, dossier_id)
+    refund = refunds.record_refund(
+        session, dossier, user, data.method, data.reason, client_ip(request)
+    )
+    return refund_read(refund)
+
+
+@router.get("/dossiers/{dossier_id}/refunds", response_model=list[schemas.RefundRead])
+def list_refunds(
+    dossier_id: Annotated[int, Path(ge=1, le=MAX_ID)],
+    session: SessionDep,
+    user: CurrentUser,
+) -> list[schemas.RefundRead]:
+    """Refunds of a dossier (failed attempts included)."""
+    dossier = dossier_service.get_visible(session, user, dossier_id)
+    return [refund_read(r) for r in refunds.refunds_of(session, dossier.id)]
 
 
 @router.get("/payments/{payment_id}", response_model=schemas.PaymentRead)

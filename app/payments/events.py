@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from app.accounts.models import User
 from app.dossiers.models import Dossier
-from app.payments.models import Payment
+from app.payments.models import Payment, Refund
 
 
 @dataclass(frozen=True)
@@ -17,3 +17,14 @@ class PaymentSettled:
     payment: Payment
     dossier: Dossier
     collector: User | None
+
+
+@dataclass(frozen=True)
+class RefundRecorded:
+    """``refund`` of ``payment`` (of ``dossier``) was paid back by ``actor``, once: the
+    receipt is cancelled with the refund's reason, the applicant told, the audit log appended."""
+
+    refund: Refund
+    payment: Payment
+    dossier: Dossier
+    actor: User

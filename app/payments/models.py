@@ -1,11 +1,11 @@
-"""Fee payments of a dossier: counter (cash, transfer) and online (sandbox, VNPay)."""
+"""Fee payments of a dossier: counter (cash, transfer) and online (sandbox, VNPay); refunds."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, text
+from sqlalchemy import ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, JSONType, UTCDateTime, utcnow
@@ -40,3 +40,42 @@ class Payment(Base):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+REFUND_METHODS = ("cash", "transfer", "gateway")
+REFUND_STATUSES = ("pending", "refunded", "failed")
+
+
+class Refund(Base):
+    """Money paid back for a dossier that was rejected, stopped or withdrawn (SPEC §6): one
+    settled payment, in full. At most one refund per payment that is not ``failed`` (the
+    partial unique index), so a second refund of the same money is refused by the database
+    even when two cashiers press at once; a failed gateway refund may be tried again."""
+
+    __tablename__ = "refunds"
+    __table_args__ = (
+        Index(
+            "uq_refunds_payment_active",
+            "payment_id",
+            unique=True,
+            postgresql_where=text("status <> 'failed'"),
+            sqlite_where=text("status <> 'failed'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"), index=True)
+    payment_id: Mapped[int] = mapped_column(ForeignKey("payments.id"))
+    # The receipt cancelled by this refund (set by the receipts' subscriber).
+    receipt_id: Mapped[int | None] = mapped_column(ForeignKey("receipts.id"))
+    amount: Mapped[int]  # VND, the payment's amount
+    method: Mapped[str] = mapped_column(String(10))
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(10), default="pending")
+    # What the gateway answered when it refused (shown to the cashier), or "".
+    message: Mapped[str] = mapped_column(Text, default="")
+    gateway_ref: Mapped[str] = mapped_column(String(60), default="")
+    gateway_data: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    refunded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -24,7 +24,9 @@ from app.documents import service as document_service
 from app.dossiers.models import Dossier
 from app.errors import Forbidden, InvalidInput, NotFound
 from app.i18n_markers import N_
+from app.payments.models import Refund
 from app.receipts import schemas, service
+from app.receipts import series as series_service
 from app.receipts.models import Receipt
 from app.web import content_disposition
 from app.web.deps import CurrentUser, SessionDep
@@ -38,6 +40,11 @@ def receipt_read(session: Session, receipt: Receipt) -> schemas.ReceiptRead:
     doc = service.document_of(session, receipt)
     dossier = session.get(Dossier, receipt.dossier_id) if receipt.dossier_id else None
     replaced_by = service.replacement_of(session, receipt)
+    refund_id = (
+        session.scalar(select(Refund.id).where(Refund.receipt_id == receipt.id).limit(1))
+        if receipt.status == "cancelled"
+        else None
+    )
     return schemas.ReceiptRead(
         id=receipt.id,
         template_symbol=receipt.template_symbol,
@@ -71,6 +78,7 @@ def receipt_read(session: Session, receipt: Receipt) -> schemas.ReceiptRead:
         replaced_by_id=replaced_by.id if replaced_by else None,
         cancelled_at=receipt.cancelled_at,
         cancel_reason=receipt.cancel_reason,
+        refund_id=refund_id,
         signed=bool(doc and doc.context.get("signed")),
         pdf_pending=document_service.pdf_pending(doc),
         pdf_url=f"/api/v1/receipts/{receipt.id}/pdf",
@@ -251,6 +259,35 @@ def receipt_register(
         limit=limit,
         offset=offset,
         amount_issued=sum(r.amount for r in receipts if r.status == "issued"),
+    )
+
+
+@router.get("/usage-report", response_model=schemas.UsageReport, response_model_by_alias=True)
+def usage_report(
+    session: SessionDep,
+    user: CurrentUser,
+    agency: str | None = Query(
+        None, max_length=35, description="Agency code; the caller's own agency by default"
+    ),
+    start: date | None = Query(
+        None, alias="from", description="First day (local), default: 1st of the month"
+    ),
+    end: date | None = Query(None, alias="to", description="Last day (local), default: today"),
+) -> schemas.UsageReport:
+    """Receipt usage per template symbol and series for a period: the numbers used, those
+    cancelled (refunds cancel receipts) or replaced, and the range of each series."""
+    if not (user.is_admin or user.is_staff):
+        raise Forbidden(N_("Bạn không có quyền xem sổ biên lai."))
+    target = _agency(session, user, agency)
+    start, end = _period(start, end)
+    receipts = service.register(session, user, target, start, end)
+    return schemas.UsageReport(
+        agency_code=target.code,
+        agency_name=target.name,
+        tax_code=target.tax_code,
+        start=start,
+        end=end,
+        series=[schemas.SeriesUsage(**row) for row in series_service.usage(receipts)],
     )
 
 

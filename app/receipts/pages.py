@@ -24,6 +24,7 @@ from app.dossiers import service as dossier_service
 from app.dossiers.models import Dossier
 from app.errors import Conflict, DomainError, InvalidInput
 from app.formatting import BAD_DAY, parse_day_text
+from app.payments import refunds
 from app.payments import service as payment_service
 from app.receipts import series as series_service
 from app.receipts import service
@@ -164,6 +165,7 @@ def _counter_page(
     error: str = "",
     code: str = "",
     status_code: int = 200,
+    refund_form: dict[str, Any] | None = None,
 ) -> Response:
     account_service.require_role(user, "cashier")
     waiting = list(
@@ -177,18 +179,28 @@ def _counter_page(
     found = dossier_service.find_by_code(session, code.strip()) if code.strip() else None
     if found is not None and found.agency_id != user.agency_id:
         found = None
+    # A dossier found that ended without the service owes nothing: it is listed below, among
+    # those whose fees are paid back.
+    collect = found is not None and found.status not in refunds.REFUNDABLE_STATUSES
     rows = [
         (d, payment_service.outstanding(session, d), payment_service.fee_items(d))
-        for d in ([found] if found is not None else []) + waiting
+        for d in ([found] if found is not None and collect else []) + waiting
     ]
     today = service.local_today()
     agency = service.own_agency(user)
     recent = service.register(session, user, agency, today - timedelta(days=1), today)
+    to_refund = refunds.awaiting_refund(session, agency.id)
+    if found is not None and found.id not in [a.dossier.id for a in to_refund]:
+        to_refund = refunds.awaiting_refund(session, agency.id, [found.id]) + to_refund
     return render(
         request,
         "receipts/counter.html",
         {
             "rows": rows,
+            "to_refund": to_refund,
+            # The form sent back with its errors: {"dossier_id", "values", "errors"}.
+            "refund_form": refund_form or {},
+            "refund_methods": refunds.METHOD_LABELS,
             "code": code,
             "error": error,
             "recent": recent[-20:],
@@ -239,6 +251,57 @@ async def collect(
     return await run_in_threadpool(do)
 
 
+@router.post("/can-bo/thu-phi/{dossier_id}/hoan-phi", dependencies=[Depends(verify_csrf)])
+async def refund(
+    dossier_id: Id,
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+) -> Response:
+    """Pay back the fees of a dossier that ended without the service; the receipt is
+    cancelled with the reason."""
+    form = await request.form()
+    values = {"method": str(form.get("method", "")), "reason": str(form.get("reason", ""))}
+
+    def do() -> Response:
+        _ = translator(request)
+        dossier = refunds.dossier_to_refund(session, user, dossier_id)
+        try:  # an error undoes whatever the refund had written before the page is answered
+            with session.begin_nested():
+                done = refunds.record_refund(
+                    session, dossier, user, values["method"], values["reason"], client_ip(request)
+                )
+        except DomainError as exc:
+            field = next(iter(exc.fields), "") if isinstance(exc, InvalidInput) else ""
+            errors = {field or "form": _(exc.detail)}
+            return _counter_page(
+                request,
+                session,
+                user,
+                status_code=exc.status_code,
+                refund_form={"dossier_id": dossier.id, "values": values, "errors": errors},
+            )
+        if done.status != "refunded":
+            message = _("Cổng thanh toán từ chối hoàn tiền: %(message)s") % {
+                "message": done.message
+            }
+            return _counter_page(
+                request,
+                session,
+                user,
+                status_code=502,
+                refund_form={
+                    "dossier_id": dossier.id,
+                    "values": values,
+                    "errors": {"method": message},
+                },
+            )
+        target = f"/bien-lai/{done.receipt_id}" if done.receipt_id else "/can-bo/thu-phi"
+        return RedirectResponse(f"{target}?msg=refunded", 303)
+
+    return await run_in_threadpool(do)
+
+
 @router.get("/can-bo/bien-lai")
 def register_page(
     request: Request,
@@ -277,6 +340,7 @@ def register_page(
             "errors": errors,
             "agency": agency,
             "total": sum(r.amount for r in receipts if r.status == "issued"),
+            "refunds": refunds.by_receipt(session, [r.id for r in receipts]),
             "labels": service.STATUS_LABELS,
             "methods": service.METHOD_LABELS,
         },

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from pydantic import BaseModel, Field
 
@@ -49,6 +49,9 @@ class ReceiptRead(BaseModel):
     replaced_by_id: int | None
     cancelled_at: datetime | None
     cancel_reason: str
+    refund_id: int | None = Field(
+        default=None, description="The refund that cancelled the receipt (fees paid back)"
+    )
     signed: bool
     pdf_pending: bool = Field(
         description="The signed PDF is still being made just after the payment (a few seconds)"
@@ -79,3 +82,25 @@ class ReplaceIn(BaseModel):
         max_length=50,
         description="Corrected fee names; the total must stay the amount collected",
     )
+
+
+class SeriesUsage(BaseModel):
+    template_symbol: str
+    series: str
+    from_number: int
+    to_number: int
+    used: int = Field(description="Numbers issued in the period (none is ever deleted)")
+    valid: int = Field(description="Of them, still valid (status issued)")
+    cancelled: int
+    cancelled_numbers: list[int]
+    replaced: int
+    replaced_numbers: list[int]
+
+
+class UsageReport(BaseModel):
+    agency_code: str
+    agency_name: str
+    tax_code: str
+    start: date = Field(serialization_alias="from")
+    end: date = Field(serialization_alias="to")
+    series: list[SeriesUsage]

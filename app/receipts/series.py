@@ -4,6 +4,8 @@ the series of their subtree; every change is audited."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -15,7 +17,7 @@ from app.audit import service as audit_service
 from app.errors import Conflict, InvalidInput, NotFound
 from app.i18n_markers import N_
 from app.receipts import service as receipt_service
-from app.receipts.models import ReceiptSeries
+from app.receipts.models import Receipt, ReceiptSeries
 
 
 def list_series(session: Session, user: User) -> list[tuple[Agency, list[ReceiptSeries]]]:
@@ -115,3 +117,33 @@ def deactivate_series(session: Session, user: User, series_id: int) -> ReceiptSe
             },
         )
     return series
+
+
+def usage(receipts: list[Receipt]) -> list[dict[str, Any]]:
+    """The usage report of receipts issued in a period (Decree 123/2020 Art. 32; SPEC §6): per
+    template symbol and series, the range of numbers used, how many, and which of them are
+    void now — cancelled (a refund cancels one) or replaced. Every number issued counts as used:
+    a receipt is never deleted, so the range has no gaps."""
+    groups: dict[tuple[str, str], list[Receipt]] = {}
+    for receipt in receipts:
+        groups.setdefault((receipt.template_symbol, receipt.series), []).append(receipt)
+    report = []
+    for (template_symbol, series), rows in sorted(groups.items()):
+        numbers = sorted(r.number for r in rows)
+        cancelled = sorted(r.number for r in rows if r.status == "cancelled")
+        replaced = sorted(r.number for r in rows if r.status == "replaced")
+        report.append(
+            {
+                "template_symbol": template_symbol,
+                "series": series,
+                "from_number": numbers[0],
+                "to_number": numbers[-1],
+                "used": len(numbers),
+                "valid": len(numbers) - len(cancelled) - len(replaced),
+                "cancelled": len(cancelled),
+                "cancelled_numbers": cancelled,
+                "replaced": len(replaced),
+                "replaced_numbers": replaced,
+            }
+        )
+    return report

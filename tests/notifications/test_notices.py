@@ -140,6 +140,7 @@ def test_every_notice_renders_in_both_languages(client: TestClient, db: Session)
     before = len(_outbox(db, dossier_id))
     extras = {
         "paid": {"amount": 25_000, "method": "vnpay", "receipt_id": 7},
+        "refunded": {"amount": 8_000, "method": "cash", "reason": "Từ chối", "refunded_at": None},
         "stopped": {"action": "supplement_timeout"},
         "submitted": {"action": "resubmit"},
     }

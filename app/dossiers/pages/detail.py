@@ -23,6 +23,7 @@ from app.dossiers.pages import common
 from app.dossiers.schemas import ActionIn
 from app.errors import NotFound
 from app.i18n_markers import N_
+from app.payments import refunds
 from app.payments import service as payment_service
 from app.ratings import service as rating_service
 from app.receipts.models import Receipt
@@ -156,9 +157,13 @@ def _dossier_page(
             "size_label": lambda n: common.size_label(n, request_locale(request)),
             "errors": errors or {},
             "values": values or {},
+            # Nothing is collected for a dossier that ended without the service: what was
+            # paid is owed back instead (SPEC §6).
             "outstanding": payment_service.outstanding(session, dossier)
-            if dossier.status != "draft"
+            if dossier.status not in ("draft", *refunds.REFUNDABLE_STATUSES)
             else 0,
+            "refund_due": refunds.refund_due(session, dossier),
+            "refunded": refunds.refunded(session, dossier.id),
             "receipts": receipts_of(session, dossier.id),
             "rating": rating_service.rating_for(session, dossier.id),
         },

@@ -22,6 +22,7 @@ from app.db import utcnow
 from app.dossiers.models import Dossier
 from app.errors import DomainError, PayloadTooLarge
 from app.i18n_markers import N_
+from app.payments import refunds
 from app.payments import service as payment_service
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
@@ -109,6 +110,17 @@ def counter_url(session: Session, user: User, dossier: Dossier) -> str | None:
     if not dossier.code:
         return "/can-bo/thu-phi"  # the counter lists every dossier waiting for fees
     return "/can-bo/thu-phi?" + urlencode({"code": dossier.code})
+
+
+def refund_url(session: Session, user: User, dossier: Dossier) -> str | None:
+    """Where a cashier of the receiving agency pays back the fees of a dossier that ended
+    without the service (the counter's "Hoàn phí" form), or None when nothing is owed back."""
+    if not user.has_role("cashier") or user.agency_id != dossier.agency_id:
+        return None
+    if refunds.refund_due(session, dossier) <= 0:
+        return None
+    query = "?" + urlencode({"code": dossier.code}) if dossier.code else ""
+    return f"/can-bo/thu-phi{query}#rf-{dossier.id}"
 
 
 def declared(version: ProcedureVersion) -> list[dict[str, Any]]:

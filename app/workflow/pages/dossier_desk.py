@@ -123,11 +123,13 @@ def _dossier_page(
         extend_to = cal.working_periods(cal.next_working_day(due_local.date()))[-1][1]
     flash = request.query_params.get("msg")
     collect_url = common.counter_url(session, user, dossier)
+    refund_url = common.refund_url(session, user, dossier)
     return render(
         request,
         "workflow/dossier.html",
         {
             "d": dossier,
+            "refund_url": refund_url,
             "version": version,
             "agency": dossier.agency,
             "overdue": overdue,
