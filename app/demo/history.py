@@ -44,6 +44,7 @@ from app.dossiers.models import Dossier
 from app.dossiers.schemas import ActionIn, ApplicantIn, DossierCreate
 from app.errors import DomainError
 from app.notifications.models import Notice, OutboxMessage
+from app.payments import refunds
 from app.payments import service as payment_service
 from app.ratings import service as rating_service
 from app.receipts import service as receipt_service
@@ -172,11 +173,16 @@ def seed_history(session: Session, now: datetime | None = None, *, strict: bool 
     return cast.made
 
 
-def refund_fees(session: Session, dossier: Dossier, officer: User, at: datetime) -> bool:
-    """Give back the fees of a dossier closed without a result (rejected or withdrawn after
-    paying). This branch has no refund service, so nothing is refunded and False is
-    returned; wiring a refund service here makes the history show refunds."""
-    return False
+def refund_fees(session: Session, cast: Cast, dossier: Dossier, at: datetime) -> bool:
+    """The receiving agency's cashier gives back the fees of a dossier closed without a result
+    (rejected or withdrawn after paying): through the gateway when it was paid online."""
+    cashier = cast.staff.get((dossier.agency_id, "cashier"))
+    due = refunds.due_payments(session, dossier)
+    if cashier is None or not due:
+        return False
+    method = "gateway" if due[0].method == "sandbox" else "cash"
+    reason = "Hồ sơ kết thúc khi chưa giải quyết: hoàn trả phí, lệ phí đã nộp."
+    return refunds.record_refund(session, dossier, cashier, method, reason, now=at) is not None
 
 
 # --- who and what -----------------------------------------------------------------------------
@@ -522,7 +528,7 @@ def _reception(
     if plan.outcome == "rejected":
         reasons = ["Hồ sơ không thuộc thẩm quyền giải quyết của cơ quan tiếp nhận."]
         if _act(session, cast, dossier, receiver, t, "reject", reasons=reasons):
-            refund_fees(session, dossier, receiver, t)
+            refund_fees(session, cast, dossier, t)
         return t
     if not _act(session, cast, dossier, receiver, t, "receive"):
         return t
@@ -546,7 +552,7 @@ def _processing(
         t = _later(cast, t, rng.uniform(2, 10))
         yield t
         if _act(session, cast, dossier, plan.citizen, t, "withdraw", comment="Không còn nhu cầu."):
-            refund_fees(session, dossier, _receiver(cast, plan), t)
+            refund_fees(session, cast, dossier, t)
         return t
     if plan.extend:
         t = _later(cast, t, rng.uniform(1, 4))

@@ -236,9 +236,11 @@ def record_refund(
     method: str,
     reason: str | None,
     ip: str = "",
+    now: datetime | None = None,
 ) -> Refund:
-    """Pay back the oldest payment still due of a rejected, stopped or withdrawn dossier.
-    Returns the refund, ``refunded`` or (a gateway's refusal) ``failed``."""
+    """Pay back the oldest payment still due of a rejected, stopped or withdrawn dossier
+    (``now`` for replayed histories). Returns the refund, ``refunded`` or (a gateway's refusal)
+    ``failed``."""
     if not can_refund(session, user, dossier):
         raise Forbidden(FORBIDDEN)
     if method not in REFUND_METHODS:
@@ -250,7 +252,7 @@ def record_refund(
     payment = _payment_to_refund(session, dossier, method)
     if method == "gateway" and payment.method == "vnpay" and not payment_service.vnpay_configured():
         raise Conflict(N_("Cổng VNPay chưa được cấu hình."))
-    now = utcnow()
+    now = now or utcnow()
     refund = Refund(
         dossier_id=dossier.id,
         payment_id=payment.id,

@@ -28,6 +28,8 @@ def on_refund_recorded(session: Session, event: RefundRecorded) -> None:
     )
     if receipt is None:
         return
-    service.cancel_receipt(session, receipt, event.actor, event.refund.reason)
+    service.cancel_receipt(
+        session, receipt, event.actor, event.refund.reason, now=event.refund.refunded_at
+    )
     event.refund.receipt_id = receipt.id
     session.flush()

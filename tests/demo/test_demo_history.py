@@ -23,7 +23,8 @@ from app.documents.models import Document
 from app.dossiers.models import STATUSES, Dossier, DossierEvent, StepRun
 from app.main import create_app
 from app.notifications.models import Notice, OutboxMessage
-from app.payments.models import Payment
+from app.payments import refunds
+from app.payments.models import Payment, Refund
 from app.ratings.models import Rating
 from app.receipts import service as receipt_service
 from app.receipts.models import Receipt
@@ -136,6 +137,15 @@ def test_a_year_of_channels_payments_and_ratings(
     kinds = Counter(session.scalars(select(Document.kind)))
     for kind in ("form_01", "form_02", "form_03", "form_04", "form_05", "form_06", "receipt"):
         assert kinds[kind] > 0, kind
+    # Fees paid for dossiers closed without a result are paid back, their receipts cancelled.
+    refunded = list(session.scalars(select(Refund).where(Refund.status == "refunded")))
+    assert refunded and {r.method for r in refunded} <= {"cash", "gateway"}
+    for refund in refunded:
+        dossier = session.get(Dossier, refund.dossier_id)
+        assert dossier is not None and dossier.status in ("rejected", "stopped", "withdrawn")
+        receipt = session.get(Receipt, refund.receipt_id)
+        assert receipt is not None and receipt.status == "cancelled" and receipt.cancel_reason
+        assert refunds.refund_due(session, dossier) == 0
 
 
 def test_every_demo_officer_with_a_process_has_work_waiting(
