@@ -53,4 +53,4 @@ def test_counter_refuses_a_birth_in_the_future_and_keeps_the_form(client: TestCl
     items = _summary_items(response.text)
     assert "Ngày sinh của trẻ: Ngày này không được sau ngày hôm nay." in items
     assert "Email: Email không hợp lệ (ví dụ ten@example.com)." in items
-    assert 'value="2030-01-01"' in response.text and 'value="Phạm Gia Bảo"' in response.text
+    assert 'value="01/01/2030"' in response.text and 'value="Phạm Gia Bảo"' in response.text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
@@ -51,14 +52,15 @@ def test_the_proposed_new_date_is_accepted_as_it_is(client: TestClient, db: Sess
     dossier_id = _received_passport_check(client)
     log_in(client, SPECIALIST)
     page = client.get(f"/can-bo/ho-so/{dossier_id}").text
-    day = re.search(r'name="new_due_date" value="([^"]*)"', page)
+    day = re.search(r'name="new_due_date"[^>]* value="([^"]*)"', page)
     clock = re.search(r'name="new_due_time" value="([^"]*)"', page)
     assert day and clock
     db.expire_all()
     dossier = db.get(Dossier, dossier_id)
     assert dossier is not None and dossier.due_at is not None
     old_due = dossier.due_at.astimezone(VN)
-    assert day.group(1) > old_due.date().isoformat()  # not the current date any more
+    proposed = datetime.strptime(day.group(1), "%d/%m/%Y").date()  # written dd/mm/yyyy
+    assert proposed > old_due.date()  # not the current date any more
     extended = page_action(
         client,
         dossier_id,
@@ -74,7 +76,7 @@ def test_the_proposed_new_date_is_accepted_as_it_is(client: TestClient, db: Sess
     db.expire_all()
     dossier = db.get(Dossier, dossier_id)
     assert dossier is not None and dossier.due_at is not None
-    assert dossier.due_at.astimezone(VN).strftime("%Y-%m-%d %H:%M") == (
+    assert dossier.due_at.astimezone(VN).strftime("%d/%m/%Y %H:%M") == (
         f"{day.group(1)} {clock.group(1)}"
     )
     assert clock.group(1) == "17:00"  # the close of that working day

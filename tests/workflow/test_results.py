@@ -4,6 +4,7 @@ file signed before upload keeps its signature; numbers name no one; form 06 spea
 
 from __future__ import annotations
 
+import concurrent.futures
 import io
 import re
 from datetime import UTC, datetime
@@ -194,7 +195,10 @@ def test_result_certified_against_changes_is_stored_as_uploaded(
         subfilter=fields.SigSeedSubFilter.PADES,
     )
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf_bytes("GKS")))
-    certified = signers.PdfSigner(meta, signer=signer).sign_pdf(writer).getvalue()
+    # pyHanko runs asyncio.run: in a thread of its own, whatever loop a browser test left here
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        signed = pool.submit(signers.PdfSigner(meta, signer=signer).sign_pdf, writer).result()
+    certified = signed.getvalue()
 
     assert _attach(client, reception, dossier_id, certified, "gks.pdf").status_code == 200
     result = _result(client, citizen, dossier_id)
