@@ -456,8 +456,8 @@ def test_only_reception_enters_counter_dossiers(client: TestClient) -> None:
     assert "/can-bo/tiep-nhan" not in client.get("/can-bo").text
 
 
-def test_extend_once_with_reason_through_the_page(client: TestClient, db: Session) -> None:
-    """A 7-day procedure: the specialist moves the appointment once, with an apology."""
+def received_passport_check(client: TestClient) -> int:
+    """A 7-day procedure entered and received at the counter of Phố Hiến; its id."""
     log_in(client, RECEPTION)
     html = client.get("/can-bo/tiep-nhan", params={"thu_tuc": "1.014061"}).text
     created = client.post(
@@ -488,6 +488,12 @@ def test_extend_once_with_reason_through_the_page(client: TestClient, db: Sessio
         follow_redirects=False,
     )
     assert received.status_code == 303, received.text
+    return dossier_id
+
+
+def test_extend_once_with_reason_through_the_page(client: TestClient, db: Session) -> None:
+    """A 7-day procedure: the specialist moves the appointment once, with an apology."""
+    dossier_id = received_passport_check(client)
 
     log_in(client, SPECIALIST)
     db.expire_all()

@@ -22,7 +22,7 @@ from app.calendar import service as calendar_service
 from app.catalog import designer as designer_service
 from app.catalog import schemas
 from app.catalog.designer import Section
-from app.catalog.models import FIELD_TYPES, ProcedureVersion
+from app.catalog.models import FIELD_TYPES, STANDARD_ACTIONS, ProcedureVersion
 from app.db import utcnow
 from app.dossiers import service as dossier_service
 from app.errors import Conflict, InvalidInput
@@ -31,6 +31,7 @@ from app.i18n_markers import N_
 from app.web import forms as admin_forms
 from app.web import translator, verify_csrf
 from app.web.deps import CurrentUser, SessionDep
+from app.workflow import labels as workflow_labels
 
 router = APIRouter(include_in_schema=False)
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
@@ -67,19 +68,9 @@ CHANNEL_LABELS = {
     "online": N_("Nộp trực tuyến"),
     "counter": N_("Nộp trực tiếp"),
 }
-ACTION_LABELS = {
-    "receive": N_("Tiếp nhận hồ sơ"),
-    "request_supplement": N_("Yêu cầu bổ sung hồ sơ"),
-    "reject": N_("Từ chối hồ sơ"),
-    "forward": N_("Chuyển bước tiếp theo"),
-    "send_back": N_("Trả lại bước trước"),
-    "approve": N_("Phê duyệt"),
-    "request_payment": N_("Yêu cầu thanh toán"),
-    "attach_result": N_("Đính kèm kết quả"),
-    "return_result": N_("Trả kết quả"),
-    "stop": N_("Dừng xử lý hồ sơ"),
-    "extend": N_("Gia hạn, xin lỗi"),
-}
+# The actions a process step may offer (a citizen's withdrawal is not a step's), named as
+# everywhere else.
+ACTION_LABELS = {a: workflow_labels.ACTION_LABELS[a] for a in STANDARD_ACTIONS if a != "withdraw"}
 STATUS_LABELS = {
     "draft": N_("Bản nháp"),
     "published": N_("Đang áp dụng"),
