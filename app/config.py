@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     vnpay_url: str = "https://sandbox.vnpayment.vn/paymentv2/vpcpay.html"
     # VNPay's merchant API (querydr, refund): JSON POSTs, a host of its own in production.
     vnpay_api_url: str = "https://sandbox.vnpayment.vn/merchant_webapi/api/transaction"
+    # The built-in sandbox bank settles fees without money: on by default only in development
+    # (PORTAL_PAYMENT_SANDBOX=true turns it on elsewhere, e.g. a public demo).
+    payment_sandbox: bool | None = None
 
     session_days: int = 7
     api_token_hours: int = 12
@@ -70,6 +73,12 @@ class Settings(BaseSettings):
                 raise ValueError("PORTAL_SECRET_KEY must be set outside development")
             self.secret_key = _development_secret(self.data_dir)
         return self
+
+    @property
+    def sandbox_enabled(self) -> bool:
+        if self.payment_sandbox is None:
+            return self.env == "development"
+        return self.payment_sandbox
 
     @property
     def is_sqlite(self) -> bool:

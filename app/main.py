@@ -87,6 +87,12 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 def create_app() -> FastAPI:
     wire()
+    settings = get_settings()
+    if settings.env != "development" and settings.sandbox_enabled:
+        log.warning(
+            "PORTAL_PAYMENT_SANDBOX is on outside development: the test bank settles fees "
+            "without money and issues real receipts"
+        )
     app = FastAPI(
         lifespan=lifespan,
         title="Một cửa API",

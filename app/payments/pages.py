@@ -11,13 +11,15 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from app.accounts.deps import client_ip
+from app.accounts.models import User
 from app.config import get_settings
 from app.db import utcnow
 from app.dossiers import service as dossier_service
 from app.dossiers.models import Dossier
-from app.errors import DomainError, NotFound
+from app.errors import DomainError, Forbidden, NotFound
 from app.i18n_markers import N_
 from app.payments import service
+from app.payments.models import Payment
 from app.receipts import service as receipt_service
 from app.web import render, translator, verify_csrf
 from app.web.deps import CurrentUser, OptionalUser, SessionDep
@@ -26,7 +28,19 @@ router = APIRouter(include_in_schema=False)
 
 
 def _online_methods() -> list[str]:
-    return ["sandbox", "vnpay"] if service.vnpay_configured() else ["sandbox"]
+    sandbox = ["sandbox"] if get_settings().sandbox_enabled else []
+    return sandbox + (["vnpay"] if service.vnpay_configured() else [])
+
+
+def _sandbox_payment(session: Session, txn_ref: str, user: User | None) -> Payment:
+    """The sandbox payment behind a test-bank page: only where the sandbox is on, and only for
+    the payer who opened it (nobody else may confirm or cancel it)."""
+    payment = service.by_txn_ref(session, txn_ref[:40])
+    if payment is None or payment.method != "sandbox" or not get_settings().sandbox_enabled:
+        raise NotFound(N_("Không tìm thấy giao dịch."))
+    if user is None or payment.created_by_id != user.id:
+        raise Forbidden(N_("Chỉ người nộp hồ sơ đã mở giao dịch này được xác nhận thanh toán."))
+    return payment
 
 
 def _choice_page(
@@ -96,23 +110,21 @@ def sandbox_page(
     user: OptionalUser,
 ) -> Response:
     """The built-in test bank: shows the order and lets the payer confirm or cancel."""
-    payment = service.by_txn_ref(session, txn_ref[:40])
-    if payment is None or payment.method != "sandbox":
-        raise NotFound(N_("Không tìm thấy giao dịch."))
+    payment = _sandbox_payment(session, txn_ref, user)
     dossier = session.get(Dossier, payment.dossier_id)
     return render(request, "payments/sandbox.html", {"payment": payment, "dossier": dossier})
 
 
 @router.post("/thanh-toan/sandbox/{txn_ref}", dependencies=[Depends(verify_csrf)])
-async def sandbox_decide(txn_ref: str, request: Request, session: SessionDep) -> Response:
+async def sandbox_decide(
+    txn_ref: str, request: Request, session: SessionDep, user: OptionalUser
+) -> Response:
     """The test bank's decision, sent back signed like a real gateway's callback."""
     form = await request.form()
     approve = form.get("decision") == "confirm"
 
     def decide() -> dict[str, str]:
-        payment = service.by_txn_ref(session, txn_ref[:40])
-        if payment is None or payment.method != "sandbox":
-            raise NotFound(N_("Không tìm thấy giao dịch."))
+        payment = _sandbox_payment(session, txn_ref, user)
         params = service.sandbox_callback_params(payment, approve, utcnow())
         # The bank notifies the merchant server-to-server (as VNPay's IPN) ...
         service.handle_callback(session, params, service.sandbox_secret())

@@ -259,6 +259,8 @@ def start_payment(
         raise Conflict(N_("Hồ sơ không còn khoản phí, lệ phí nào phải nộp."))
     if method == "vnpay" and not vnpay_configured():
         raise Conflict(N_("Cổng VNPay chưa được cấu hình."))
+    if method == "sandbox" and not get_settings().sandbox_enabled:
+        raise Conflict(N_("Cổng thanh toán thử nghiệm không được bật trên hệ thống này."))
     if method in ONLINE_METHODS:
         pending = _pending_to_reuse(session, dossier, method, amount)
         if pending is not None:

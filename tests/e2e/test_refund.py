@@ -32,16 +32,17 @@ def _token(http: httpx.Client, email: str) -> dict[str, str]:
 def _paid_then_rejected(base_url: str) -> int:
     dossier_id = _dossier_waiting_for_fees(base_url)
     with httpx.Client(base_url=base_url, timeout=30) as http:
+        payer = _token(http, CITIZEN)
         started = http.post(
-            f"/api/v1/dossiers/{dossier_id}/payments",
-            json={"method": "sandbox"},
-            headers=_token(http, CITIZEN),
+            f"/api/v1/dossiers/{dossier_id}/payments", json={"method": "sandbox"}, headers=payer
         )
         bank_url = started.json()["redirect_url"]
-        bank = http.get(bank_url)
+        bank = http.get(bank_url, headers=payer)  # the test bank answers only the payer
         token = re.search(r'name="csrf_token" value="([^"]+)"', bank.text)
         assert token is not None
-        http.post(bank_url, data={"decision": "confirm", "csrf_token": token.group(1)})
+        http.post(
+            bank_url, data={"decision": "confirm", "csrf_token": token.group(1)}, headers=payer
+        )
         rejected = http.post(
             f"/api/v1/dossiers/{dossier_id}/actions",
             json={"action": "reject", "reasons": ["Không thuộc thẩm quyền"]},

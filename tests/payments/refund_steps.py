@@ -24,9 +24,14 @@ def pay_by_sandbox(client: TestClient, dossier_id: int, citizen: dict[str, str])
     )
     assert started.status_code == 201, started.text
     bank_url = started.json()["redirect_url"]
-    bank = client.get(bank_url)
+    # The test bank answers only the payer who opened the payment (here by the API token).
+    bank = client.get(bank_url, headers=citizen)
     assert bank.status_code == 200 and "8.000 ₫" in bank.text
-    done = client.post(bank_url, data={"decision": "confirm", "csrf_token": csrf_from(bank.text)})
+    done = client.post(
+        bank_url,
+        data={"decision": "confirm", "csrf_token": csrf_from(bank.text)},
+        headers=citizen,
+    )
     assert done.status_code == 200 and "Thanh toán thành công" in done.text
     return int(started.json()["payment_id"])
 
