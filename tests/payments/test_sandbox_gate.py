@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from app.config import Settings, get_settings
 from tests.conftest import csrf_from
 from tests.dossiers.helpers import CITIZEN, submit_procedure
+from tests.payments.refund_steps import log_in
 
 
 @pytest.fixture
@@ -21,14 +22,6 @@ def sandbox_off(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     yield
     monkeypatch.delenv("PORTAL_PAYMENT_SANDBOX")
     get_settings.cache_clear()
-
-
-def _log_in(client: TestClient, email: str) -> None:
-    login = client.get("/dang-nhap")
-    client.post(
-        "/dang-nhap",
-        data={"email": email, "password": "MotCua@2026", "csrf_token": csrf_from(login.text)},
-    )
 
 
 def test_the_sandbox_is_on_only_in_development_unless_a_setting_says_so() -> None:
@@ -53,7 +46,7 @@ def test_with_the_sandbox_off_it_is_neither_offered_nor_accepted(
     payments = client.get(f"/api/v1/dossiers/{dossier['id']}/payments", headers=h).json()
     assert payments["items"] == [] and payments["outstanding"] == 5000
 
-    _log_in(client, CITIZEN)
+    log_in(client, CITIZEN)
     page = client.get(f"/ho-so/{dossier['id']}/thanh-toan")
     assert page.status_code == 200
     assert 'value="sandbox"' not in page.text
@@ -74,7 +67,7 @@ def test_a_sandbox_payment_opened_before_the_switch_cannot_be_confirmed_after(
         f"/api/v1/dossiers/{dossier['id']}/payments", json={"method": "sandbox"}, headers=h
     ).json()
     bank_url = started["redirect_url"]
-    _log_in(client, CITIZEN)
+    log_in(client, CITIZEN)
     token = csrf_from(client.get(bank_url).text)
     monkeypatch.setenv("PORTAL_PAYMENT_SANDBOX", "false")
     get_settings.cache_clear()
@@ -98,7 +91,7 @@ def test_only_the_payer_confirms_a_sandbox_payment(client: TestClient, who: str)
     ).json()
     bank_url = started["redirect_url"]
     if who != "anonymous":
-        _log_in(client, who)
+        log_in(client, who)
     page = client.get(bank_url)
     assert page.status_code == 403
     assert "Chỉ người nộp hồ sơ đã mở giao dịch này được xác nhận thanh toán." in page.text
@@ -111,8 +104,7 @@ def test_only_the_payer_confirms_a_sandbox_payment(client: TestClient, who: str)
         "awaiting_payment"
     )
     # The payer, logged in, still can.
-    client.cookies.clear()
-    _log_in(client, CITIZEN)
+    log_in(client, CITIZEN)  # a fresh session
     bank = client.get(bank_url)
     assert bank.status_code == 200
     done = client.post(bank_url, data={"decision": "confirm", "csrf_token": csrf_from(bank.text)})
