@@ -24,4 +24,6 @@ EXPOSE 8000
 VOLUME ["/data"]
 HEALTHCHECK --interval=30s --timeout=5s CMD python -c "import urllib.request,sys; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/healthz').status == 200 else 1)"
 # PORTAL_DATABASE_URL (postgresql://…) and PORTAL_SECRET_KEY must be set; `serve` migrates first.
+# Behind a reverse proxy set PORTAL_TRUSTED_PROXIES to its address (docs/DEPLOY.md): `serve`
+# ignores X-Forwarded-For from anybody else and sends no Server banner.
 CMD ["sh", "-c", "exec portal serve --host 0.0.0.0 --port 8000 --workers ${WEB_CONCURRENCY}"]

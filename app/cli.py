@@ -8,7 +8,7 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from alembic import command
@@ -20,7 +20,7 @@ from app import models as _models  # noqa: F401  every table
 from app.accounts import service as account_service
 from app.audit import service as audit_service
 from app.bench.seed import seed_dossiers
-from app.config import get_settings
+from app.config import Settings, get_settings
 from app.db import get_sessionmaker, make_engine
 from app.demo.history import seed_history
 from app.demo.seed import seed_all
@@ -154,6 +154,32 @@ def public_url(host: str, port: int) -> str:
     return f"http://{host}:{port}"
 
 
+def uvicorn_options(settings: Settings) -> dict[str, Any]:
+    """How uvicorn finds the client's address and what it says about itself.
+
+    The address is what the rate limits and login throttling key on, so the client must not
+    choose it: ``X-Forwarded-For`` / ``X-Forwarded-Proto`` are read only from the reverse
+    proxies listed in ``PORTAL_TRUSTED_PROXIES`` (and then only the hops those proxies added:
+    uvicorn takes the last address not in the list), and ignored when the list is empty.
+    No ``Server: uvicorn`` banner either (docs/DEPLOY.md)."""
+    trusted = settings.trusted_proxies
+    return {
+        "proxy_headers": bool(trusted),
+        "forwarded_allow_ips": trusted or None,
+        "server_header": False,
+    }
+
+
+def uvicorn_flags(options: dict[str, Any]) -> list[str]:
+    """``uvicorn_options`` as uvicorn's command-line flags."""
+    flags = ["--proxy-headers" if options["proxy_headers"] else "--no-proxy-headers"]
+    if options["forwarded_allow_ips"]:
+        flags.append(f"--forwarded-allow-ips={options['forwarded_allow_ips']}")
+    if not options["server_header"]:
+        flags.append("--no-server-header")
+    return flags
+
+
 @cli.command("serve")
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
@@ -182,8 +208,7 @@ def serve(
         f"--host={host}",
         f"--port={port}",
         f"--workers={workers}",
-        "--proxy-headers",
-        f"--forwarded-allow-ips={os.environ.get('FORWARDED_ALLOW_IPS', '127.0.0.1')}",
+        *uvicorn_flags(uvicorn_options(settings)),
         *(["--reload"] if reload else []),
     ]
     sys.stdout.flush()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import secrets
 from functools import lru_cache
@@ -41,11 +42,29 @@ class Settings(BaseSettings):
 
     session_days: int = 7
     api_token_hours: int = 12
+    # Login throttling (docs/decisions/0019-login-throttling.md): after this many wrong
+    # passwords in a row from one address for one e-mail, that pair waits 1, 2, 4 … minutes
+    # (at most login_delay_max_minutes) between attempts.
     login_max_failures: int = 5
+    login_delay_max_minutes: int = 60
+    # Failures within this window count towards the two ceilings below.
     login_window_minutes: int = 15
+    # Per e-mail, from all addresses: then only known clients (a browser or an address that
+    # logged in to the account before) may still try.
+    login_email_max_failures: int = 50
+    # Per client address, over all e-mails (password spraying).
+    login_address_max_failures: int = 20
+    # How long a browser (cookie ``portal_device``) or an address stays "known" after a login.
+    login_device_days: int = 180
     page_size: int = 20
     # Public lookups per client IP and 10 minutes (guessing codes and secrets is slowed down).
     lookup_rate_limit: int = 30
+    # Failed lookups of one dossier code per 10 minutes, from all addresses together; then the
+    # code answers 429 (even to the right secret) until the window has passed.
+    lookup_code_failure_limit: int = 10
+    # Reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (comma-separated
+    # IPs or CIDRs, e.g. "127.0.0.1,10.0.0.0/24"); empty: the headers are ignored.
+    trusted_proxies: str = ""
     # The web process runs periodic checks itself unless a `portal worker` is alive.
     embedded_worker: bool = True
     worker_interval_seconds: float = 60.0
@@ -63,6 +82,20 @@ class Settings(BaseSettings):
                 f"(0: render PDFs in the web process), not {text!r}"
             )
         return int(text)
+
+    @field_validator("trusted_proxies", mode="after")
+    @classmethod
+    def _check_trusted_proxies(cls, value: str) -> str:
+        items = [item.strip() for item in value.split(",") if item.strip()]
+        for item in items:
+            try:
+                ipaddress.ip_network(item)  # an address is a network of one
+            except ValueError:
+                raise ValueError(
+                    "PORTAL_TRUSTED_PROXIES: each entry must be an IP address or a network "
+                    f"such as 10.0.0.0/24 (host bits zero), not {item!r}"
+                ) from None
+        return ",".join(items)
 
     @model_validator(mode="after")
     def _fill_defaults(self) -> Settings:

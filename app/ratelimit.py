@@ -5,13 +5,16 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from math import ceil
 
 from sqlalchemy import String, delete, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from app.db import Base, UTCDateTime, utcnow
 from app.errors import TooManyRequests
+from app.formatting import format_datetime
 
 
 class RateEvent(Base):
@@ -37,6 +40,48 @@ def hit(session: Session, key: str, limit: int, window: timedelta, message: str)
     # Old rows are useless: prune this key's history now and then.
     if count == 0:
         session.execute(delete(RateEvent).where(RateEvent.key == key, RateEvent.at < since))
+    session.flush()
+
+
+class LimitReached(TooManyRequests):
+    """A refusal that lifts at a known moment: ``detail`` names it with ``%(time)s``, filled
+    in by ``message`` after translation."""
+
+    def __init__(self, detail: str, until: datetime) -> None:
+        super().__init__(detail)
+        self.until = until
+
+    @property
+    def retry_after(self) -> int:
+        """Seconds until the refusal lifts (the ``Retry-After`` header)."""
+        return max(1, ceil((self.until - utcnow()).total_seconds()))
+
+    def message(self, gettext: Callable[[str], str]) -> str:
+        return gettext(self.detail) % {"time": format_datetime(self.until)}
+
+
+def refuse_when_full(
+    session: Session, key: str, limit: int, window: timedelta, message: str
+) -> None:
+    """Raise ``LimitReached`` while ``limit`` events of ``key`` fall within ``window``: until
+    the oldest of the newest ``limit`` leaves it. Records nothing (``record`` does)."""
+    since = utcnow() - window
+    nth = session.scalar(
+        select(RateEvent.at)
+        .where(RateEvent.key == key, RateEvent.at >= since)
+        .order_by(RateEvent.at.desc())
+        .offset(max(limit, 1) - 1)
+        .limit(1)
+    )
+    if nth is not None:
+        raise LimitReached(message, nth + window)
+
+
+def record(session: Session, key: str, window: timedelta) -> None:
+    """Count one event of ``key`` (the caller commits, even when it answers an error)."""
+    now = utcnow()
+    session.add(RateEvent(key=key, at=now))
+    session.execute(delete(RateEvent).where(RateEvent.key == key, RateEvent.at < now - window))
     session.flush()
 
 

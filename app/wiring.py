@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from sqlalchemy.orm import configure_mappers
 
 from app import events
-from app.accounts.events import PasswordResetRequested
+from app.accounts.events import LoginThrottleStarted, PasswordResetRequested
 from app.audit import subscribers as audit_subscribers
 from app.calendar import service as calendar_service
 from app.documents import render, renderer
@@ -43,6 +43,7 @@ def wire() -> None:
     events.subscribe(RefundRecorded, audit_subscribers.on_refund_recorded)
     events.subscribe(ReceiptCancelled, audit_subscribers.on_receipt_cancelled)
     events.subscribe(ReceiptReplaced, audit_subscribers.on_receipt_replaced)
+    events.subscribe(LoginThrottleStarted, audit_subscribers.on_login_throttle_started)
     events.mark_wired()
     # The indicator counters follow every flush of a dossier's rows (ADR 0010, 0016).
     tallies.install()

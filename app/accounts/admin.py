@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import delete, exists, func, or_, select
 from sqlalchemy.orm import Session
 
-from app.accounts import passwords, schemas
+from app.accounts import passwords, schemas, throttle
 from app.accounts import service as account_service
 from app.accounts.models import AuthSession, User, UserRole
 from app.agencies import service as agency_service
@@ -283,3 +283,23 @@ def reset_password(
     session.flush()
     _audit(session, user, "user.password_reset", target.id, {"email": target.email})
     return generated
+
+
+def login_limits(session: Session, user: User, target: User) -> throttle.LoginLimits:
+    """The login waits ``target`` is under now and its recent failures (its admin's view)."""
+    get_user(session, user, target.id)
+    return throttle.limits(session, target.email)
+
+
+def clear_login_limits(session: Session, user: User, user_id: int) -> int:
+    """Lift every login wait of an account: its failed attempts are forgotten (audited)."""
+    target = get_user(session, user, user_id)
+    cleared = throttle.clear(session, target.email)
+    _audit(
+        session,
+        user,
+        "login.limits_cleared",
+        target.id,
+        {"email": target.email, "failures_cleared": cleared},
+    )
+    return cleared

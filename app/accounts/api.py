@@ -14,8 +14,10 @@ from fastapi.security import OAuth2PasswordBearer, OAuth2PasswordRequestForm
 from app.accounts import admin as user_admin
 from app.accounts import schemas, selfservice, service
 from app.accounts.deps import SESSION_COOKIE, client_ip
+from app.accounts.login_limits import device, refused_json
 from app.accounts.models import User
 from app.accounts.schemas import RegisterIn, TokenOut, UserRead
+from app.accounts.throttle import LoginThrottled
 from app.audit import service as audit_service
 from app.errors import InvalidInput, TooManyRequests
 from app.web.deps import CurrentUser, SessionDep
@@ -43,7 +45,10 @@ def register(data: RegisterIn, session: SessionDep) -> UserRead:
 @auth.post(
     "/token",
     response_model=TokenOut,
-    responses={401: {"description": "Wrong e-mail or password"}, 429: {"description": "Locked"}},
+    responses={
+        401: {"description": "Wrong e-mail or password"},
+        429: {"description": "Too many wrong passwords: the detail says when to try again"},
+    },
 )
 def token(
     request: Request,
@@ -51,7 +56,12 @@ def token(
     session: SessionDep,
 ) -> TokenOut | JSONResponse:
     """Exchange e-mail (``username``) and password for a bearer token."""
-    user = service.authenticate(session, form.username, form.password, client_ip(request))
+    try:
+        user = service.authenticate(
+            session, form.username, form.password, client_ip(request), device(request)
+        )
+    except LoginThrottled as exc:
+        return refused_json(request, exc)
     audit_service.record_login(session, user, form.username, "api")
     if user is None:
         # Returned, not raised: the failed attempt must be committed for throttling to work.

@@ -29,3 +29,18 @@ class PasswordResetRequested:
     def path(self) -> str:
         """The link's path and query, to put after the portal's base URL."""
         return f"{RESET_PAGE}?token={self.token}"
+
+
+@dataclass(frozen=True)
+class LoginThrottleStarted:
+    """Logins to ``email`` began to be refused for a while (``app.accounts.throttle``): from
+    one address (``scope`` "pair", after repeated wrong passwords from ``ip``) or from every
+    unknown client (``scope`` "account", too many failures from all addresses). ``user`` is
+    ``None`` when no account has that e-mail."""
+
+    email: str
+    user: User | None
+    scope: str
+    ip: str
+    until: datetime
+    failures: int

@@ -16,11 +16,13 @@ from starlette.datastructures import FormData
 from starlette.responses import Response
 
 from app.accounts import admin as user_admin
-from app.accounts import passwords, schemas, selfservice, service
+from app.accounts import login_limits, passwords, schemas, selfservice, service
 from app.accounts.deps import SESSION_COOKIE, client_ip
 from app.accounts.events import FORGOT_PAGE, RESET_PAGE
+from app.accounts.login_limits import device
 from app.accounts.models import STAFF_ROLES, User
 from app.accounts.schemas import RegisterIn
+from app.accounts.throttle import LoginThrottled
 from app.agencies import service as agency_service
 from app.audit import service as audit_service
 from app.config import get_settings
@@ -122,7 +124,10 @@ async def login_submit(request: Request, session: SessionDep) -> Response:
     email = str(form.get("email", "")).strip()
     password = str(form.get("password", ""))
     target = safe_next(str(form.get("next", "")))
-    user = service.authenticate(session, email, password, client_ip(request))
+    try:
+        user = service.authenticate(session, email, password, client_ip(request), device(request))
+    except LoginThrottled as exc:
+        return login_limits.refused_page(request, exc, email, target)
     audit_service.record_login(session, user, email, "web")
     if user is None:
         _ = translator(request)
@@ -137,6 +142,7 @@ async def login_submit(request: Request, session: SessionDep) -> Response:
     token, _lifetime = service.open_session(session, user, "web", client_ip(request))
     response = RedirectResponse(target or service.home_path(user), status_code=303)
     _set_session_cookie(response, token)
+    login_limits.remember_device(request, response, user)
     return response
 
 
@@ -390,6 +396,7 @@ def _user_page(
             "values": values,
             "errors": errors or {},
             "choices": agency_service.agency_choices(session, user),
+            "login_limits": user_admin.login_limits(session, user, target) if target else None,
         },
         status,
     )
@@ -611,3 +618,6 @@ def user_activation(
     return admin_forms.redirect(
         f"/quan-tri/nguoi-dung/{user_id}", "user_unlocked" if active else "user_locked"
     )
+
+
+router.include_router(login_limits.router)

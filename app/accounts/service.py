@@ -14,10 +14,10 @@ from datetime import timedelta
 
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
-from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.orm import Session, joinedload
 
-from app.accounts import passwords
+from app.accounts import passwords, throttle
 from app.accounts.models import (
     STAFF_ROLES,
     AuthSession,
@@ -128,43 +128,21 @@ def create_user(
     return user
 
 
-def _recent_failures(session: Session, email: str, ip: str) -> tuple[int, int]:
-    settings = get_settings()
-    since = utcnow() - timedelta(minutes=settings.login_window_minutes)
-    by_email = (
-        session.scalar(
-            select(func.count()).where(
-                LoginAttempt.email == email,
-                LoginAttempt.succeeded.is_(False),
-                LoginAttempt.at >= since,
-            )
-        )
-        or 0
-    )
-    by_ip = (
-        session.scalar(
-            select(func.count()).where(
-                LoginAttempt.ip == ip, LoginAttempt.succeeded.is_(False), LoginAttempt.at >= since
-            )
-        )
-        or 0
-    )
-    return by_email, by_ip
-
-
-def authenticate(session: Session, email: str, password: str, ip: str) -> User | None:
-    """Check a password; ``None`` when wrong. Every attempt is recorded (the caller commits),
-    and after repeated failures the e-mail or IP is locked out for a while."""
-    settings = get_settings()
+def authenticate(
+    session: Session, email: str, password: str, ip: str, device: str | None = None
+) -> User | None:
+    """Check a password; ``None`` when wrong. Every checked attempt is recorded (the caller
+    commits). Raises ``throttle.LoginThrottled`` (429, saying until when) while this client
+    must wait: after its own repeated failures, or — unless it is a known client (``device``:
+    the browser's ``portal_device`` cookie, or an address that logged in before) — while the
+    e-mail or the address has too many recent failures (``app.accounts.throttle``)."""
     email = normalize_email(email)
-    by_email, by_ip = _recent_failures(session, email, ip)
-    if by_email >= settings.login_max_failures or by_ip >= settings.login_max_failures * 4:
-        raise TooManyRequests(N_("Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau ít phút."))
     user = get_user_by_email(session, email)
+    known = throttle.is_known(session, user, email, ip, device)
+    throttle.check(session, email, ip, known)
     ok, new_hash = _hasher.verify_and_update(password, user.password_hash if user else _DUMMY_HASH)
     if user is None or not ok or not user.is_active:
-        session.add(LoginAttempt(email=email[:254], ip=ip[:45], succeeded=False))
-        session.flush()
+        throttle.record_failure(session, email, ip, user)
         return None
     if new_hash:
         user.password_hash = new_hash
@@ -176,16 +154,17 @@ def authenticate(session: Session, email: str, password: str, ip: str) -> User |
 
 def recheck_password(session: Session, user: User, password: str, ip: str) -> bool:
     """Check the password of a logged-in user again (before changing it). Throttled and
-    recorded like a login: a wrong one counts as a failed attempt of the e-mail (the caller
-    commits), so a stolen session cannot be used to guess the password faster."""
-    settings = get_settings()
-    by_email, by_ip = _recent_failures(session, user.email, ip)
-    if by_email >= settings.login_max_failures or by_ip >= settings.login_max_failures * 4:
-        raise TooManyRequests(N_("Nhập sai mật khẩu quá nhiều lần. Vui lòng thử lại sau ít phút."))
+    recorded like a login from this address: a wrong one counts as a failed attempt (the
+    caller commits), so a stolen session cannot be used to guess the password faster."""
+    try:
+        throttle.check(session, user.email, ip, known=True)
+    except throttle.LoginThrottled:
+        raise TooManyRequests(
+            N_("Nhập sai mật khẩu quá nhiều lần. Vui lòng thử lại sau ít phút.")
+        ) from None
     ok, _new_hash = _hasher.verify_and_update(password, user.password_hash)
     if not ok:
-        session.add(LoginAttempt(email=user.email, ip=ip[:45], succeeded=False))
-        session.flush()
+        throttle.record_failure(session, user.email, ip, user)
     return bool(ok)
 
 

@@ -45,6 +45,8 @@ MAX_EXPORT_ROWS = 100_000
 ACTION_LABELS = {
     "login.succeeded": N_("Đăng nhập thành công"),
     "login.failed": N_("Đăng nhập thất bại"),
+    "login.throttled": N_("Đăng nhập bị hạn chế tạm thời"),
+    "login.limits_cleared": N_("Quản trị gỡ hạn chế đăng nhập"),
     "file.download": N_("Cán bộ tải tệp của hồ sơ"),
     "payment.settled": N_("Ghi nhận thanh toán"),
     "receipt.cancelled": N_("Biên lai bị hủy"),

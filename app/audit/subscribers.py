@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from app.accounts.events import LoginThrottleStarted
 from app.audit import service
 from app.dossiers.events import DossierChanged
 from app.payments.events import PaymentSettled, RefundRecorded
@@ -103,5 +104,22 @@ def on_receipt_replaced(session: Session, event: ReceiptReplaced) -> None:
             "reason": event.reason,
             "replacement_id": event.replacement.id,
             "replacement_number": event.replacement.number,
+        },
+    )
+
+
+def on_login_throttle_started(session: Session, event: LoginThrottleStarted) -> None:
+    """``login.throttled``: logins to an e-mail began to be refused, until when and why."""
+    service.record(
+        session,
+        "login.throttled",
+        object_type="user",
+        object_id=event.user.id if event.user is not None else event.email[:60],
+        details={
+            "email": event.email,
+            "scope": event.scope,
+            "ip": event.ip,
+            "until": event.until.isoformat(timespec="seconds"),
+            "failures": event.failures,
         },
     )

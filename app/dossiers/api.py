@@ -24,7 +24,7 @@ from app.dossiers import schemas, service
 from app.dossiers.models import Dossier
 from app.errors import DomainError, InvalidInput, NotFound, PayloadTooLarge
 from app.i18n_markers import N_
-from app.ratelimit import lookup_limiter
+from app.ratelimit import LimitReached, lookup_limiter
 from app.storage import service as storage
 from app.web import content_disposition
 from app.web.deps import CurrentUser, SessionDep
@@ -424,13 +424,16 @@ def document_pdf(
     "/lookup",
     response_model=schemas.LookupRead,
     tags=["public"],
-    responses={404: {"description": "Unknown code or wrong secret"}},
+    responses={
+        404: {"description": "Unknown code or wrong secret"},
+        429: {"description": "Too many lookups from this address, or failures for this code"},
+    },
 )
 def lookup(
     request: Request,
     session: SessionDep,
     code: str = Query(max_length=60),
-    secret: str = Query(max_length=20, description="Lookup secret of form 01, or phone"),
+    secret: str = Query(max_length=20, description="Lookup secret of form 01"),
 ) -> schemas.LookupRead | JSONResponse:
     """Public lookup: status and timeline, never the applicant's personal data."""
     try:
@@ -440,6 +443,13 @@ def lookup(
             N_("Tra cứu quá nhiều lần, vui lòng thử lại sau ít phút."),
         )
         return service.lookup_read(service.lookup(session, code, secret))
+    except LimitReached as exc:  # this code's failures: the answer says until when
+        detail = exc.message(lambda text: translate_for_api(request, text))
+        return JSONResponse(
+            error_body(exc.code, detail),
+            exc.status_code,
+            headers={"Retry-After": str(exc.retry_after)},
+        )
     except DomainError as exc:
         return JSONResponse(
             error_body(exc.code, translate_for_api(request, exc.detail)), exc.status_code

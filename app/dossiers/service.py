@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hmac
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from sqlalchemy import ColumnElement, exists, func, select
 from sqlalchemy.orm import Session, selectinload
 
+from app import ratelimit
 from app.accounts import service as account_service
 from app.accounts.models import User
 from app.accounts.schemas import clean_phone, valid_email
@@ -711,10 +712,31 @@ def find_by_code(session: Session, code: str) -> Dossier | None:
     return session.scalar(select(Dossier).where(Dossier.code == code))
 
 
+LOOKUP_CODE_WINDOW = timedelta(minutes=10)
+LOOKUP_CODE_LOCKED = N_(
+    "Mã hồ sơ này đã bị tra cứu sai quá nhiều lần nên tạm ngừng tra cứu, kể cả với mã tra cứu "
+    "đúng. Vui lòng thử lại từ %(time)s."
+)
+
+
 def lookup(session: Session, code: str, secret: str) -> Dossier:
     """Public lookup by code and the secret of form 01. A phone number does not open it: it
-    is no secret (SPEC §3). Unknown code and wrong secret give the same answer."""
-    dossier = find_by_code(session, code.strip()) if code else None
+    is no secret (SPEC §3). Unknown code and wrong secret give the same answer.
+
+    Failures are counted per code, from every address together (in the database, so across
+    processes): after ``lookup_code_failure_limit`` in 10 minutes the code answers
+    ``LimitReached`` (429), the right secret too — otherwise the right answer would tell a
+    guesser the secret (the caller commits the failure it returns)."""
+    code = code.strip()
+    key = f"lookup-code:{code.upper()[:100]}"
+    ratelimit.refuse_when_full(
+        session,
+        key,
+        get_settings().lookup_code_failure_limit,
+        LOOKUP_CODE_WINDOW,
+        LOOKUP_CODE_LOCKED,
+    )
+    dossier = find_by_code(session, code) if code else None
     secret = secret.strip()
     ok = (
         dossier is not None
@@ -723,6 +745,7 @@ def lookup(session: Session, code: str, secret: str) -> Dossier:
         and hmac.compare_digest(secret.upper().encode(), dossier.lookup_secret.encode())
     )
     if not ok or dossier is None:
+        ratelimit.record(session, key, LOOKUP_CODE_WINDOW)
         raise NotFound(N_("Không tìm thấy hồ sơ với mã và mã tra cứu đã nhập."))
     return dossier
 

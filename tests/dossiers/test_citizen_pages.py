@@ -462,11 +462,12 @@ def test_public_lookup(client: TestClient) -> None:
 
 def test_lookup_is_rate_limited(client: TestClient) -> None:
     token = csrf_from(client.get("/tra-cuu").text)
+    # A different code each time: the limit per client address, not the one per code.
     statuses = [
         client.post(
-            "/tra-cuu", data={"csrf_token": token, "code": "X-1", "secret": "SAIMA123"}
+            "/tra-cuu", data={"csrf_token": token, "code": f"X-{n}", "secret": "SAIMA123"}
         ).status_code
-        for _ in range(31)
+        for n in range(31)
     ]
     assert statuses[:30] == [404] * 30
     assert statuses[30] == 429

@@ -81,9 +81,10 @@ def test_public_lookup_shows_status_never_personal_data(client: TestClient) -> N
 
 
 def test_lookup_is_rate_limited(client: TestClient) -> None:
+    # A different code each time: the limit per client address, not the one per code.
     statuses = [
-        client.get("/api/v1/lookup", params={"code": "X", "secret": "Y"}).status_code
-        for _ in range(31)
+        client.get("/api/v1/lookup", params={"code": f"X{n}", "secret": "Y"}).status_code
+        for n in range(31)
     ]
     assert statuses[:30] == [404] * 30
     assert statuses[30] == 429

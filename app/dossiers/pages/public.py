@@ -17,7 +17,7 @@ from app.dossiers import service as dossier_service
 from app.dossiers.models import Dossier
 from app.errors import DomainError
 from app.i18n_markers import N_
-from app.ratelimit import lookup_limiter
+from app.ratelimit import LimitReached, lookup_limiter
 from app.receipts.models import Receipt
 from app.signing import service as signing_service
 from app.web import render, translator, verify_csrf
@@ -111,9 +111,8 @@ async def lookup_submit(
             found = dossier_service.lookup(session, code_text, secret_text)
         except DomainError as exc:
             # Rendered, not raised: the attempt must be committed for the limit to hold.
-            return _lookup_page(
-                request, code_text, "", message=_(exc.detail), status_code=exc.status_code
-            )
+            text = exc.message(_) if isinstance(exc, LimitReached) else _(exc.detail)
+            return _lookup_page(request, code_text, "", message=text, status_code=exc.status_code)
         return _lookup_page(request, code_text, "", result=dossier_service.lookup_read(found))
 
     return await run_in_threadpool(work)
