@@ -23,6 +23,12 @@ class InvalidInput(DomainError):
     code = "invalid_input"
 
 
+class InvalidJSON(InvalidInput):
+    """A request body that should be JSON and is not."""
+
+    code = "invalid_json"
+
+
 class Unauthorized(DomainError):
     status_code = 401
     code = "unauthorized"

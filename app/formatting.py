@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from babel.numbers import format_decimal
 
 from app.config import get_settings
+from app.errors import InvalidInput
 from app.i18n import DEFAULT_LOCALE
 from app.i18n_markers import N_
 
@@ -82,6 +83,29 @@ def parse_day_text(text: object) -> date | None:
         return date(int(year), int(month), int(day))
     except ValueError:
         return None
+
+
+# Days a query names (a register's period, a filter, a page of a list): the portal's records
+# fall in these years, and the lunar holidays of the ``holidays`` library end in 2100. Outside
+# them a day is refused before it reaches a query (year 1 at +14:00 is no datetime in UTC).
+MIN_YEAR, MAX_YEAR = 2000, 2100
+DAY_OUT_OF_RANGE = N_("Ngày nằm ngoài khoảng cho phép (2000–2100).")
+
+
+def day_in_range(day: date | datetime) -> bool:
+    """Whether ``day`` lies in the years a query may name (``MIN_YEAR``–``MAX_YEAR``)."""
+    return MIN_YEAR <= day.year <= MAX_YEAR
+
+
+def parse_query_day(value: str, name: str) -> date:
+    """A day of a query (``dd/mm/yyyy`` or ``YYYY-MM-DD``) between ``MIN_YEAR`` and
+    ``MAX_YEAR``; InvalidInput naming the field ``name`` otherwise."""
+    day = parse_day_text(value)
+    if day is None:
+        raise InvalidInput(BAD_DAY, fields={name: "dd/mm/yyyy"})
+    if not day_in_range(day):
+        raise InvalidInput(DAY_OUT_OF_RANGE, fields={name: f"{MIN_YEAR}–{MAX_YEAR}"})
+    return day
 
 
 def day_text(value: object) -> str:

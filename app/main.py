@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
 import swagger_ui_bundle
@@ -13,6 +13,7 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
+from starlette.types import ASGIApp
 
 from app import __doc__ as app_doc
 from app.accounts import api as accounts_api
@@ -49,13 +50,29 @@ from app.stats import pages as stats_pages
 from app.web import STATIC_DIR
 from app.web.deps import SessionDep
 from app.web.errors import install_error_handlers
-from app.web.middleware import ClientIPMiddleware, SecurityHeadersMiddleware
+from app.web.middleware import (
+    ClientIPMiddleware,
+    HeadAsGetMiddleware,
+    SecurityHeadersMiddleware,
+)
 from app.wiring import warm_up, wire
 from app.worker import start_embedded
 from app.workflow import pages as workflow_pages
 
 SHUTDOWN_DRAIN_SECONDS = 10.0
 log = logging.getLogger(__name__)
+
+
+class PortalApp(FastAPI):
+    """The portal's application. Its outermost layers wrap Starlette's ServerErrorMiddleware
+    (``add_middleware`` would put them inside it, where the 500 it answers never passes):
+    security headers on every response, a 500 included, and HEAD answered as GET."""
+
+    form_targets: Sequence[str] = ()
+
+    def build_middleware_stack(self) -> ASGIApp:
+        inner = super().build_middleware_stack()
+        return SecurityHeadersMiddleware(HeadAsGetMiddleware(inner), form_targets=self.form_targets)
 
 
 def _prestart_renderer() -> None:
@@ -93,7 +110,7 @@ def create_app() -> FastAPI:
             "PORTAL_PAYMENT_SANDBOX is on outside development: the test bank settles fees "
             "without money and issues real receipts"
         )
-    app = FastAPI(
+    app = PortalApp(
         lifespan=lifespan,
         title="Một cửa API",
         version="1",
@@ -104,7 +121,7 @@ def create_app() -> FastAPI:
         redoc_url=None,
     )
     # Built once from the settings: a form may also send the payer to a configured gateway.
-    app.add_middleware(SecurityHeadersMiddleware, form_targets=payment_service.gateway_origins())
+    app.form_targets = payment_service.gateway_origins()
     app.add_middleware(ClientIPMiddleware)  # the client IP for audit entries
     install_error_handlers(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

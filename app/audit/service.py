@@ -35,7 +35,7 @@ from app.audit.models import AuditEntry, AuditHead
 from app.config import get_settings
 from app.db import utcnow
 from app.errors import Forbidden, InvalidInput, Unauthorized
-from app.formatting import BAD_DAY, parse_day_text
+from app.formatting import parse_query_day
 from app.i18n_markers import N_
 
 GENESIS = "0" * 64
@@ -334,9 +334,7 @@ def parse_filters(
         if not text:
             days[name] = None
             continue
-        days[name] = parse_day_text(text)
-        if days[name] is None:
-            raise InvalidInput(BAD_DAY, fields={name: "dd/mm/yyyy"})
+        days[name] = parse_query_day(text, name)
     start, end = days["from"], days["to"]
     if start and end and end < start:
         raise InvalidInput(

@@ -354,7 +354,7 @@ def seal(
     return SealedResult(
         sha256=digest,
         size=len(final),
-        filename=storage.clean_filename(filename),
+        filename=storage.named_as(storage.clean_filename(filename), "pdf"),
         number=number,
         verify_token=token,
         portal_signed=portal_signed,

@@ -36,6 +36,9 @@ TITLES = {
     "receipt": N_("Biên lai thu phí, lệ phí"),
     "result": N_("Kết quả giải quyết thủ tục hành chính"),
 }
+# The kinds the portal signs with the agency's certificate (receipts: app/receipts/stored.py,
+# results: app/documents/results.py); the forms 01–07 are issued unsigned.
+SIGNED_KINDS = ("receipt", "result")
 _DATE_KEYS = ("period_from", "period_to")
 # Downloaded PDFs are named by what they are, then by the dossier's code (finding m22).
 FILE_STEMS = {

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, File, Form, Path, Query, Request, UploadFile
@@ -22,13 +21,13 @@ from app.documents import service as document_service
 from app.documents.models import Document
 from app.dossiers import schemas, service
 from app.dossiers.models import Dossier
-from app.errors import DomainError, InvalidInput, NotFound, PayloadTooLarge
+from app.errors import DomainError, InvalidInput, InvalidJSON, NotFound, PayloadTooLarge
 from app.i18n_markers import N_
 from app.ratelimit import LimitReached, lookup_limiter
 from app.storage import service as storage
 from app.web import content_disposition
 from app.web.deps import CurrentUser, SessionDep
-from app.web.errors import error_body, translate_for_api
+from app.web.errors import INVALID_JSON, error_body, translate_for_api
 from app.workflow import service as workflow
 
 router = APIRouter(prefix="/api/v1", tags=["dossiers"])
@@ -317,7 +316,7 @@ async def _action_input(request: Request) -> tuple[schemas.ActionIn, tuple[str, 
         if isinstance(exc, ValidationError):
             fields = {".".join(str(p) for p in e["loc"]) or "body": e["msg"] for e in exc.errors()}
             raise InvalidInput(N_("Dữ liệu thao tác không hợp lệ."), fields=fields) from exc
-        raise InvalidInput(N_("Nội dung yêu cầu không phải JSON hợp lệ.")) from exc
+        raise InvalidJSON(INVALID_JSON) from exc
 
 
 @router.get("/queue", response_model=schemas.QueuePage)
@@ -328,7 +327,7 @@ def staff_queue(
     cursor: str | None = Query(None, max_length=80, description="next_cursor of the last page"),
 ) -> schemas.QueuePage:
     """Dossiers the officer can act on, by due time; overdue and due-today flagged."""
-    after = _parse_cursor(cursor) if cursor else None
+    after = workflow.parse_queue_cursor(cursor) if cursor else None
     rows = workflow.queue(session, user, limit + 1, after)
     more = len(rows) > limit
     rows = rows[:limit]
@@ -355,17 +354,6 @@ def staff_queue(
         f"{last.step_due_at.isoformat()}_{last.id}" if more and last and last.step_due_at else None
     )
     return schemas.QueuePage(items=items, total=len(items), limit=limit, next_cursor=next_cursor)
-
-
-def _parse_cursor(cursor: str) -> tuple[datetime, int]:
-    try:
-        moment, _, ident = cursor.rpartition("_")
-        at = datetime.fromisoformat(moment)
-        if at.tzinfo is None:
-            raise ValueError
-        return at, int(ident)
-    except ValueError as exc:
-        raise InvalidInput(N_("cursor không hợp lệ."), fields={"cursor": "invalid"}) from exc
 
 
 @router.get("/dossiers/{dossier_id}/documents", response_model=schemas.DocumentList)

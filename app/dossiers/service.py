@@ -80,13 +80,15 @@ def is_owner(user: User | None, dossier: Dossier) -> bool:
 
 def staff_can_view(session: Session, user: User, dossier: Dossier) -> bool:
     """Staff see dossiers of their agency, of the agency a step routes to, or that passed
-    through their agency; agency admins their subtree; system admins everything."""
+    through their agency; agency admins their subtree; system admins every dossier. A
+    citizen's unsubmitted online draft is theirs alone, the system admin's included: it is
+    not yet a dossier of any agency (support goes through the citizen's own screen)."""
+    if dossier.status == "draft" and dossier.channel == "online":
+        return False
     if user.is_admin:
         return True
     if not user.is_staff or user.agency_id is None:
         return False
-    if dossier.status == "draft" and dossier.channel == "online":
-        return False  # a citizen's unsubmitted draft is theirs alone
     for agency_id in {dossier.agency_id, dossier.handling_agency_id}:
         if agency_id and account_service.can_act_for_agency(session, user, agency_id):
             return True

@@ -23,6 +23,7 @@ from app.documents import render as forms
 from app.documents import service as document_service
 from app.dossiers.models import Dossier
 from app.errors import Forbidden, InvalidInput, NotFound
+from app.formatting import DAY_OUT_OF_RANGE, MAX_YEAR, MIN_YEAR, day_in_range
 from app.i18n_markers import N_
 from app.payments.models import Refund
 from app.receipts import schemas, service
@@ -100,6 +101,9 @@ def _agency(session: Session, user: User, code: str | None) -> Agency:
 
 
 def _period(start: date | None, end: date | None) -> tuple[date, date]:
+    for name, day in (("from", start), ("to", end)):
+        if day is not None and not day_in_range(day):
+            raise InvalidInput(DAY_OUT_OF_RANGE, fields={name: f"{MIN_YEAR}–{MAX_YEAR}"})
     today = utcnow().astimezone(ZoneInfo(get_settings().timezone)).date()
     end = end or today
     start = start or end.replace(day=1)

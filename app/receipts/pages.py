@@ -23,7 +23,7 @@ from app.documents import service as document_service
 from app.dossiers import service as dossier_service
 from app.dossiers.models import Dossier
 from app.errors import Conflict, DomainError, InvalidInput
-from app.formatting import BAD_DAY, parse_day_text
+from app.formatting import BAD_DAY, DAY_OUT_OF_RANGE, day_in_range, parse_day_text
 from app.payments import refunds
 from app.payments import service as payment_service
 from app.receipts import series as series_service
@@ -321,6 +321,10 @@ def register_page(
         for name, text in values.items()
         if text and not days[name]
     }
+    for name, day in list(days.items()):
+        if day is not None and not day_in_range(day):
+            errors[name] = translator(request)(DAY_OUT_OF_RANGE)
+            days[name] = None
     end = days["date_to"] or service.local_today()
     start = days["date_from"] or end.replace(day=1)
     if start > end or (end - start).days > service.MAX_REGISTER_DAYS:

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from app.documents import service as document_service
+from app.formatting import parse_query_day
 from app.reports import schemas, service
 from app.web import content_disposition
 from app.web.deps import CurrentUser, SessionDep
@@ -68,8 +69,8 @@ def tracking_book(
     JSON comes in pages (keyset: follow `next_cursor`); the PDF holds at most
     500 dossiers and the XLSX at most 50,000, beyond which the answer is 422.
     """
-    start = service.parse_day(date_from, "from")
-    end = service.parse_day(date_to, "to")
+    start = parse_query_day(date_from, "from")
+    end = parse_query_day(date_to, "to")
     if format == "json":
         page = service.book_page(session, user, agency, start, end, cursor=cursor, limit=limit)
         body = schemas.BookPage.model_validate(page).model_dump(mode="json")

@@ -37,7 +37,6 @@ from app.documents.models import Document
 from app.dossiers import service as dossier_service
 from app.dossiers.models import FINAL_STATUSES, Dossier, StepRun
 from app.errors import Forbidden, InvalidInput
-from app.formatting import BAD_DAY, parse_day_text
 from app.i18n_markers import N_
 from app.reports import xlsx
 
@@ -60,15 +59,6 @@ MAX_XLSX_ROWS = 50_000
 # Rows fetched per round trip (server-side cursor on PostgreSQL); one hand-over query each.
 BATCH_ROWS = 1000
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-
-def parse_day(value: str, field: str) -> date:
-    """A day (``dd/mm/yyyy`` or ``YYYY-MM-DD``); anything else is InvalidInput naming
-    ``field``."""
-    day = parse_day_text(value)
-    if day is None:
-        raise InvalidInput(BAD_DAY, fields={field: "dd/mm/yyyy"})
-    return day
 
 
 def check_period(date_from: date, date_to: date) -> None:

@@ -9,13 +9,12 @@ from zoneinfo import ZoneInfo
 from app.config import get_settings
 from app.db import utcnow
 from app.errors import InvalidInput
-from app.formatting import BAD_DAY, parse_day_text
+from app.formatting import parse_query_day
 from app.i18n_markers import N_
 
 # --- period ------------------------------------------------------------------------------------
 
 MAX_PERIOD_DAYS = 366
-MIN_YEAR, MAX_YEAR = 2000, 2100
 
 
 def tz() -> ZoneInfo:
@@ -32,27 +31,14 @@ def default_period(now: datetime | None = None) -> tuple[date, date]:
     return today.replace(month=1, day=1), today
 
 
-def parse_day(value: str, name: str) -> date:
-    """A day (``dd/mm/yyyy`` or ``YYYY-MM-DD``) between 2000 and 2100; InvalidInput naming the
-    field otherwise."""
-    day = parse_day_text(value)
-    if day is None:
-        raise InvalidInput(BAD_DAY, fields={name: "dd/mm/yyyy"})
-    if not MIN_YEAR <= day.year <= MAX_YEAR:
-        raise InvalidInput(
-            N_("Ngày nằm ngoài khoảng cho phép (2000–2100)."), fields={name: "2000–2100"}
-        )
-    return day
-
-
 def parse_period(date_from: str | None, date_to: str | None) -> tuple[date, date]:
     """The period of the query string. Nothing given: the current year up to today; only
     ``to``: from the first of January of its year; only ``from``: up to today (at most a year).
     """
     first, last = default_period()
-    end = parse_day(date_to, "to") if date_to else None
+    end = parse_query_day(date_to, "to") if date_to else None
     if date_from:
-        start = parse_day(date_from, "from")
+        start = parse_query_day(date_from, "from")
     else:
         start = end.replace(month=1, day=1) if end else first
     if end is None:

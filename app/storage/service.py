@@ -24,6 +24,7 @@ TYPE_MIME = {
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
 }
 MIME_TYPE = {mime: name for name, mime in TYPE_MIME.items()}
+MAX_NAME_CHARS = 120
 
 
 @dataclass(frozen=True)
@@ -101,4 +102,27 @@ def check_upload(data: bytes, filename: str, accepted: list[str], max_size_mb: i
             N_("Định dạng tệp không được chấp nhận."), fields={"file": f"accepted: {allowed}"}
         )
     digest = write_bytes(data)
-    return StoredFile(digest, len(data), TYPE_MIME[kind], clean_filename(filename))
+    return StoredFile(digest, len(data), TYPE_MIME[kind], named_as(clean_filename(filename), kind))
+
+
+# The extensions a name may keep for each type judged by content; the first is given otherwise.
+TYPE_EXTENSIONS = {
+    "pdf": ("pdf",),
+    "jpg": ("jpg", "jpeg"),
+    "png": ("png",),
+    "docx": ("docx",),
+}
+_EXTENSION = re.compile(r"[0-9A-Za-z]*[A-Za-z][0-9A-Za-z]*")
+
+
+def named_as(name: str, kind: str) -> str:
+    """``name`` with the extension of the type its content has: a PDF sent as ``poly.html`` is
+    kept and downloaded as ``poly.pdf`` (a browser would save and open it as HTML), a name
+    with no extension gets one."""
+    allowed = TYPE_EXTENSIONS[kind]
+    stem, dot, ext = name.rpartition(".")
+    if dot and stem and _EXTENSION.fullmatch(ext) and len(ext) <= 10:
+        if ext.lower() in allowed:
+            return name
+        name = stem
+    return f"{name.rstrip('.')[: MAX_NAME_CHARS - len(allowed[0]) - 1]}.{allowed[0]}"

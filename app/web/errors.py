@@ -10,17 +10,19 @@ from urllib.parse import quote
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, StatementError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app.errors import Conflict, DomainError, InvalidInput
+from app.errors import Conflict, DomainError, InvalidInput, InvalidJSON
 from app.i18n import translations
 from app.i18n_markers import N_
 from app.web import render_error_page
 
 log = logging.getLogger(__name__)
 
+
+INVALID_JSON = N_("Nội dung yêu cầu không phải JSON hợp lệ.")
 
 _HTTP_CODES = {
     400: "bad_request",
@@ -85,6 +87,9 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:
+        if any(err.get("type") == "json_invalid" for err in exc.errors()):
+            # Pydantic's "1: JSON decode error" names a character position, not the problem.
+            return await _domain(request, InvalidJSON(INVALID_JSON))
         fields = _validation_fields(exc)
         detail = "; ".join(f"{k}: {v}" for k, v in fields.items())
         if wants_json(request):
@@ -107,6 +112,15 @@ def install_error_handlers(app: FastAPI) -> None:
         # A number or text the database cannot hold (e.g. an id beyond 2^31): bad input.
         invalid = InvalidInput(N_("Giá trị vượt quá giới hạn cho phép."))
         return await _domain(request, invalid)
+
+    @app.exception_handler(StatementError)
+    async def _statement(request: Request, exc: StatementError) -> Response:
+        # A parameter that cannot be bound (a moment beyond year 1–9999 once in UTC) is bad
+        # input like a number too large; any other statement error is a fault of ours (on to
+        # the handler of unexpected errors).
+        if isinstance(exc.orig, OverflowError):
+            return await _out_of_range(request, exc)
+        raise exc
 
     @app.exception_handler(StaleDataError)
     async def _stale(request: Request, exc: StaleDataError) -> Response:

@@ -31,7 +31,10 @@ def content_security_policy(form_targets: Sequence[str] = ()) -> str:
 
 class SecurityHeadersMiddleware:
     """Security headers on every HTTP response (a header the route set itself is kept), and
-    ``Cache-Control: no-store`` on HTML pages (they carry personal data and CSRF tokens)."""
+    ``Cache-Control: no-store`` on HTML pages (they carry personal data and CSRF tokens) and
+    on every API answer (dossiers, accounts, receipts: personal data; the few public reads
+    are not worth a second rule). Placed outside Starlette's ServerErrorMiddleware (see
+    ``app.main.PortalApp``), so that a 500 carries them too."""
 
     def __init__(self, app: ASGIApp, *, form_targets: Sequence[str] = ()) -> None:
         self.app = app
@@ -43,6 +46,7 @@ class SecurityHeadersMiddleware:
             return
         csp = _DOCS_CSP if scope["path"] == "/docs" else self.csp
         https = scope.get("scheme") == "https"
+        api = scope["path"].startswith("/api/")
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -54,11 +58,36 @@ class SecurityHeadersMiddleware:
                 headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
                 if https:
                     headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-                if "text/html" in headers.get("content-type", ""):
+                if api or "text/html" in headers.get("content-type", ""):
                     headers.setdefault("Cache-Control", "no-store")
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+class HeadAsGetMiddleware:
+    """``HEAD`` on every GET route (RFC 9110 §9.3.2: the GET's status and headers, no body),
+    for uptime monitors and link checkers. Starlette's own routes add HEAD to GET, FastAPI's
+    take only the methods they declare (so that OpenAPI lists no HEAD operations); answering
+    it here, once, keeps the schema as it is."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_without_body(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                if message.get("more_body", False):
+                    return
+                message = {"type": "http.response.body", "body": b"", "more_body": False}
+            await send(message)
+
+        # A copy: the server keeps its own scope, where the method stays HEAD.
+        await self.app({**scope, "method": "GET"}, receive, send_without_body)
 
 
 class ClientIPMiddleware:

@@ -8,7 +8,7 @@ gets a 409.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any, NamedTuple
 
@@ -28,12 +28,13 @@ from app import events
 from app.accounts.models import User
 from app.calendar import service as calendar_service
 from app.catalog.models import ProcedureVersion, ProcessStep
-from app.db import utcnow
+from app.db import MAX_ID, utcnow
 from app.dossiers import events as dossier_events
 from app.dossiers import service as dossier_service
 from app.dossiers.models import QUEUE_STATUSES, Dossier
 from app.dossiers.schemas import ActionIn
 from app.errors import Conflict, Forbidden, InvalidInput
+from app.formatting import day_in_range
 from app.i18n_markers import N_
 from app.payments import service as payment_service
 from app.workflow import actions as action_rules
@@ -225,6 +226,21 @@ def _queue_statement(leader: bool, cashier: bool, keyset: bool) -> Select[Dossie
 class QueueEntry(NamedTuple):
     dossier: Dossier
     owed: int  # fees still owed (negative when overpaid), for ``available_actions``
+
+
+def parse_queue_cursor(cursor: str) -> tuple[datetime, int]:
+    """``<step due ISO>_<id>`` of the last row of a queue page (its ``next_cursor``); anything
+    else, also a moment outside the years a query may name or an id no dossier can have, is
+    InvalidInput on ``cursor``."""
+    try:
+        moment, _sep, ident = cursor.rpartition("_")
+        at = datetime.fromisoformat(moment)
+        dossier_id = int(ident)
+        if at.tzinfo is None or not day_in_range(at) or not 0 < dossier_id <= MAX_ID:
+            raise ValueError(cursor)
+        return at.astimezone(UTC), dossier_id
+    except (ValueError, OverflowError) as exc:
+        raise InvalidInput(N_("cursor không hợp lệ."), fields={"cursor": "invalid"}) from exc
 
 
 def queue(

@@ -129,13 +129,22 @@ def verify_document(
     doc = document_service.by_token(session, token[:64])
     pdf = document_service.pdf_bytes(session, doc)  # renders and stores it the first time
     signature = None
-    if doc.kind in ("receipt", "result"):
+    if doc.kind in document_service.SIGNED_KINDS:
         # The stored file is checked as any validator would: intact, and a trusted chain.
         signature = signing_service.validate_pdf(pdf, signing_service.trust_roots_pem(session))
     receipt_status = None
     if doc.kind == "receipt" and (doc.context or {}).get("receipt_id"):
         receipt = session.get(Receipt, int(doc.context["receipt_id"]))
         receipt_status = receipt.status if receipt else None
+    # What the banner may say: "valid" only for what can be verified (probe finding L7).
+    if receipt_status in ("cancelled", "replaced"):
+        verdict = "void"
+    elif signature is None or signature["ok"]:
+        verdict = "valid"
+    elif signature["signatures"]:
+        verdict = "bad_signature"
+    else:
+        verdict = "unsigned"
     agency = session.get(Agency, doc.agency_id) if doc.agency_id else None
     dossier = session.get(Dossier, doc.dossier_id) if doc.dossier_id else None
     frozen = (doc.context or {}).get("dossier") or {}
@@ -150,7 +159,7 @@ def verify_document(
             "dossier_code": frozen.get("code") or (dossier.code if dossier else "") or "",
             "issued_at": issued,
             "signature": signature,
-            "receipt_status": receipt_status,
+            "verdict": verdict,
             "result": (doc.context or {}).get("result") if doc.kind == "result" else None,
         },
     )

@@ -14,6 +14,7 @@ from app.calendar import service as calendar_service
 from app.db import utcnow
 from app.dossiers import service as dossier_service
 from app.dossiers.models import Dossier
+from app.errors import InvalidInput
 from app.web import render
 from app.web.deps import CurrentUser, SessionDep
 from app.workflow import service as workflow
@@ -25,12 +26,10 @@ QUEUE_PAGE_SIZE = 25
 
 
 def _parse_cursor(cursor: str) -> tuple[datetime, int] | None:
-    """``<step due ISO>_<id>`` of the last row of the previous page; nonsense restarts."""
-    moment, _sep, ident = cursor.rpartition("_")
+    """The queue cursor of the next-page link; nonsense (an altered link) restarts."""
     try:
-        at = datetime.fromisoformat(moment)
-        return (at, int(ident)) if at.tzinfo is not None else None
-    except ValueError:
+        return workflow.parse_queue_cursor(cursor)
+    except InvalidInput:
         return None
 
 

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
 from app.errors import InvalidInput
+from app.formatting import parse_query_day
 from app.i18n_markers import N_
 from app.reports import service as report_service
 from app.web import render, translator
@@ -53,7 +54,7 @@ def tracking_book_page(
     days: dict[str, date] = {}
     for name in ("from", "to"):
         try:
-            days[name] = report_service.parse_day(values[name], name)
+            days[name] = parse_query_day(values[name], name)
         except InvalidInput as exc:
             errors[name] = _(exc.detail)
     book = None
