@@ -1,0 +1,293 @@
+# ruff: noqa: E501 (one line per route reads best as a table)
+"""The authorisation matrix: every route of the app, what its path parameters refer to, and
+who may use it. ``test_authz_matrix.py`` fails for a route without an entry and for an entry
+without a route.
+
+Format — one line per route::
+
+    R("METHOD /path/{param}", "resource", ALLOWED, **request)
+
+* ``"METHOD /path"``: exactly as the route is declared (one entry per method).
+* ``"resource"``: which of the world's objects fills the path parameters (keys of
+  ``World.params`` in ``world.py``): ``-`` none; ``dossier`` the owner's dossier received in
+  agency A; ``draft`` the owner's online draft; ``waiting`` the owner's dossier waiting for an
+  online payment; ``counter`` officer A's counter draft; ``file``/``draft_file``/``counter_file``
+  a file of those; ``document`` form 01 of the dossier; ``verify`` its verification token;
+  ``payment``, ``receipt``, ``series`` (A's receipt series), ``txn`` (the owner's sandbox
+  payment), ``notice`` (one of the owner's notices), ``agency`` (A), ``staff_user`` (officer
+  A's account), ``procedure`` (a procedure of Công an tỉnh, outside A's and B's subtrees, with
+  a designer draft open), ``public_procedure`` (a published commune procedure).
+* ``ALLOWED``: the principals that may use the route on that resource — a union of the groups
+  below (``OWNER | STAFF_A | SYSTEM_ADMIN``). Every other principal must be refused.
+* ``**request`` (optional): what the request carries — ``json=`` (API body), ``form=`` (page
+  form; the CSRF token is added), ``files=`` (multipart), ``query=``, a fixed path parameter
+  (``op="khoa"``), ``why=`` (why the rule is what it is), and ``xfail="reason"`` for a known
+  defect (the test then reports it instead of failing, and fails once it is fixed).
+
+A write carries a body that passes the route's input validation where the refusal comes after
+it, so that what is tested is the authorisation, not the body's shape.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from tests.authz.world import PRINCIPALS
+
+
+def _group(*names: str) -> frozenset[str]:
+    unknown = set(names) - set(PRINCIPALS)
+    assert not unknown, unknown
+    return frozenset(names)
+
+
+EVERYONE = frozenset(PRINCIPALS)
+LOGGED_IN = EVERYONE - {"anonymous"}
+NOBODY: frozenset[str] = frozenset()
+OWNER = _group("owner")
+CITIZENS = _group("owner", "other_citizen")
+SYSTEM_ADMIN = _group("system_admin")
+OFFICER_A = _group("officer_a")
+CASHIER_A = _group("cashier_a")
+ADMIN_A = _group("admin_a")  # agency admin of A's subtree
+STAFF_A = _group("officer_a", "cashier_a", "admin_a")  # any role at A
+STAFF_B = _group("officer_b", "admin_b")
+ADMINS = _group("admin_a", "admin_b", "system_admin")  # the admin area, each in its scope
+STAFF = STAFF_A | STAFF_B | SYSTEM_ADMIN
+SEE_A = OWNER | STAFF_A | SYSTEM_ADMIN  # who sees the owner's dossier in A
+RECEPTION = _group("officer_a", "officer_b")
+CASHIERS = _group("cashier_a", "officer_b")
+MANAGE_RECEIPTS = CASHIER_A | ADMIN_A | SYSTEM_ADMIN  # the agency's cashier, admins above it
+
+
+@dataclass(frozen=True)
+class Entry:
+    method: str
+    path: str
+    resource: str
+    allowed: frozenset[str]
+    request: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.method, self.path)
+
+    @property
+    def is_page(self) -> bool:
+        return not (self.path.startswith("/api/") or self.path in ("/healthz", "/openapi.json"))
+
+    @property
+    def xfail(self) -> str:
+        return str(self.request.get("xfail", ""))
+
+
+def R(route: str, resource: str, allowed: frozenset[str], **request: Any) -> Entry:
+    method, path = route.split(" ", 1)
+    return Entry(method, path, resource, allowed, request)
+
+
+PDF = {"file": ("giay-to.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf")}
+REASON = {"reason": "Kiểm tra ma trận phân quyền"}
+SUPPLEMENT = {"action": "request_supplement", "comment": "Thiếu giấy tờ"}
+
+# fmt: off
+MATRIX: list[Entry] = [
+    # --- the platform ----------------------------------------------------------------------
+    R("GET /openapi.json", "-", EVERYONE, why="public by design (README)"),
+    R("GET /docs", "-", EVERYONE, why="public by design (README)"),
+    R("GET /favicon.ico", "-", EVERYONE),
+    R("GET /healthz", "-", EVERYONE),
+    # --- accounts (API) --------------------------------------------------------------------
+    R("POST /api/v1/auth/register", "-", EVERYONE),
+    R("POST /api/v1/auth/token", "-", EVERYONE),
+    R("GET /api/v1/auth/me", "-", LOGGED_IN),
+    R("PATCH /api/v1/auth/me", "-", LOGGED_IN, json={}),
+    R("POST /api/v1/auth/logout", "-", LOGGED_IN),
+    R("POST /api/v1/auth/password", "-", LOGGED_IN),
+    R("POST /api/v1/auth/password-reset", "-", EVERYONE, json={"email": "x@example.vn"}),
+    R("POST /api/v1/auth/password-reset/confirm", "-", EVERYONE),
+    R("GET /api/v1/admin/users", "-", ADMINS),
+    R("POST /api/v1/admin/users", "-", ADMINS),
+    R("GET /api/v1/admin/users/{user_id}", "staff_user", ADMIN_A | SYSTEM_ADMIN),
+    R("PATCH /api/v1/admin/users/{user_id}", "staff_user", ADMIN_A | SYSTEM_ADMIN, json={}),
+    R("POST /api/v1/admin/users/{user_id}/reset-password", "staff_user", ADMIN_A | SYSTEM_ADMIN),
+    # --- agencies (API) --------------------------------------------------------------------
+    R("GET /api/v1/agencies", "-", EVERYONE),
+    R("GET /api/v1/agencies/{code}", "agency", EVERYONE),
+    R("GET /api/v1/admin/agencies", "-", ADMINS),
+    R("POST /api/v1/admin/agencies", "-", ADMINS),
+    R("GET /api/v1/admin/agencies/{code}", "agency", ADMIN_A | SYSTEM_ADMIN),
+    R("PATCH /api/v1/admin/agencies/{code}", "agency", ADMIN_A | SYSTEM_ADMIN, json={}),
+    # --- audit, calendar, catalogue (API) --------------------------------------------------
+    R("GET /api/v1/audit", "-", ADMINS),
+    R("GET /api/v1/audit/verify", "-", SYSTEM_ADMIN),
+    R("GET /api/v1/calendar/due-date", "-", EVERYONE),
+    R("GET /api/v1/calendar/holidays", "-", EVERYONE),
+    R("GET /api/v1/procedures", "-", EVERYONE),
+    R("GET /api/v1/procedures/{code}", "public_procedure", EVERYONE),
+    R("GET /api/v1/admin/procedures", "-", ADMINS),
+    R("GET /api/v1/admin/procedures/{code}/export", "procedure", SYSTEM_ADMIN),
+    R("POST /api/v1/admin/procedures/import", "-", ADMINS),
+    R("POST /api/v1/admin/procedures/{code}/publish", "procedure", SYSTEM_ADMIN),
+    # --- dossiers (API) --------------------------------------------------------------------
+    R("POST /api/v1/dossiers", "-", LOGGED_IN),
+    R("GET /api/v1/dossiers", "-", LOGGED_IN),
+    R("GET /api/v1/dossiers/{dossier_id}", "dossier", SEE_A),
+    R("PATCH /api/v1/dossiers/{dossier_id}", "draft", OWNER, json={}),
+    R("DELETE /api/v1/dossiers/{dossier_id}", "draft", OWNER),
+    R("POST /api/v1/dossiers/{dossier_id}/copy", "dossier", OWNER),
+    R("POST /api/v1/dossiers/{dossier_id}/files", "draft", OWNER, form={"component": "GKS"}, files=PDF),
+    R("DELETE /api/v1/dossiers/{dossier_id}/files/{file_id}", "draft_file", OWNER),
+    R("GET /api/v1/dossiers/{dossier_id}/files/{file_id}", "file", SEE_A),
+    R("POST /api/v1/dossiers/{dossier_id}/submit", "draft", OWNER),
+    R("POST /api/v1/dossiers/{dossier_id}/actions", "dossier", OFFICER_A, json=SUPPLEMENT, sees=SEE_A),
+    R("GET /api/v1/queue", "-", STAFF_A | STAFF_B, why="system admins have no queue"),
+    R("GET /api/v1/dossiers/{dossier_id}/documents", "dossier", SEE_A),
+    R("GET /api/v1/documents/{document_id}/pdf", "document", SEE_A),
+    R("GET /api/v1/lookup", "lookup", EVERYONE, why="status and timeline only"),
+    # --- notices, payments, receipts, reports, ratings, stats (API) ------------------------
+    R("GET /api/v1/notifications", "-", LOGGED_IN),
+    R("POST /api/v1/notifications/{notice_id}/read", "notice", OWNER),
+    R("POST /api/v1/notifications/read-all", "-", LOGGED_IN),
+    R("POST /api/v1/dossiers/{dossier_id}/payments", "waiting", OWNER, json={"method": "sandbox"}),
+    R("GET /api/v1/dossiers/{dossier_id}/payments", "dossier", SEE_A),
+    R("POST /api/v1/dossiers/{dossier_id}/refunds", "dossier", CASHIER_A | ADMIN_A, json={"method": "cash", **REASON}, sees=SEE_A),
+    R("GET /api/v1/dossiers/{dossier_id}/refunds", "dossier", SEE_A),
+    R("GET /api/v1/payments/{payment_id}", "payment", SEE_A),
+    R("GET /api/v1/payments/vnpay/ipn", "-", EVERYONE),
+    R("GET /api/v1/receipts", "-", STAFF),
+    R("GET /api/v1/receipts/usage-report", "-", STAFF),
+    R("GET /api/v1/receipts/{receipt_id}", "receipt", SEE_A),
+    R("GET /api/v1/receipts/{receipt_id}/pdf", "receipt", SEE_A),
+    R("POST /api/v1/receipts/{receipt_id}/cancel", "receipt", MANAGE_RECEIPTS, json=REASON, sees=SEE_A),
+    R("POST /api/v1/receipts/{receipt_id}/replace", "receipt", MANAGE_RECEIPTS, json={"reason": "Sai tên"}, sees=SEE_A),
+    R("GET /api/v1/reports/tracking-book", "-", STAFF),
+    R("POST /api/v1/dossiers/{dossier_id}/rating", "dossier", OWNER, json={"score": 5}),
+    R("GET /api/v1/dossiers/{dossier_id}/rating", "dossier", SEE_A, absent="Hồ sơ chưa được đánh giá."),
+    R("GET /api/v1/stats/indicators", "-", EVERYONE),
+    R("GET /api/v1/stats/ranking", "-", EVERYONE),
+    # --- home, accounts (pages) ------------------------------------------------------------
+    R("GET /", "-", EVERYONE),
+    R("GET /quan-tri", "-", ADMINS),
+    R("GET /dang-ky", "-", EVERYONE),
+    R("POST /dang-ky", "-", EVERYONE),
+    R("GET /dang-nhap", "-", EVERYONE),
+    R("POST /dang-nhap", "-", EVERYONE),
+    R("POST /dang-xuat", "-", EVERYONE),
+    R("POST /tai-khoan/dang-xuat-moi-noi", "-", LOGGED_IN),
+    R("GET /tai-khoan", "-", LOGGED_IN),
+    R("GET /tai-khoan/thong-tin", "-", LOGGED_IN),
+    R("POST /tai-khoan/thong-tin", "-", LOGGED_IN),
+    R("GET /tai-khoan/mat-khau", "-", LOGGED_IN),
+    R("POST /tai-khoan/mat-khau", "-", LOGGED_IN),
+    R("GET /tai-khoan/quen-mat-khau", "-", EVERYONE),
+    R("POST /tai-khoan/quen-mat-khau", "-", EVERYONE),
+    R("GET /tai-khoan/dat-lai-mat-khau", "-", EVERYONE),
+    R("POST /tai-khoan/dat-lai-mat-khau", "-", EVERYONE),
+    R("GET /ngon-ngu/{lang}", "-", EVERYONE, lang="en"),
+    R("GET /quan-tri/nguoi-dung", "-", ADMINS),
+    R("GET /quan-tri/nguoi-dung/them", "-", ADMINS),
+    R("POST /quan-tri/nguoi-dung/them", "-", ADMINS),
+    R("GET /quan-tri/nguoi-dung/{user_id}", "staff_user", ADMIN_A | SYSTEM_ADMIN),
+    R("POST /quan-tri/nguoi-dung/{user_id}", "staff_user", ADMIN_A | SYSTEM_ADMIN),
+    R("POST /quan-tri/nguoi-dung/{user_id}/mat-khau", "staff_user", ADMIN_A | SYSTEM_ADMIN),
+    R("POST /quan-tri/nguoi-dung/{user_id}/{op}", "staff_user", ADMIN_A | SYSTEM_ADMIN, op="khoa"),
+    # --- catalogue and designer (pages) ----------------------------------------------------
+    R("GET /thu-tuc", "-", EVERYONE),
+    R("GET /thu-tuc/{code}", "public_procedure", EVERYONE),
+    R("GET /thu-tuc/{code}/mau/{component}", "public_procedure", EVERYONE),
+    R("POST /quan-tri/thu-tuc/{code}/ban-nhap/thanh-phan/{index}/mau", "procedure", SYSTEM_ADMIN, index="0", files=PDF),
+    R("POST /quan-tri/thu-tuc/{code}/ban-nhap/thanh-phan/{index}/mau/xoa", "procedure", SYSTEM_ADMIN, index="0"),
+    R("GET /quan-tri/thu-tuc", "-", ADMINS),
+    R("GET /quan-tri/thu-tuc/moi", "-", ADMINS),
+    R("POST /quan-tri/thu-tuc/moi", "-", ADMINS),
+    R("GET /quan-tri/thu-tuc/nhap", "-", ADMINS),
+    R("POST /quan-tri/thu-tuc/nhap", "-", ADMINS),
+    R("GET /quan-tri/thu-tuc/{code}", "procedure", SYSTEM_ADMIN),
+    R("POST /quan-tri/thu-tuc/{code}/sua", "procedure", SYSTEM_ADMIN),
+    R("GET /quan-tri/thu-tuc/{code}/ban-nhap", "procedure", SYSTEM_ADMIN),
+    R("POST /quan-tri/thu-tuc/{code}/ban-nhap", "procedure", SYSTEM_ADMIN),
+    R("GET /quan-tri/thu-tuc/{code}/ban-nhap/xem-truoc", "procedure", SYSTEM_ADMIN),
+    R("POST /quan-tri/thu-tuc/{code}/ban-nhap/cong-bo", "procedure", SYSTEM_ADMIN),
+    R("POST /quan-tri/thu-tuc/{code}/ban-nhap/huy", "procedure", SYSTEM_ADMIN),
+    R("GET /quan-tri/thu-tuc/{code}/ban-nhap/{slug}", "procedure", SYSTEM_ADMIN, slug="thanh-phan"),
+    R("POST /quan-tri/thu-tuc/{code}/ban-nhap/{slug}/them", "procedure", SYSTEM_ADMIN, slug="thanh-phan"),
+    R("POST /quan-tri/thu-tuc/{code}/ban-nhap/{slug}/{index}/{op}", "procedure", SYSTEM_ADMIN, slug="thanh-phan", index="0", op="xuong"),
+    # --- dossiers (pages) ------------------------------------------------------------------
+    R("GET /thu-tuc/{code}/nop-ho-so", "public_procedure", LOGGED_IN),
+    R("POST /thu-tuc/{code}/nop-ho-so", "public_procedure", LOGGED_IN),
+    R("GET /ho-so/{dossier_id}/khai", "draft", OWNER),
+    R("POST /ho-so/{dossier_id}/khai", "draft", OWNER),
+    R("POST /ho-so/{dossier_id}/tep", "draft", OWNER, form={"component": "GKS"}, files=PDF),
+    R("POST /ho-so/{dossier_id}/tep/{file_id}/xoa", "draft_file", OWNER),
+    R("POST /ho-so/{dossier_id}/nop", "draft", OWNER),
+    R("GET /ho-so", "-", LOGGED_IN),
+    R("GET /ho-so/{dossier_id}/xoa", "draft", OWNER),
+    R("POST /ho-so/{dossier_id}/xoa", "draft", OWNER),
+    R("POST /ho-so/{dossier_id}/sao-chep", "dossier", OWNER),
+    R("GET /ho-so/{dossier_id}", "dossier", SEE_A, why="staff are sent on to the desk page"),
+    R("POST /ho-so/{dossier_id}/rut", "dossier", OWNER),
+    R("GET /ho-so/{dossier_id}/tep/{file_id}", "file", SEE_A),
+    R("GET /ho-so/{dossier_id}/van-ban/{document_id}", "document", SEE_A),
+    R("GET /tra-cuu", "-", EVERYONE),
+    R("POST /tra-cuu", "lookup", EVERYONE, why="status and timeline only"),
+    R("GET /xac-minh/{token}", "verify", EVERYONE),
+    # --- staff desk (pages) ----------------------------------------------------------------
+    R("GET /can-bo", "-", STAFF),
+    R("GET /can-bo/ho-so/{dossier_id}", "dossier", STAFF_A | SYSTEM_ADMIN),
+    R("GET /can-bo/ho-so/{dossier_id}/tep/{file_id}", "file", STAFF_A | SYSTEM_ADMIN),
+    R("GET /can-bo/ho-so/{dossier_id}/van-ban/{document_id}", "document", STAFF_A | SYSTEM_ADMIN),
+    R("POST /can-bo/ho-so/{dossier_id}/thao-tac", "dossier", OFFICER_A, form=SUPPLEMENT, sees=SEE_A),
+    R("GET /can-bo/tiep-nhan", "-", RECEPTION),
+    R("POST /can-bo/tiep-nhan", "-", RECEPTION),
+    R("GET /can-bo/tiep-nhan/{dossier_id}", "counter", OFFICER_A),
+    R("POST /can-bo/tiep-nhan/{dossier_id}/thong-tin", "counter", OFFICER_A),
+    R("POST /can-bo/tiep-nhan/{dossier_id}/tep", "counter", OFFICER_A, form={"component": "GKS"}, files=PDF),
+    R("POST /can-bo/tiep-nhan/{dossier_id}/tep/{file_id}/xoa", "counter_file", OFFICER_A),
+    R("POST /can-bo/tiep-nhan/{dossier_id}/tiep-nhan", "counter", OFFICER_A),
+    R("GET /can-bo/so-theo-doi", "-", STAFF),
+    # --- payments and receipts (pages) -----------------------------------------------------
+    R("GET /ho-so/{dossier_id}/thanh-toan", "waiting", SEE_A),
+    R("POST /ho-so/{dossier_id}/thanh-toan", "waiting", OWNER, form={"method": "sandbox"}),
+    R("GET /thanh-toan/sandbox/{txn_ref}", "txn", OWNER),
+    R("POST /thanh-toan/sandbox/{txn_ref}", "txn", OWNER, form={"decision": "cancel"}),
+    R("GET /thanh-toan/ket-qua", "-", EVERYONE),
+    R("GET /bien-lai/{receipt_id}", "receipt", SEE_A),
+    R("GET /bien-lai/{receipt_id}/pdf", "receipt", SEE_A),
+    R("POST /bien-lai/{receipt_id}/huy", "receipt", MANAGE_RECEIPTS, form={"cancel_reason": "Thu nhầm"}, sees=SEE_A),
+    R("POST /bien-lai/{receipt_id}/thay-the", "receipt", MANAGE_RECEIPTS, form={"replace_reason": "Sai tên"}, sees=SEE_A),
+    R("GET /can-bo/thu-phi", "-", CASHIERS),
+    R("POST /can-bo/thu-phi/{dossier_id}", "waiting", CASHIER_A, form={"method": "cash"}, sees=SEE_A),
+    R("POST /can-bo/thu-phi/{dossier_id}/hoan-phi", "dossier", CASHIER_A, form={"method": "cash", **REASON}, sees=SEE_A),
+    R("GET /can-bo/bien-lai", "-", CASHIER_A | ADMIN_A | STAFF_B),
+    R("GET /quan-tri/bien-lai", "-", ADMINS),
+    R("POST /quan-tri/bien-lai", "-", ADMINS),
+    R("POST /quan-tri/bien-lai/{series_id}/ngung", "series", ADMIN_A | SYSTEM_ADMIN),
+    # --- agencies, calendar, certificates, audit (pages) -----------------------------------
+    R("GET /quan-tri/co-quan", "-", ADMINS),
+    R("GET /quan-tri/co-quan/them", "-", ADMINS),
+    R("POST /quan-tri/co-quan/them", "-", ADMINS),
+    R("GET /quan-tri/co-quan/{code}", "agency", ADMIN_A | SYSTEM_ADMIN),
+    R("POST /quan-tri/co-quan/{code}", "agency", ADMIN_A | SYSTEM_ADMIN),
+    R("POST /quan-tri/co-quan/{code}/{op}", "agency", SYSTEM_ADMIN, op="ngung", why="an agency admin cannot stop the root of their own subtree"),
+    R("GET /quan-tri/lich", "-", SYSTEM_ADMIN),
+    R("POST /quan-tri/lich/ngay", "-", SYSTEM_ADMIN),
+    R("POST /quan-tri/lich/ngay/xoa", "-", SYSTEM_ADMIN),
+    R("POST /quan-tri/lich/gio-lam-viec", "-", SYSTEM_ADMIN),
+    R("POST /quan-tri/lich/quy-tac", "-", SYSTEM_ADMIN),
+    R("POST /quan-tri/lich/quy-tac/mac-dinh", "-", SYSTEM_ADMIN),
+    R("GET /quan-tri/chung-thu-so", "-", ADMINS),
+    R("POST /quan-tri/chung-thu-so", "-", ADMINS),
+    R("GET /quan-tri/nhat-ky", "-", ADMINS),
+    # --- notices, ratings, statistics (pages) ----------------------------------------------
+    R("GET /thong-bao", "-", LOGGED_IN),
+    R("POST /thong-bao/da-doc", "-", LOGGED_IN),
+    R("POST /thong-bao/{notice_id}/da-doc", "notice", OWNER),
+    R("POST /ho-so/{dossier_id}/danh-gia", "dossier", OWNER, form={"score": "5"}),
+    R("GET /thong-ke", "-", EVERYONE),
+    R("GET /thong-ke/xlsx", "-", EVERYONE),
+    R("GET /can-bo/bang-dieu-khien", "-", ADMINS),
+    R("GET /can-bo/bang-dieu-khien/xlsx", "-", ADMINS),
+]
+# fmt: on
