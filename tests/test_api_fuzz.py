@@ -4,8 +4,9 @@ with a 5xx (SPEC §9: "never a 500 for bad input").
 
 Runs in-process against the ASGI app wired to the test database (the ``app`` fixture), so
 everything the fuzzer creates is rolled back. Each operation is exercised anonymously and
-with bearer tokens of a citizen, a reception officer and the system administrator; the
-number of examples and the wall-clock time are bounded.
+with bearer tokens of a citizen, a reception officer and the system administrator; every
+operation of the OpenAPI document is fuzzed, whatever its method (the test fails if one is
+left out); the number of examples and the wall-clock time are bounded.
 """
 
 from __future__ import annotations
@@ -27,13 +28,22 @@ from tests.conftest import api_token
 MAX_EXAMPLES_PER_OPERATION = 25
 MIN_EXAMPLES_PER_OPERATION = 5
 TOTAL_BUDGET_S = 75.0
-FUZZED_METHODS = ("GET", "POST")
+HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+
+def _documented(app: Any) -> set[str]:
+    """Every operation of the JSON API in the OpenAPI document, as "METHOD /path"."""
+    return {
+        f"{method.upper()} {path}"
+        for path, item in app.openapi()["paths"].items()
+        if path.startswith("/api/v1/")
+        for method in item
+        if method in HTTP_METHODS
+    }
 
 
 def _operations(app: Any) -> list[Any]:
-    schema = schemathesis.openapi.from_asgi("/openapi.json", app).include(
-        path_regex=r"^/api/v1/", method=list(FUZZED_METHODS)
-    )
+    schema = schemathesis.openapi.from_asgi("/openapi.json", app).include(path_regex=r"^/api/v1/")
     operations = []
     broken = []
     for result in schema.get_all_operations():
@@ -87,6 +97,9 @@ def test_api_never_answers_with_a_server_error(app: Any, client: TestClient) -> 
     assert operations, "no /api/v1 operations found in /openapi.json"
     labels = [op.label for op in operations]
     assert "GET /api/v1/procedures" in labels, labels
+    # Every documented operation, whatever its method (GET, POST, PATCH, DELETE …), is fuzzed.
+    assert set(labels) == _documented(app), sorted(_documented(app) ^ set(labels))
+    assert {"PATCH", "DELETE"} <= {label.split()[0] for label in labels}, labels
 
     started = time.monotonic()
     per_operation_s = TOTAL_BUDGET_S / len(operations)

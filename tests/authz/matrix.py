@@ -19,6 +19,9 @@ Format — one line per route::
   a designer draft open), ``public_procedure`` (a published commune procedure).
 * ``ALLOWED``: the principals that may use the route on that resource — a union of the groups
   below (``OWNER | STAFF_A | SYSTEM_ADMIN``). Every other principal must be refused.
+* ``resource=GROUP`` (optional, repeatable): the same route checked once more on another
+  resource of the same kind with its own allowed group, e.g. ``draft=OWNER`` on a dossier read
+  (a citizen's unsubmitted draft is theirs alone).
 * ``**request`` (optional): what the request carries — ``json=`` (API body), ``form=`` (page
   form; the CSRF token is added), ``files=`` (multipart), ``query=``, a fixed path parameter
   (``op="khoa"``), ``why=`` (why the rule is what it is), and ``xfail="reason"`` for a known
@@ -61,6 +64,13 @@ CASHIERS = _group("cashier_a", "officer_b")
 MANAGE_RECEIPTS = CASHIER_A | ADMIN_A | SYSTEM_ADMIN  # the agency's cashier, admins above it
 
 
+RESOURCES = (
+    "-", "dossier", "draft", "waiting", "counter", "file", "draft_file", "counter_file",
+    "document", "verify", "payment", "receipt", "series", "txn", "notice", "agency",
+    "staff_user", "procedure", "public_procedure", "lookup",
+)  # fmt: skip
+
+
 @dataclass(frozen=True)
 class Entry:
     method: str
@@ -76,6 +86,12 @@ class Entry:
     @property
     def is_page(self) -> bool:
         return not (self.path.startswith("/api/") or self.path in ("/healthz", "/openapi.json"))
+
+    @property
+    def checks(self) -> list[tuple[str, frozenset[str]]]:
+        """(resource, allowed) pairs to run: the entry's own, then those given by keyword."""
+        more = [(k, v) for k, v in self.request.items() if k in RESOURCES]
+        return [(self.resource, self.allowed), *more]
 
     @property
     def xfail(self) -> str:
@@ -133,17 +149,17 @@ MATRIX: list[Entry] = [
     # --- dossiers (API) --------------------------------------------------------------------
     R("POST /api/v1/dossiers", "-", LOGGED_IN),
     R("GET /api/v1/dossiers", "-", LOGGED_IN),
-    R("GET /api/v1/dossiers/{dossier_id}", "dossier", SEE_A),
+    R("GET /api/v1/dossiers/{dossier_id}", "dossier", SEE_A, draft=OWNER, counter=STAFF_A | SYSTEM_ADMIN),
     R("PATCH /api/v1/dossiers/{dossier_id}", "draft", OWNER, json={}),
     R("DELETE /api/v1/dossiers/{dossier_id}", "draft", OWNER),
     R("POST /api/v1/dossiers/{dossier_id}/copy", "dossier", OWNER),
     R("POST /api/v1/dossiers/{dossier_id}/files", "draft", OWNER, form={"component": "GKS"}, files=PDF),
     R("DELETE /api/v1/dossiers/{dossier_id}/files/{file_id}", "draft_file", OWNER),
-    R("GET /api/v1/dossiers/{dossier_id}/files/{file_id}", "file", SEE_A),
+    R("GET /api/v1/dossiers/{dossier_id}/files/{file_id}", "file", SEE_A, draft_file=OWNER, counter_file=STAFF_A | SYSTEM_ADMIN),
     R("POST /api/v1/dossiers/{dossier_id}/submit", "draft", OWNER),
     R("POST /api/v1/dossiers/{dossier_id}/actions", "dossier", OFFICER_A, json=SUPPLEMENT, sees=SEE_A),
     R("GET /api/v1/queue", "-", STAFF_A | STAFF_B, why="system admins have no queue"),
-    R("GET /api/v1/dossiers/{dossier_id}/documents", "dossier", SEE_A),
+    R("GET /api/v1/dossiers/{dossier_id}/documents", "dossier", SEE_A, draft=OWNER),
     R("GET /api/v1/documents/{document_id}/pdf", "document", SEE_A),
     R("GET /api/v1/lookup", "lookup", EVERYONE, why="status and timeline only"),
     # --- notices, payments, receipts, reports, ratings, stats (API) ------------------------
@@ -151,7 +167,7 @@ MATRIX: list[Entry] = [
     R("POST /api/v1/notifications/{notice_id}/read", "notice", OWNER),
     R("POST /api/v1/notifications/read-all", "-", LOGGED_IN),
     R("POST /api/v1/dossiers/{dossier_id}/payments", "waiting", OWNER, json={"method": "sandbox"}),
-    R("GET /api/v1/dossiers/{dossier_id}/payments", "dossier", SEE_A),
+    R("GET /api/v1/dossiers/{dossier_id}/payments", "dossier", SEE_A, draft=OWNER, waiting=SEE_A),
     R("POST /api/v1/dossiers/{dossier_id}/refunds", "dossier", CASHIER_A | ADMIN_A, json={"method": "cash", **REASON}, sees=SEE_A),
     R("GET /api/v1/dossiers/{dossier_id}/refunds", "dossier", SEE_A),
     R("GET /api/v1/payments/{payment_id}", "payment", SEE_A),
@@ -226,17 +242,17 @@ MATRIX: list[Entry] = [
     R("GET /ho-so/{dossier_id}/xoa", "draft", OWNER),
     R("POST /ho-so/{dossier_id}/xoa", "draft", OWNER),
     R("POST /ho-so/{dossier_id}/sao-chep", "dossier", OWNER),
-    R("GET /ho-so/{dossier_id}", "dossier", SEE_A, why="staff are sent on to the desk page"),
+    R("GET /ho-so/{dossier_id}", "dossier", SEE_A, draft=OWNER, why="staff are sent on to the desk page"),
     R("POST /ho-so/{dossier_id}/rut", "dossier", OWNER),
-    R("GET /ho-so/{dossier_id}/tep/{file_id}", "file", SEE_A),
+    R("GET /ho-so/{dossier_id}/tep/{file_id}", "file", SEE_A, draft_file=OWNER),
     R("GET /ho-so/{dossier_id}/van-ban/{document_id}", "document", SEE_A),
     R("GET /tra-cuu", "-", EVERYONE),
     R("POST /tra-cuu", "lookup", EVERYONE, why="status and timeline only"),
     R("GET /xac-minh/{token}", "verify", EVERYONE),
     # --- staff desk (pages) ----------------------------------------------------------------
     R("GET /can-bo", "-", STAFF),
-    R("GET /can-bo/ho-so/{dossier_id}", "dossier", STAFF_A | SYSTEM_ADMIN),
-    R("GET /can-bo/ho-so/{dossier_id}/tep/{file_id}", "file", STAFF_A | SYSTEM_ADMIN),
+    R("GET /can-bo/ho-so/{dossier_id}", "dossier", STAFF_A | SYSTEM_ADMIN, draft=NOBODY, counter=STAFF_A | SYSTEM_ADMIN),
+    R("GET /can-bo/ho-so/{dossier_id}/tep/{file_id}", "file", STAFF_A | SYSTEM_ADMIN, draft_file=NOBODY),
     R("GET /can-bo/ho-so/{dossier_id}/van-ban/{document_id}", "document", STAFF_A | SYSTEM_ADMIN),
     R("POST /can-bo/ho-so/{dossier_id}/thao-tac", "dossier", OFFICER_A, form=SUPPLEMENT, sees=SEE_A),
     R("GET /can-bo/tiep-nhan", "-", RECEPTION),
