@@ -26,6 +26,13 @@ Format — one line per route::
   form; the CSRF token is added), ``files=`` (multipart), ``query=``, a fixed path parameter
   (``op="khoa"``), ``why=`` (why the rule is what it is), and ``xfail="reason"`` for a known
   defect (the test then reports it instead of failing, and fails once it is fixed).
+* ``sees=GROUP``: principals who see the resource but may not do this (staff of A on an action
+  of another role); they may also be refused with 409 or 422, which tells them nothing they
+  cannot read anyway — never with a 2xx.
+* ``absent="message"``: an allowed principal's 404 with this message is the object itself
+  missing (no rating yet), not a refusal.
+
+Adding a route is adding its line; the test names any route left without one.
 
 A write carries a body that passes the route's input validation where the refusal comes after
 it, so that what is tested is the authorisation, not the body's shape.
@@ -36,7 +43,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from tests.authz.world import PRINCIPALS
+from tests.authz.world import AGENCY_A, OTHER_EMAIL, PRINCIPALS
+from tests.conftest import DEMO_PASSWORD
 
 
 def _group(*names: str) -> frozenset[str]:
@@ -106,6 +114,20 @@ def R(route: str, resource: str, allowed: frozenset[str], **request: Any) -> Ent
 PDF = {"file": ("giay-to.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf")}
 REASON = {"reason": "Kiểm tra ma trận phân quyền"}
 SUPPLEMENT = {"action": "request_supplement", "comment": "Thiếu giấy tờ"}
+LOGIN_OTHER = {"username": OTHER_EMAIL, "password": DEMO_PASSWORD}
+NEW_OFFICER_OF_A = {
+    "email": "moi.matran@example.vn",
+    "full_name": "Cán Bộ Mới",
+    "agency_code": AGENCY_A,
+    "roles": ["reception"],
+}
+NEW_UNIT_OF_A = {
+    "code": "000.51.01.H31",
+    "name": "Bộ phận một cửa",
+    "level": "department",
+    "parent_code": AGENCY_A,
+}
+BOOK_OF_A = {"agency": AGENCY_A, "from": "2026-01-01", "to": "2026-12-31", "format": "json"}
 
 # fmt: off
 MATRIX: list[Entry] = [
@@ -116,7 +138,7 @@ MATRIX: list[Entry] = [
     R("GET /healthz", "-", EVERYONE),
     # --- accounts (API) --------------------------------------------------------------------
     R("POST /api/v1/auth/register", "-", EVERYONE),
-    R("POST /api/v1/auth/token", "-", EVERYONE),
+    R("POST /api/v1/auth/token", "-", EVERYONE, form=LOGIN_OTHER),
     R("GET /api/v1/auth/me", "-", LOGGED_IN),
     R("PATCH /api/v1/auth/me", "-", LOGGED_IN, json={}),
     R("POST /api/v1/auth/logout", "-", LOGGED_IN),
@@ -124,15 +146,15 @@ MATRIX: list[Entry] = [
     R("POST /api/v1/auth/password-reset", "-", EVERYONE, json={"email": "x@example.vn"}),
     R("POST /api/v1/auth/password-reset/confirm", "-", EVERYONE),
     R("GET /api/v1/admin/users", "-", ADMINS),
-    R("POST /api/v1/admin/users", "-", ADMINS),
+    R("POST /api/v1/admin/users", "-", ADMIN_A | SYSTEM_ADMIN, json=NEW_OFFICER_OF_A, sees=ADMINS, why="staff of A: not in B's subtree"),
     R("GET /api/v1/admin/users/{user_id}", "staff_user", ADMIN_A | SYSTEM_ADMIN),
     R("PATCH /api/v1/admin/users/{user_id}", "staff_user", ADMIN_A | SYSTEM_ADMIN, json={}),
-    R("POST /api/v1/admin/users/{user_id}/reset-password", "staff_user", ADMIN_A | SYSTEM_ADMIN),
+    R("POST /api/v1/admin/users/{user_id}/reset-password", "staff_user", ADMIN_A | SYSTEM_ADMIN, json={}),
     # --- agencies (API) --------------------------------------------------------------------
     R("GET /api/v1/agencies", "-", EVERYONE),
     R("GET /api/v1/agencies/{code}", "agency", EVERYONE),
     R("GET /api/v1/admin/agencies", "-", ADMINS),
-    R("POST /api/v1/admin/agencies", "-", ADMINS),
+    R("POST /api/v1/admin/agencies", "-", ADMIN_A | SYSTEM_ADMIN, json=NEW_UNIT_OF_A, sees=ADMINS, why="a unit under A: not in B's subtree"),
     R("GET /api/v1/admin/agencies/{code}", "agency", ADMIN_A | SYSTEM_ADMIN),
     R("PATCH /api/v1/admin/agencies/{code}", "agency", ADMIN_A | SYSTEM_ADMIN, json={}),
     # --- audit, calendar, catalogue (API) --------------------------------------------------
@@ -153,7 +175,7 @@ MATRIX: list[Entry] = [
     R("PATCH /api/v1/dossiers/{dossier_id}", "draft", OWNER, json={}),
     R("DELETE /api/v1/dossiers/{dossier_id}", "draft", OWNER),
     R("POST /api/v1/dossiers/{dossier_id}/copy", "dossier", OWNER),
-    R("POST /api/v1/dossiers/{dossier_id}/files", "draft", OWNER, form={"component": "GKS"}, files=PDF),
+    R("POST /api/v1/dossiers/{dossier_id}/files", "draft", OWNER, form={"component": "GCS"}, files=PDF),
     R("DELETE /api/v1/dossiers/{dossier_id}/files/{file_id}", "draft_file", OWNER),
     R("GET /api/v1/dossiers/{dossier_id}/files/{file_id}", "file", SEE_A, draft_file=OWNER, counter_file=STAFF_A | SYSTEM_ADMIN),
     R("POST /api/v1/dossiers/{dossier_id}/submit", "draft", OWNER),
@@ -178,7 +200,7 @@ MATRIX: list[Entry] = [
     R("GET /api/v1/receipts/{receipt_id}/pdf", "receipt", SEE_A),
     R("POST /api/v1/receipts/{receipt_id}/cancel", "receipt", MANAGE_RECEIPTS, json=REASON, sees=SEE_A),
     R("POST /api/v1/receipts/{receipt_id}/replace", "receipt", MANAGE_RECEIPTS, json={"reason": "Sai tên"}, sees=SEE_A),
-    R("GET /api/v1/reports/tracking-book", "-", STAFF),
+    R("GET /api/v1/reports/tracking-book", "-", STAFF_A | SYSTEM_ADMIN, query=BOOK_OF_A),
     R("POST /api/v1/dossiers/{dossier_id}/rating", "dossier", OWNER, json={"score": 5}),
     R("GET /api/v1/dossiers/{dossier_id}/rating", "dossier", SEE_A, absent="Hồ sơ chưa được đánh giá."),
     R("GET /api/v1/stats/indicators", "-", EVERYONE),
@@ -189,7 +211,7 @@ MATRIX: list[Entry] = [
     R("GET /dang-ky", "-", EVERYONE),
     R("POST /dang-ky", "-", EVERYONE),
     R("GET /dang-nhap", "-", EVERYONE),
-    R("POST /dang-nhap", "-", EVERYONE),
+    R("POST /dang-nhap", "-", EVERYONE, form={"email": OTHER_EMAIL, "password": DEMO_PASSWORD}),
     R("POST /dang-xuat", "-", EVERYONE),
     R("POST /tai-khoan/dang-xuat-moi-noi", "-", LOGGED_IN),
     R("GET /tai-khoan", "-", LOGGED_IN),
@@ -235,7 +257,7 @@ MATRIX: list[Entry] = [
     R("POST /thu-tuc/{code}/nop-ho-so", "public_procedure", LOGGED_IN),
     R("GET /ho-so/{dossier_id}/khai", "draft", OWNER),
     R("POST /ho-so/{dossier_id}/khai", "draft", OWNER),
-    R("POST /ho-so/{dossier_id}/tep", "draft", OWNER, form={"component": "GKS"}, files=PDF),
+    R("POST /ho-so/{dossier_id}/tep", "draft", OWNER, form={"component": "GCS"}, files=PDF),
     R("POST /ho-so/{dossier_id}/tep/{file_id}/xoa", "draft_file", OWNER),
     R("POST /ho-so/{dossier_id}/nop", "draft", OWNER),
     R("GET /ho-so", "-", LOGGED_IN),
@@ -243,7 +265,7 @@ MATRIX: list[Entry] = [
     R("POST /ho-so/{dossier_id}/xoa", "draft", OWNER),
     R("POST /ho-so/{dossier_id}/sao-chep", "dossier", OWNER),
     R("GET /ho-so/{dossier_id}", "dossier", SEE_A, draft=OWNER, why="staff are sent on to the desk page"),
-    R("POST /ho-so/{dossier_id}/rut", "dossier", OWNER),
+    R("POST /ho-so/{dossier_id}/rut", "dossier", OWNER, form={"reason": "Không cần nữa", "confirm": "1"}),
     R("GET /ho-so/{dossier_id}/tep/{file_id}", "file", SEE_A, draft_file=OWNER),
     R("GET /ho-so/{dossier_id}/van-ban/{document_id}", "document", SEE_A),
     R("GET /tra-cuu", "-", EVERYONE),
@@ -289,7 +311,7 @@ MATRIX: list[Entry] = [
     R("POST /quan-tri/co-quan/{code}/{op}", "agency", SYSTEM_ADMIN, op="ngung", why="an agency admin cannot stop the root of their own subtree"),
     R("GET /quan-tri/lich", "-", SYSTEM_ADMIN),
     R("POST /quan-tri/lich/ngay", "-", SYSTEM_ADMIN),
-    R("POST /quan-tri/lich/ngay/xoa", "-", SYSTEM_ADMIN),
+    R("POST /quan-tri/lich/ngay/xoa", "-", SYSTEM_ADMIN, form={"day": "31/12/2026"}, absent="Không có điều chỉnh lịch cho ngày này."),
     R("POST /quan-tri/lich/gio-lam-viec", "-", SYSTEM_ADMIN),
     R("POST /quan-tri/lich/quy-tac", "-", SYSTEM_ADMIN),
     R("POST /quan-tri/lich/quy-tac/mac-dinh", "-", SYSTEM_ADMIN),

@@ -192,7 +192,7 @@ class Run:
             problems.append(f"{where} shows the owner's {marker!r}")
         if allowed:
             absent = entry.request.get("absent")
-            if absent and status == 404 and gist(response) == absent:
+            if absent and status == 404 and (gist(response) == absent or absent in response.text):
                 return problems  # allowed, and the object itself does not exist (yet)
             if refused(entry, response):
                 problems.append(f"{where}, but the matrix allows it: {gist(response)}")
