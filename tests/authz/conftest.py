@@ -10,7 +10,8 @@ from sqlalchemy import Engine
 
 from tests.authz.world import World, build_world
 
-# Filled by the matrix test, printed at the end of the run (also with -q, also on failure).
+# The matrix test's summary lines (its "authz_summary" user properties), printed at the end of
+# the run — also with -q, on failure, and under xdist (the reports reach the main process).
 SUMMARY: list[str] = []
 
 
@@ -22,6 +23,11 @@ def world(engine: Engine) -> Iterator[World]:
     finally:
         built.client.__exit__(None, None, None)
         built.harness.close()
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.when == "call":
+        SUMMARY.extend(str(v) for k, v in report.user_properties if k == "authz_summary")
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:

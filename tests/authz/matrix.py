@@ -16,7 +16,9 @@ Format — one line per route::
   ``payment``, ``receipt``, ``series`` (A's receipt series), ``txn`` (the owner's sandbox
   payment), ``notice`` (one of the owner's notices), ``agency`` (A), ``staff_user`` (officer
   A's account), ``procedure`` (a procedure of Công an tỉnh, outside A's and B's subtrees, with
-  a designer draft open), ``public_procedure`` (a published commune procedure).
+  a designer draft open), ``public_procedure`` (a published commune procedure),
+  ``procedure_document`` (that procedure exported, sent as the JSON body), ``lookup`` (the
+  dossier's code and lookup secret, sent as query or form).
 * ``ALLOWED``: the principals that may use the route on that resource — a union of the groups
   below (``OWNER | STAFF_A | SYSTEM_ADMIN``). Every other principal must be refused.
 * ``resource=GROUP`` (optional, repeatable): the same route checked once more on another
@@ -75,7 +77,7 @@ MANAGE_RECEIPTS = CASHIER_A | ADMIN_A | SYSTEM_ADMIN  # the agency's cashier, ad
 RESOURCES = (
     "-", "dossier", "draft", "waiting", "counter", "file", "draft_file", "counter_file",
     "document", "verify", "payment", "receipt", "series", "txn", "notice", "agency",
-    "staff_user", "procedure", "public_procedure", "lookup",
+    "staff_user", "procedure", "public_procedure", "lookup", "procedure_document",
 )  # fmt: skip
 
 
@@ -146,7 +148,7 @@ MATRIX: list[Entry] = [
     R("POST /api/v1/auth/password-reset", "-", EVERYONE, json={"email": "x@example.vn"}),
     R("POST /api/v1/auth/password-reset/confirm", "-", EVERYONE),
     R("GET /api/v1/admin/users", "-", ADMINS),
-    R("POST /api/v1/admin/users", "-", ADMIN_A | SYSTEM_ADMIN, json=NEW_OFFICER_OF_A, sees=ADMINS, why="staff of A: not in B's subtree"),
+    R("POST /api/v1/admin/users", "-", ADMIN_A | SYSTEM_ADMIN, json=NEW_OFFICER_OF_A, why="staff of A: not in B's subtree"),
     R("GET /api/v1/admin/users/{user_id}", "staff_user", ADMIN_A | SYSTEM_ADMIN),
     R("PATCH /api/v1/admin/users/{user_id}", "staff_user", ADMIN_A | SYSTEM_ADMIN, json={}),
     R("POST /api/v1/admin/users/{user_id}/reset-password", "staff_user", ADMIN_A | SYSTEM_ADMIN, json={}),
@@ -154,7 +156,7 @@ MATRIX: list[Entry] = [
     R("GET /api/v1/agencies", "-", EVERYONE),
     R("GET /api/v1/agencies/{code}", "agency", EVERYONE),
     R("GET /api/v1/admin/agencies", "-", ADMINS),
-    R("POST /api/v1/admin/agencies", "-", ADMIN_A | SYSTEM_ADMIN, json=NEW_UNIT_OF_A, sees=ADMINS, why="a unit under A: not in B's subtree"),
+    R("POST /api/v1/admin/agencies", "-", ADMIN_A | SYSTEM_ADMIN, json=NEW_UNIT_OF_A, why="a unit under A: not in B's subtree"),
     R("GET /api/v1/admin/agencies/{code}", "agency", ADMIN_A | SYSTEM_ADMIN),
     R("PATCH /api/v1/admin/agencies/{code}", "agency", ADMIN_A | SYSTEM_ADMIN, json={}),
     # --- audit, calendar, catalogue (API) --------------------------------------------------
@@ -166,7 +168,7 @@ MATRIX: list[Entry] = [
     R("GET /api/v1/procedures/{code}", "public_procedure", EVERYONE),
     R("GET /api/v1/admin/procedures", "-", ADMINS),
     R("GET /api/v1/admin/procedures/{code}/export", "procedure", SYSTEM_ADMIN),
-    R("POST /api/v1/admin/procedures/import", "-", ADMINS),
+    R("POST /api/v1/admin/procedures/import", "procedure_document", SYSTEM_ADMIN, why="its agencies are outside A's and B's subtrees"),
     R("POST /api/v1/admin/procedures/{code}/publish", "procedure", SYSTEM_ADMIN),
     # --- dossiers (API) --------------------------------------------------------------------
     R("POST /api/v1/dossiers", "-", LOGGED_IN),

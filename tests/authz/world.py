@@ -367,6 +367,12 @@ def build_world(engine: Engine) -> World:
         201,
     )
 
+    exported = client.get(
+        f"/api/v1/admin/procedures/{OTHER_AGENCY_PROCEDURE}/export",
+        headers=ids["system_admin"].bearer,
+    )
+    assert exported.status_code == 200, exported.text
+
     with harness.session() as session:
         admin = session.scalar(select(User).where(User.email == PRINCIPALS["system_admin"]))
         assert admin is not None
@@ -416,5 +422,7 @@ def build_world(engine: Engine) -> World:
                 "component": published.components[0].code,
             },
             "lookup": {"code": dossier["code"], "secret": dossier["lookup_secret"]},
+            # "_json": the request's JSON body (the other agency's procedure, exported).
+            "procedure_document": {"_json": exported.json()},
         }
     return World(harness, client, ids, params, dossier_id, draft["id"])
