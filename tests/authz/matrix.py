@@ -64,7 +64,8 @@ SYSTEM_ADMIN = _group("system_admin")
 OFFICER_A = _group("officer_a")
 CASHIER_A = _group("cashier_a")
 ADMIN_A = _group("admin_a")  # agency admin of A's subtree
-STAFF_A = _group("officer_a", "cashier_a", "admin_a")  # any role at A
+STAFF_A = _group("officer_a", "specialist_a", "cashier_a", "admin_a")  # any role at A
+SPECIALIST_A = _group("specialist_a")  # the dossier's current step (XL) is theirs
 STAFF_B = _group("officer_b", "admin_b")
 ADMINS = _group("admin_a", "admin_b", "system_admin")  # the admin area, each in its scope
 STAFF = STAFF_A | STAFF_B | SYSTEM_ADMIN
@@ -171,7 +172,7 @@ MATRIX: list[Entry] = [
     R("POST /api/v1/admin/procedures/import", "procedure_document", SYSTEM_ADMIN, why="its agencies are outside A's and B's subtrees"),
     R("POST /api/v1/admin/procedures/{code}/publish", "procedure", SYSTEM_ADMIN),
     # --- dossiers (API) --------------------------------------------------------------------
-    R("POST /api/v1/dossiers", "-", LOGGED_IN),
+    R("POST /api/v1/dossiers", "-", LOGGED_IN, json={"procedure_code": "1.001193", "agency_code": AGENCY_A}),
     R("GET /api/v1/dossiers", "-", LOGGED_IN),
     R("GET /api/v1/dossiers/{dossier_id}", "dossier", SEE_A, draft=OWNER, counter=STAFF_A | SYSTEM_ADMIN),
     R("PATCH /api/v1/dossiers/{dossier_id}", "draft", OWNER, json={}),
@@ -181,7 +182,7 @@ MATRIX: list[Entry] = [
     R("DELETE /api/v1/dossiers/{dossier_id}/files/{file_id}", "draft_file", OWNER),
     R("GET /api/v1/dossiers/{dossier_id}/files/{file_id}", "file", SEE_A, draft_file=OWNER, counter_file=STAFF_A | SYSTEM_ADMIN),
     R("POST /api/v1/dossiers/{dossier_id}/submit", "draft", OWNER),
-    R("POST /api/v1/dossiers/{dossier_id}/actions", "dossier", OFFICER_A, json=SUPPLEMENT, sees=SEE_A),
+    R("POST /api/v1/dossiers/{dossier_id}/actions", "dossier", SPECIALIST_A, json=SUPPLEMENT, sees=SEE_A),
     R("GET /api/v1/queue", "-", STAFF_A | STAFF_B, why="system admins have no queue"),
     R("GET /api/v1/dossiers/{dossier_id}/documents", "dossier", SEE_A, draft=OWNER),
     R("GET /api/v1/documents/{document_id}/pdf", "document", SEE_A),
@@ -278,12 +279,12 @@ MATRIX: list[Entry] = [
     R("GET /can-bo/ho-so/{dossier_id}", "dossier", STAFF_A | SYSTEM_ADMIN, draft=NOBODY, counter=STAFF_A | SYSTEM_ADMIN),
     R("GET /can-bo/ho-so/{dossier_id}/tep/{file_id}", "file", STAFF_A | SYSTEM_ADMIN, draft_file=NOBODY),
     R("GET /can-bo/ho-so/{dossier_id}/van-ban/{document_id}", "document", STAFF_A | SYSTEM_ADMIN),
-    R("POST /can-bo/ho-so/{dossier_id}/thao-tac", "dossier", OFFICER_A, form=SUPPLEMENT, sees=SEE_A),
+    R("POST /can-bo/ho-so/{dossier_id}/thao-tac", "dossier", SPECIALIST_A, form=SUPPLEMENT, sees=SEE_A),
     R("GET /can-bo/tiep-nhan", "-", RECEPTION),
     R("POST /can-bo/tiep-nhan", "-", RECEPTION),
     R("GET /can-bo/tiep-nhan/{dossier_id}", "counter", OFFICER_A),
     R("POST /can-bo/tiep-nhan/{dossier_id}/thong-tin", "counter", OFFICER_A),
-    R("POST /can-bo/tiep-nhan/{dossier_id}/tep", "counter", OFFICER_A, form={"component": "GKS"}, files=PDF),
+    R("POST /can-bo/tiep-nhan/{dossier_id}/tep", "counter", OFFICER_A, form={"component": "GCS"}, files=PDF),
     R("POST /can-bo/tiep-nhan/{dossier_id}/tep/{file_id}/xoa", "counter_file", OFFICER_A),
     R("POST /can-bo/tiep-nhan/{dossier_id}/tiep-nhan", "counter", OFFICER_A),
     R("GET /can-bo/so-theo-doi", "-", STAFF),

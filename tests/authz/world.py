@@ -11,7 +11,8 @@ Principals (the demo seed's agencies; Phố Hiến is agency A, Liên Phương a
 not in A's subtree):
 
 * ``owner`` and ``other_citizen``: two citizens made here, with names found nowhere else;
-* ``officer_a`` (reception), ``cashier_a`` and ``admin_a`` (agency admin) of Phố Hiến;
+* ``officer_a`` (reception), ``specialist_a``, ``cashier_a`` and ``admin_a`` (agency admin) of
+  Phố Hiến;
 * ``officer_b`` (reception, specialist and cashier) of Liên Phương, and ``admin_b``, an agency
   admin of Liên Phương made here;
 * ``system_admin`` and ``anonymous``.
@@ -36,6 +37,7 @@ from sqlalchemy import Connection, Engine, select, text
 from sqlalchemy.orm import Session
 
 from app.accounts import service as account_service
+from app.accounts.deps import SESSION_COOKIE
 from app.accounts.models import User
 from app.catalog import designer
 from app.catalog import service as catalog_service
@@ -70,6 +72,7 @@ PRINCIPALS: dict[str, str | None] = {
     "owner": OWNER_EMAIL,
     "other_citizen": OTHER_EMAIL,
     "officer_a": "tiepnhan.phohien@motcua.local",
+    "specialist_a": "chuyenvien.phohien@motcua.local",
     "cashier_a": "thuphi.phohien@motcua.local",
     "admin_a": "quantri.phohien@motcua.local",
     "officer_b": "tiepnhan.lienphuong@motcua.local",
@@ -106,6 +109,7 @@ class Harness:
         self.connection: Connection = engine.connect()
         self.outer = self.connection.begin()
         self.keep = True
+        self._tables: list[str] | None = None
         self.app = create_app()
         self.app.dependency_overrides[get_session] = self._session
 
@@ -139,6 +143,16 @@ class Harness:
     def fingerprint(self) -> dict[str, str]:
         """A digest of every table's rows (but the log-like ones): equal before and after a
         request means the request changed nothing."""
+        if self._tables is None:
+            self._tables = self._table_names()
+        out = {}
+        for name in self._tables:
+            query = text(f'SELECT * FROM "{name}" ORDER BY 1')  # noqa: S608 (names from the catalog)
+            rows = self.connection.execute(query).all()
+            out[name] = hashlib.sha256(repr(rows).encode()).hexdigest()
+        return out
+
+    def _table_names(self) -> list[str]:
         names = [
             row[0]
             for row in self.connection.execute(
@@ -149,14 +163,7 @@ class Harness:
                 )
             )
         ]
-        out = {}
-        for name in sorted(set(names) - NOT_FINGERPRINTED):
-            if name.startswith("sqlite_"):
-                continue
-            query = text(f'SELECT * FROM "{name}" ORDER BY 1')  # noqa: S608 (names from the catalog)
-            rows = self.connection.execute(query).all()
-            out[name] = hashlib.sha256(repr(rows).encode()).hexdigest()
-        return out
+        return [n for n in sorted(set(names) - NOT_FINGERPRINTED) if not n.startswith("sqlite_")]
 
 
 @dataclass
@@ -203,26 +210,23 @@ def _make_accounts(harness: Harness) -> None:
         session.commit()
 
 
-def _log_in(client: TestClient, name: str, email: str | None) -> Identity:
-    client.cookies.clear()
+def _log_in(harness: Harness, client: TestClient, name: str, email: str | None) -> Identity:
+    """An API token and a browser session opened by the login service itself (what the
+    token endpoint and the login form do after checking the password, which is not what is
+    tested here), then the CSRF token of a page seen with that session."""
     identity = Identity(name)
-    page = client.get("/dang-nhap")
+    client.cookies.clear()
     if email is not None:
-        token = client.post(
-            "/api/v1/auth/token", data={"username": email, "password": DEMO_PASSWORD}
-        )
-        assert token.status_code == 200, token.text
-        identity.bearer = {"Authorization": f"Bearer {token.json()['access_token']}"}
-        client.cookies.clear()
-        page = client.get("/dang-nhap")
-        done = client.post(
-            "/dang-nhap",
-            data={"email": email, "password": DEMO_PASSWORD, "csrf_token": csrf_from(page.text)},
-            follow_redirects=False,
-        )
-        assert done.status_code == 303, done.text
-        page = client.get("/tai-khoan")
-        assert page.status_code == 200, page.text
+        with harness.session() as session:
+            user = session.scalar(select(User).where(User.email == email))
+            assert user is not None, email
+            api, _ = account_service.open_session(session, user, "api")
+            web, _ = account_service.open_session(session, user, "web")
+            session.commit()
+        identity.bearer = {"Authorization": f"Bearer {api}"}
+        client.cookies.set(SESSION_COOKIE, web)
+    page = client.get("/tai-khoan" if email else "/dang-nhap")
+    assert page.status_code == 200, page.text
     identity.csrf = csrf_from(page.text)
     identity.cookies = dict(client.cookies.items())
     client.cookies.clear()
@@ -285,7 +289,7 @@ def build_world(engine: Engine) -> World:
     client = TestClient(harness.app, base_url="http://127.0.0.1:8000")
     client.__enter__()
     _make_accounts(harness)
-    ids = {name: _log_in(client, name, email) for name, email in PRINCIPALS.items()}
+    ids = {name: _log_in(harness, client, name, email) for name, email in PRINCIPALS.items()}
     owner, officer, cashier = ids["owner"].bearer, ids["officer_a"].bearer, ids["cashier_a"].bearer
 
     # The received dossier: submitted, received (form 01), fee paid in cash (receipt).
