@@ -72,11 +72,11 @@ def test_every_route_has_one_entry_and_every_entry_a_route() -> None:
     missing = sorted(routes - set(keys))
     stale = sorted(set(keys) - routes)
     assert not doubled, f"routes with more than one matrix entry: {doubled}"
-    assert not missing, "routes without an entry in tests/authz/matrix.py:\n" + "\n".join(
-        f"  {m} {p}" for m, p in missing
-    )
-    assert not stale, "matrix entries whose route no longer exists:\n" + "\n".join(
-        f"  {m} {p}" for m, p in stale
+    assert not (missing or stale), "\n".join(
+        ["routes without an entry in tests/authz/matrix.py:"]
+        + [f"  {m} {p}" for m, p in missing]
+        + ["matrix entries whose route no longer exists:"]
+        + [f"  {m} {p}" for m, p in stale]
     )
     for entry in MATRIX:
         for _resource, group in entry.checks:
