@@ -50,7 +50,7 @@ from tests.authz.world import (
 
 REQUEST_KEYS = {"absent", "json", "form", "files", "query", "sees", "why", "xfail"}
 # Below this many checked pairs the matrix has lost routes or principals.
-MIN_PAIRS = 1500
+MIN_PAIRS = 1800
 
 
 def app_routes() -> set[tuple[str, str]]:
