@@ -99,25 +99,3 @@ def test_cookie_authenticated_api_writes_need_the_csrf_header(
     assert ok.status_code == 201
     # Reading with the cookie needs no header.
     assert client.get(f"/api/v1/dossiers/{ok.json()['id']}").status_code == 200
-
-
-def test_system_admin_does_not_see_a_citizens_unsubmitted_draft(client: TestClient) -> None:
-    """A citizen's online draft is theirs alone (probe L8): the system admin gets the same
-    "not found" as any other staff member, for the draft and for its file."""
-    from tests.dossiers.helpers import CITIZEN, attach, create_draft
-
-    citizen = headers(client, CITIZEN)
-    draft = create_draft(client, citizen)
-    assert attach(client, citizen, draft["id"], "TK").status_code == 201
-    file_url = client.get(f"/api/v1/dossiers/{draft['id']}", headers=citizen).json()["files"][0][
-        "url"
-    ]
-    admin = headers(client, "admin@motcua.local")
-    assert client.get(f"/api/v1/dossiers/{draft['id']}", headers=admin).json() == NOT_FOUND
-    assert client.get(file_url, headers=admin).status_code == 404
-    patched = client.patch(f"/api/v1/dossiers/{draft['id']}", json={}, headers=admin)
-    assert patched.json() == NOT_FOUND
-    # Once submitted, the dossier is the agency's business and the admin sees it.
-    assert attach(client, citizen, draft["id"], "GCS").status_code == 201
-    assert client.post(f"/api/v1/dossiers/{draft['id']}/submit", headers=citizen).status_code == 200
-    assert client.get(f"/api/v1/dossiers/{draft['id']}", headers=admin).status_code == 200
