@@ -234,6 +234,7 @@ MATRIX: list[Entry] = [
     R("POST /quan-tri/nguoi-dung/{user_id}", "staff_user", ADMIN_A | SYSTEM_ADMIN),
     R("POST /quan-tri/nguoi-dung/{user_id}/mat-khau", "staff_user", ADMIN_A | SYSTEM_ADMIN),
     R("POST /quan-tri/nguoi-dung/{user_id}/{op}", "staff_user", ADMIN_A | SYSTEM_ADMIN, op="khoa"),
+    R("POST /quan-tri/nguoi-dung/{user_id}/dang-nhap/go-han-che", "staff_user", ADMIN_A | SYSTEM_ADMIN, why="officer A has a failed login to forget"),
     # --- catalogue and designer (pages) ----------------------------------------------------
     R("GET /thu-tuc", "-", EVERYONE),
     R("GET /thu-tuc/{code}", "public_procedure", EVERYONE),

@@ -82,11 +82,9 @@ PRINCIPALS: dict[str, str | None] = {
 # Principals entitled to nothing of the owner's: no response to them may carry the markers.
 OUTSIDERS = frozenset({"anonymous", "other_citizen", "officer_b", "admin_b"})
 
-# Tables whose rows a refused request may legitimately add or touch (logins, the audit log of
-# the refusal itself, rate counters); every other table is in the fingerprint.
-NOT_FINGERPRINTED = frozenset(
-    {"audit_entries", "audit_head", "login_attempts", "rate_events", "alembic_version"}
-)
+# Tables whose rows a refused request may legitimately add or touch (the audit log of the
+# refusal itself, rate counters); every other table is in the fingerprint.
+NOT_FINGERPRINTED = frozenset({"audit_entries", "audit_head", "rate_events", "alembic_version"})
 MISSING_ID = 2_000_000_000
 MISSING_TEXT = "khong-ton-tai"
 
@@ -290,6 +288,12 @@ def build_world(engine: Engine) -> World:
     client.__enter__()
     _make_accounts(harness)
     ids = {name: _log_in(harness, client, name, email) for name, email in PRINCIPALS.items()}
+    # One failed login of officer A: something for an admin to clear, nothing to lock them out.
+    failed = client.post(
+        "/api/v1/auth/token",
+        data={"username": PRINCIPALS["officer_a"], "password": "sai-mat-khau"},
+    )
+    assert failed.status_code == 401, failed.text
     owner, officer, cashier = ids["owner"].bearer, ids["officer_a"].bearer, ids["cashier_a"].bearer
 
     # The received dossier: submitted, received (form 01), fee paid in cash (receipt).
