@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import math
 import re
 from datetime import date, datetime
 from typing import Any
@@ -28,6 +29,15 @@ from app.formatting import parse_day_text
 from app.i18n_markers import N_
 from app.payments import fees as fee_rules
 from app.storage import service as storage
+from app.text import (
+    ascii_digits,
+    clean_block,
+    clean_id_number,
+    clean_line,
+    clean_name,
+    letter_count,
+    printable,
+)
 
 STATUS_LABELS = {
     "draft": N_("Nháp"),
@@ -68,6 +78,12 @@ EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 ID_NUMBER_DIGITS = re.compile(r"[0-9]{12}")
 PHONE_DIGITS = re.compile(r"0[0-9]{9}")
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+# Bounds every declared number and date keeps, whatever the designer set (finding L3): a number
+# is finite and below a thousand billion, a date between 1900 and 2100.
+NUMBER_LIMIT = 10**12
+FIRST_DAY = date(1900, 1, 1)
+LAST_DAY = date(2100, 12, 31)
+NOT_A_NUMBER = N_("Số không hợp lệ hoặc quá lớn.")
 
 
 # --- access -------------------------------------------------------------------------------
@@ -233,21 +249,57 @@ def create_draft(
     return dossier
 
 
+def declared_text(kind: str, value: str) -> str:
+    """A declared value as kept: digits of other scripts as ASCII in numbers, phones and CCCD
+    numbers (finding M4), text NFC without invisible or bidi characters (finding L4)."""
+    if kind == "id_number":
+        return clean_id_number(value)
+    if kind in ("number", "phone"):
+        return ascii_digits(value).strip()
+    if kind == "textarea":
+        return clean_block(value)
+    return clean_line(value)
+
+
+def _no_number(value: Any) -> bool:
+    """A value of a number field that no count or amount can be: NaN, an infinity, or a
+    number of a thousand billion or more (``1e400``, 400 digits)."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, str):
+        try:
+            value = float(ascii_digits(value).replace(" ", "").replace(",", "."))
+        except ValueError:
+            return False  # not a number at all: kept, and pointed out before submission
+    if isinstance(value, float) and not math.isfinite(value):
+        return True
+    return isinstance(value, int | float) and abs(value) >= NUMBER_LIMIT
+
+
 def _keep_declared(version: ProcedureVersion, form_data: dict[str, Any]) -> dict[str, Any]:
-    """Keep what was typed for the declared fields (as typed), dropping unknown keys."""
+    """Keep what was typed for the declared fields (normalised, see ``declared_text``),
+    dropping unknown keys; a number that is none (NaN, infinite, huge) is refused."""
     declared = {f["name"]: f for f in (version.form_schema or {}).get("fields", [])}
     kept: dict[str, Any] = {}
+    refused: dict[str, str] = {}
     for name, value in form_data.items():
         if name not in declared:
             continue
-        if declared[name]["type"] == "checkbox":
+        kind = declared[name]["type"]
+        if kind == "checkbox":
             kept[name] = value in (True, "true", "on", "1", 1, "yes")
-        elif declared[name]["type"] == "date" and (day := parse_day_text(value)) is not None:
+        elif kind == "date" and (day := parse_day_text(value)) is not None:
             kept[name] = day.isoformat()  # typed as dd/mm/yyyy, kept as one date
         elif value is None:
             kept[name] = ""
+        elif (kind == "number" and _no_number(value)) or (
+            isinstance(value, float) and not math.isfinite(value)
+        ):
+            refused[name] = NOT_A_NUMBER
         else:
-            kept[name] = str(value)[:4000]
+            kept[name] = declared_text(kind, str(value)[:4000])
+    if refused:
+        raise InvalidInput(N_("Thông tin khai không hợp lệ."), fields=refused)
     return kept
 
 
@@ -330,7 +382,8 @@ def update_draft(
 
 
 def normal_phone(text: str) -> str:
-    """A phone number as stored and compared: separators dropped, "+84" written as "0"."""
+    """A phone number as stored and compared: ASCII digits, separators dropped, "+84" written
+    as "0"."""
     phone = clean_phone(text.strip())
     if phone.startswith("+84"):
         phone = "0" + phone[3:]
@@ -350,18 +403,44 @@ def email_ok(text: str) -> bool:
 
 
 def _number_problem(field: dict[str, Any], text: str) -> str | None:
-    try:
-        number = float(text.replace(" ", "").replace(",", "."))
-    except ValueError:
+    text = ascii_digits(text).replace(" ", "")
+    if not re.fullmatch(r"-?[0-9]+([.,][0-9]+)?", text):
         return N_("Vui lòng nhập một số.")
-    if not re.fullmatch(r"-?[0-9]+([.,][0-9]+)?", text.replace(" ", "")):
-        return N_("Vui lòng nhập một số.")
-    if field.get("integer") and not number.is_integer():
-        return N_("Vui lòng nhập một số nguyên.")
+    number = float(text.replace(",", "."))
+    if not math.isfinite(number) or abs(number) >= NUMBER_LIMIT:
+        return NOT_A_NUMBER
     low, high = field.get("min"), field.get("max")
-    # The bounds themselves are shown under the field (``range_hint`` of the pages).
-    if (low is not None and number < low) or (high is not None and number > high):
+    whole = bool(field.get("integer"))
+    if (whole and not number.is_integer()) or (
+        (low is not None and number < low) or (high is not None and number > high)
+    ):
+        # The bounds themselves are shown under the field (``range_hint`` of the pages).
+        if whole and low == 1 and high is None:  # a count: copies, pages, floors
+            return N_("Vui lòng nhập số nguyên từ 1 trở lên.")
+        if whole and not number.is_integer():
+            return N_("Vui lòng nhập một số nguyên.")
         return N_("Giá trị nằm ngoài khoảng cho phép.")
+    return None
+
+
+def _day_bound(value: Any) -> date | None:
+    try:
+        return date.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return None
+
+
+def _date_problem(field: dict[str, Any], text: str, today: date) -> str | None:
+    day = _parse_date(text)
+    if day is None:
+        return N_("Ngày không hợp lệ (dd/mm/yyyy).")
+    if not FIRST_DAY <= day <= LAST_DAY:
+        return N_("Ngày phải trong khoảng từ 01/01/1900 đến 31/12/2100.")
+    if field.get("not_future") and day > today:
+        return N_("Ngày này không được sau ngày hôm nay.")
+    low, high = _day_bound(field.get("min_date")), _day_bound(field.get("max_date"))
+    if (low is not None and day < low) or (high is not None and day > high):
+        return N_("Ngày nằm ngoài khoảng cho phép.")
     return None
 
 
@@ -369,11 +448,7 @@ def _value_problem(field: dict[str, Any], text: str, today: date) -> str | None:
     """What is wrong with a value typed in a declared field (None when it is fine)."""
     kind = field["type"]
     if kind == "date":
-        day = _parse_date(text)
-        if day is None:
-            return N_("Ngày không hợp lệ (dd/mm/yyyy).")
-        if field.get("not_future") and day > today:
-            return N_("Ngày này không được sau ngày hôm nay.")
+        return _date_problem(field, text, today)
     elif kind == "number":
         return _number_problem(field, text)
     elif kind == "select" and text not in field.get("options", []):
@@ -382,7 +457,7 @@ def _value_problem(field: dict[str, Any], text: str, today: date) -> str | None:
         return N_("Email không hợp lệ (ví dụ ten@example.com).")
     elif kind == "phone" and not phone_ok(text):
         return N_("Số điện thoại không hợp lệ: cần 10 chữ số, bắt đầu bằng 0 (ví dụ 0912345678).")
-    elif kind == "id_number" and not ID_NUMBER_DIGITS.fullmatch(text):
+    elif kind == "id_number" and not ID_NUMBER_DIGITS.fullmatch(clean_id_number(text)):
         return N_("Số định danh cá nhân phải gồm đúng 12 chữ số.")
     if len(text) > int(field.get("max_length") or (4000 if kind == "textarea" else 500)):
         return N_("Nội dung quá dài.")
@@ -403,7 +478,7 @@ def validate_form(
     for field in (version.form_schema or {}).get("fields", []):
         name, kind = field["name"], field["type"]
         value = form_data.get(name)
-        text = "" if value is None or isinstance(value, bool) else str(value).strip()
+        text = "" if value is None or isinstance(value, bool) else declared_text(kind, str(value))
         if kind == "checkbox":
             if required and field.get("required") and value is not True:
                 errors[name] = N_("Vui lòng đánh dấu mục này.")
@@ -461,12 +536,14 @@ def applicant_problems(applicant: dict[str, Any], *, required: bool = True) -> d
     """Errors of the applicant's block keyed ``applicant.<field>``; with ``required=False``
     only what was typed is checked."""
     fields: dict[str, str] = {}
-    name = str(applicant.get("full_name") or "").strip()
-    phone = str(applicant.get("phone") or "").strip()
-    email = str(applicant.get("email") or "").strip()
-    id_number = str(applicant.get("id_number") or "").strip()
+    name = clean_name(str(applicant.get("full_name") or ""))
+    phone = ascii_digits(str(applicant.get("phone") or "")).strip()
+    email = printable(str(applicant.get("email") or "")).strip()
+    id_number = clean_id_number(str(applicant.get("id_number") or ""))
     if required and not name:
         fields["applicant.full_name"] = N_("Vui lòng nhập họ tên người nộp.")
+    elif name and letter_count(name) < 2:
+        fields["applicant.full_name"] = N_("Họ tên người nộp phải có ít nhất hai chữ cái.")
     if (required or phone) and not phone_ok(phone):
         fields["applicant.phone"] = N_(
             "Số điện thoại không hợp lệ: cần 10 chữ số, bắt đầu bằng 0 (ví dụ 0912345678)."

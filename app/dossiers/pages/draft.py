@@ -237,9 +237,13 @@ def _apply_posted(
         for key, limit in too_long.items():
             errors[f"applicant.{key}"] = _("Nội dung quá dài (tối đa %(n)d ký tự).") % {"n": limit}
             status = status or 422
-        dossier_service.update_draft(
-            session, user, dossier, DossierUpdate(applicant=applicant, form_data=posted.form)
-        )
+        try:
+            dossier_service.update_draft(
+                session, user, dossier, DossierUpdate(applicant=applicant, form_data=posted.form)
+            )
+        except InvalidInput as exc:  # a number that is none (NaN, 1e400): nothing is saved
+            errors.update({key: _(message) for key, message in exc.fields.items()})
+            status = status or 422
     for upload in uploads:
         try:
             if upload.data is None:
