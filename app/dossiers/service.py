@@ -19,7 +19,14 @@ from app.accounts.schemas import clean_phone, valid_email
 from app.agencies.models import Agency
 from app.audit import service as audit_service
 from app.catalog import service as catalog_service
-from app.catalog.models import Component, Procedure, ProcedureVersion
+from app.catalog.models import (
+    FIRST_DAY,
+    LAST_DAY,
+    NUMBER_LIMIT,
+    Component,
+    Procedure,
+    ProcedureVersion,
+)
 from app.config import get_settings
 from app.db import utcnow
 from app.dossiers import schemas
@@ -78,11 +85,6 @@ EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 ID_NUMBER_DIGITS = re.compile(r"[0-9]{12}")
 PHONE_DIGITS = re.compile(r"0[0-9]{9}")
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
-# Bounds every declared number and date keeps, whatever the designer set (finding L3): a number
-# is finite and below a thousand billion, a date between 1900 and 2100.
-NUMBER_LIMIT = 10**12
-FIRST_DAY = date(1900, 1, 1)
-LAST_DAY = date(2100, 12, 31)
 NOT_A_NUMBER = N_("Số không hợp lệ hoặc quá lớn.")
 
 
@@ -511,8 +513,26 @@ def bound_text(value: Any) -> str:
     return str(int(number)) if number.is_integer() else str(number).replace(".", ",")
 
 
+def _date_hint(field: dict[str, Any]) -> tuple[str, dict[str, str]] | None:
+    low, high = _day_bound(field.get("min_date")), _day_bound(field.get("max_date"))
+    bounds = {
+        "min": "" if low is None else f"{low:%d/%m/%Y}",
+        "max": "" if high is None else f"{high:%d/%m/%Y}",
+    }
+    if low is not None and high is not None:
+        return N_("Từ ngày %(min)s đến ngày %(max)s."), bounds
+    if low is not None:
+        return N_("Từ ngày %(min)s trở đi."), bounds
+    if high is not None:
+        return N_("Không sau ngày %(max)s."), bounds
+    return None
+
+
 def range_hint(field: dict[str, Any]) -> tuple[str, dict[str, str]] | None:
-    """The bounds of a number field as a hint to translate and fill (None without bounds)."""
+    """The bounds of a number or date field as a hint to translate and fill (None without
+    bounds)."""
+    if field.get("type") == "date":
+        return _date_hint(field)
     low, high = field.get("min"), field.get("max")
     whole = field.get("integer")
     bounds = {

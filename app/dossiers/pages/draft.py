@@ -295,7 +295,9 @@ def _field_view(
 
 def _with_range(_: Any, declared: dict[str, Any]) -> str:
     """The field's help followed by the bounds of a number ("Từ 1 đến 20.")."""
-    hint = dossier_service.range_hint(declared) if declared.get("type") == "number" else None
+    hint = (
+        dossier_service.range_hint(declared) if declared.get("type") in ("number", "date") else None
+    )
     parts = [declared.get("help") or "", (_(hint[0]) % hint[1]) if hint else ""]
     return " ".join(p for p in parts if p)
 

@@ -100,7 +100,9 @@ def _with_range(_: Any, fields: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Declared fields whose help also gives a number's bounds ("Từ 1 đến 20.")."""
     shown = []
     for field in fields:
-        hint = dossier_service.range_hint(field) if field.get("type") == "number" else None
+        hint = (
+            dossier_service.range_hint(field) if field.get("type") in ("number", "date") else None
+        )
         if hint:
             field = {
                 **field,
