@@ -14,7 +14,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.dossiers.models import Dossier
-from tests.dossiers.helpers import CITIZEN, PHO_HIEN, attach, filled_form, headers
+from tests.conftest import csrf_from
+from tests.dossiers.helpers import CITIZEN, PHO_HIEN, RECEPTION, attach, filled_form, headers
+from tests.dossiers.test_citizen_pages import log_in, value_of
+from tests.workflow.test_staff_pages import BIRTH_COUNTER
 
 DEATH = "1.000656"
 MARRIAGE_STATUS = "1.004873"
@@ -217,3 +220,70 @@ def test_an_applicant_name_needs_two_letters(client: TestClient, db: Session) ->
         "applicant.full_name": "Họ tên người nộp phải có ít nhất hai chữ cái."
     }
     assert _stored(db, dossier["id"]).status == "draft"
+
+
+# --- the pages: counter intake and the citizen's draft form ---------------------------------
+
+
+def _counter_post(client: TestClient, **over: str) -> Any:
+    log_in(client, RECEPTION)
+    page = client.get("/can-bo/tiep-nhan", params={"thu_tuc": "1.001193"})
+    data = {
+        "csrf_token": csrf_from(page.text),
+        "procedure_code": "1.001193",
+        **BIRTH_COUNTER,
+        **over,
+    }
+    return client.post("/can-bo/tiep-nhan", data=data, follow_redirects=False)
+
+
+def test_counter_intake_writes_one_spelling(client: TestClient, db: Session) -> None:
+    """M4, L4 at the counter: other digits become ASCII, invisible characters go."""
+    before = db.scalar(select(func.count()).select_from(Dossier))
+    refused = _counter_post(client, applicant_full_name="\u200b\u200b\u200b")
+    assert refused.status_code == 422
+    assert "Họ và tên: Vui lòng nhập họ tên người nộp." in refused.text
+    assert db.scalar(select(func.count()).select_from(Dossier)) == before
+
+    made = _counter_post(
+        client,
+        applicant_full_name="\u202ePhạm Thị  Hạnh\u202c",
+        applicant_id_number="０３４１９０００９８７６",
+        applicant_phone="０９７７ １２３ ４５６",
+        **{
+            "fd-child_name": "Pha\u0323m Gia Ba\u0309o\u200b",
+            "fd-child_birth_date": "０２/１１/２０２６",
+        },
+    )
+    assert made.status_code == 303, made.text[:500]
+    dossier_id = int(made.headers["location"].split("/")[-1].split("?")[0])
+    stored = _stored(db, dossier_id)
+    assert stored.applicant["full_name"] == "Phạm Thị Hạnh"
+    assert stored.applicant["id_number"] == "034190009876"
+    assert stored.applicant_phone == "0977123456"
+    assert stored.form_data["child_name"] == "Phạm Gia Bảo"
+    assert stored.form_data["child_birth_date"] == "2026-11-02"
+
+
+def test_draft_page_refuses_a_number_that_is_none(client: TestClient, db: Session) -> None:
+    """L3 on the citizen's form: "Lưu nháp" with 1e400 in a count keeps nothing of the post
+    and says why at the field."""
+    h = headers(client, CITIZEN)
+    dossier = _draft(client, h, MARRIAGE_STATUS)
+    log_in(client, CITIZEN)
+    page = client.get(f"/ho-so/{dossier['id']}/khai")
+    data = {
+        "csrf_token": csrf_from(page.text),
+        **{
+            f"form.{k}": v for k, v in filled_form(client, MARRIAGE_STATUS).items() if v is not True
+        },
+        "form.copies": "1e400",
+        "applicant.full_name": "Nguyễn Thị Lan",
+        "applicant.phone": "0912345678",
+    }
+    saved = client.post(f"/ho-so/{dossier['id']}/khai", data=data, follow_redirects=False)
+    assert saved.status_code == 422, saved.text[:300]
+    assert "Số không hợp lệ hoặc quá lớn." in saved.text
+    assert 'id="f-copies-error"' in saved.text
+    assert value_of(saved.text, "form.copies") == "1e400"  # shown again to be corrected
+    assert _stored(db, dossier["id"]).form_data["copies"] == "1"
