@@ -7,7 +7,14 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, field_validator
 
-from app.text import ascii_digits, clean_id_number, clean_name, printable
+from app.text import (
+    ascii_digits,
+    clean_block,
+    clean_id_number,
+    clean_line,
+    clean_name,
+    printable,
+)
 
 
 class ApplicantIn(BaseModel):
@@ -161,6 +168,17 @@ class ActionIn(BaseModel):
     missing_components: list[str] = Field(default_factory=list)
     reasons: list[str] = Field(default_factory=list)
     new_due_at: datetime | None = None
+
+    @field_validator("comment")
+    @classmethod
+    def _comment(cls, v: str) -> str:
+        """An officer's comment as kept: NFC, no invisible or bidi characters (finding L4)."""
+        return clean_block(v)
+
+    @field_validator("reasons")
+    @classmethod
+    def _reasons(cls, v: list[str]) -> list[str]:
+        return [clean_line(r) for r in v]
 
 
 class DocumentRead(BaseModel):

@@ -15,7 +15,17 @@ from sqlalchemy.orm import Session
 
 from app.dossiers.models import Dossier
 from tests.conftest import csrf_from
-from tests.dossiers.helpers import CITIZEN, PHO_HIEN, RECEPTION, attach, filled_form, headers
+from tests.dossiers.helpers import (
+    CITIZEN,
+    PHO_HIEN,
+    RECEPTION,
+    SPECIALIST,
+    act,
+    attach,
+    filled_form,
+    headers,
+    submitted_dossier,
+)
 from tests.dossiers.test_citizen_pages import log_in, value_of
 from tests.workflow.test_staff_pages import BIRTH_COUNTER
 
@@ -287,3 +297,24 @@ def test_draft_page_refuses_a_number_that_is_none(client: TestClient, db: Sessio
     assert 'id="f-copies-error"' in saved.text
     assert value_of(saved.text, "form.copies") == "1e400"  # shown again to be corrected
     assert _stored(db, dossier["id"]).form_data["copies"] == "1"
+
+
+def test_officer_comments_drop_bidi_and_invisible_characters(
+    client: TestClient, db: Session
+) -> None:
+    """L4: an officer's comment (here a supplement request) is kept NFC without bidi
+    overrides or zero-width characters, line breaks kept."""
+    dossier_id, _citizen = submitted_dossier(client)
+    assert act(client, headers(client, RECEPTION), dossier_id, "receive").status_code == 200
+    asked = act(
+        client,
+        headers(client, SPECIALIST),
+        dossier_id,
+        "request_supplement",
+        missing_components=["GCS"],
+        comment="\u202eGia\u0302\u0301y chứng sinh mờ\u202c\u200b\nnộp lại",
+    )
+    assert asked.status_code == 200, asked.text
+    db.expire_all()
+    event = _stored(db, dossier_id).events[-1]
+    assert event.comment == "Giấy chứng sinh mờ\nnộp lại"
