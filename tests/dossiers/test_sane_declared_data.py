@@ -13,6 +13,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.catalog.models import ProcedureVersion
+from app.dossiers import service as dossier_service
 from app.dossiers.models import Dossier
 from tests.conftest import csrf_from
 from tests.dossiers.helpers import (
@@ -318,3 +320,20 @@ def test_officer_comments_drop_bidi_and_invisible_characters(
     db.expire_all()
     event = _stored(db, dossier_id).events[-1]
     assert event.comment == "Giấy chứng sinh mờ\nnộp lại"
+
+
+def test_a_count_no_fee_counts_has_its_own_message() -> None:
+    """L3: a count with "min 1, whole" that no fee counts ("Số tầng") says what it needs."""
+    version = ProcedureVersion(
+        form_schema={
+            "fields": [
+                {"name": "floors", "label": "Số tầng", "type": "number", "min": 1, "integer": True},
+                {"name": "area", "label": "Diện tích", "type": "number", "min": 0},
+            ]
+        }
+    )
+    for floors in ("0", "-0", "1,5", "-3"):
+        errors = dossier_service.validate_form(version, {"floors": floors, "area": "12,5"})
+        assert errors == {"floors": "Vui lòng nhập số nguyên từ 1 trở lên."}, floors
+    errors = dossier_service.validate_form(version, {"floors": "２", "area": "1" + "0" * 12})
+    assert errors == {"area": "Số không hợp lệ hoặc quá lớn."}
