@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from app.accounts.service import get_user_by_email
 from app.catalog import designer
-from app.dossiers import service as dossier_service
+from app.dossiers import checks as dossier_checks
 from tests.admin.helpers import ADMIN, log_in, post_form
 
 CODE = "1.001193"
@@ -87,12 +87,12 @@ def test_the_field_editor_sets_date_bounds(client: TestClient, db: Session) -> N
     assert 'value="01/01/2000"' in page and 'value="31/12/2030"' in page
 
     def problem(value: str) -> str | None:
-        return dossier_service.validate_form(draft, {"admitted_on": value}).get("admitted_on")
+        return dossier_checks.validate_form(draft, {"admitted_on": value}).get("admitted_on")
 
     assert problem("31/12/1999") == "Ngày nằm ngoài khoảng cho phép."
     assert problem("01/01/2000") is None
     assert problem("01/01/3000") == "Ngày phải trong khoảng từ 01/01/1900 đến 31/12/2100."
-    assert dossier_service.range_hint(field) == (
+    assert dossier_checks.range_hint(field) == (
         "Từ ngày %(min)s đến ngày %(max)s.",
         {"min": "01/01/2000", "max": "31/12/2030"},
     )

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.catalog.models import ProcedureVersion
-from app.dossiers import service as dossier_service
+from app.dossiers import checks as dossier_checks
 from app.dossiers.models import Dossier
 from tests.conftest import csrf_from
 from tests.dossiers.helpers import (
@@ -333,7 +333,7 @@ def test_a_count_no_fee_counts_has_its_own_message() -> None:
         }
     )
     for floors in ("0", "-0", "1,5", "-3"):
-        errors = dossier_service.validate_form(version, {"floors": floors, "area": "12,5"})
+        errors = dossier_checks.validate_form(version, {"floors": floors, "area": "12,5"})
         assert errors == {"floors": "Vui lòng nhập số nguyên từ 1 trở lên."}, floors
-    errors = dossier_service.validate_form(version, {"floors": "２", "area": "1" + "0" * 12})
+    errors = dossier_checks.validate_form(version, {"floors": "２", "area": "1" + "0" * 12})
     assert errors == {"area": "Số không hợp lệ hoặc quá lớn."}
