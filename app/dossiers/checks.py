@@ -44,6 +44,8 @@ def declared_text(kind: str, value: str) -> str:
         return ascii_digits(value).strip()
     if kind == "textarea":
         return clean_block(value)
+    if kind == "select":
+        return value.strip()  # one of the designer's options, compared as written there
     return clean_line(value)
 
 

@@ -111,7 +111,7 @@ def test_registration_page_refuses_an_invisible_name(client: TestClient, db: Ses
     response = client.post("/dang-ky", data=data)
     assert response.status_code == 422, response.text[:500]
     assert 'id="f-full_name-error"' in response.text
-    assert "Vui lòng nhập họ và tên." in response.text
+    assert "Vui lòng nhập họ và tên (ít nhất hai chữ cái)." in response.text
     assert _users(db) == before
 
 
