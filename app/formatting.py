@@ -14,6 +14,7 @@ from app.config import get_settings
 from app.errors import InvalidInput
 from app.i18n import DEFAULT_LOCALE
 from app.i18n_markers import N_
+from app.text import ascii_digits
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
 ROLE_LABELS = {
@@ -62,7 +63,8 @@ DAY_PATTERN = r"\d{1,2}[\/.\-]\d{1,2}[\/.\-]\d{4}|\d{8}|\d{4}-\d{1,2}-\d{1,2}"
 _DAY = re.compile(
     r"(?P<d>\d{1,2})[/.\-](?P<m>\d{1,2})[/.\-](?P<y>\d{4})"
     r"|(?P<d8>\d{2})(?P<m8>\d{2})(?P<y8>\d{4})"
-    r"|(?P<yi>\d{4})-(?P<mi>\d{1,2})-(?P<di>\d{1,2})"
+    r"|(?P<yi>\d{4})-(?P<mi>\d{1,2})-(?P<di>\d{1,2})",
+    re.ASCII,
 )
 BAD_DAY = N_("Ngày không hợp lệ (dd/mm/yyyy).")
 
@@ -70,8 +72,9 @@ BAD_DAY = N_("Ngày không hợp lệ (dd/mm/yyyy).")
 def parse_day_text(text: object) -> date | None:
     """The day typed in a date field: ``dd/mm/yyyy`` (also ``d/m/yyyy``, ``dd.mm.yyyy``,
     ``dd-mm-yyyy``, ``ddmmyyyy``) or ISO ``yyyy-mm-dd``; None for anything else, or for a day
-    that does not exist (31/02/2026)."""
-    match = _DAY.fullmatch(str(text or "").strip())
+    that does not exist (31/02/2026). Digits of other scripts ("１９９０") are read as ASCII
+    ones, like those of a CCCD or a phone number."""
+    match = _DAY.fullmatch(ascii_digits(str(text or "")).strip())
     if match is None:
         return None
     parts = match.groupdict()

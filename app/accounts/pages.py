@@ -39,14 +39,14 @@ REGISTER_FIELDS = ("email", "full_name", "phone", "id_number")
 _FIELD_MESSAGES = {
     "email": N_("Email không hợp lệ."),
     "password": N_("Mật khẩu cần ít nhất 8 ký tự."),
-    "full_name": N_("Vui lòng nhập họ và tên."),
+    "full_name": N_("Vui lòng nhập họ và tên (ít nhất hai chữ cái)."),
     "phone": N_("Số điện thoại không hợp lệ (ví dụ 0912345678)."),
     "id_number": N_("Số định danh cá nhân phải gồm đúng 12 chữ số."),
 }
 PAGE_SIZE = 50
 USER_MESSAGES = {
     "email": N_("Email không hợp lệ."),
-    "full_name": N_("Vui lòng nhập họ và tên."),
+    "full_name": N_("Vui lòng nhập họ và tên (ít nhất hai chữ cái)."),
     "phone": N_("Số điện thoại không hợp lệ (ví dụ 0912345678)."),
     "password": N_("Mật khẩu cần ít nhất 8 ký tự."),
     "agency_code": N_("Chọn cơ quan."),

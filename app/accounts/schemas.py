@@ -10,18 +10,17 @@ from email_validator import EmailNotValidError, validate_email
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from app.accounts.models import STAFF_ROLES
+from app.text import clean_id_number, clean_name, clean_phone, letter_count
 
-PHONE_RE = re.compile(r"^(\+84|0)\d{9,10}$")
-ID_NUMBER_RE = re.compile(r"^\d{12}$")
+# ASCII digits only, after ``clean_phone``/``clean_id_number`` wrote other scripts' digits as
+# ASCII ("\d" alone would take "０３４…" as a second spelling of one CCCD).
+PHONE_RE = re.compile(r"^(\+84|0)[0-9]{9,10}$")
+ID_NUMBER_RE = re.compile(r"^[0-9]{12}$")
 MIN_PASSWORD = 8
 MAX_PASSWORD = 128
 # The demo accounts' domain (README). email-validator refuses every special-use name, ".local"
 # among them; this one domain is accepted (it never leaves the machine: no MX anywhere).
 DEMO_EMAIL_DOMAINS = ("motcua.local",)
-
-
-def clean_phone(value: str) -> str:
-    return re.sub(r"[\s.\-()]", "", value)
 
 
 def valid_email(value: str) -> str:
@@ -50,11 +49,24 @@ Email = Annotated[
 
 
 def _id_number(v: str | None) -> str | None:
-    if v is None or v.strip() == "":
+    if v is None:
         return None
-    v = v.strip()
+    v = clean_id_number(v)
+    if v == "":
+        return None
     if not ID_NUMBER_RE.match(v):
         raise ValueError("citizen ID must be exactly 12 digits")
+    return v
+
+
+def _full_name(v: str | None) -> str | None:
+    """A person's name without invisible or bidi characters, NFC, single-spaced; at least two
+    letters ("\u200b\u200b\u200b" is no name)."""
+    if v is None:
+        return None
+    v = clean_name(v)
+    if letter_count(v) < 2:
+        raise ValueError("full name needs at least two letters")
     return v
 
 
@@ -65,13 +77,7 @@ class RegisterIn(BaseModel):
     phone: str = Field(max_length=20)
     id_number: str | None = Field(default=None, max_length=12)
 
-    @field_validator("full_name")
-    @classmethod
-    def _name(cls, v: str) -> str:
-        v = " ".join(v.split())
-        if len(v) < 2:
-            raise ValueError("full name is too short")
-        return v
+    _name_ok = field_validator("full_name")(_full_name)
 
     @field_validator("phone")
     @classmethod
@@ -146,6 +152,7 @@ class UserCreate(_In):
     is_admin: bool = Field(False, description="System administrator (system admins only)")
 
     _phone_ok = field_validator("phone")(_phone)
+    _name_ok = field_validator("full_name")(_full_name)
 
     @field_validator("roles")
     @classmethod
@@ -162,6 +169,7 @@ class UserUpdate(_In):
     is_active: bool | None = None
 
     _phone_ok = field_validator("phone")(_phone)
+    _name_ok = field_validator("full_name")(_full_name)
 
     @field_validator("roles")
     @classmethod
@@ -256,6 +264,6 @@ class ProfileUpdate(_In):
     @field_validator("address")
     @classmethod
     def _address(cls, v: str | None) -> str | None:
-        return None if v is None else " ".join(v.split())
+        return None if v is None else clean_name(v)
 
     _id_number_ok = field_validator("id_number")(_id_number)

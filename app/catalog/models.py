@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Float, ForeignKey, Index, String, Text, UniqueConstraint
@@ -24,6 +24,11 @@ FIELD_TYPES = (
     "phone",
     "id_number",
 )
+# Bounds every declared number and date keeps, whatever the designer set (finding L3): a number
+# is finite and below a thousand billion in size, a date between 1900 and 2100.
+NUMBER_LIMIT = 10**12
+FIRST_DAY = date(1900, 1, 1)
+LAST_DAY = date(2100, 12, 31)
 STANDARD_ACTIONS = (
     "receive",
     "request_supplement",

@@ -3,13 +3,26 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_serializer,
+    field_validator,
+    model_validator,
+)
 
 from app.accounts.models import STAFF_ROLES
-from app.catalog.models import FIELD_TYPES, STANDARD_ACTIONS
+from app.catalog.models import (
+    FIELD_TYPES,
+    FIRST_DAY,
+    LAST_DAY,
+    NUMBER_LIMIT,
+    STANDARD_ACTIONS,
+)
 
 
 class FormFieldSchema(BaseModel):
@@ -31,6 +44,13 @@ class FormFieldSchema(BaseModel):
     min: float | None = Field(default=None, description="number: the least value accepted")
     max: float | None = Field(default=None, description="number: the greatest value accepted")
     integer: bool = Field(default=False, description="number: whole numbers only")
+    min_date: date | None = Field(default=None, description="date: the earliest day accepted")
+    max_date: date | None = Field(default=None, description="date: the latest day accepted")
+
+    @field_serializer("min_date", "max_date")
+    def _iso_day(self, value: date | None) -> str | None:
+        """Kept in the version's JSON form schema as ISO days, whatever the dump mode."""
+        return None if value is None else value.isoformat()
 
 
 class FormSchema(BaseModel):
@@ -273,11 +293,20 @@ class FormFieldIn(FormFieldSchema):
             self.options = []
         if self.type != "date":
             self.not_future = False
+            self.min_date = self.max_date = None
+        elif self.min_date and self.max_date and self.min_date > self.max_date:
+            raise ValueError("min_date: the earliest day is after the latest")
+        for day in (self.min_date, self.max_date):
+            if day is not None and not FIRST_DAY <= day <= LAST_DAY:
+                raise ValueError("min_date: a day between 1900-01-01 and 2100-12-31")
         if self.type != "number":
             self.min = self.max = None
             self.integer = False
         elif self.min is not None and self.max is not None and self.min > self.max:
             raise ValueError("min: the least value is above the greatest")
+        for bound in (self.min, self.max):
+            if bound is not None and not abs(bound) < NUMBER_LIMIT:
+                raise ValueError("min: a bound below 10^12 in size")
         return self
 
 

@@ -192,11 +192,23 @@ def _fee_rules(fees: list[Any]) -> list[tuple[Any, ...]]:
     ]
 
 
+_CHECKS = ("not_future", "min", "max", "integer", "min_date", "max_date")
+
+
+def _value_checks(fields: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+    """The value checks of a form schema's fields (finding L3: counts, dates not in the
+    future), to tell a catalogue seeded before them."""
+    return [
+        (f["name"], *(None if f.get(k) is False else f.get(k) for k in _CHECKS)) for f in fields
+    ]
+
+
 def upgrade_procedures(session: Session) -> int:
-    """A catalogue seeded before fees were computed per quantity: each demo procedure still as
-    seeded (only its version 1, published, never edited in the designer) whose fee items are
-    not the demo's gets a version 2 published from the demo data; the old one is retired and
-    keeps its dossiers (their fees stay as they were). Edited procedures are left alone."""
+    """A catalogue seeded before fees were computed per quantity or before the declared
+    fields' value checks: each demo procedure still as seeded (only its version 1, published,
+    never edited in the designer) whose fee items or value checks are not the demo's gets a
+    version 2 published from the demo data; the old one is retired and keeps its dossiers
+    (their fees stay as they were). Edited procedures are left alone."""
     by_code = {
         p.code: p
         for p in session.scalars(
@@ -213,7 +225,10 @@ def upgrade_procedures(session: Session) -> int:
         seeded = procedure.versions[0]
         if seeded.status != "published" or seeded.version != 1:
             continue
-        if _fee_rules(list(seeded.fees)) == _fee_rules(data.get("fees", [])):
+        same_checks = _value_checks((seeded.form_schema or {}).get("fields", [])) == (
+            _value_checks(data.get("form_fields", []))
+        )
+        if same_checks and _fee_rules(list(seeded.fees)) == _fee_rules(data.get("fees", [])):
             continue
         seeded.status = "retired"
         session.flush()  # never two published versions, even for a moment

@@ -5,7 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
+
+from app.text import (
+    ascii_digits,
+    clean_block,
+    clean_id_number,
+    clean_line,
+    clean_name,
+    printable,
+)
 
 
 class ApplicantIn(BaseModel):
@@ -14,6 +23,23 @@ class ApplicantIn(BaseModel):
     phone: str = Field(default="", max_length=20)
     email: str = Field(default="", max_length=254)
     address: str = Field(default="", max_length=255)
+
+    @field_validator("full_name", "address")
+    @classmethod
+    def _text(cls, v: str) -> str:
+        """NFC, without invisible or bidi characters, single-spaced (finding L4)."""
+        return clean_name(v)
+
+    @field_validator("id_number")
+    @classmethod
+    def _id_number(cls, v: str) -> str:
+        """ASCII digits (finding M4); the shape is checked at submission."""
+        return clean_id_number(v)
+
+    @field_validator("phone", "email")
+    @classmethod
+    def _digits(cls, v: str) -> str:
+        return ascii_digits(v).strip() if v else printable(v)
 
 
 class DossierCreate(BaseModel):
@@ -142,6 +168,17 @@ class ActionIn(BaseModel):
     missing_components: list[str] = Field(default_factory=list)
     reasons: list[str] = Field(default_factory=list)
     new_due_at: datetime | None = None
+
+    @field_validator("comment")
+    @classmethod
+    def _comment(cls, v: str) -> str:
+        """An officer's comment as kept: NFC, no invisible or bidi characters (finding L4)."""
+        return clean_block(v)
+
+    @field_validator("reasons")
+    @classmethod
+    def _reasons(cls, v: list[str]) -> list[str]:
+        return [clean_line(r) for r in v]
 
 
 class DocumentRead(BaseModel):

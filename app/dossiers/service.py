@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hmac
 import re
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -15,19 +15,16 @@ from sqlalchemy.orm import Session, selectinload
 from app import ratelimit
 from app.accounts import service as account_service
 from app.accounts.models import User
-from app.accounts.schemas import clean_phone, valid_email
 from app.agencies.models import Agency
 from app.audit import service as audit_service
 from app.catalog import service as catalog_service
 from app.catalog.models import Component, Procedure, ProcedureVersion
 from app.config import get_settings
 from app.db import utcnow
-from app.dossiers import schemas
+from app.dossiers import checks, schemas
 from app.dossiers.models import FINAL_STATUSES, Dossier, DossierEvent, DossierFile, StepRun
 from app.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
-from app.formatting import parse_day_text
 from app.i18n_markers import N_
-from app.payments import fees as fee_rules
 from app.storage import service as storage
 
 STATUS_LABELS = {
@@ -64,11 +61,6 @@ EDITABLE = ("draft", "supplement_requested")
 # draft, waiting for a supplement nor closed is in progress.
 MY_GROUPS = ("draft", "in_progress", "supplement", "done")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-# A citizen ID (CCCD, số định danh cá nhân) has 12 digits; a Vietnamese phone number 10 digits
-# from 0 (mobile and, since 2017, fixed lines). ASCII digits only: "\d" also takes other scripts'.
-ID_NUMBER_DIGITS = re.compile(r"[0-9]{12}")
-PHONE_DIGITS = re.compile(r"0[0-9]{9}")
-LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 # --- access -------------------------------------------------------------------------------
@@ -223,8 +215,8 @@ def create_draft(
         channel=data.channel,
         status="draft",
         applicant=applicant,
-        applicant_phone=normal_phone(applicant.get("phone", "")),
-        form_data=_keep_declared(version, data.form_data),
+        applicant_phone=checks.normal_phone(applicant.get("phone", "")),
+        form_data=checks.keep_declared(version, data.form_data),
     )
     if now is not None:
         dossier.created_at = dossier.updated_at = now
@@ -234,24 +226,6 @@ def create_draft(
     record(session, dossier, user, "create", None, at=now)
     session.flush()
     return dossier
-
-
-def _keep_declared(version: ProcedureVersion, form_data: dict[str, Any]) -> dict[str, Any]:
-    """Keep what was typed for the declared fields (as typed), dropping unknown keys."""
-    declared = {f["name"]: f for f in (version.form_schema or {}).get("fields", [])}
-    kept: dict[str, Any] = {}
-    for name, value in form_data.items():
-        if name not in declared:
-            continue
-        if declared[name]["type"] == "checkbox":
-            kept[name] = value in (True, "true", "on", "1", 1, "yes")
-        elif declared[name]["type"] == "date" and (day := parse_day_text(value)) is not None:
-            kept[name] = day.isoformat()  # typed as dd/mm/yyyy, kept as one date
-        elif value is None:
-            kept[name] = ""
-        else:
-            kept[name] = str(value)[:4000]
-    return kept
 
 
 def delete_draft(session: Session, user: User, dossier: Dossier) -> None:
@@ -321,176 +295,18 @@ def update_draft(
     if not may_edit(session, user, dossier):
         raise Conflict(N_("Hồ sơ không còn sửa được ở trạng thái này."))
     if data.form_data is not None:
-        dossier.form_data = {**dossier.form_data, **_keep_declared(dossier.version, data.form_data)}
+        dossier.form_data = {
+            **dossier.form_data,
+            **checks.keep_declared(dossier.version, data.form_data),
+        }
     if data.applicant is not None:
         dossier.applicant = {
             **dossier.applicant,
             **{k: v.strip() for k, v in data.applicant.model_dump().items()},
         }
-        dossier.applicant_phone = normal_phone(dossier.applicant.get("phone", ""))
+        dossier.applicant_phone = checks.normal_phone(dossier.applicant.get("phone", ""))
     session.flush()
     return dossier
-
-
-def normal_phone(text: str) -> str:
-    """A phone number as stored and compared: separators dropped, "+84" written as "0"."""
-    phone = clean_phone(text.strip())
-    if phone.startswith("+84"):
-        phone = "0" + phone[3:]
-    return phone
-
-
-def phone_ok(text: str) -> bool:
-    return PHONE_DIGITS.fullmatch(normal_phone(text)) is not None
-
-
-def email_ok(text: str) -> bool:
-    try:
-        valid_email(text)
-    except ValueError:
-        return False
-    return len(text) <= 254
-
-
-def _number_problem(field: dict[str, Any], text: str) -> str | None:
-    try:
-        number = float(text.replace(" ", "").replace(",", "."))
-    except ValueError:
-        return N_("Vui lòng nhập một số.")
-    if not re.fullmatch(r"-?[0-9]+([.,][0-9]+)?", text.replace(" ", "")):
-        return N_("Vui lòng nhập một số.")
-    if field.get("integer") and not number.is_integer():
-        return N_("Vui lòng nhập một số nguyên.")
-    low, high = field.get("min"), field.get("max")
-    # The bounds themselves are shown under the field (``range_hint`` of the pages).
-    if (low is not None and number < low) or (high is not None and number > high):
-        return N_("Giá trị nằm ngoài khoảng cho phép.")
-    return None
-
-
-def _value_problem(field: dict[str, Any], text: str, today: date) -> str | None:
-    """What is wrong with a value typed in a declared field (None when it is fine)."""
-    kind = field["type"]
-    if kind == "date":
-        day = _parse_date(text)
-        if day is None:
-            return N_("Ngày không hợp lệ (dd/mm/yyyy).")
-        if field.get("not_future") and day > today:
-            return N_("Ngày này không được sau ngày hôm nay.")
-    elif kind == "number":
-        return _number_problem(field, text)
-    elif kind == "select" and text not in field.get("options", []):
-        return N_("Vui lòng chọn một giá trị trong danh sách.")
-    elif kind == "email" and not email_ok(text):
-        return N_("Email không hợp lệ (ví dụ ten@example.com).")
-    elif kind == "phone" and not phone_ok(text):
-        return N_("Số điện thoại không hợp lệ: cần 10 chữ số, bắt đầu bằng 0 (ví dụ 0912345678).")
-    elif kind == "id_number" and not ID_NUMBER_DIGITS.fullmatch(text):
-        return N_("Số định danh cá nhân phải gồm đúng 12 chữ số.")
-    if len(text) > int(field.get("max_length") or (4000 if kind == "textarea" else 500)):
-        return N_("Nội dung quá dài.")
-    return None
-
-
-def validate_form(
-    version: ProcedureVersion,
-    form_data: dict[str, Any],
-    *,
-    required: bool = True,
-    today: date | None = None,
-) -> dict[str, str]:
-    """Errors per declared field (Vietnamese messages), empty when the form is valid. With
-    ``required=False`` only what was typed is checked (the warnings of "Lưu nháp")."""
-    today = today or datetime.now(LOCAL_TZ).date()
-    errors: dict[str, str] = {}
-    for field in (version.form_schema or {}).get("fields", []):
-        name, kind = field["name"], field["type"]
-        value = form_data.get(name)
-        text = "" if value is None or isinstance(value, bool) else str(value).strip()
-        if kind == "checkbox":
-            if required and field.get("required") and value is not True:
-                errors[name] = N_("Vui lòng đánh dấu mục này.")
-            continue
-        if not text:
-            if required and field.get("required"):
-                errors[name] = N_("Vui lòng nhập thông tin này.")
-            continue
-        problem = _value_problem(field, text, today)
-        if problem:
-            errors[name] = problem
-    return errors
-
-
-def declared_errors(
-    version: ProcedureVersion, form_data: dict[str, Any], channel: str
-) -> dict[str, str]:
-    """``validate_form`` plus the quantities the fees are computed from (a whole number above
-    0 in each field a fee of this channel counts: copies, pages, cases); a quantity's own
-    message says more than the field's bounds, so it wins."""
-    errors = validate_form(version, form_data)
-    rules = fee_rules.rules_of(version.fees)
-    errors.update(fee_rules.quantity_errors(rules, form_data, channel))
-    return errors
-
-
-def bound_text(value: Any) -> str:
-    """A bound of a number field as people write it ("1", "0,5")."""
-    number = float(value)
-    return str(int(number)) if number.is_integer() else str(number).replace(".", ",")
-
-
-def range_hint(field: dict[str, Any]) -> tuple[str, dict[str, str]] | None:
-    """The bounds of a number field as a hint to translate and fill (None without bounds)."""
-    low, high = field.get("min"), field.get("max")
-    whole = field.get("integer")
-    bounds = {
-        "min": "" if low is None else bound_text(low),
-        "max": "" if high is None else bound_text(high),
-    }
-    if low is not None and high is not None:
-        text = N_("Số nguyên từ %(min)s đến %(max)s.") if whole else N_("Từ %(min)s đến %(max)s.")
-    elif low is not None:
-        text = N_("Số nguyên, ít nhất %(min)s.") if whole else N_("Ít nhất %(min)s.")
-    elif high is not None:
-        text = N_("Số nguyên, nhiều nhất %(max)s.") if whole else N_("Nhiều nhất %(max)s.")
-    elif whole:
-        text = N_("Số nguyên.")
-    else:
-        return None
-    return text, bounds
-
-
-def applicant_problems(applicant: dict[str, Any], *, required: bool = True) -> dict[str, str]:
-    """Errors of the applicant's block keyed ``applicant.<field>``; with ``required=False``
-    only what was typed is checked."""
-    fields: dict[str, str] = {}
-    name = str(applicant.get("full_name") or "").strip()
-    phone = str(applicant.get("phone") or "").strip()
-    email = str(applicant.get("email") or "").strip()
-    id_number = str(applicant.get("id_number") or "").strip()
-    if required and not name:
-        fields["applicant.full_name"] = N_("Vui lòng nhập họ tên người nộp.")
-    if (required or phone) and not phone_ok(phone):
-        fields["applicant.phone"] = N_(
-            "Số điện thoại không hợp lệ: cần 10 chữ số, bắt đầu bằng 0 (ví dụ 0912345678)."
-        )
-    if email and not email_ok(email):
-        fields["applicant.email"] = N_("Email không hợp lệ (ví dụ ten@example.com).")
-    if id_number and not ID_NUMBER_DIGITS.fullmatch(id_number):
-        fields["applicant.id_number"] = N_("Số định danh cá nhân phải gồm đúng 12 chữ số.")
-    return fields
-
-
-def typed_problems(dossier: Dossier) -> dict[str, str]:
-    """What is typed in a draft but would be refused at submission (empty fields aside)."""
-    return {
-        **applicant_problems(dossier.applicant or {}, required=False),
-        **validate_form(dossier.version, dossier.form_data or {}, required=False),
-    }
-
-
-def _parse_date(text: str) -> date | None:
-    return parse_day_text(text)
 
 
 def component(dossier: Dossier, code: str) -> Component:
@@ -588,8 +404,8 @@ def missing_components(dossier: Dossier) -> list[Component]:
 def check_complete(dossier: Dossier) -> None:
     """Raise one InvalidInput naming every invalid field and every missing component (the
     quantities the fees are computed from included)."""
-    fields = applicant_problems(dossier.applicant or {})
-    fields.update(declared_errors(dossier.version, dossier.form_data or {}, dossier.channel))
+    fields = checks.applicant_problems(dossier.applicant or {})
+    fields.update(checks.declared_errors(dossier.version, dossier.form_data or {}, dossier.channel))
     for comp in missing_components(dossier):
         fields[f"component.{comp.code}"] = N_("Chưa đính kèm thành phần hồ sơ bắt buộc.")
     if fields:

@@ -6,7 +6,6 @@ import hashlib
 import os
 import re
 import tempfile
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,6 +14,7 @@ import filetype
 from app.config import get_settings
 from app.errors import InvalidInput, NotFound, PayloadTooLarge, UnsupportedMediaType
 from app.i18n_markers import N_
+from app.text import printable
 
 # Short type names used in component definitions → MIME types recognised by content.
 TYPE_MIME = {
@@ -53,9 +53,7 @@ def sniff(data: bytes) -> str | None:
 
 def clean_filename(name: str) -> str:
     """A display name without paths, control characters or leading dots."""
-    name = unicodedata.normalize("NFC", name or "")
-    name = name.replace("\\", "/").rsplit("/", 1)[-1]
-    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C")
+    name = printable(name or "").replace("\\", "/").rsplit("/", 1)[-1]
     name = re.sub(r"[<>:\"|?*]", "_", name).strip().lstrip(".")
     if len(name) > 120:
         stem, dot, ext = name.rpartition(".")

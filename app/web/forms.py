@@ -50,6 +50,8 @@ def parse(
             name = str(loc[0]) if loc else "form"
             if name == "form" and "options" in str(err.get("msg", "")):
                 name = "options"  # the select-needs-options check of the whole field
+            elif name == "form" and "min_date:" in str(err.get("msg", "")):
+                name = "min_date"  # a date field's bounds the wrong way round or out of range
             elif name == "form" and "min:" in str(err.get("msg", "")):
                 name = "min"  # a number field's bounds the wrong way round
             fallback = N_("Giá trị không hợp lệ.")

@@ -231,3 +231,28 @@ def test_a_catalogue_seeded_with_flat_fees_is_upgraded_once(db: Session) -> None
     db.flush()
     assert upgrade_procedures(db) == 0
     assert [v.status for v in versions("2.000635")] == ["retired", "published"]
+
+
+def test_a_catalogue_seeded_without_value_checks_gets_them(db: Session) -> None:
+    """Finding L3: a demo catalogue seeded before counts and dates had their checks gets a
+    version 2 with them (copies: a whole number from 1); its dossiers stay on version 1."""
+
+    def versions(code: str) -> list[ProcedureVersion]:
+        procedure = db.scalar(select(Procedure).where(Procedure.code == code))
+        assert procedure is not None
+        db.refresh(procedure)
+        return list(procedure.versions)
+
+    (seeded,) = versions("1.004873")
+    fields = [dict(f) for f in seeded.form_schema["fields"]]
+    for field in fields:
+        for key in ("min", "max", "integer", "not_future"):
+            field.pop(key, None)
+    seeded.form_schema = {"fields": fields}
+    db.flush()
+    assert upgrade_procedures(db) == 1
+    old, new = versions("1.004873")
+    assert (old.version, old.status) == (1, "retired")
+    copies = next(f for f in new.form_schema["fields"] if f["name"] == "copies")
+    assert (new.version, new.status, copies["min"], copies["integer"]) == (2, "published", 1, True)
+    assert upgrade_procedures(db) == 0

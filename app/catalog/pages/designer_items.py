@@ -22,7 +22,7 @@ from app.catalog.designer import Section
 from app.catalog.models import ProcedureVersion
 from app.catalog.pages import designer
 from app.errors import Conflict, InvalidInput, NotFound
-from app.formatting import format_number
+from app.formatting import day_text, format_number, parse_day_text
 from app.i18n_markers import N_
 from app.payments import fees as fee_rules
 from app.web import forms as admin_forms
@@ -41,6 +41,11 @@ ITEM_MESSAGES: dict[Section, dict[str, str]] = {
         "prefill": N_("Chọn thông tin tự điền hợp lệ."),
         "min": N_("Giá trị nhỏ nhất là một số, không lớn hơn giá trị lớn nhất."),
         "max": N_("Giá trị lớn nhất là một số."),
+        "min_date": N_(
+            "Ngày sớm nhất và muộn nhất là ngày dd/mm/yyyy từ 01/01/1900 đến 31/12/2100, "
+            "ngày sớm nhất không sau ngày muộn nhất."
+        ),
+        "max_date": N_("Ngày muộn nhất là ngày dd/mm/yyyy từ 01/01/1900 đến 31/12/2100."),
     },
     "components": {
         "code": N_("Mã giấy tờ gồm chữ, số, dấu gạch, tối đa 40 ký tự."),
@@ -81,6 +86,13 @@ def _bound(value: Any) -> str:
     return "" if value is None else format_number(float(value), grouping=False)
 
 
+def _day(text: str) -> str | None:
+    """A bound typed as dd/mm/yyyy, as ISO for the schema (as typed when it is no day, so that
+    the schema refuses it at its field)."""
+    day = parse_day_text(text)
+    return day.isoformat() if day is not None else (text or None)
+
+
 def _section(slug: str) -> Section:
     section = designer.SECTION_SLUGS.get(slug)
     if section is None:
@@ -104,6 +116,8 @@ def _item_values(section: Section, item: Any) -> dict[str, Any]:
             "min": _bound(item.get("min")),
             "max": _bound(item.get("max")),
             "integer": bool(item.get("integer")),
+            "min_date": day_text(item.get("min_date") or ""),
+            "max_date": day_text(item.get("max_date") or ""),
         }
     if section == "components":
         return {
@@ -158,6 +172,8 @@ def _posted_item(section: Section, form: FormData) -> tuple[dict[str, Any], dict
             "min": admin_forms.text(form, "min", 30),
             "max": admin_forms.text(form, "max", 30),
             "integer": admin_forms.checked(form, "integer"),
+            "min_date": admin_forms.text(form, "min_date", 30),
+            "max_date": admin_forms.text(form, "max_date", 30),
         }
         payload = {
             **values,
@@ -166,6 +182,8 @@ def _posted_item(section: Section, form: FormData) -> tuple[dict[str, Any], dict
             "max_length": values["max_length"] or None,
             "min": values["min"].replace(",", ".") or None,
             "max": values["max"].replace(",", ".") or None,
+            "min_date": _day(values["min_date"]),
+            "max_date": _day(values["max_date"]),
         }
         return values, payload
     if section == "components":

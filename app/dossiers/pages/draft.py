@@ -19,6 +19,7 @@ from starlette.responses import Response
 from app.accounts.models import User
 from app.catalog import service as catalog_service
 from app.catalog.models import Component, ProcedureVersion
+from app.dossiers import checks as dossier_checks
 from app.dossiers import service as dossier_service
 from app.dossiers.api import MAX_UPLOAD_BYTES
 from app.dossiers.models import Dossier, DossierFile
@@ -237,9 +238,13 @@ def _apply_posted(
         for key, limit in too_long.items():
             errors[f"applicant.{key}"] = _("Nội dung quá dài (tối đa %(n)d ký tự).") % {"n": limit}
             status = status or 422
-        dossier_service.update_draft(
-            session, user, dossier, DossierUpdate(applicant=applicant, form_data=posted.form)
-        )
+        try:
+            dossier_service.update_draft(
+                session, user, dossier, DossierUpdate(applicant=applicant, form_data=posted.form)
+            )
+        except InvalidInput as exc:  # a number that is none (NaN, 1e400): nothing is saved
+            errors.update({key: _(message) for key, message in exc.fields.items()})
+            status = status or 422
     for upload in uploads:
         try:
             if upload.data is None:
@@ -291,7 +296,9 @@ def _field_view(
 
 def _with_range(_: Any, declared: dict[str, Any]) -> str:
     """The field's help followed by the bounds of a number ("Từ 1 đến 20.")."""
-    hint = dossier_service.range_hint(declared) if declared.get("type") == "number" else None
+    hint = (
+        dossier_checks.range_hint(declared) if declared.get("type") in ("number", "date") else None
+    )
     parts = [declared.get("help") or "", (_(hint[0]) % hint[1]) if hint else ""]
     return " ".join(p for p in parts if p)
 
@@ -446,7 +453,7 @@ async def draft_save(
         errors, status, posted = _apply_posted(request, session, user, dossier, form, uploads)
         if errors:
             return _draft_page(request, session, dossier, errors, posted, status)
-        problems = dossier_service.typed_problems(dossier)
+        problems = dossier_checks.typed_problems(dossier)
         if problems:
             # Saved all the same (finding m2): a warning now, a refusal only at submission.
             return _draft_page(

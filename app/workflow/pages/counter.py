@@ -15,6 +15,7 @@ from starlette.responses import Response
 from app.accounts.models import User
 from app.catalog import service as catalog_service
 from app.catalog.models import ProcedureVersion
+from app.dossiers import checks as dossier_checks
 from app.dossiers import service as dossier_service
 from app.dossiers.models import Dossier
 from app.dossiers.schemas import ActionIn, ApplicantIn, DossierCreate, DossierUpdate
@@ -63,7 +64,7 @@ def _read_dossier_form(
     values: dict[str, Any] = {f"applicant_{k}": v for k, v in applicant.items()}
     errors: dict[str, str] = {
         key.replace(".", "_"): _(message)
-        for key, message in dossier_service.applicant_problems(applicant).items()
+        for key, message in dossier_checks.applicant_problems(applicant).items()
     }
     for key, limit in APPLICANT_MAX.items():
         if len(applicant[key]) > limit:
@@ -82,7 +83,7 @@ def _read_dossier_form(
             text = applicant[str(field["prefill"])]
         form_data[name] = text
         values[f"fd-{name}"] = text
-    for name, message in dossier_service.declared_errors(version, form_data, "counter").items():
+    for name, message in dossier_checks.declared_errors(version, form_data, "counter").items():
         errors[f"fd-{name}"] = _(message)
     return applicant, form_data, errors, values
 
@@ -100,7 +101,7 @@ def _with_range(_: Any, fields: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Declared fields whose help also gives a number's bounds ("Từ 1 đến 20.")."""
     shown = []
     for field in fields:
-        hint = dossier_service.range_hint(field) if field.get("type") == "number" else None
+        hint = dossier_checks.range_hint(field) if field.get("type") in ("number", "date") else None
         if hint:
             field = {
                 **field,
