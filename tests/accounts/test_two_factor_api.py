@@ -210,9 +210,8 @@ def test_required_two_factor_cannot_be_turned_off(client: TestClient, db: Sessio
 def test_admin_reset_of_a_lost_phone(client: TestClient, db: Session) -> None:
     secret, _codes = _turn_on(client)
     staff_id = _user(db).id
-    staff_token = {
-        "Authorization": f"Bearer {_login(client, otp=step_codes(secret)[1]).json()['access_token']}"
-    }
+    access = _login(client, otp=step_codes(secret)[1]).json()["access_token"]
+    staff_token = {"Authorization": f"Bearer {access}"}
 
     other = api_token(client, OTHER_ADMIN)
     refused = client.post(f"/api/v1/admin/users/{staff_id}/totp/reset", headers=other)
