@@ -179,7 +179,6 @@ def _page(
         "enrolment": enrolment,
         "qr": _qr(enrolment.otpauth_uri) if enrolment else "",
         "errors": errors or {},
-        "flash": request.query_params.get("msg"),
     }
     return _private(render(request, "accounts/two_factor.html", context, status_code=status))
 
