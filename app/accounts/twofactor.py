@@ -447,15 +447,18 @@ def verify_pending(session: Session, row: PendingLogin, otp: str, ip: str) -> No
 
 def set_agency_requirement(session: Session, actor: User, code: str, required: bool) -> Agency:
     """Require (or stop requiring) two-factor login of the agency's staff: an admin of the
-    agency. Turning it on ends the sessions of its staff who have not enrolled."""
+    agency. Turning it on ends the sessions of its staff who have not enrolled (but the
+    admin's own)."""
     agency = agency_service.get_agency(session, actor, code)
     if agency.require_two_factor == required:
         return agency
     agency.require_two_factor = required
     ended = 0
     if required:
+        # The admin who turns it on is not thrown out mid-way: enrolment comes at their next login.
         staff = select(User.id).where(
             User.agency_id == agency.id,
+            User.id != actor.id,
             User.id.in_(select(UserRole.user_id)),
             User.id.not_in(select(TwoFactor.user_id).where(TwoFactor.enabled.is_(True))),
         )

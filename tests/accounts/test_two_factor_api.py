@@ -241,3 +241,22 @@ def test_enrolling_twice_while_on_is_refused(client: TestClient) -> None:
     again = client.post("/api/v1/auth/totp/enrol", headers={"Authorization": f"Bearer {token}"})
     assert again.status_code == 409 and again.json()["error"] == "conflict"
     assert client.post("/api/v1/auth/totp/enrol").status_code == 401
+
+
+def test_an_agency_admin_requires_it_of_their_own_agency(client: TestClient, db: Session) -> None:
+    admin = api_token(client, OTHER_ADMIN)
+    colleague = api_token(client, "thuphi.phohien@motcua.local")
+    done = client.put(
+        "/api/v1/admin/agencies/000.00.51.H31/two-factor", json={"required": True}, headers=admin
+    )
+    assert done.status_code == 200
+    # the colleague is logged out; the admin keeps working, and enrols at the next login
+    assert client.get("/api/v1/auth/me", headers=colleague).status_code == 401
+    assert client.get("/api/v1/auth/totp", headers=admin).json()["required"] is True
+    assert _login(client, OTHER_ADMIN).json()["error"] == "otp_enrolment_required"
+    off = client.put(
+        "/api/v1/admin/agencies/000.00.51.H31/two-factor", json={"required": False}, headers=admin
+    )
+    assert off.status_code == 200 and off.json()["require_two_factor"] is False
+    assert _login(client, "thuphi.phohien@motcua.local").status_code == 200
+    assert len(_actions(db, "agency.two_factor_optional", "000.00.51.H31")) == 1
