@@ -10,8 +10,9 @@ password.
   ``check_login`` accepts a code of the current time step or the one before or after (clocks
   drift), never the same step twice nor an earlier one — the step is claimed with a conditional
   UPDATE, so two requests racing with one code cannot both pass — or an unused recovery code,
-  which is then spent. A wrong code counts as a failed login of the e-mail (the password
-  lock-out of ``service.authenticate`` then stops guessing).
+  which is then spent. Five wrong codes within 15 minutes refuse every code of the account for
+  a while (a counter of its own: each guess comes with the right password, which the password
+  throttling does not hold back); a wrong code is also recorded as a failed login.
 - **Off.** The user, with a code or the password, unless the agency requires it; an admin of
   the user (``admin.get_user``: system admin, agency admin of the subtree) for a lost phone.
   Both are audited; an admin reset ends the user's sessions.
@@ -56,6 +57,7 @@ from app.config import get_settings
 from app.db import utcnow
 from app.errors import Conflict, Forbidden, InvalidInput, TooManyRequests, Unauthorized
 from app.i18n_markers import N_
+from app.ratelimit import RateEvent
 
 ISSUER = "Một cửa"
 RECOVERY_CODES = 10
@@ -63,6 +65,10 @@ RECOVERY_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"  # no 0/o, 1/l/i: read off
 RECOVERY_LENGTH = 10
 PENDING_MINUTES = {"otp": 5, "enrol": 15}
 PENDING_MAX_FAILURES = 5
+# Wrong codes per account within the window, whatever the client: the password lock-out does
+# not stop someone who has the password (each try is a right password), this does.
+OTP_MAX_FAILURES = 5
+OTP_WINDOW = timedelta(minutes=15)
 
 OTP_REQUIRED = N_("Tài khoản này bật xác thực hai bước: cần nhập mã 6 chữ số từ ứng dụng xác thực.")
 OTP_WRONG = N_("Mã xác thực không đúng hoặc đã hết hạn.")
@@ -331,8 +337,25 @@ def _spend_recovery_code(session: Session, user_id: int, typed: str) -> bool:
     return bool(getattr(spent, "rowcount", 0))
 
 
+def _failure_key(user_id: int) -> str:
+    return f"two-factor:{user_id}"
+
+
+def _recent_failures(session: Session, user_id: int) -> int:
+    since = utcnow() - OTP_WINDOW
+    return (
+        session.scalar(
+            select(func.count()).where(
+                RateEvent.key == _failure_key(user_id), RateEvent.at >= since
+            )
+        )
+        or 0
+    )
+
+
 def _failed(session: Session, user: User, ip: str, reason: str) -> None:
-    # Counted like a wrong password: the lock-out of ``service.authenticate`` stops guessing.
+    session.add(RateEvent(key=_failure_key(user.id), at=utcnow()))
+    # Also a failed login of the e-mail, for the password throttling and the admins' view.
     session.add(LoginAttempt(email=user.email, ip=ip[:45], succeeded=False))
     _audit(session, None, "login.otp_failed", user, reason=reason)
     session.flush()
@@ -340,12 +363,16 @@ def _failed(session: Session, user: User, ip: str, reason: str) -> None:
 
 def verify(session: Session, user: User, otp: str, ip: str = "") -> str:
     """Accept a code of the app or an unused recovery code (spent); which one ("totp" or
-    "recovery"). A refusal is recorded as a failed login: the caller commits, then answers."""
+    "recovery"). A refusal is recorded as a failed login: the caller commits, then answers.
+    After ``OTP_MAX_FAILURES`` wrong codes within ``OTP_WINDOW`` every code is refused for a
+    while (429), the right one too."""
     row = get(session, user.id)
     if row is None or not row.enabled:
         return "none"
     if not otp.strip():
         raise OtpRequired(OTP_REQUIRED)
+    if _recent_failures(session, user.id) >= OTP_MAX_FAILURES:
+        raise TooManyRequests(TOO_MANY_CODES)
     try:
         if _claim_step(session, row, _digits(otp)) is not None:
             return "totp"

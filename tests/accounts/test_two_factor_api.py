@@ -3,14 +3,17 @@
 
 from __future__ import annotations
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.accounts import twofactor
 from app.accounts.models import RecoveryCode, TwoFactor, User
 from app.agencies.models import Agency
 from app.audit.models import AuditEntry
 from app.demo.agencies import CENTER_CODE
+from app.errors import TooManyRequests
 from tests.accounts.twofactor_helpers import step_codes, wrong_code
 from tests.conftest import DEMO_PASSWORD, api_token
 
@@ -260,3 +263,18 @@ def test_an_agency_admin_requires_it_of_their_own_agency(client: TestClient, db:
     assert off.status_code == 200 and off.json()["require_two_factor"] is False
     assert _login(client, "thuphi.phohien@motcua.local").status_code == 200
     assert len(_actions(db, "agency.two_factor_optional", "000.00.51.H31")) == 1
+
+
+def test_five_wrong_codes_refuse_even_the_right_one(client: TestClient, db: Session) -> None:
+    """The limit of the codes themselves, whatever the password throttling does."""
+    secret, _codes = _turn_on(client)
+    user = _user(db)
+    confirmed_step = db.get(TwoFactor, user.id).last_step  # type: ignore[union-attr]
+    for _ in range(5):
+        with pytest.raises(twofactor.OtpInvalid):
+            twofactor.verify(db, user, wrong_code(*step_codes(secret)), "203.0.113.9")
+    with pytest.raises(TooManyRequests) as refused:
+        twofactor.verify(db, user, step_codes(secret)[1], "203.0.113.9")
+    assert refused.value.detail == twofactor.TOO_MANY_CODES
+    db.expire_all()
+    assert db.get(TwoFactor, user.id).last_step == confirmed_step  # type: ignore[union-attr]
