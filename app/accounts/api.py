@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import JSONResponse, Response
 from fastapi.security import OAuth2PasswordBearer, OAuth2PasswordRequestForm
 
 from app.accounts import admin as user_admin
-from app.accounts import schemas, selfservice, service
+from app.accounts import schemas, selfservice, service, twofactor_api
 from app.accounts.deps import SESSION_COOKIE, client_ip
 from app.accounts.login_limits import device, refused_json
 from app.accounts.models import User
@@ -27,6 +27,7 @@ auth = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 admin = APIRouter(prefix="/api/v1/admin", tags=["admin"])
 # Declared so that OpenAPI shows the password flow; resolution is done by current_user.
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
+OTP_HELP = "With two-factor login on: the 6-digit code of the app, or a recovery code"
 
 
 def user_read(user: User) -> UserRead:
@@ -46,16 +47,19 @@ def register(data: RegisterIn, session: SessionDep) -> UserRead:
     "/token",
     response_model=TokenOut,
     responses={
-        401: {"description": "Wrong e-mail or password"},
-        429: {"description": "Too many wrong passwords: the detail says when to try again"},
+        401: {"description": "Wrong e-mail or password; otp_required, otp_invalid, otp_used"},
+        403: {"description": "otp_enrolment_required: the agency requires two-factor login"},
+        429: {"description": "Too many wrong passwords or codes: the detail says when to retry"},
     },
 )
 def token(
     request: Request,
     form: Annotated[OAuth2PasswordRequestForm, Depends()],
     session: SessionDep,
+    otp: Annotated[str | None, Form(max_length=20, description=OTP_HELP)] = None,
 ) -> TokenOut | JSONResponse:
-    """Exchange e-mail (``username``) and password for a bearer token."""
+    """Exchange e-mail (``username``) and password for a bearer token; with two-factor login
+    on, ``otp`` too (a code of the app, or a recovery code: each works once)."""
     try:
         user = service.authenticate(
             session, form.username, form.password, client_ip(request), device(request)
@@ -70,6 +74,9 @@ def token(
             status_code=401,
             headers={"WWW-Authenticate": "Bearer"},
         )
+    refused = twofactor_api.otp_refusal(request, session, user, otp)
+    if refused is not None:
+        return refused
     access, lifetime = service.open_session(session, user, "api", client_ip(request))
     return TokenOut(access_token=access, expires_in=lifetime)
 

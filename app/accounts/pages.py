@@ -16,7 +16,15 @@ from starlette.datastructures import FormData
 from starlette.responses import Response
 
 from app.accounts import admin as user_admin
-from app.accounts import login_limits, passwords, schemas, selfservice, service
+from app.accounts import (
+    login_limits,
+    passwords,
+    schemas,
+    selfservice,
+    service,
+    twofactor,
+    twofactor_pages,
+)
 from app.accounts.deps import SESSION_COOKIE, client_ip
 from app.accounts.events import FORGOT_PAGE, RESET_PAGE
 from app.accounts.login_limits import device
@@ -137,6 +145,9 @@ async def login_submit(request: Request, session: SessionDep) -> Response:
             {"next": target, "email": email, "error": _("Email hoặc mật khẩu không đúng.")},
             status_code=401,
         )
+    second = twofactor_pages.second_step(request, session, user, target)
+    if second is not None:  # a code (or enrolment) first: no session yet
+        return second
     # A fresh session at every login (no session fixation): the old one is dropped.
     service.close_session(session, request.cookies.get(SESSION_COOKIE))
     token, _lifetime = service.open_session(session, user, "web", client_ip(request))
@@ -397,6 +408,7 @@ def _user_page(
             "errors": errors or {},
             "choices": agency_service.agency_choices(session, user),
             "login_limits": user_admin.login_limits(session, user, target) if target else None,
+            "two_factor": twofactor.get(session, target.id) if target else None,
         },
         status,
     )

@@ -27,6 +27,8 @@ class Agency(Base):
     phone: Mapped[str] = mapped_column(String(30), default="")
     email: Mapped[str] = mapped_column(String(120), default="")
     is_active: Mapped[bool] = mapped_column(default=True)
+    # Every staff member of this agency logs in with a code from an authenticator app too.
+    require_two_factor: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     parent: Mapped[Agency | None] = relationship(remote_side=[id], back_populates="children")

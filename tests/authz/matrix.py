@@ -31,6 +31,8 @@ Format — one line per route::
 * ``sees=GROUP``: principals who see the resource but may not do this (staff of A on an action
   of another role); they may also be refused with 409 or 422, which tells them nothing they
   cannot read anyway — never with a 2xx.
+* ``login_step=True``: a step of the two-step login; for an allowed principal with no login under
+  way, the redirect back to ``/dang-nhap`` is the route's answer, not a refusal.
 * ``absent="message"``: an allowed principal's 404 with this message is the object itself
   missing (no rating yet), not a refusal.
 
@@ -145,6 +147,13 @@ MATRIX: list[Entry] = [
     R("GET /api/v1/auth/me", "-", LOGGED_IN),
     R("PATCH /api/v1/auth/me", "-", LOGGED_IN, json={}),
     R("POST /api/v1/auth/logout", "-", LOGGED_IN),
+    R("GET /api/v1/auth/totp", "-", LOGGED_IN),
+    R("POST /api/v1/auth/totp/enrol", "-", LOGGED_IN),
+    R("POST /api/v1/auth/totp/confirm", "-", LOGGED_IN, json={"otp": "123456"}),
+    R("POST /api/v1/auth/totp/recovery-codes", "-", LOGGED_IN),
+    R("POST /api/v1/auth/totp/disable", "-", LOGGED_IN, json={"password": "x"}),
+    R("POST /api/v1/admin/users/{user_id}/totp/reset", "staff_user", ADMIN_A | SYSTEM_ADMIN),
+    R("PUT /api/v1/admin/agencies/{code}/two-factor", "agency", ADMIN_A | SYSTEM_ADMIN, json={"required": False}),
     R("POST /api/v1/auth/password", "-", LOGGED_IN),
     R("POST /api/v1/auth/password-reset", "-", EVERYONE, json={"email": "x@example.vn"}),
     R("POST /api/v1/auth/password-reset/confirm", "-", EVERYONE),
@@ -235,6 +244,16 @@ MATRIX: list[Entry] = [
     R("POST /quan-tri/nguoi-dung/{user_id}/mat-khau", "staff_user", ADMIN_A | SYSTEM_ADMIN),
     R("POST /quan-tri/nguoi-dung/{user_id}/{op}", "staff_user", ADMIN_A | SYSTEM_ADMIN, op="khoa"),
     R("POST /quan-tri/nguoi-dung/{user_id}/dang-nhap/go-han-che", "staff_user", ADMIN_A | SYSTEM_ADMIN, why="officer A has a failed login to forget"),
+    R("POST /quan-tri/nguoi-dung/{user_id}/xac-thuc-hai-buoc/dat-lai", "staff_user", ADMIN_A | SYSTEM_ADMIN),
+    R("GET /tai-khoan/xac-thuc-hai-buoc", "-", LOGGED_IN),
+    R("POST /tai-khoan/xac-thuc-hai-buoc/bat-dau", "-", LOGGED_IN),
+    R("POST /tai-khoan/xac-thuc-hai-buoc/xac-nhan", "-", LOGGED_IN, form={"otp": "123456"}),
+    R("POST /tai-khoan/xac-thuc-hai-buoc/ma-khoi-phuc", "-", LOGGED_IN),
+    R("POST /tai-khoan/xac-thuc-hai-buoc/tat", "-", LOGGED_IN, form={"password": "x"}),
+    R("GET /dang-nhap/ma-xac-thuc", "-", EVERYONE, login_step=True),
+    R("POST /dang-nhap/ma-xac-thuc", "-", EVERYONE, form={"otp": "123456"}, login_step=True),
+    R("POST /dang-nhap/huy", "-", EVERYONE, login_step=True),
+    R("POST /quan-tri/co-quan/{code}/xac-thuc-hai-buoc/yeu-cau", "agency", ADMIN_A | SYSTEM_ADMIN),
     # --- catalogue and designer (pages) ----------------------------------------------------
     R("GET /thu-tuc", "-", EVERYONE),
     R("GET /thu-tuc/{code}", "public_procedure", EVERYONE),

@@ -199,6 +199,8 @@ class Run:
             absent = entry.request.get("absent")
             if absent and status == 404 and (gist(response) == absent or absent in response.text):
                 return problems  # allowed, and the object itself does not exist (yet)
+            if entry.request.get("login_step") and response.headers.get("location") == "/dang-nhap":
+                return problems  # the second login step with no login under way: back to the start
             if refused(entry, response):
                 problems.append(f"{where}, but the matrix allows it: {gist(response)}")
             return problems
