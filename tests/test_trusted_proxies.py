@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -53,7 +54,9 @@ def _seen(trusted: str, peer: str, headers: dict[str, str]) -> tuple[str, str]:
     async def send(message: dict[str, Any]) -> None:
         return None
 
-    asyncio.run(config.loaded_app(scope, receive, send))
+    # A thread of its own: a browser test earlier in this worker may hold a running loop here.
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, config.loaded_app(scope, receive, send)).result()
     return seen["client"], seen["scheme"]
 
 

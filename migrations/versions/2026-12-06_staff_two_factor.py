@@ -75,17 +75,17 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("pending_logins", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_pending_logins_user_id"), ["user_id"], unique=False)
-    with op.batch_alter_table("agencies", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("require_two_factor", sa.Boolean(), nullable=False, server_default=sa.false())
-        )
-    with op.batch_alter_table("agencies", schema=None) as batch_op:
-        batch_op.alter_column("require_two_factor", server_default=None)
+    # Plain ALTER TABLE (no batch copy): a copy of ``agencies`` cannot be dropped on SQLite
+    # while users and dossiers refer to it with foreign keys enforced. The server default
+    # stays; the model always writes the value.
+    op.add_column(
+        "agencies",
+        sa.Column("require_two_factor", sa.Boolean(), nullable=False, server_default=sa.false()),
+    )
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("agencies", schema=None) as batch_op:
-        batch_op.drop_column("require_two_factor")
+    op.drop_column("agencies", "require_two_factor")  # SQLite ≥ 3.35 drops it in place
     with op.batch_alter_table("pending_logins", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_pending_logins_user_id"))
     op.drop_table("pending_logins")
