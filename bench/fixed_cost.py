@@ -18,8 +18,6 @@ bounded in time and count). Prints requests per second of each, and the portal's
 ``select1`` (the issue's target is 0.8 or more). The machine is shared: compare the ratios.
 """
 
-from __future__ import annotations
-
 import argparse
 import asyncio
 import os

@@ -221,7 +221,8 @@ def web_login(base: str, email: str) -> str:
             "/dang-nhap",
             data={"email": email, "password": PASSWORD, "csrf_token": match.group(1)},
         )
-        done.raise_for_status()
+        if done.status_code != 303:
+            raise SystemExit(f"could not log in as {email}: {done.status_code}")
         session = browser.cookies.get("portal_session")
         if not session:
             raise SystemExit(f"could not log in as {email}")
