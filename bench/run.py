@@ -5,6 +5,11 @@ same run, and the server processes' memory.
     python bench/run.py --database-url postgresql://postgres@127.0.0.1/motcua_bench \
         --duration 10 --concurrency 16 --workers 2 [--only queue,lookup] [--out bench/results]
 
+Scenarios: healthz, catalogue, queue (one role: tiepnhan.phohien), queue_multi (reception,
+specialist and cashier: tiepnhan.lienphuong), queue_leader (lanhdao.phohien), desk_multi,
+book_multi and page_multi (the HTML desk, tracking book and dossier page of the multi-role
+officer, logged in through the form), lookup, dossier, submission, indicators.
+
 The database must be migrated and seeded (`portal demo seed`, `portal bench seed --dossiers N`).
 Every loop is bounded in time and count and targets 127.0.0.1 only.
 """
@@ -15,6 +20,7 @@ import argparse
 import asyncio
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -29,6 +35,7 @@ import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "MotCua@2026"
+MULTI_ROLE = "tiepnhan.lienphuong@motcua.local"  # reception, specialist and cashier
 MAX_REQUESTS = 200_000
 
 
@@ -173,6 +180,14 @@ def fixtures(base: str) -> dict[str, Any]:
         if d.get("code") and d.get("lookup_secret"):
             dossier_id, lookup = item["id"], (d["code"], d["lookup_secret"])
             break
+    # A commune officer at reception, the specialist's step and the cash desk, and a leader:
+    # their queues through the API, and the multi-role officer's desk, tracking book and
+    # dossier page as the browser gets them (issue 18).
+    multi = token(MULTI_ROLE)
+    leader = token("lanhdao.phohien@motcua.local")
+    multi_queue = httpx.get(
+        base + "/api/v1/queue", headers={"Authorization": f"Bearer {multi}"}, timeout=30
+    ).json()["items"]
     cashier = token("thuphi.phohien@motcua.local")
     receipts = httpx.get(
         base + "/api/v1/receipts",
@@ -188,7 +203,30 @@ def fixtures(base: str) -> dict[str, Any]:
         "lookup": lookup,
         "cashier": cashier,
         "receipt_id": items[0]["id"] if items else None,
+        "multi": multi,
+        "leader": leader,
+        "multi_cookie": web_login(base, MULTI_ROLE),
+        "multi_dossier_id": multi_queue[0]["id"] if multi_queue else None,
     }
+
+
+def web_login(base: str, email: str) -> str:
+    """The session cookie of a browser logged in through the login form."""
+    with httpx.Client(base_url=base, timeout=30) as browser:
+        form = browser.get("/dang-nhap")
+        match = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
+        if match is None:
+            raise SystemExit("no CSRF token on the login page")
+        done = browser.post(
+            "/dang-nhap",
+            data={"email": email, "password": PASSWORD, "csrf_token": match.group(1)},
+        )
+        if done.status_code != 303:
+            raise SystemExit(f"could not log in as {email}: {done.status_code}")
+        session = browser.cookies.get("portal_session")
+        if not session:
+            raise SystemExit(f"could not log in as {email}")
+        return f"portal_session={session}"
 
 
 def pdf_200kb() -> bytes:
@@ -215,6 +253,26 @@ def scenarios(fx: dict[str, Any]) -> dict[str, Callable[[httpx.AsyncClient], Awa
 
     async def queue(c: httpx.AsyncClient) -> int:
         return (await c.get("/api/v1/queue", headers=staff)).status_code
+
+    multi = {"Authorization": f"Bearer {fx['multi']}"}
+    leader = {"Authorization": f"Bearer {fx['leader']}"}
+    browser = {"Cookie": fx["multi_cookie"]}
+
+    async def queue_multi(c: httpx.AsyncClient) -> int:
+        return (await c.get("/api/v1/queue", headers=multi)).status_code
+
+    async def queue_leader(c: httpx.AsyncClient) -> int:
+        return (await c.get("/api/v1/queue", headers=leader)).status_code
+
+    async def desk_multi(c: httpx.AsyncClient) -> int:
+        return (await c.get("/can-bo", headers=browser)).status_code
+
+    async def book_multi(c: httpx.AsyncClient) -> int:
+        return (await c.get("/can-bo/so-theo-doi", headers=browser)).status_code
+
+    async def page_multi(c: httpx.AsyncClient) -> int:
+        path = f"/can-bo/ho-so/{fx['multi_dossier_id']}"
+        return (await c.get(path, headers=browser)).status_code
 
     async def dossier(c: httpx.AsyncClient) -> int:
         return (await c.get(f"/api/v1/dossiers/{fx['dossier_id']}", headers=staff)).status_code
@@ -261,6 +319,10 @@ def scenarios(fx: dict[str, Any]) -> dict[str, Callable[[httpx.AsyncClient], Awa
         "healthz": healthz,
         "catalogue": catalogue,
         "queue": queue,
+        "queue_multi": queue_multi,
+        "queue_leader": queue_leader,
+        "desk_multi": desk_multi,
+        "book_multi": book_multi,
         "submission": submission,
         "indicators": indicators,
     }
@@ -268,6 +330,8 @@ def scenarios(fx: dict[str, Any]) -> dict[str, Callable[[httpx.AsyncClient], Awa
         table["lookup"] = lookup
     if fx["dossier_id"]:
         table["dossier"] = dossier
+    if fx["multi_dossier_id"]:
+        table["page_multi"] = page_multi
     return table
 
 
@@ -370,11 +434,11 @@ def main() -> None:
     stamp = time.strftime("%Y%m%d-%H%M%S")
     (Path(args.out) / f"run-{stamp}.json").write_text(json.dumps(report, indent=2))
     print(
-        f"{'scenario':<12} {'rps':>8} {'p50 ms':>8} {'p99 ms':>8} {'rps/hz':>7} {'p99/hz':>7} err"
+        f"{'scenario':<14} {'rps':>8} {'p50 ms':>8} {'p99 ms':>8} {'rps/hz':>7} {'p99/hz':>7} err"
     )
     for name, r in report["scenarios"].items():
         print(
-            f"{name:<12} {r['rps']:>8} {r['p50_ms']:>8} {r['p99_ms']:>8} "
+            f"{name:<14} {r['rps']:>8} {r['p50_ms']:>8} {r['p99_ms']:>8} "
             f"{r['rps_ratio_to_healthz']:>7} {r['p99_ratio_to_healthz']:>7} {r['errors']}"
         )
     print(f"worker RSS MB: {report['worker_rss_mb']} (total {report['total_rss_mb']})")

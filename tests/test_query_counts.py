@@ -126,3 +126,39 @@ def test_queue_of_dossiers_with_fees_reads_what_they_owe_with_them(
     assert "request_payment" in queued[ids[0]]
     assert "request_payment" not in queued[ids[1]] and "request_payment" not in queued[ids[2]]
     assert _count(client, db, "/api/v1/queue?limit=200", specialist) <= 3
+
+
+def test_queue_of_an_officer_with_several_roles_stays_at_three_statements(
+    client: TestClient, db: Session
+) -> None:
+    """A commune officer at reception, the specialist's step and the cash desk (as the demo's
+    tiepnhan.lienphuong) gets every range of their queue in the same statements as an officer
+    with one role, however many dossiers wait in each."""
+    from sqlalchemy import select
+
+    from app.accounts.models import User, UserRole
+    from tests.dossiers.helpers import submit_procedure
+
+    officer = db.scalars(select(User).where(User.email == RECEPTION)).one()
+    officer.role_rows += [UserRole(role="specialist"), UserRole(role="cashier")]
+    db.commit()
+    reception = headers(client, RECEPTION)
+    submitted_dossier(client)
+    few = _count(client, db, "/api/v1/queue", reception)
+    waiting = []
+    for _ in range(2):
+        dossier_id, _ = submitted_dossier(client)  # received: at the next step
+        act(client, reception, dossier_id, "receive")
+        submitted_dossier(client)  # at reception
+        dossier, _ = submit_procedure(client, "2.000884")  # fees due at reception
+        assert act(client, reception, dossier["id"], "receive").json()["status"] == (
+            "awaiting_payment"
+        )
+        waiting.append(dossier["id"])
+    items = client.get("/api/v1/queue?limit=200", headers=reception).json()["items"]
+    statuses = {i["status"] for i in items}
+    assert {"submitted", "received", "awaiting_payment"} <= statuses, statuses
+    assert set(waiting) <= {i["id"] for i in items}
+    many = _count(client, db, "/api/v1/queue", reception)
+    assert many <= few, (few, many)
+    assert many <= 3, many

@@ -38,6 +38,7 @@ FINAL_STATUSES = ("completed", "rejected", "withdrawn", "stopped")
 QUEUE_STATUSES = ("submitted", "received", "processing", "result_ready")
 COMPONENT_FILES = "purpose = 'component' AND removed_at IS NULL"
 QUEUE_PREDICATE = "status IN ('submitted', 'received', 'processing', 'result_ready')"
+PAYMENT_PREDICATE = "status = 'awaiting_payment'"
 # Received and still being processed: the only dossiers whose timeliness changes as time goes
 # by (the indicators count them live; everything else comes from maintained counters).
 UNFINISHED_PREDICATE = (
@@ -60,6 +61,24 @@ class Dossier(Base):
             "id",
             postgresql_where=text(QUEUE_PREDICATE),
             sqlite_where=text(QUEUE_PREDICATE),
+        ),
+        # The cashier's part of the queue: what waits for fees at the receiving agency, and at
+        # the agency handling it (the province's centre collects for its departments).
+        Index(
+            "ix_dossiers_payment_agency",
+            "agency_id",
+            "step_due_at",
+            "id",
+            postgresql_where=text(PAYMENT_PREDICATE),
+            sqlite_where=text(PAYMENT_PREDICATE),
+        ),
+        Index(
+            "ix_dossiers_payment_handling",
+            "handling_agency_id",
+            "step_due_at",
+            "id",
+            postgresql_where=text(PAYMENT_PREDICATE),
+            sqlite_where=text(PAYMENT_PREDICATE),
         ),
         Index("ix_dossiers_applicant_created", "applicant_id", "created_at"),
         # Indicators and reports select a period of receptions per agency.

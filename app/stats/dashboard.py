@@ -8,7 +8,7 @@ from datetime import UTC, datetime, time, timedelta
 from itertools import pairwise
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, not_, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from app.accounts import service as account_service
@@ -21,11 +21,10 @@ from app.dossiers.models import Dossier, StepRun
 from app.errors import Forbidden
 from app.i18n_markers import N_
 from app.stats import tallies
-from app.stats.counts import count_if, on_time_condition
+from app.stats.counts import count_if
 from app.stats.dates import local_today, month_starts, tz
 from app.stats.figures import IndicatorSettings, indicator_settings
-from app.stats.models import DailyTally
-from app.stats.tallies import finished_condition, finished_moment
+from app.stats.models import DailyTally, FinishTally
 
 # --- leader's dashboard --------------------------------------------------------------------------
 
@@ -181,23 +180,37 @@ def trend(
         .group_by(DailyTally.day)
     ):
         received[day.year * 12 + day.month - first_month] += int(count or 0)
-    moment = finished_moment()
-    late = not_(on_time_condition(cfg))
-    finished_rows = session.execute(
-        select(*buckets(moment), *buckets(moment, late)).where(
-            Dossier.agency_id.in_(ids),
-            finished_condition(),
-            moment >= edges[0],
-            moment < edges[-1],
+    # Finished and late ones from the counters by local day of finishing (received dossiers,
+    # as the indicators count them; issue 18): late is finished but not within the appointment
+    # the settings name, or after more supplement requests than they allow.
+    within = FinishTally.within_due if cfg.extension_counts_on_time else FinishTally.within_original
+    finished = [0] * (len(firsts) - 1)
+    late = [0] * (len(firsts) - 1)
+    for day, supplements, done, in_time in session.execute(
+        select(
+            FinishTally.day,
+            FinishTally.supplements,
+            func.sum(FinishTally.finished),
+            func.sum(within),
         )
-    ).one()
+        .where(
+            FinishTally.agency_id.in_(ids),
+            FinishTally.day >= firsts[0],
+            FinishTally.day < firsts[-1],
+        )
+        .group_by(FinishTally.day, FinishTally.supplements)
+    ):
+        month = day.year * 12 + day.month - first_month
+        finished[month] += int(done or 0)
+        on_time = int(in_time or 0) if supplements <= cfg.max_supplements else 0
+        late[month] += int(done or 0) - on_time
     n = len(edges) - 1
     return [
         {
             "month": firsts[i],
             "received": int(received[i]),
-            "finished": int(finished_rows[i]),
-            "late": int(finished_rows[n + i]),
+            "finished": finished[i],
+            "late": late[i],
         }
         for i in range(n)
     ]

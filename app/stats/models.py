@@ -2,8 +2,9 @@
 
 ``stat_dossier_tallies`` holds what each received dossier currently adds to the counters;
 ``stat_daily_tallies`` holds the sums per receiving agency, local day of reception and number
-of supplement requests. Both change in the transaction that changes the dossier, so a
-province-year of indicators reads a few thousand counter rows instead of every dossier.
+of supplement requests; ``stat_finish_tallies`` the finished ones per local day of finishing.
+All change in the transaction that changes the dossier, so a province-year of indicators reads
+a few thousand counter rows instead of every dossier.
 """
 
 from __future__ import annotations
@@ -40,6 +41,8 @@ COUNTER_NAMES = (
     "paid",
     "paid_online",
 )
+# The counters by local day of finishing, in the order of FinishTally's columns.
+FINISH_COUNTER_NAMES = ("finished", "within_original", "within_due")
 # Supplement counts above this are kept together: the setting allows at most 20.
 SUPPLEMENTS_CAP = 21
 
@@ -58,6 +61,9 @@ class DossierTally(Base):
     score: Mapped[int] = mapped_column(default=0)  # 0: not rated
     paid: Mapped[int] = mapped_column(default=0)
     paid_online: Mapped[int] = mapped_column(default=0)
+    # Local day the dossier's processing finished (its result ready, or its refusal): the key of
+    # its share of ``stat_finish_tallies``; None while it is still being processed.
+    finish_day: Mapped[date | None] = mapped_column(Date)
 
 
 class DailyTally(Base):
@@ -91,3 +97,19 @@ class DailyTally(Base):
     electronic_results: Mapped[int] = mapped_column(default=0)
     paid: Mapped[int] = mapped_column(default=0)
     paid_online: Mapped[int] = mapped_column(default=0)
+
+
+class FinishTally(Base):
+    """Sums over the dossiers an agency received whose processing finished on one local day,
+    with a supplement count: the leader's trend of finished and late dossiers by month reads
+    these instead of the dossiers (late against either appointment, as the settings say)."""
+
+    __tablename__ = "stat_finish_tallies"
+    __table_args__ = (Index("ix_stat_finish_tallies_day", "day", "agency_id"),)
+
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    supplements: Mapped[int] = mapped_column(primary_key=True)
+    finished: Mapped[int] = mapped_column(default=0)
+    within_original: Mapped[int] = mapped_column(default=0)
+    within_due: Mapped[int] = mapped_column(default=0)

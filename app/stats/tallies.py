@@ -51,7 +51,14 @@ from app.documents.models import Document
 from app.dossiers.models import Dossier, DossierEvent, DossierFile
 from app.payments.models import ONLINE_METHODS, Payment
 from app.ratings.models import Rating
-from app.stats.models import COUNTER_NAMES, SUPPLEMENTS_CAP, DailyTally, DossierTally
+from app.stats.models import (
+    COUNTER_NAMES,
+    FINISH_COUNTER_NAMES,
+    SUPPLEMENTS_CAP,
+    DailyTally,
+    DossierTally,
+    FinishTally,
+)
 
 # Yes/no facts of one dossier, one bit each in DossierTally.flags.
 FLAGS = (
@@ -144,10 +151,22 @@ class Entry:
     score: int
     paid: int
     paid_online: int
+    finish_day: date | None = None  # local day processing finished; None: not finished
 
     @property
     def key(self) -> tuple[int, date, int]:
         return (self.agency_id, self.day, self.supplements)
+
+    @property
+    def finish_key(self) -> tuple[int, date, int] | None:
+        """Its row of the counters by day of finishing (None while being processed)."""
+        if self.finish_day is None:
+            return None
+        return (self.agency_id, self.finish_day, self.supplements)
+
+    def finish_counters(self) -> tuple[int, ...]:
+        """Values in the order of FINISH_COUNTER_NAMES."""
+        return (1, int(self.has("within_original")), int(self.has("within_due")))
 
     def has(self, name: str) -> bool:
         return bool(self.flags & BIT[name])
@@ -211,6 +230,7 @@ def facts_query(ids: Sequence[int] | None = None) -> Select[Any]:
             Dossier.agency_id,
             Dossier.received_at,
             Dossier.supplement_count,
+            finished_moment().label("finished_moment"),
             *(_flag(flags[name]).label(name) for name in FLAGS),
             func.coalesce(Rating.score, 0).label("score"),
             select(func.count(Payment.id)).where(*paid).scalar_subquery().label("paid"),
@@ -234,9 +254,11 @@ def _entry(row: Any, zone: ZoneInfo) -> Entry:
     for name in FLAGS:
         if getattr(row, name):
             flags |= BIT[name]
+    finished: datetime | None = row.finished_moment if flags & BIT["finished"] else None
     return Entry(
         agency_id=row.agency_id,
         day=received.astimezone(zone).date(),
+        finish_day=finished.astimezone(zone).date() if finished is not None else None,
         supplements=min(int(row.supplement_count or 0), SUPPLEMENTS_CAP),
         flags=flags,
         score=int(row.score or 0),
@@ -253,16 +275,23 @@ def _zone() -> ZoneInfo:
 
 TALLY = cast(Table, DossierTally.__table__)
 DAILY = cast(Table, DailyTally.__table__)
+FINISH = cast(Table, FinishTally.__table__)
+Deltas = dict[tuple[int, date, int], list[int]]
 
 
-def _upsert(session: Session, deltas: dict[tuple[int, date, int], list[int]]) -> None:
+def _upsert(
+    session: Session,
+    deltas: Deltas,
+    table: Table = DAILY,
+    names: Sequence[str] = COUNTER_NAMES,
+) -> None:
     """Add the deltas to the day rows, creating missing rows; keys in order (no deadlock)."""
     rows = [
         {
             "agency_id": k[0],
             "day": k[1],
             "supplements": k[2],
-            **dict(zip(COUNTER_NAMES, v, strict=True)),
+            **dict(zip(names, v, strict=True)),
         }
         for k, v in sorted(deltas.items())
         if any(v)
@@ -271,10 +300,10 @@ def _upsert(session: Session, deltas: dict[tuple[int, date, int], list[int]]) ->
         return
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(DAILY)
+    stmt = insert(table)
     stmt = stmt.on_conflict_do_update(
         index_elements=["agency_id", "day", "supplements"],
-        set_={name: DAILY.c[name] + stmt.excluded[name] for name in COUNTER_NAMES},
+        set_={name: table.c[name] + stmt.excluded[name] for name in names},
     )
     for row in rows:  # one statement per row: row order is lock order
         session.execute(stmt, row)
@@ -284,7 +313,14 @@ def _stored(session: Session, ids: Sequence[int]) -> dict[int, Entry]:
     rows = session.execute(select(TALLY).where(TALLY.c.dossier_id.in_(list(ids))))
     return {
         r.dossier_id: Entry(
-            r.agency_id, r.day, r.supplements, r.flags, r.score, r.paid, r.paid_online
+            r.agency_id,
+            r.day,
+            r.supplements,
+            r.flags,
+            r.score,
+            r.paid,
+            r.paid_online,
+            r.finish_day,
         )
         for r in rows
     }
@@ -299,6 +335,7 @@ def _entry_values(entry: Entry) -> dict[str, Any]:
         "score": entry.score,
         "paid": entry.paid,
         "paid_online": entry.paid_online,
+        "finish_day": entry.finish_day,
     }
 
 
@@ -321,23 +358,24 @@ def refresh(session: Session, dossier_ids: Iterable[int]) -> int:
             )
         old = _stored(session, chunk)
         new = {row.id: _entry(row, zone) for row in session.execute(facts_query(chunk))}
-        deltas: dict[tuple[int, date, int], list[int]] = defaultdict(
-            lambda: [0] * len(COUNTER_NAMES)
-        )
+        deltas: Deltas = defaultdict(lambda: [0] * len(COUNTER_NAMES))
+        finish_deltas: Deltas = defaultdict(lambda: [0] * len(FINISH_COUNTER_NAMES))
         gone, added, moved = [], [], []
         for dossier_id in chunk:
             before, after = old.get(dossier_id), new.get(dossier_id)
             if before == after:
                 continue
             changed += 1
-            if before is not None:
-                row = deltas[before.key]
-                for i, value in enumerate(before.counters()):
-                    row[i] -= value
-            if after is not None:
-                row = deltas[after.key]
-                for i, value in enumerate(after.counters()):
-                    row[i] += value
+            for entry, sign in ((before, -1), (after, 1)):
+                if entry is None:
+                    continue
+                row = deltas[entry.key]
+                for i, value in enumerate(entry.counters()):
+                    row[i] += sign * value
+                if entry.finish_key is not None:
+                    row = finish_deltas[entry.finish_key]
+                    for i, value in enumerate(entry.finish_counters()):
+                        row[i] += sign * value
             if after is None:
                 gone.append(dossier_id)
             elif before is None:
@@ -355,6 +393,7 @@ def refresh(session: Session, dossier_ids: Iterable[int]) -> int:
                 execution_options={"synchronize_session": False},
             )
         _upsert(session, deltas)
+        _upsert(session, finish_deltas, FINISH, FINISH_COUNTER_NAMES)
     return changed
 
 
@@ -426,13 +465,19 @@ def _all_entries(session: Session, batch: int = 5000) -> Iterator[tuple[int, Ent
         last = rows[-1].id
 
 
-def _sums(entries: Iterable[Entry]) -> dict[tuple[int, date, int], list[int]]:
-    sums: dict[tuple[int, date, int], list[int]] = defaultdict(lambda: [0] * len(COUNTER_NAMES))
+def _sums(entries: Iterable[Entry]) -> tuple[Deltas, Deltas]:
+    """The day counters and the counters by day of finishing, summed from the entries."""
+    sums: Deltas = defaultdict(lambda: [0] * len(COUNTER_NAMES))
+    finish: Deltas = defaultdict(lambda: [0] * len(FINISH_COUNTER_NAMES))
     for entry in entries:
         row = sums[entry.key]
         for i, value in enumerate(entry.counters()):
             row[i] += value
-    return sums
+        if entry.finish_key is not None:
+            row = finish[entry.finish_key]
+            for i, value in enumerate(entry.finish_counters()):
+                row[i] += value
+    return sums, finish
 
 
 def _day_sums_select() -> Select[Any]:
@@ -476,11 +521,34 @@ def _day_sums_select() -> Select[Any]:
     ).group_by(t.agency_id, t.day, t.supplements)
 
 
+def _finish_sums_select() -> Select[Any]:
+    """The counters by day of finishing as sums over the per-dossier shares (in SQL)."""
+    t = TALLY.c
+
+    def n(name: str) -> Any:
+        return func.sum(case((t.flags.op("&")(BIT[name]) != 0, 1), else_=0))
+
+    return (
+        select(
+            t.agency_id,
+            t.finish_day,
+            t.supplements,
+            func.count(),
+            n("within_original"),
+            n("within_due"),
+        )
+        .where(t.finish_day.is_not(None))
+        .group_by(t.agency_id, t.finish_day, t.supplements)
+    )
+
+
 def _shares_in_sql(session: Session) -> None:
     """PostgreSQL: every dossier's share in one INSERT … SELECT (the local day in SQL)."""
     facts = facts_query().subquery()
     flags = sum((facts.c[name] * BIT[name] for name in FLAGS), start=literal(0))
     local = func.timezone(get_settings().timezone, facts.c.received_at)
+    finished_local = func.timezone(get_settings().timezone, facts.c.finished_moment)
+    finish_day = case((facts.c.finished == 1, cast_(finished_local, Date)), else_=None)
     share = select(
         facts.c.id,
         facts.c.agency_id,
@@ -490,9 +558,10 @@ def _shares_in_sql(session: Session) -> None:
         facts.c.score,
         facts.c.paid,
         facts.c.paid_online,
+        finish_day,
     )
     names = ["dossier_id", "agency_id", "day", "supplements", "flags", "score", "paid"]
-    session.execute(TALLY.insert().from_select([*names, "paid_online"], share))
+    session.execute(TALLY.insert().from_select([*names, "paid_online", "finish_day"], share))
 
 
 def _shares_in_python(session: Session, progress: Callable[[int], None] | None) -> None:
@@ -515,6 +584,7 @@ def rebuild(session: Session, progress: Callable[[int], None] | None = None) -> 
     session.flush()
     session.info.pop(PENDING, None)
     session.execute(delete(DAILY))
+    session.execute(delete(FINISH))
     session.execute(delete(TALLY))
     if session.get_bind().dialect.name == "postgresql":
         _shares_in_sql(session)
@@ -525,13 +595,20 @@ def rebuild(session: Session, progress: Callable[[int], None] | None = None) -> 
             ["agency_id", "day", "supplements", *COUNTER_NAMES], _day_sums_select()
         )
     )
+    session.execute(
+        FINISH.insert().from_select(
+            ["agency_id", "day", "supplements", *FINISH_COUNTER_NAMES], _finish_sums_select()
+        )
+    )
     return int(session.scalar(select(func.count()).select_from(TALLY)) or 0)
 
 
-def stored_sums(session: Session) -> dict[tuple[int, date, int], list[int]]:
-    out: dict[tuple[int, date, int], list[int]] = {}
-    for row in session.execute(select(DAILY)):
-        values = [int(getattr(row, name)) for name in COUNTER_NAMES]
+def stored_sums(
+    session: Session, table: Table = DAILY, names: Sequence[str] = COUNTER_NAMES
+) -> Deltas:
+    out: Deltas = {}
+    for row in session.execute(select(table)):
+        values = [int(getattr(row, name)) for name in names]
         if any(values):
             out[(row.agency_id, row.day, row.supplements)] = values
     return out
@@ -540,24 +617,26 @@ def stored_sums(session: Session) -> dict[tuple[int, date, int], list[int]]:
 def differences(session: Session) -> list[str]:
     """Where the counters disagree with a recount from the dossiers (empty: all agree)."""
     apply_pending(session)
-    recount = {k: v for k, v in _sums(e for _id, e in _all_entries(session)).items() if any(v)}
-    stored = stored_sums(session)
+    by_received, by_finish = _sums(e for _id, e in _all_entries(session))
     out = []
-    for key in sorted(set(recount) | set(stored)):
-        want, have = recount.get(key), stored.get(key)
-        if want != have:
-            agency_id, day, supplements = key
-            detail = ", ".join(
-                f"{name} {h} != {w}"
-                for name, h, w in zip(
-                    COUNTER_NAMES,
-                    have or [0] * len(COUNTER_NAMES),
-                    want or [0] * len(COUNTER_NAMES),
-                    strict=True,
+    for label, recounted, table, names in (
+        ("", by_received, DAILY, COUNTER_NAMES),
+        ("finished ", by_finish, FINISH, FINISH_COUNTER_NAMES),
+    ):
+        recount = {k: v for k, v in recounted.items() if any(v)}
+        stored = stored_sums(session, table, names)
+        for key in sorted(set(recount) | set(stored)):
+            want, have = recount.get(key), stored.get(key)
+            if want != have:
+                agency_id, day, supplements = key
+                detail = ", ".join(
+                    f"{name} {h} != {w}"
+                    for name, h, w in zip(
+                        names, have or [0] * len(names), want or [0] * len(names), strict=True
+                    )
+                    if h != w
                 )
-                if h != w
-            )
-            out.append(f"agency {agency_id}, {day}, {supplements} supplements: {detail}")
+                out.append(f"agency {agency_id}, {label}{day}, {supplements} supplements: {detail}")
     return out
 
 

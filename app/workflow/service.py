@@ -20,6 +20,8 @@ from sqlalchemy import (
     bindparam,
     or_,
     select,
+    tuple_,
+    union,
 )
 from sqlalchemy.orm import Session, defer, joinedload, lazyload
 from sqlalchemy.orm.exc import StaleDataError
@@ -151,55 +153,62 @@ def _announce(
 # --- queues -------------------------------------------------------------------------------
 
 
-def _queue_filter(leader: bool, cashier: bool) -> ColumnElement[bool]:
-    """Dossiers actionable by the caller: at their agency (``agency_id``), at a step of one of
-    their ``roles``, assigned to nobody or to them (``user_id``; leaders see all of their
-    unit's)."""
-    at_step = and_(
-        Dossier.handling_agency_id == bindparam("agency_id"),
-        Dossier.step_role.in_(bindparam("roles", expanding=True)),
-        Dossier.status.in_(QUEUE_STATUSES),
-    )
-    if not leader:
-        at_step = and_(
-            at_step,
-            or_(Dossier.assignee_id.is_(None), Dossier.assignee_id == bindparam("user_id")),
-        )
+def _queue_branches(
+    roles: tuple[str, ...], leader: bool, cashier: bool, keyset: bool
+) -> list[Select[int, datetime | None]]:
+    """The caller's queue as ranges that each index reads in order (their union is what the
+    caller may act on): one per role at the caller's agency, on ``ix_dossiers_queue``,
+    assigned to nobody or to them (leaders see all of their unit's); for cashiers, what waits
+    for fees at their counter (the receiving agency's, or the one-stop shop's where the
+    dossier is: the province's centre collects for its departments), on the two partial
+    indexes of dossiers awaiting payment. Each is limited to the page, so a page reads at
+    most a page per range, however many dossiers wait (docs/PERFORMANCE.md, issue 18)."""
+    in_queue = Dossier.status.in_(QUEUE_STATUSES)
+    mine = or_(Dossier.assignee_id.is_(None), Dossier.assignee_id == bindparam("user_id"))
+    agency: BindParameter[int] = bindparam("agency_id")
+    ranges: list[ColumnElement[bool]] = []
+    for role in roles:
+        at_step = and_(Dossier.handling_agency_id == agency, Dossier.step_role == role, in_queue)
+        ranges.append(at_step if leader else and_(at_step, mine))
     if cashier:
-        # Cashiers also see what waits for fees at their counter (the receiving agency's, or
-        # the one-stop shop's where the dossier is: the province's centre collects for its
-        # departments).
-        return or_(
-            at_step,
-            and_(
-                or_(
-                    Dossier.agency_id == bindparam("agency_id"),
-                    Dossier.handling_agency_id == bindparam("agency_id"),
-                ),
-                Dossier.status == "awaiting_payment",
-            ),
+        waiting = Dossier.status == "awaiting_payment"
+        ranges += [and_(Dossier.agency_id == agency, waiting)]
+        ranges += [and_(Dossier.handling_agency_id == agency, waiting)]
+    after = tuple_(
+        bindparam("after_due", type_=Dossier.step_due_at.type),
+        bindparam("after_id", type_=Dossier.id.type),
+    )
+    branches: list[Select[int, datetime | None]] = []
+    for where in ranges:
+        branch = select(Dossier.id, Dossier.step_due_at).where(where)
+        if keyset:
+            # A row value: an index condition (the range starts after the cursor); the same
+            # test written with OR is a filter over every row before the cursor.
+            branch = branch.where(tuple_(Dossier.step_due_at, Dossier.id) > after)
+        limited = (
+            branch.order_by(Dossier.step_due_at, Dossier.id).limit(bindparam("limit")).subquery()
         )
-    return at_step
+        # Each range in a subquery of its own: SQLite allows no LIMIT in a compound's members.
+        branches.append(select(limited.c.id, limited.c.step_due_at))
+    return branches
 
 
-@lru_cache(maxsize=8)
-def _queue_statement(leader: bool, cashier: bool, keyset: bool) -> Select[Dossier, int]:
+@lru_cache(maxsize=64)
+def _queue_statement(
+    roles: tuple[str, ...], leader: bool, cashier: bool, keyset: bool
+) -> Select[Dossier, int]:
     """The queue query of one shape, built once: it runs on every request of every officer,
     so the caller's values are bound parameters, not a new statement to build each time."""
-    page = select(Dossier.id).where(_queue_filter(leader, cashier))
-    if keyset:
-        due: BindParameter[datetime] = bindparam("after_due")
-        page = page.where(
-            or_(
-                Dossier.step_due_at > due,
-                and_(Dossier.step_due_at == due, Dossier.id > bindparam("after_id")),
-            )
-        )
-    # The page's ids first, on their own: read in order from the partial index
-    # ix_dossiers_queue and stopped at the limit. Joined in the same query, the other tables
-    # led PostgreSQL to read and sort every open dossier of the unit (2,000 at 1M: 20 ms
-    # instead of 0.5 ms).
-    ids = page.order_by(Dossier.step_due_at, Dossier.id).limit(bindparam("limit")).subquery()
+    # The ranges merged (UNION: a dossier of the cashier's agency handled there is in both
+    # ranges of the counter) and the page's ids taken, on their own: joined in the same query,
+    # the other tables led PostgreSQL to read and sort every open dossier of the unit.
+    merged = union(*_queue_branches(roles, leader, cashier, keyset)).subquery()
+    ids = (
+        select(merged.c.id)
+        .order_by(merged.c.step_due_at, merged.c.id)
+        .limit(bindparam("limit"))
+        .subquery()
+    )
     # A queue shows a summary: leave the big columns (declared data, procedure texts) unread.
     # One statement whatever its length: the dossiers joined with their versions, their
     # current steps and what each still owes (whether "request_payment" applies); whether a
@@ -249,10 +258,10 @@ def queue(
     """The caller's queue sorted by due time (keyset pagination on (step_due_at, id))."""
     if not user.is_staff:
         raise Forbidden(N_("Chỉ cán bộ mới có hàng đợi hồ sơ."))
-    stmt = _queue_statement(user.has_role("leader"), user.has_role("cashier"), after is not None)
+    roles = tuple(sorted(user.roles))
+    stmt = _queue_statement(roles, "leader" in roles, "cashier" in roles, after is not None)
     params: dict[str, Any] = {
         "agency_id": user.agency_id,
-        "roles": sorted(user.roles),
         "user_id": user.id,
         "limit": limit,
     }
