@@ -10,7 +10,7 @@ counted again from the dossiers by ``portal db upgrade`` (``build_counters_if_ne
 after an upgrade with plain ``alembic``, run ``portal stats rebuild``.
 
 Revision ID: 0021
-Revises: 0018
+Revises: 0020
 Create Date: 2026-12-06 03:00:00.000000
 """
 
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0021"
-down_revision: str | None = "0018"
+down_revision: str | None = "0020"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
