@@ -9,7 +9,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from math import ceil
 
-from sqlalchemy import String, delete, func, select
+from sqlalchemy import String, delete, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from app.db import Base, UTCDateTime, utcnow
@@ -26,21 +26,11 @@ class RateEvent(Base):
 
 
 def hit(session: Session, key: str, limit: int, window: timedelta, message: str) -> None:
-    """Record one event for ``key``; raise when more than ``limit`` fall within ``window``.
+    """Record one event for ``key``; raise when ``limit`` already fall within ``window``.
 
     The caller must commit even when its own answer is an error (return, don't raise)."""
-    now = utcnow()
-    since = now - window
-    count = (
-        session.scalar(select(func.count()).where(RateEvent.key == key, RateEvent.at >= since)) or 0
-    )
-    if count >= limit:
-        raise TooManyRequests(message)
-    session.add(RateEvent(key=key, at=now))
-    # Old rows are useless: prune this key's history now and then.
-    if count == 0:
-        session.execute(delete(RateEvent).where(RateEvent.key == key, RateEvent.at < since))
-    session.flush()
+    refuse_when_full(session, key, limit, window, message)
+    record(session, key, window)
 
 
 class LimitReached(TooManyRequests):

@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Response
 
 from app.accounts import service
 from app.accounts.models import User
+from app.config import get_settings
 from app.errors import Forbidden, Unauthorized
 from app.i18n_markers import N_
 from app.notifications import service as notification_service
@@ -16,6 +17,19 @@ from app.web import csrf_header_ok
 from app.web.session import SessionDep
 
 SESSION_COOKIE = "portal_session"
+
+
+def set_private_cookie(response: Response, name: str, value: str, max_age: int) -> None:
+    """A cookie only this site's pages send back: HttpOnly, SameSite=Lax, Secure over https."""
+    response.set_cookie(
+        name,
+        value,
+        max_age=max_age,
+        httponly=True,
+        secure=get_settings().secure_cookies,
+        samesite="lax",
+        path="/",
+    )
 
 
 @dataclass(frozen=True)

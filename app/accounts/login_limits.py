@@ -11,6 +11,7 @@ from starlette.responses import Response
 
 from app.accounts import admin as user_admin
 from app.accounts import throttle
+from app.accounts.deps import set_private_cookie
 from app.accounts.models import User
 from app.config import get_settings
 from app.web import forms as admin_forms
@@ -28,15 +29,11 @@ def device(request: Request) -> str | None:
 
 def remember_device(request: Request, response: Response, user: User) -> None:
     """After a successful login this browser is a known client of the account."""
-    settings = get_settings()
-    response.set_cookie(
+    set_private_cookie(
+        response,
         throttle.DEVICE_COOKIE,
         throttle.device_cookie(user, device(request)),
-        max_age=settings.login_device_days * 86400,
-        httponly=True,
-        secure=settings.secure_cookies,
-        samesite="lax",
-        path="/",
+        get_settings().login_device_days * 86400,
     )
 
 

@@ -25,7 +25,7 @@ from app.accounts import (
     twofactor,
     twofactor_pages,
 )
-from app.accounts.deps import SESSION_COOKIE, client_ip
+from app.accounts.deps import SESSION_COOKIE, client_ip, set_private_cookie
 from app.accounts.events import FORGOT_PAGE, RESET_PAGE
 from app.accounts.login_limits import device
 from app.accounts.models import STAFF_ROLES, User
@@ -71,16 +71,7 @@ def safe_next(target: str | None) -> str | None:
 
 
 def _set_session_cookie(response: Response, token: str) -> None:
-    settings = get_settings()
-    response.set_cookie(
-        SESSION_COOKIE,
-        token,
-        max_age=settings.session_days * 86400,
-        httponly=True,
-        secure=settings.secure_cookies,
-        samesite="lax",
-        path="/",
-    )
+    set_private_cookie(response, SESSION_COOKIE, token, get_settings().session_days * 86400)
 
 
 @router.get("/dang-ky")
@@ -148,13 +139,8 @@ async def login_submit(request: Request, session: SessionDep) -> Response:
     second = twofactor_pages.second_step(request, session, user, target)
     if second is not None:  # a code (or enrolment) first: no session yet
         return second
-    # A fresh session at every login (no session fixation): the old one is dropped.
-    service.close_session(session, request.cookies.get(SESSION_COOKIE))
-    token, _lifetime = service.open_session(session, user, "web", client_ip(request))
     response = RedirectResponse(target or service.home_path(user), status_code=303)
-    _set_session_cookie(response, token)
-    login_limits.remember_device(request, response, user)
-    return response
+    return twofactor_pages.log_in(request, session, user, response)
 
 
 @router.post("/dang-xuat", dependencies=[Depends(verify_csrf)])

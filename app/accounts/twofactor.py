@@ -39,6 +39,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
+from app import ratelimit
 from app.accounts import admin as user_admin
 from app.accounts import service as account_service
 from app.accounts.models import (
@@ -57,7 +58,6 @@ from app.config import get_settings
 from app.db import utcnow
 from app.errors import Conflict, Forbidden, InvalidInput, TooManyRequests, Unauthorized
 from app.i18n_markers import N_
-from app.ratelimit import RateEvent
 
 ISSUER = "Một cửa"
 RECOVERY_CODES = 10
@@ -341,20 +341,8 @@ def _failure_key(user_id: int) -> str:
     return f"two-factor:{user_id}"
 
 
-def _recent_failures(session: Session, user_id: int) -> int:
-    since = utcnow() - OTP_WINDOW
-    return (
-        session.scalar(
-            select(func.count()).where(
-                RateEvent.key == _failure_key(user_id), RateEvent.at >= since
-            )
-        )
-        or 0
-    )
-
-
 def _failed(session: Session, user: User, ip: str, reason: str) -> None:
-    session.add(RateEvent(key=_failure_key(user.id), at=utcnow()))
+    ratelimit.record(session, _failure_key(user.id), OTP_WINDOW)
     # Also a failed login of the e-mail, for the password throttling and the admins' view.
     session.add(LoginAttempt(email=user.email, ip=ip[:45], succeeded=False))
     _audit(session, None, "login.otp_failed", user, reason=reason)
@@ -371,8 +359,9 @@ def verify(session: Session, user: User, otp: str, ip: str = "") -> str:
         return "none"
     if not otp.strip():
         raise OtpRequired(OTP_REQUIRED)
-    if _recent_failures(session, user.id) >= OTP_MAX_FAILURES:
-        raise TooManyRequests(TOO_MANY_CODES)
+    ratelimit.refuse_when_full(
+        session, _failure_key(user.id), OTP_MAX_FAILURES, OTP_WINDOW, TOO_MANY_CODES
+    )
     try:
         if _claim_step(session, row, _digits(otp)) is not None:
             return "totp"

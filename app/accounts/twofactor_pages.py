@@ -19,9 +19,8 @@ from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from app.accounts import login_limits, service, twofactor
-from app.accounts.deps import SESSION_COOKIE, client_ip
+from app.accounts.deps import SESSION_COOKIE, client_ip, set_private_cookie
 from app.accounts.models import PendingLogin, User
-from app.config import get_settings
 from app.errors import Conflict, DomainError, Forbidden, InvalidInput, TooManyRequests, Unauthorized
 from app.i18n_markers import N_
 from app.web import forms as admin_forms
@@ -44,23 +43,12 @@ def _private(response: Response) -> Response:
     return response
 
 
-def _set_cookie(response: Response, name: str, value: str, max_age: int) -> None:
-    response.set_cookie(
-        name,
-        value,
-        max_age=max_age,
-        httponly=True,
-        secure=get_settings().secure_cookies,
-        samesite="lax",
-        path="/",
-    )
-
-
-def _log_in(request: Request, session: Session, user: User, response: Response) -> Response:
-    """The real browser session starts (a fresh one: no session fixation)."""
+def log_in(request: Request, session: Session, user: User, response: Response) -> Response:
+    """The real browser session starts (a fresh one: no session fixation) and this browser
+    becomes a known client of the account."""
     service.close_session(session, request.cookies.get(SESSION_COOKIE))
     token, lifetime = service.open_session(session, user, "web", client_ip(request))
-    _set_cookie(response, SESSION_COOKIE, token, lifetime)
+    set_private_cookie(response, SESSION_COOKIE, token, lifetime)
     response.delete_cookie(PENDING_COOKIE, path="/")
     login_limits.remember_device(request, response, user)
     return response
@@ -79,7 +67,7 @@ def second_step(
     service.close_session(session, request.cookies.get(SESSION_COOKIE))
     response = RedirectResponse(OTP_PAGE if step == "otp" else PAGE, status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
-    _set_cookie(response, PENDING_COOKIE, token, twofactor.PENDING_MINUTES[step] * 60)
+    set_private_cookie(response, PENDING_COOKIE, token, twofactor.PENDING_MINUTES[step] * 60)
     return response
 
 
@@ -122,7 +110,7 @@ async def otp_submit(request: Request, session: SessionDep) -> Response:
         except (twofactor.OtpInvalid, twofactor.OtpUsed) as exc:
             return _otp_page(request, _(exc.detail), 401)
         twofactor.end_pending(session, row)
-        return _log_in(
+        return log_in(
             request,
             session,
             user,
@@ -227,7 +215,7 @@ async def confirm(request: Request, session: SessionDep, user: OptionalUser) -> 
         # Enrolment was what the login lacked: the session starts now.
         target = restricted.next_path or service.home_path(account)
         twofactor.end_pending(session, restricted)
-        return _log_in(request, session, account, _codes_page(request, codes, target))
+        return log_in(request, session, account, _codes_page(request, codes, target))
 
     return await admin_forms.threaded(work)
 
