@@ -66,8 +66,8 @@ def token(
         )
     except LoginThrottled as exc:
         return refused_json(request, exc)
-    audit_service.record_login(session, user, form.username, "api")
     if user is None:
+        audit_service.record_login(session, None, form.username, "api")
         # Returned, not raised: the failed attempt must be committed for throttling to work.
         return JSONResponse(
             error_body("unauthorized", "Email hoặc mật khẩu không đúng."),
@@ -76,7 +76,9 @@ def token(
         )
     refused = twofactor_api.otp_refusal(request, session, user, otp)
     if refused is not None:
+        audit_service.record_login(session, user, form.username, "api", second_factor=True)
         return refused
+    audit_service.record_login(session, user, form.username, "api")
     access, lifetime = service.open_session(session, user, "api", client_ip(request))
     return TokenOut(access_token=access, expires_in=lifetime)
 

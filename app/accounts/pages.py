@@ -127,8 +127,8 @@ async def login_submit(request: Request, session: SessionDep) -> Response:
         user = service.authenticate(session, email, password, client_ip(request), device(request))
     except LoginThrottled as exc:
         return login_limits.refused_page(request, exc, email, target)
-    audit_service.record_login(session, user, email, "web")
     if user is None:
+        audit_service.record_login(session, None, email, "web")
         _ = translator(request)
         return render(
             request,
@@ -138,6 +138,7 @@ async def login_submit(request: Request, session: SessionDep) -> Response:
         )
     second = twofactor_pages.second_step(request, session, user, target)
     if second is not None:  # a code (or enrolment) first: no session yet
+        audit_service.record_login(session, user, email, "web", second_factor=True)
         return second
     response = RedirectResponse(target or service.home_path(user), status_code=303)
     return twofactor_pages.log_in(request, session, user, response)

@@ -21,6 +21,7 @@ from starlette.responses import Response
 from app.accounts import login_limits, service, twofactor
 from app.accounts.deps import SESSION_COOKIE, client_ip, set_private_cookie
 from app.accounts.models import PendingLogin, User
+from app.audit import service as audit_service
 from app.errors import Conflict, DomainError, Forbidden, InvalidInput, TooManyRequests, Unauthorized
 from app.i18n_markers import N_
 from app.web import forms as admin_forms
@@ -45,7 +46,8 @@ def _private(response: Response) -> Response:
 
 def log_in(request: Request, session: Session, user: User, response: Response) -> Response:
     """The real browser session starts (a fresh one: no session fixation) and this browser
-    becomes a known client of the account."""
+    becomes a known client of the account. Audited here, once the login is complete."""
+    audit_service.record_login(session, user, user.email, "web")
     service.close_session(session, request.cookies.get(SESSION_COOKIE))
     token, lifetime = service.open_session(session, user, "web", client_ip(request))
     set_private_cookie(response, SESSION_COOKIE, token, lifetime)

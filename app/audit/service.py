@@ -45,6 +45,7 @@ MAX_EXPORT_ROWS = 100_000
 ACTION_LABELS = {
     "login.succeeded": N_("Đăng nhập thành công"),
     "login.failed": N_("Đăng nhập thất bại"),
+    "login.password_accepted": N_("Đúng mật khẩu, chờ mã xác thực"),
     "login.throttled": N_("Đăng nhập bị hạn chế tạm thời"),
     "login.limits_cleared": N_("Quản trị gỡ hạn chế đăng nhập"),
     "file.download": N_("Cán bộ tải tệp của hồ sơ"),
@@ -176,8 +177,12 @@ def record(
     return entry
 
 
-def record_login(session: Session, user: User | None, email: str, channel: str) -> AuditEntry:
-    """A login attempt: success with the user as actor, failure with the e-mail tried."""
+def record_login(
+    session: Session, user: User | None, email: str, channel: str, *, second_factor: bool = False
+) -> AuditEntry:
+    """A login attempt: success with the user as actor, failure with the e-mail tried. With
+    ``second_factor`` the password was right but a code is still asked for: the login has not
+    succeeded yet (``login.succeeded`` follows when a session is opened)."""
     if user is None:
         tried = email.strip().lower()[:254]
         return record(
@@ -189,7 +194,7 @@ def record_login(session: Session, user: User | None, email: str, channel: str) 
         )
     return record(
         session,
-        "login.succeeded",
+        "login.password_accepted" if second_factor else "login.succeeded",
         actor=user,
         object_type="user",
         object_id=user.id,

@@ -278,3 +278,22 @@ def test_five_wrong_codes_refuse_even_the_right_one(client: TestClient, db: Sess
     assert refused.value.detail == twofactor.TOO_MANY_CODES
     db.expire_all()
     assert db.get(TwoFactor, user.id).last_step == confirmed_step  # type: ignore[union-attr]
+
+
+def test_a_token_refused_for_its_code_is_not_a_login_in_the_audit(
+    client: TestClient, db: Session
+) -> None:
+    secret, _codes = _turn_on(client)
+    user = _user(db)
+    accepted = len(_actions(db, "login.password_accepted", user.id))
+    succeeded = len(_actions(db, "login.succeeded", user.id))
+
+    assert _login(client).json()["error"] == "otp_required"
+    db.expire_all()
+    assert len(_actions(db, "login.password_accepted", user.id)) == accepted + 1
+    assert len(_actions(db, "login.succeeded", user.id)) == succeeded
+
+    _previous, current, _next = step_codes(secret)
+    assert _login(client, otp=current).status_code == 200
+    db.expire_all()
+    assert len(_actions(db, "login.succeeded", user.id)) == succeeded + 1

@@ -261,3 +261,27 @@ def test_pending_pages_without_a_pending_login(client: TestClient) -> None:
     assert client.get(PAGE, follow_redirects=False).status_code in (302, 303)
     expired = _post(client, "/dang-nhap/ma-xac-thuc", "/dang-nhap", otp="123456")
     assert expired.status_code == 401 and "Phiên đăng nhập đã hết hạn" in expired.text
+
+
+def test_audit_says_succeeded_only_after_the_code(client: TestClient, db: Session) -> None:
+    """The right password alone is not a login: the log says so until the code is given."""
+    _password(client)
+    secret, _codes = _turn_on_in_pages(client)
+    _log_out(client)
+    user_id = str(_user(db).id)
+
+    def actions() -> list[str]:
+        db.expire_all()
+        rows = db.scalars(
+            select(AuditEntry.action)
+            .where(AuditEntry.object_id == user_id, AuditEntry.action.like("login.%"))
+            .order_by(AuditEntry.seq)
+        )
+        return list(rows)
+
+    before = actions()
+    _password(client)
+    assert actions()[len(before) :] == ["login.password_accepted"]
+    _previous, current, _following = step_codes(secret)
+    _post(client, "/dang-nhap/ma-xac-thuc", "/dang-nhap/ma-xac-thuc", otp=current)
+    assert actions()[len(before) :] == ["login.password_accepted", "login.succeeded"]
