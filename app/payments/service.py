@@ -452,11 +452,6 @@ def conclude(
     return record_unsettled(session, payment, data)
 
 
-def _ipn_amount(params: Mapping[str, str]) -> int | None:
-    raw = str(params.get("vnp_Amount", ""))
-    return int(raw) if raw.isdigit() and len(raw) <= 15 else None
-
-
 def handle_callback(session: Session, params: Mapping[str, str], secret: str) -> tuple[str, str]:
     """Process a VNPay-protocol callback (IPN); returns VNPay's (RspCode, Message).
 
@@ -469,7 +464,7 @@ def handle_callback(session: Session, params: Mapping[str, str], secret: str) ->
     payment = by_txn_ref(session, str(params.get("vnp_TxnRef", ""))[:40])
     if payment is None:
         return vnpay.ORDER_NOT_FOUND
-    if _ipn_amount(params) != payment.amount * 100:
+    if vnpay.amount_of(str(params.get("vnp_Amount", ""))) != payment.amount * 100:
         return vnpay.INVALID_AMOUNT
     if payment.status != "pending":
         return vnpay.ALREADY_CONFIRMED

@@ -52,6 +52,11 @@ UNSETTLED = "pending"
 FAILED_STATUS = "02"
 
 
+def amount_of(raw: str) -> int | None:
+    """vnp_Amount as a number (VND × 100), or None unless it is ASCII digits."""
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 15 else None
+
+
 def ipn_verdict(response_code: str, transaction_status: str) -> str:
     """PAID only when both vnp_ResponseCode and vnp_TransactionStatus are 00; FAILED on a
     declined payment (status 02 and a non-00 response code); UNSETTLED otherwise, a missing
@@ -294,8 +299,7 @@ def read_query_answer(
         verdict = PAID
     elif code == "00" and status == FAILED_STATUS:
         verdict = FAILED
-    raw_amount = values.get("vnp_Amount", "")
-    amount = int(raw_amount) if raw_amount.isdigit() and len(raw_amount) <= 15 else None
+    amount = amount_of(values.get("vnp_Amount", ""))
     data = {k: v for k, v in values.items() if k != "vnp_SecureHash"}
     return QueryAnswer(verdict, code, status, amount, values.get("vnp_TransactionNo", ""), data)
 
