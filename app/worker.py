@@ -55,6 +55,9 @@ def reconcile_payments_once() -> dict[str, int]:
     except (StaleDataError, OperationalError) as exc:  # the database is busy: next pass
         log.info("VNPay status queries deferred: %s", exc.__class__.__name__)
         return {}
+    except Exception:  # the other jobs of the loop must survive a bad pass
+        log.exception("VNPay status queries failed")
+        return {}
 
 
 def deliver_mail_once(sender: str) -> int:

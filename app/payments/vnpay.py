@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import http.client
 import json
 import secrets
 import urllib.error
@@ -85,7 +86,7 @@ def sign(params: Mapping[str, str], secret: str) -> str:
 def verify(params: Mapping[str, str], secret: str) -> bool:
     """True when ``vnp_SecureHash`` is the HMAC of the other parameters."""
     given = str(params.get("vnp_SecureHash", ""))
-    if not given or not secret:
+    if not given or not given.isascii() or not secret:
         return False
     return hmac.compare_digest(given.lower(), sign(params, secret))
 
@@ -203,6 +204,7 @@ def signed_by(values: Mapping[str, str], order: Sequence[str], secret: str) -> b
     given = values.get("vnp_SecureHash", "").lower()
     return (
         bool(given)
+        and given.isascii()
         and bool(secret)
         and hmac.compare_digest(given, sign_fields(values, order, secret))
     )
@@ -235,7 +237,7 @@ def post(api_url: str, body: Mapping[str, str], timeout: float) -> dict[str, str
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
             answer = json.loads(response.read().decode() or "{}")
-    except (urllib.error.URLError, OSError, ValueError) as exc:
+    except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as exc:
         # The exception's text names the host at most, never the request (no secret in it).
         raise Unanswered(f"{type(exc).__name__}: {exc}"[:300]) from None
     if not isinstance(answer, dict):

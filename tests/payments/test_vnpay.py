@@ -187,6 +187,7 @@ def test_an_ipn_that_is_not_a_final_success_does_not_settle(  # type: ignore[no-
         "",
         "vnp_SecureHash=",
         "vnp_TxnRef=%00%ff&vnp_SecureHash=zz",
+        "vnp_TxnRef=1&vnp_SecureHash=%C3%A9%E2%82%AC",
         "vnp_Amount=-1&vnp_Amount=2&vnp_SecureHash=" + "a" * 5000,
         "vnp_TxnRef=" + "x" * 10_000,
         "%ZZ=%ZZ&vnp_ResponseCode=00&vnp_TransactionStatus=00",

@@ -230,3 +230,22 @@ def test_nothing_is_asked_without_vnpay_credentials(
     monkeypatch.setattr(get_settings(), "vnpay_hash_secret", "")
     assert _run(db) == {"paid": 0, "failed": 0, "pending": 0, "unanswered": 0}
     assert gateway.received == []
+
+
+@pytest.mark.parametrize("checksum", ["é" * 128, "", "0"])
+def test_a_malformed_checksum_is_a_wrong_one(
+    client: TestClient,
+    db: Session,
+    gateway: Gateway,
+    monkeypatch: pytest.MonkeyPatch,
+    checksum: str,
+) -> None:
+    payment, _ = _pending(client, db)
+    gateway.transactions[payment.txn_ref] = Transaction(amount=AMOUNT)
+    real_answer = gateway.answer
+    monkeypatch.setattr(
+        gateway, "answer", lambda body: {**real_answer(body), "vnp_SecureHash": checksum}
+    )
+    assert _run(db)["unanswered"] == 1
+    db.refresh(payment)
+    assert payment.status == "pending" and _receipts(db, payment) == 0

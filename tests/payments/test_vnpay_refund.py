@@ -172,3 +172,23 @@ def test_a_signed_success_about_another_payment_is_not_believed(
     )
     receipt = db.scalar(select(Receipt).where(Receipt.payment_id == payment.id))
     assert receipt is not None and receipt.status == "issued"
+
+
+def test_a_refund_answer_with_a_malformed_checksum_is_not_believed(
+    client: TestClient, db: Session, gateway: Gateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dossier_id, payment = _paid_by_vnpay_then_rejected(client, db, gateway)
+    real_answer = gateway.answer
+    monkeypatch.setattr(
+        gateway, "answer", lambda body: {**real_answer(body), "vnp_SecureHash": "é" * 128}
+    )
+    answer = client.post(
+        f"/api/v1/dossiers/{dossier_id}/refunds",
+        json={"method": "gateway", "reason": REASON},
+        headers=headers(client, CASHIER),
+    )
+    assert answer.status_code == 201
+    assert answer.json()["status"] == "failed"
+    assert answer.json()["message"] == "97 Invalid signature"
+    receipt = db.scalar(select(Receipt).where(Receipt.payment_id == payment.id))
+    assert receipt is not None and receipt.status == "issued"
