@@ -9,7 +9,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from pydantic import field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Each renderer is a process of ~135 MB per web process; more than this is a typo.
@@ -36,6 +36,15 @@ class Settings(BaseSettings):
     vnpay_url: str = "https://sandbox.vnpayment.vn/paymentv2/vpcpay.html"
     # VNPay's merchant API (querydr, refund): JSON POSTs, a host of its own in production.
     vnpay_api_url: str = "https://sandbox.vnpayment.vn/merchant_webapi/api/transaction"
+    # How long a call to the merchant API may take before it counts as unanswered.
+    vnpay_api_timeout_seconds: float = Field(default=20.0, gt=0, le=120)
+    # The worker asks VNPay (querydr) about a VNPay payment still pending this long after it
+    # was made, and again every as many minutes (docs/decisions/0023-vnpay-status-checks.md) ...
+    vnpay_query_after_minutes: int = Field(default=15, ge=1, le=1440)
+    # ... until it is this old; then it stays pending for a cashier to look into.
+    vnpay_query_give_up_hours: int = Field(default=24, ge=1, le=24 * 30)
+    # Payments asked about per pass of the worker at most.
+    vnpay_query_batch: int = Field(default=20, ge=1, le=500)
     # The built-in sandbox bank settles fees without money: on by default only in development
     # (PORTAL_PAYMENT_SANDBOX=true turns it on elsewhere, e.g. a public demo).
     payment_sandbox: bool | None = None

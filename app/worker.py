@@ -1,6 +1,6 @@
 """Background jobs: `portal worker`, and the same loop inside the web process when no worker
-runs (so the embedded default works with one command): periodic checks every ``interval``
-seconds, outbox e-mail every few seconds."""
+runs (so the embedded default works with one command): periodic checks and the VNPay status
+queries every ``interval`` seconds, outbox e-mail every few seconds."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from app.db import begin_write, get_sessionmaker, utcnow
 from app.errors import DomainError
 from app.notifications import service as notification_service
+from app.payments import reconcile
 from app.ratelimit import RateEvent
 from app.workflow import service as workflow
 
@@ -44,6 +45,18 @@ def run_checks_once() -> dict[str, int]:
     except (StaleDataError, OperationalError) as exc:
         # Another process acted on the same dossier meanwhile: the next pass retries.
         log.info("periodic checks deferred: %s", exc.__class__.__name__)
+        return {}
+
+
+def reconcile_payments_once() -> dict[str, int]:
+    """Ask VNPay about its payments still pending (querydr); nothing when VNPay is not set up."""
+    try:
+        return reconcile.reconcile_vnpay(get_sessionmaker())
+    except (StaleDataError, OperationalError) as exc:  # the database is busy: next pass
+        log.info("VNPay status queries deferred: %s", exc.__class__.__name__)
+        return {}
+    except Exception:  # the other jobs of the loop must survive a bad pass
+        log.exception("VNPay status queries failed")
         return {}
 
 
@@ -92,6 +105,9 @@ def run_worker(interval: float, stop: threading.Event, once: bool = False) -> No
             result = run_checks_once()
             if any(result.values()):
                 log.info("periodic checks: %s", result)
+            queried = reconcile_payments_once()
+            if any(queried.values()):
+                log.info("VNPay status queries: %s", queried)
             next_checks = time.monotonic() + interval
         deliver_mail_once(sender)
         if once or stop.wait(min(interval, MAIL_POLL_SECONDS)):
@@ -113,6 +129,7 @@ def start_embedded(interval: float) -> threading.Event:
                 if time.monotonic() - last_checks >= interval:
                     last_checks = time.monotonic()
                     run_checks_once()
+                    reconcile_payments_once()
                 deliver_mail_once(sender)
             except Exception:  # a background loop must survive a bad pass
                 log.exception("embedded periodic checks failed")

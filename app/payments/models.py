@@ -40,6 +40,8 @@ class Payment(Base):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the gateway last answered a status query (VNPay's querydr) about this payment.
+    last_queried_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 REFUND_METHODS = ("cash", "transfer", "gateway")

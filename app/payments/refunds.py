@@ -219,7 +219,12 @@ def _gateway(payment: Payment, refund: Refund, user: User, ip: str, now: datetim
         order_info=f"Hoan phi ho so {payment.dossier_id}",
         now=now,
     )
-    answer = vnpay.call_refund(settings.vnpay_api_url, body, settings.vnpay_hash_secret)
+    answer = vnpay.call_refund(
+        settings.vnpay_api_url,
+        body,
+        settings.vnpay_hash_secret,
+        settings.vnpay_api_timeout_seconds,
+    )
     refund.gateway_data = {**answer.data, "vnp_RequestId": body["vnp_RequestId"]}
     if answer.ok:
         refund.status = "refunded"

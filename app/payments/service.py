@@ -379,6 +379,7 @@ def settle(
 
 
 def fail(session: Session, payment: Payment, data: Mapping[str, Any]) -> bool:
+    """Mark a pending payment failed with what the gateway said, once only."""
     changed = _rowcount(
         session.execute(
             update(Payment)
@@ -420,40 +421,77 @@ def sandbox_secret() -> str:
     return hmac.new(key, b"motcua-sandbox-gateway", hashlib.sha256).hexdigest()
 
 
+def record_unsettled(session: Session, payment: Payment, data: Mapping[str, Any]) -> bool:
+    """Keep what the gateway reported about a payment that stays pending (its codes), so that
+    a cashier can see why; the payment itself does not change."""
+    changed = (
+        _rowcount(
+            session.execute(
+                update(Payment)
+                .where(Payment.id == payment.id, Payment.status == "pending")
+                .values(gateway_data=dict(data))
+                .execution_options(synchronize_session=False)
+            )
+        )
+        == 1
+    )
+    session.refresh(payment)
+    return changed
+
+
+def conclude(
+    session: Session, payment: Payment, verdict: str, gateway_txn: str, data: Mapping[str, Any]
+) -> bool:
+    """Apply a gateway's verified verdict on a pending payment (the IPN's and the worker's
+    querydr's one path): settle it (receipt, notice, audit by ``PaymentSettled``), fail it, or
+    record the codes and leave it pending. False when the payment was no longer pending."""
+    if verdict == vnpay.PAID:
+        return settle(session, payment, None, gateway_txn=gateway_txn, data=data)
+    if verdict == vnpay.FAILED:
+        return fail(session, payment, data)
+    return record_unsettled(session, payment, data)
+
+
 def handle_callback(session: Session, params: Mapping[str, str], secret: str) -> tuple[str, str]:
-    """Process a VNPay-protocol callback (IPN); returns VNPay's (RspCode, Message)."""
+    """Process a VNPay-protocol callback (IPN); returns VNPay's (RspCode, Message).
+
+    In VNPay's order: the signature (97), the order (01), the amount (04), whether it was
+    already concluded (02). Then the payment settles only when both vnp_ResponseCode and
+    vnp_TransactionStatus are 00, fails on a declined payment (status 02), and otherwise stays
+    pending with the codes recorded and answer 99, so that VNPay notifies again (00: recorded)."""
     if not verify_signature(params, secret):
         return vnpay.INVALID_SIGNATURE
-    payment = by_txn_ref(session, str(params.get("vnp_TxnRef", "")))
+    payment = by_txn_ref(session, str(params.get("vnp_TxnRef", ""))[:40])
     if payment is None:
         return vnpay.ORDER_NOT_FOUND
-    try:
-        amount = int(str(params.get("vnp_Amount", "")))
-    except ValueError:
-        return vnpay.INVALID_AMOUNT
-    if amount != payment.amount * 100:
+    if vnpay.amount_of(str(params.get("vnp_Amount", ""))) != payment.amount * 100:
         return vnpay.INVALID_AMOUNT
     if payment.status != "pending":
         return vnpay.ALREADY_CONFIRMED
     data = {k: str(v) for k, v in params.items() if k != "vnp_SecureHash"}
-    success = (
-        params.get("vnp_ResponseCode") == "00" and params.get("vnp_TransactionStatus", "00") == "00"
+    verdict = vnpay.ipn_verdict(
+        str(params.get("vnp_ResponseCode", "")), str(params.get("vnp_TransactionStatus", ""))
     )
-    changed = (
-        settle(
-            session, payment, None, gateway_txn=str(params.get("vnp_TransactionNo", "")), data=data
+    changed = conclude(session, payment, verdict, str(params.get("vnp_TransactionNo", "")), data)
+    if not changed:  # a concurrent callback or the worker concluded it meanwhile
+        return vnpay.ALREADY_CONFIRMED
+    if verdict == vnpay.UNSETTLED:
+        log.info(
+            "payment %s stays pending: vnp_ResponseCode=%r vnp_TransactionStatus=%r",
+            payment.id,
+            data.get("vnp_ResponseCode", "")[:8],
+            data.get("vnp_TransactionStatus", "")[:8],
         )
-        if success
-        else fail(session, payment, data)
-    )
-    return vnpay.CONFIRMED if changed else vnpay.ALREADY_CONFIRMED
+        return vnpay.NOT_FINAL
+    return vnpay.CONFIRMED
 
 
 def record_refusal(session: Session, params: Mapping[str, str], secret: str) -> None:
     """The payer came back from the gateway with a signed refusal (cancelled at the bank, card
     declined): fail the pending payment now, as its IPN will (that one is then answered
-    "already confirmed"), so that trying again makes a new payment. Success is left to the
-    IPN: only the server-to-server callback settles (§6)."""
+    "already confirmed"), so that trying again makes a new payment. Only a definite failure
+    counts (the IPN's rule); success is left to the IPN: only the server-to-server callback
+    settles (§6)."""
     if params.get("vnp_ResponseCode") != "00":
         handle_callback(session, params, secret)
 
