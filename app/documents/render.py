@@ -136,6 +136,7 @@ ol.reasons { margin: 1mm 0 2mm; padding-left: 7mm; }
   break-before: avoid;
 }
 .signatures td { width: 50%; text-align: center; vertical-align: top; border: 0; padding: 0; }
+.signatures td.recipients { text-align: left; font-size: 10pt; }
 .signatures .role { font-weight: bold; text-transform: uppercase; font-size: 11pt; }
 .signatures .hint { font-style: italic; font-size: 10pt; }
 .signatures .name { font-weight: bold; margin-top: 18mm; }

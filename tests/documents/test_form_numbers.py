@@ -1,0 +1,211 @@
+"""Forms 02–05 as administrative documents (issue 19 item 4, SPEC §3): numbered per agency, kind
+and year without gaps, with the agency's place and date, the dossier code and the signer, and
+signed with the agency's certificate so that pyHanko's validator finds them intact."""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi.testclient import TestClient
+from pypdf import PdfReader
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.accounts import service as account_service
+from app.agencies.models import Agency
+from app.db import begin_write
+from app.documents import numbering
+from app.documents.models import Document
+from app.dossiers.models import Dossier
+from app.signing import service as signing_service
+from tests.conftest import in_parallel
+from tests.dossiers.helpers import (
+    PHO_HIEN,
+    RECEPTION,
+    act,
+    headers,
+    submitted_dossier,
+)
+
+LIEN_PHUONG = "000.00.54.H31"
+LIEN_PHUONG_OFFICER = "tiepnhan.lienphuong@motcua.local"  # reception, specialist and cashier
+SIGNATURE_PROCEDURE = "2.000884"  # signature certification at Liên Phương
+
+
+def _agency(db: Session, code: str) -> Agency:
+    return db.scalars(select(Agency).where(Agency.code == code)).one()
+
+
+def _text(pdf: bytes) -> str:
+    return "\n".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(pdf)).pages)
+
+
+def _form(client: TestClient, h: dict[str, str], dossier_id: int, kind: str) -> dict[str, Any]:
+    docs = client.get(f"/api/v1/dossiers/{dossier_id}/documents", headers=h).json()["items"]
+    return next(d for d in docs if d["kind"] == kind)
+
+
+def _path(url: str) -> str:
+    return "/" + url.split("://", 1)[1].split("/", 1)[1]
+
+
+# --- what a citizen reads --------------------------------------------------------------------
+
+
+def test_refusal_is_numbered_dated_at_the_agency_signed_and_verifiable(
+    client: TestClient, db: Session
+) -> None:
+    dossier_id, citizen = submitted_dossier(client)
+    reception = headers(client, RECEPTION)
+    refused = act(client, reception, dossier_id, "reject", reasons=["Tờ khai thiếu chữ ký."])
+    assert refused.status_code == 200, refused.text
+    dossier = db.get(Dossier, dossier_id)
+    assert dossier is not None and dossier.code
+    form = _form(client, citizen, dossier_id, "form_03")
+    pdf = client.get(form["pdf_url"], headers=citizen).content
+    text = _text(pdf)
+    flat = " ".join(text.split())
+
+    number = re.search(r"Số: (\d+)/PTC-UBND", flat)
+    assert number, flat[:600]
+    assert len(number.group(1)) >= 2  # numbers below 10 with a leading zero (Decree 30)
+    assert re.search(r"Phố Hiến, ngày \d{2} tháng \d{1,2} năm 20\d{2}", flat), flat[:600]
+    assert dossier.code in flat
+    assert "Đinh Thị Nhận" in flat  # the reception officer who refused
+    assert "CÔNG CHỨC TIẾP NHẬN HỒ SƠ" in flat.upper()
+    assert "Đã ký số bằng chứng thư số của Ủy ban nhân dân phường Phố Hiến" in flat
+    assert "Nơi nhận" in flat
+    # A commune's people's committee heads its own header: no provincial line above it.
+    assert "ỦY BAN NHÂN DÂN TỈNH HƯNG YÊN" not in flat.upper()
+
+    report = signing_service.validate_pdf(pdf, signing_service.trust_roots_pem(db))
+    assert report["ok"], report
+    (signature,) = report["signatures"]
+    assert signature["intact"] and signature["whole_document"]
+    active = signing_service.active_certificate(db, _agency(db, PHO_HIEN).id)
+    assert signature["signer_fingerprint"] == active.fingerprint_sha256
+
+    # A copy with one byte of its text changed no longer validates.
+    at = pdf.index(b"/PTC-UBND") if b"/PTC-UBND" in pdf else len(pdf) // 3
+    tampered = pdf[:at] + bytes([pdf[at] ^ 0x01]) + pdf[at + 1 :]
+    bad = signing_service.validate_pdf(tampered, signing_service.trust_roots_pem(db))
+    assert not bad["ok"]
+
+    # The verification page (the QR code's target) shows the number and a valid signature.
+    client.cookies.delete("portal_session")
+    verify = client.get(_path(form["verify_url"]))
+    assert verify.status_code == 200
+    assert f"{number.group(1)}/PTC-UBND" in verify.text
+    assert "Có. Chữ ký số hợp lệ" in verify.text
+
+
+def test_supplement_request_and_refusal_count_separately(client: TestClient, db: Session) -> None:
+    reception = headers(client, RECEPTION)
+    first, citizen = submitted_dossier(client)
+    second, _ = submitted_dossier(client)
+    third, _ = submitted_dossier(client)
+    assert act(client, reception, first, "reject", reasons=["Sai mẫu."]).status_code == 200
+    asked = act(client, reception, second, "request_supplement", comment="Thiếu bản sao.")
+    assert asked.status_code == 200, asked.text
+    assert act(client, reception, third, "reject", reasons=["Sai mẫu."]).status_code == 200
+
+    def number(dossier_id: int, kind: str) -> str:
+        doc = db.scalars(
+            select(Document).where(Document.dossier_id == dossier_id, Document.kind == kind)
+        ).one()
+        return str(doc.context["doc"]["number"])
+
+    refused = [number(first, "form_03"), number(third, "form_03")]
+    seqs = [int(n.split("/")[0]) for n in refused]
+    assert seqs[1] == seqs[0] + 1 and all(n.endswith("/PTC-UBND") for n in refused)
+    assert re.fullmatch(r"\d{2,}/PYCBS-UBND", number(second, "form_02"))
+
+
+# --- the counter -------------------------------------------------------------------------------
+
+
+def test_counters_run_per_agency_kind_and_year(db: Session) -> None:
+    pho_hien, lien_phuong = _agency(db, PHO_HIEN), _agency(db, LIEN_PHUONG)
+    at = datetime(2031, 3, 2, 3, 0, tzinfo=UTC)
+    assert [numbering.next_number(db, pho_hien.id, "form_05", at) for _ in range(3)] == [1, 2, 3]
+    assert numbering.next_number(db, lien_phuong.id, "form_05", at) == 1
+    assert numbering.next_number(db, pho_hien.id, "form_04", at) == 1
+    # 31 December 2031, 17:30 UTC is already 1 January 2032 in Vietnam: a new year, number 1.
+    new_year = datetime(2031, 12, 31, 17, 30, tzinfo=UTC)
+    assert numbering.next_number(db, pho_hien.id, "form_05", new_year) == 1
+    assert numbering.next_number(db, pho_hien.id, "form_05", at) == 4
+    assert numbering.document_number("form_05", 4, "UBND") == "04/TB-UBND"
+    assert numbering.document_number("form_04", 12, "STP") == "12/STP-BPMC"
+
+
+def test_agencies_without_an_abbreviation_get_one_from_their_name() -> None:
+    derived = numbering.derived_abbreviation
+    assert derived("Ủy ban nhân dân xã Tân Tiến") == "UBND"
+    assert derived("Sở Nội vụ tỉnh Hưng Yên") == "SNV"
+    assert derived("Công an tỉnh Hưng Yên") == "CAT"
+    assert derived("Sở Nông nghiệp và Môi trường tỉnh Hưng Yên") == "SNNVMT"
+    assert derived("Đài Phát thanh") == "ĐPT"
+
+
+# --- gapless under concurrency -----------------------------------------------------------------
+
+
+def _submitted(factory: sessionmaker, count: int) -> list[int]:  # type: ignore[type-arg]
+    from app.dossiers import service as dossier_service
+    from app.dossiers.schemas import ActionIn, DossierCreate
+    from app.workflow import service as workflow
+    from tests.dossiers.helpers import pdf_bytes
+    from tests.payments.declared import FORM
+
+    ids = []
+    with factory.begin() as session:
+        citizen = account_service.get_user_by_email(session, "congdan2@motcua.local")
+        assert citizen is not None
+        for _ in range(count):
+            dossier = dossier_service.create_draft(
+                session,
+                citizen,
+                DossierCreate(
+                    procedure_code=SIGNATURE_PROCEDURE, agency_code=LIEN_PHUONG, form_data=FORM
+                ),
+            )
+            for comp in dossier.version.components:
+                if comp.required:
+                    dossier_service.add_file(
+                        session, citizen, dossier, comp.code, "a.pdf", pdf_bytes()
+                    )
+            workflow.perform(session, dossier, citizen, ActionIn(action="submit"))
+            ids.append(dossier.id)
+    return ids
+
+
+def _refuse(factory: sessionmaker, dossier_id: int) -> str:  # type: ignore[type-arg]
+    from app.dossiers.schemas import ActionIn
+    from app.workflow import service as workflow
+
+    with factory() as session, session.begin():
+        begin_write(session)
+        officer = account_service.get_user_by_email(session, LIEN_PHUONG_OFFICER)
+        dossier = session.get(Dossier, dossier_id)
+        assert officer is not None and dossier is not None
+        workflow.perform(
+            session, dossier, officer, ActionIn(action="reject", reasons=["Không đúng thẩm quyền."])
+        )
+        doc = session.scalars(
+            select(Document).where(Document.dossier_id == dossier_id, Document.kind == "form_03")
+        ).one()
+        return str(doc.context["doc"]["number"])
+
+
+def test_twenty_parallel_refusals_get_numbers_one_to_twenty(fresh_database: Engine) -> None:
+    factory = sessionmaker(bind=fresh_database, expire_on_commit=False)
+    ids = _submitted(factory, 20)
+    results = in_parallel([(lambda d=d: _refuse(factory, d)) for d in ids])
+    numbers = [r for r in results if isinstance(r, str)]
+    assert len(numbers) == 20, results
+    assert all(n.endswith("/PTC-UBND") for n in numbers), numbers
+    assert sorted(int(n.split("/")[0]) for n in numbers) == list(range(1, 21))
+    assert len(set(numbers)) == 20
