@@ -352,9 +352,11 @@ _BOOK_COLUMNS = (
     ("phone", "Số điện thoại", 14),
     ("received_at", "Ngày nhận hồ sơ", 17),
     ("due_at", "Hẹn trả kết quả", 17),
-    ("handed_to", "Chuyển cơ quan, đơn vị giải quyết", 26),
-    ("finished_at", "Ngày có kết quả", 17),
-    ("returned_at", "Ngày trả kết quả", 17),
+    ("handed_to", "Cơ quan, đơn vị chủ trì giải quyết", 26),
+    ("finished_at", "Nhận kết quả từ cơ quan giải quyết", 17),
+    ("returned_at", "Trả kết quả cho cá nhân, tổ chức", 17),
+    # Left blank: signed on paper by whoever takes the result (Circular 03/2025/TT-VPCP, form 07).
+    ("signed_for", "Ký nhận", 14),
     ("status_label", "Tình trạng", 18),
     ("note", "Ghi chú", 24),
 )

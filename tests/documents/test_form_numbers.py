@@ -5,10 +5,12 @@ signed with the agency's certificate so that pyHanko's validator finds them inta
 from __future__ import annotations
 
 import io
+import logging
 import re
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from pypdf import PdfReader
 from sqlalchemy import Engine, select
@@ -209,3 +211,44 @@ def test_twenty_parallel_refusals_get_numbers_one_to_twenty(fresh_database: Engi
     assert all(n.endswith("/PTC-UBND") for n in numbers), numbers
     assert sorted(int(n.split("/")[0]) for n in numbers) == list(range(1, 21))
     assert len(set(numbers)) == 20
+
+
+# --- the templates -------------------------------------------------------------------------------
+
+
+def test_administrative_frame_uses_only_the_documented_context(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Forms 02–05 with their administrative header and signature block, signed or not."""
+    from app.documents.render import render_html
+    from tests.documents.test_render import _context
+
+    with caplog.at_level(logging.WARNING, logger="app.documents.render"):
+        for kind in numbering.NUMBERED_KINDS:
+            context = _context(kind)
+            context["doc"].update(number=f"07/{numbering.SYMBOLS[kind]}", administrative=True)
+            context["agency"].update(place="Tân Tiến", abbreviation="UBND", parent_name=None)
+            context["officer"] = {"name": "Lê Thị Hoa", "title": "Công chức tiếp nhận hồ sơ"}
+            for signed in (None, {"digital": True}):
+                html = render_html(kind, {**context, "signature": signed})
+                assert "Số: 07/" in html and "Tân Tiến, ngày 05 tháng 3 năm 2025" in html
+                assert "Nơi nhận" in html and "Lê Thị Hoa" in html
+                assert ("Đã ký số" in html) == bool(signed)
+    assert caplog.records == []
+
+
+def test_control_slip_tells_early_on_time_and_late_apart() -> None:
+    """Form 06, column "Kết quả giải quyết hồ sơ (trước hạn/đúng hạn/quá hạn)"."""
+    from datetime import timedelta
+
+    from app.documents.render import render_html
+    from tests.documents.test_render import _context
+
+    context = _context("form_06")
+    early = dict(context["extra"]["rows"][0])
+    early.update(planned_at=early["planned_at"] + timedelta(days=2), step_name="Ký duyệt")
+    context["extra"]["rows"].append(early)
+    html = " ".join(render_html("form_06", context).split())
+    assert html.count("Trước hạn") == 1 and "Đúng hạn" in html and "Quá hạn" in html
+    assert "Cơ quan (bộ phận) giải quyết hồ sơ: Bộ phận Một cửa; Phòng Tư pháp" in html
+    assert "Kèm theo hồ sơ của: <strong>Nguyễn Thị Lan</strong>" in html
