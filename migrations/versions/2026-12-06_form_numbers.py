@@ -23,13 +23,16 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("agencies", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("abbreviation", sa.String(length=20), nullable=False, server_default="")
-        )
-        batch_op.add_column(
-            sa.Column("place_name", sa.String(length=60), nullable=False, server_default="")
-        )
+    # Plain ALTERs: SQLite adds (and, from 3.35, drops) a column in place, where a batch copy
+    # of ``agencies`` would trip over the foreign keys that point at it.
+    op.add_column(
+        "agencies",
+        sa.Column("abbreviation", sa.String(length=20), nullable=False, server_default=""),
+    )
+    op.add_column(
+        "agencies",
+        sa.Column("place_name", sa.String(length=60), nullable=False, server_default=""),
+    )
     op.create_table(
         "form_number_counters",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -51,6 +54,5 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("form_number_counters")
-    with op.batch_alter_table("agencies", schema=None) as batch_op:
-        batch_op.drop_column("place_name")
-        batch_op.drop_column("abbreviation")
+    op.drop_column("agencies", "place_name")
+    op.drop_column("agencies", "abbreviation")
