@@ -80,7 +80,7 @@ def _initials(words: str) -> str:
     out = []
     for word in words.split():
         first = word[0]
-        if first == "đ" or first == "Đ":
+        if first in ("đ", "Đ"):
             out.append("Đ")
         elif first.isalnum():
             base = unicodedata.normalize("NFD", first)[0]
@@ -90,7 +90,7 @@ def _initials(words: str) -> str:
 
 def derived_abbreviation(name: str) -> str:
     """An abbreviation made from the agency's name when none is set: ``Ủy ban nhân dân xã Liên
-    Phương`` → ``UBND``, ``Sở Tư pháp tỉnh Hưng Yên`` → ``STP``, ``Công an tỉnh Hưng Yên`` → ``CAT``."""
+    Phương`` → ``UBND``, ``Sở Tư pháp tỉnh Hưng Yên`` → ``STP``, ``Công an tỉnh`` → ``CAT``."""
     text = " ".join(unicodedata.normalize("NFC", name).split())
     lowered = text.lower()
     for words, short in _NAME_ABBREVIATIONS:

@@ -202,9 +202,9 @@ def issue(
             abbreviation=fields["abbreviation"],
             place=fields["place"],
             # A people's committee heads its own header: no governing authority line above it.
-            parent_name=None if agency.level in ("province", "commune") else (
-                agency.parent.name if agency.parent else None
-            ),
+            parent_name=None
+            if agency.level in ("province", "commune")
+            else (agency.parent.name if agency.parent else None),
         )
         context["officer"] = {
             "name": fields["signer"]["name"],

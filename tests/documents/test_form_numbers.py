@@ -106,7 +106,7 @@ def test_refusal_is_numbered_dated_at_the_agency_signed_and_verifiable(
 
 def test_supplement_request_and_refusal_count_separately(client: TestClient, db: Session) -> None:
     reception = headers(client, RECEPTION)
-    first, citizen = submitted_dossier(client)
+    first, _ = submitted_dossier(client)
     second, _ = submitted_dossier(client)
     third, _ = submitted_dossier(client)
     assert act(client, reception, first, "reject", reasons=["Sai mẫu."]).status_code == 200
