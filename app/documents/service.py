@@ -360,6 +360,13 @@ def _signed_form(session: Session, doc: Document, context: dict[str, Any]) -> by
     return render.render_pdf(doc.kind, context)
 
 
+def number_of(doc: Document) -> str | None:
+    """A document's number: an electronic result's (``GKS-26-000123``) or an administrative
+    form's (``05/TB-UBND``, kept with its frozen content)."""
+    frozen = ((doc.context or {}).get("doc") or {}).get("number")
+    return doc.number or (str(frozen) if frozen else None)
+
+
 def for_dossier(session: Session, dossier_id: int) -> list[Document]:
     return list(
         session.scalars(

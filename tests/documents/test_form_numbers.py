@@ -96,6 +96,7 @@ def test_refusal_is_numbered_dated_at_the_agency_signed_and_verifiable(
     bad = signing_service.validate_pdf(tampered, signing_service.trust_roots_pem(db))
     assert not bad["ok"]
 
+    assert form["number"] == f"{number.group(1)}/PTC-UBND"  # the API lists it too
     # The verification page (the QR code's target) shows the number and a valid signature.
     client.cookies.delete("portal_session")
     verify = client.get(_path(form["verify_url"]))
@@ -141,6 +142,8 @@ def test_counters_run_per_agency_kind_and_year(db: Session) -> None:
     assert numbering.next_number(db, pho_hien.id, "form_05", at) == 4
     assert numbering.document_number("form_05", 4, "UBND") == "04/TB-UBND"
     assert numbering.document_number("form_04", 12, "STP") == "12/STP-BPMC"
+    # The worker's stop (no officer) is signed by the portal on the agency's behalf.
+    assert numbering.signer("form_05", None)["title"] == numbering.SYSTEM_SIGNER_TITLE
 
 
 def test_agencies_without_an_abbreviation_get_one_from_their_name() -> None:

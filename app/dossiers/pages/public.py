@@ -162,6 +162,6 @@ def verify_document(
             "verdict": verdict,
             "result": (doc.context or {}).get("result") if doc.kind == "result" else None,
             # An administrative form's number (Số: 12/TB-UBND), kept with its frozen content.
-            "form_number": ((doc.context or {}).get("doc") or {}).get("number") or "",
+            "form_number": document_service.number_of(doc) or "",
         },
     )
