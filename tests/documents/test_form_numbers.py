@@ -255,3 +255,64 @@ def test_control_slip_tells_early_on_time_and_late_apart() -> None:
     assert html.count("Trước hạn") == 1 and "Đúng hạn" in html and "Quá hạn" in html
     assert "Cơ quan (bộ phận) giải quyết hồ sơ: Bộ phận Một cửa; Phòng Tư pháp" in html
     assert "Kèm theo hồ sơ của: <strong>Nguyễn Thị Lan</strong>" in html
+
+
+# --- the agency's data ---------------------------------------------------------------------------
+
+
+def test_abbreviation_and_place_are_edited_on_the_agency_page_and_api(
+    client: TestClient, db: Session
+) -> None:
+    from tests.admin.helpers import ADMIN, log_in, post_form
+    from tests.conftest import api_token
+
+    agency = _agency(db, PHO_HIEN)
+    values = {
+        "name": agency.name,
+        "short_name": agency.short_name,
+        "level": agency.level,
+        "tax_code": agency.tax_code,
+        "address": agency.address,
+        "phone": agency.phone,
+        "email": agency.email,
+    }
+    log_in(client, ADMIN)
+    page = client.get(f"/quan-tri/co-quan/{PHO_HIEN}")
+    assert 'name="abbreviation"' in page.text and 'value="UBND"' in page.text
+    assert 'value="Phố Hiến"' in page.text
+    bad = post_form(
+        client,
+        f"/quan-tri/co-quan/{PHO_HIEN}",
+        {**values, "abbreviation": "UB ND", "place_name": "Phố Hiến mới"},
+    )
+    assert bad.status_code == 422
+    assert "Chữ viết tắt trong ký hiệu văn bản gồm chữ in hoa" in bad.text
+    assert 'id="f-abbreviation-error"' in bad.text
+    db.refresh(agency)
+    assert (agency.abbreviation, agency.place_name) == ("UBND", "Phố Hiến")  # nothing written
+    saved = post_form(
+        client,
+        f"/quan-tri/co-quan/{PHO_HIEN}",
+        {**values, "abbreviation": "ubnd-ph", "place_name": "Phố Hiến"},
+    )
+    assert saved.status_code == 422  # a hyphen would split the symbol's groups
+    saved = post_form(client, f"/quan-tri/co-quan/{PHO_HIEN}", {**values, "abbreviation": "ubndph"})
+    assert saved.status_code == 303, saved.text
+    db.refresh(agency)
+    assert agency.abbreviation == "UBNDPH"  # written in capitals
+
+    client.cookies.delete("portal_session")
+    h = api_token(client, ADMIN)
+    patched = client.patch(
+        f"/api/v1/admin/agencies/{PHO_HIEN}",
+        headers=h,
+        json={"abbreviation": "", "place_name": "Hưng Yên"},
+    )
+    assert patched.status_code == 200, patched.text
+    assert patched.json()["abbreviation"] == "" and patched.json()["place_name"] == "Hưng Yên"
+    db.refresh(agency)
+    assert numbering.abbreviation(agency) == "UBND"  # empty: derived from the name
+    refused = client.patch(
+        f"/api/v1/admin/agencies/{PHO_HIEN}", headers=h, json={"abbreviation": "x" * 21}
+    )
+    assert refused.status_code == 422 and "error" in refused.json()
