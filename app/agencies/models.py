@@ -26,6 +26,11 @@ class Agency(Base):
     address: Mapped[str] = mapped_column(String(255), default="")
     phone: Mapped[str] = mapped_column(String(30), default="")
     email: Mapped[str] = mapped_column(String(120), default="")
+    # What the agency's administrative documents print (Decree 30/2020/NĐ-CP, Appendix I):
+    # its abbreviation in document symbols ("UBND" in "Số: 12/TB-UBND") and the place name of
+    # the date line ("Hưng Yên"); empty means derived from the name and the address.
+    abbreviation: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    place_name: Mapped[str] = mapped_column(String(60), default="", server_default="")
     is_active: Mapped[bool] = mapped_column(default=True)
     # Every staff member of this agency logs in with a code from an authenticator app too.
     require_two_factor: Mapped[bool] = mapped_column(default=False)

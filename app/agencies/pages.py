@@ -37,6 +37,11 @@ AGENCY_MESSAGES = {
     "parent_code": N_("Chọn cơ quan cấp trên."),
     "name": N_("Vui lòng nhập tên cơ quan (ít nhất 3 ký tự)."),
     "short_name": N_("Tên viết tắt tối đa 120 ký tự."),
+    "abbreviation": N_(
+        "Chữ viết tắt trong ký hiệu văn bản gồm chữ in hoa và chữ số, tối đa 20 ký tự, "
+        "ví dụ UBND, STP, CAT."
+    ),
+    "place_name": N_("Địa danh tối đa 60 ký tự."),
     "level": N_("Chọn cấp của cơ quan."),
     "tax_code": N_("Mã số thuế gồm 10 chữ số, hoặc 10 chữ số, dấu gạch ngang và 3 chữ số."),
     "address": N_("Địa chỉ tối đa 255 ký tự."),
@@ -46,7 +51,17 @@ AGENCY_MESSAGES = {
 _LABELS: dict[str, Any] = {"level_labels": LEVEL_LABELS, "agency_levels": LEVELS}
 
 
-AGENCY_FORM_FIELDS = ("name", "short_name", "level", "tax_code", "address", "phone", "email")
+AGENCY_FORM_FIELDS = (
+    "name",
+    "short_name",
+    "abbreviation",
+    "place_name",
+    "level",
+    "tax_code",
+    "address",
+    "phone",
+    "email",
+)
 
 
 def _agency_values(form: FormData) -> dict[str, str]:

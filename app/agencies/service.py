@@ -136,6 +136,8 @@ def create_agency(session: Session, user: User, data: schemas.AgencyCreate) -> A
         address=data.address,
         phone=data.phone,
         email=str(data.email),
+        abbreviation=data.abbreviation,
+        place_name=data.place_name,
     )
     session.add(agency)
     session.flush()
@@ -151,7 +153,17 @@ def create_agency(session: Session, user: User, data: schemas.AgencyCreate) -> A
     return agency
 
 
-_AGENCY_FIELDS = ("name", "short_name", "level", "tax_code", "address", "phone", "email")
+_AGENCY_FIELDS = (
+    "name",
+    "short_name",
+    "abbreviation",
+    "place_name",
+    "level",
+    "tax_code",
+    "address",
+    "phone",
+    "email",
+)
 
 
 def update_agency(session: Session, user: User, code: str, data: schemas.AgencyUpdate) -> Agency:

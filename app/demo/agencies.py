@@ -22,9 +22,14 @@ class AgencyData(TypedDict):
     tax_code: str
     address: str
     phone: str
+    # Decree 30/2020/NĐ-CP: the agency's abbreviation in document symbols, and the place of the
+    # date line (the province for provincial agencies, the commune or ward for a commune's).
+    abbreviation: str
+    place_name: str
 
 
 def _commune(code: str, name: str, short: str, tax: str, address: str) -> AgencyData:
+    place = name.split(" phường ", 1)[-1].split(" xã ", 1)[-1]
     return {
         "code": code,
         "name": name,
@@ -34,6 +39,8 @@ def _commune(code: str, name: str, short: str, tax: str, address: str) -> Agency
         "tax_code": tax,
         "address": address,
         "phone": "",
+        "abbreviation": "UBND",
+        "place_name": place,
     }
 
 
@@ -47,6 +54,8 @@ AGENCIES: list[AgencyData] = [
         "tax_code": "0900100001",
         "address": "Đường Chùa Chuông, phường Phố Hiến, tỉnh Hưng Yên",
         "phone": "0221 3862 123",
+        "abbreviation": "UBND",
+        "place_name": "Hưng Yên",
     },
     {
         "code": CENTER_CODE,
@@ -57,6 +66,8 @@ AGENCIES: list[AgencyData] = [
         "tax_code": "0900100019",
         "address": "Số 6 đường Chùa Chuông, phường Phố Hiến, tỉnh Hưng Yên",
         "phone": "0221 3555 888",
+        "abbreviation": "TTPVHCC",
+        "place_name": "Hưng Yên",
     },
     {
         "code": "000.00.11.H31",
@@ -67,6 +78,8 @@ AGENCIES: list[AgencyData] = [
         "tax_code": "0900100026",
         "address": "Phường Phố Hiến, tỉnh Hưng Yên",
         "phone": "",
+        "abbreviation": "STC",
+        "place_name": "Hưng Yên",
     },
     {
         "code": "000.00.15.H31",
@@ -77,6 +90,8 @@ AGENCIES: list[AgencyData] = [
         "tax_code": "0900100033",
         "address": "Phường Phố Hiến, tỉnh Hưng Yên",
         "phone": "",
+        "abbreviation": "STP",
+        "place_name": "Hưng Yên",
     },
     {
         "code": "000.00.16.H31",
@@ -87,6 +102,8 @@ AGENCIES: list[AgencyData] = [
         "tax_code": "0900100040",
         "address": "Phường Phố Hiến, tỉnh Hưng Yên",
         "phone": "",
+        "abbreviation": "SXD",
+        "place_name": "Hưng Yên",
     },
     {
         "code": "000.00.20.H31",
@@ -97,6 +114,8 @@ AGENCIES: list[AgencyData] = [
         "tax_code": "0900100057",
         "address": "Phường Phố Hiến, tỉnh Hưng Yên",
         "phone": "",
+        "abbreviation": "CAT",
+        "place_name": "Hưng Yên",
     },
     _commune(
         "000.00.51.H31",

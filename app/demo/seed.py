@@ -46,6 +46,9 @@ def seed_agencies(session: Session) -> int:
             session.flush()
             by_code[agency.code] = agency
             added += 1
+        # Agencies seeded before revision 0023 get their document abbreviation and place.
+        agency.abbreviation = agency.abbreviation or data["abbreviation"]
+        agency.place_name = agency.place_name or data["place_name"]
     return added
 
 

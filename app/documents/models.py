@@ -65,3 +65,18 @@ class ResultNumberCounter(Base):
     type_code: Mapped[str] = mapped_column(String(20))
     year: Mapped[int]
     last: Mapped[int] = mapped_column(default=0)
+
+
+class FormNumberCounter(Base):
+    """Last number of an administrative form (02–05) issued per agency, kind and year; bumped
+    in the transaction of the action that issues the form, so concurrent issues queue on the
+    row and a rolled-back action takes its number back (no gaps)."""
+
+    __tablename__ = "form_number_counters"
+    __table_args__ = (UniqueConstraint("agency_id", "kind", "year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    kind: Mapped[str] = mapped_column(String(12))
+    year: Mapped[int]
+    last: Mapped[int] = mapped_column(default=0)

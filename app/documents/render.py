@@ -136,6 +136,7 @@ ol.reasons { margin: 1mm 0 2mm; padding-left: 7mm; }
   break-before: avoid;
 }
 .signatures td { width: 50%; text-align: center; vertical-align: top; border: 0; padding: 0; }
+.signatures td.recipients { text-align: left; font-size: 10pt; }
 .signatures .role { font-weight: bold; text-transform: uppercase; font-size: 11pt; }
 .signatures .hint { font-style: italic; font-size: 10pt; }
 .signatures .name { font-weight: bold; margin-top: 18mm; }
@@ -351,9 +352,11 @@ _BOOK_COLUMNS = (
     ("phone", "Số điện thoại", 14),
     ("received_at", "Ngày nhận hồ sơ", 17),
     ("due_at", "Hẹn trả kết quả", 17),
-    ("handed_to", "Chuyển cơ quan, đơn vị giải quyết", 26),
-    ("finished_at", "Ngày có kết quả", 17),
-    ("returned_at", "Ngày trả kết quả", 17),
+    ("handed_to", "Cơ quan, đơn vị chủ trì giải quyết", 26),
+    ("finished_at", "Nhận kết quả từ cơ quan giải quyết", 17),
+    ("returned_at", "Trả kết quả cho cá nhân, tổ chức", 17),
+    # Left blank: signed on paper by whoever takes the result (Circular 03/2025/TT-VPCP, form 07).
+    ("signed_for", "Ký nhận", 14),
     ("status_label", "Tình trạng", 18),
     ("note", "Ghi chú", 24),
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import secrets
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
@@ -15,16 +16,21 @@ from sqlalchemy.orm.attributes import set_committed_value
 from app.accounts.models import User
 from app.config import get_settings
 from app.db import utcnow
-from app.documents import render
+from app.documents import numbering, render
 from app.documents.models import Document
 from app.dossiers import service as dossier_service
 from app.dossiers.models import Dossier, DossierFile
-from app.errors import NotFound
+from app.errors import DomainError, NotFound
 from app.formatting import PAPER_KINDS
 from app.i18n_markers import N_
 from app.payments import service as payment_service
+from app.signing import service as signing_service
 from app.storage import service as storage
 
+log = logging.getLogger(__name__)
+
+# The signature field of an administrative form (02–05), signed with the agency's certificate.
+FORM_SIGNATURE_FIELD = "ChuKySoCoQuan"
 TITLES = {
     "form_01": N_("Giấy tiếp nhận hồ sơ và hẹn trả kết quả"),
     "form_02": N_("Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ"),
@@ -37,8 +43,9 @@ TITLES = {
     "result": N_("Kết quả giải quyết thủ tục hành chính"),
 }
 # The kinds the portal signs with the agency's certificate (receipts: app/receipts/stored.py,
-# results: app/documents/results.py); the forms 01–07 are issued unsigned.
-SIGNED_KINDS = ("receipt", "result")
+# results: app/documents/results.py, forms 02–05: ``pdf_bytes`` below); forms 01, 06 and 07
+# are issued unsigned.
+SIGNED_KINDS = ("receipt", "result", *numbering.NUMBERED_KINDS)
 _DATE_KEYS = ("period_from", "period_to")
 # Downloaded PDFs are named by what they are, then by the dossier's code (finding m22).
 FILE_STEMS = {
@@ -168,7 +175,7 @@ def issue(
     agency = dossier.agency  # the receiving one-stop shop issues the forms
     token = secrets.token_urlsafe(32)
     now = now or utcnow()
-    context = {
+    context: dict[str, Any] = {
         "doc": {
             "kind": kind,
             "title": title or TITLES[kind],
@@ -187,6 +194,23 @@ def issue(
         "officer": {"name": officer.full_name if officer else "", "title": ""},
         "extra": extra or {},
     }
+    if kind in numbering.NUMBERED_KINDS:
+        # An administrative document (Decree 30/2020/NĐ-CP): numbered in this transaction.
+        fields = numbering.issue_fields(session, agency, kind, officer, now)
+        context["doc"].update(number=fields["number"], administrative=True)
+        context["agency"].update(
+            abbreviation=fields["abbreviation"],
+            place=fields["place"],
+            # A people's committee heads its own header: no governing authority line above it.
+            parent_name=None
+            if agency.level in ("province", "commune")
+            else (agency.parent.name if agency.parent else None),
+        )
+        context["officer"] = {
+            "name": fields["signer"]["name"],
+            "title": fields["signer"]["title"],
+            "system": fields["signer"]["system"],
+        }
     doc = Document(
         dossier_id=dossier.id,
         agency_id=agency.id,
@@ -279,7 +303,11 @@ def pdf_bytes(session: Session, doc: Document) -> bytes:
     maker = _MAKERS.get(doc.kind)
     if maker is not None:
         return maker(session, doc)
-    data = render.render_pdf(doc.kind, _thaw(doc.context))
+    context = _thaw(doc.context)
+    if (context.get("doc") or {}).get("administrative"):
+        data = _signed_form(session, doc, context)
+    else:
+        data = render.render_pdf(doc.kind, context)
     digest = storage.write_bytes(data)
     stored = session.execute(
         update(Document)
@@ -294,6 +322,49 @@ def pdf_bytes(session: Session, doc: Document) -> bytes:
     session.refresh(doc, ["sha256", "size"])
     assert doc.sha256 is not None  # another request stored it first
     return storage.read_bytes(doc.sha256)
+
+
+def _can_sign_now(session: Session, agency_id: int | None) -> bool:
+    if agency_id is None:
+        return False
+    try:
+        cert = signing_service.active_certificate(session, agency_id)
+    except NotFound:
+        return False
+    return cert.not_before <= utcnow() <= cert.not_after
+
+
+def _signed_form(session: Session, doc: Document, context: dict[str, Any]) -> bytes:
+    """An administrative form (02–05) laid out and signed (PAdES) with the agency's
+    certificate, its signature block saying so; laid out without that line and left unsigned
+    when the agency has no certificate it can sign with (the form is never withheld)."""
+    if _can_sign_now(session, doc.agency_id):
+        assert doc.agency_id is not None
+        signed_context = {**context, "signature": {"digital": True}}
+        pdf = render.render_pdf(doc.kind, signed_context)
+        officer = context.get("officer") or {}
+        agency = context.get("agency") or {}
+        try:
+            return signing_service.sign_pdf(
+                session,
+                doc.agency_id,
+                pdf,
+                field_name=FORM_SIGNATURE_FIELD,
+                reason=str((context.get("doc") or {}).get("title") or doc.title),
+                location=str(agency.get("place") or ""),
+                signer_name=str(officer.get("name") or agency.get("name") or ""),
+                visible=False,
+            )
+        except DomainError as exc:  # expired meanwhile, unreadable bundle …
+            log.warning("form %s of agency %s stored unsigned: %s", doc.id, doc.agency_id, exc)
+    return render.render_pdf(doc.kind, context)
+
+
+def number_of(doc: Document) -> str | None:
+    """A document's number: an electronic result's (``GKS-26-000123``) or an administrative
+    form's (``05/TB-UBND``, kept with its frozen content)."""
+    frozen = ((doc.context or {}).get("doc") or {}).get("number")
+    return doc.number or (str(frozen) if frozen else None)
 
 
 def for_dossier(session: Session, dossier_id: int) -> list[Document]:

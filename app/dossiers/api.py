@@ -370,7 +370,7 @@ def list_documents(
                 id=d.id,
                 kind=d.kind,
                 title=d.title,
-                number=d.number,
+                number=document_service.number_of(d),
                 created_at=d.created_at,
                 pdf_url=f"/api/v1/documents/{d.id}/pdf",
                 verify_url=document_service.verify_url(d.verify_token),

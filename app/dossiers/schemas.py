@@ -185,7 +185,8 @@ class DocumentRead(BaseModel):
     id: int
     kind: str
     title: str
-    number: str | None = None  # an electronic result's number (GKS-26-000123)
+    # An electronic result's number (GKS-26-000123) or a form's (05/TB-UBND, forms 02–05).
+    number: str | None = None
     created_at: datetime
     pdf_url: str
     verify_url: str

@@ -514,6 +514,7 @@ def sign_pdf(
     page: int = 0,
     page_appearance: bool = False,
     appearance_pdf: bytes | None = None,
+    visible: bool = True,
 ) -> bytes:
     """``pdf`` with a visible PAdES B-B signature of the agency's active certificate.
 
@@ -523,6 +524,8 @@ def sign_pdf(
     box (a receipt): the field gets no stamp of its own, which saves embedding a font subset
     in every signature (about half of the signing time). With ``appearance_pdf`` (a one-page
     PDF the size of the box) the field shows that page (a result's QR code and number).
+    Without ``visible`` the signature has no widget on the page (an administrative form,
+    whose signature block already names the signer and says it is signed digitally).
     """
     agency = session.get(Agency, agency_id)
     if agency is None:
@@ -574,10 +577,12 @@ def sign_pdf(
             _drawn_style(appearance_pdf)
             if appearance_pdf is not None
             else NoOpStampStyle()
-            if page_appearance
+            if page_appearance or not visible
             else _stamp_style("".join(params.values()))
         ),
-        new_field_spec=fields.SigFieldSpec(sig_field_name=field_name, on_page=page, box=field_box),
+        new_field_spec=fields.SigFieldSpec(
+            sig_field_name=field_name, on_page=page, box=field_box if visible else None
+        ),
     )
     try:
         output = pdf_signer.sign_pdf(

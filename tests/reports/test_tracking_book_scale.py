@@ -170,8 +170,9 @@ def test_json_rows_match_the_xlsx(
     assert [line[0] for line in lines] == list(range(1, 12))
     assert [line[1] for line in lines] == book["codes"]
     assert [line[8] or "" for line in lines] == [r["handed_to"] for r in rows]
-    assert [line[11] for line in lines] == [r["status_label"] for r in rows]
-    assert [line[12] or "" for line in lines] == [r["note"] for r in rows]
+    assert [line[11] for line in lines] == [None] * len(rows)  # "Ký nhận", signed on paper
+    assert [line[12] for line in lines] == [r["status_label"] for r in rows]
+    assert [line[13] or "" for line in lines] == [r["note"] for r in rows]
 
 
 def test_bad_cursor_or_page_size_is_422_json(client: TestClient, book: dict[str, Any]) -> None:

@@ -79,7 +79,7 @@ def test_xlsx_has_a_row_for_the_dossier(client: TestClient) -> None:
     assert row[0] == 1
     assert row[2] == "Đăng ký khai sinh"
     assert row[3] == "Nguyễn Thị Lan"
-    assert row[11] == "Đã tiếp nhận"
+    assert row[12] == "Đã tiếp nhận"
 
 
 def test_a_day_without_receptions_is_an_empty_book(client: TestClient) -> None:

@@ -161,5 +161,7 @@ def verify_document(
             "signature": signature,
             "verdict": verdict,
             "result": (doc.context or {}).get("result") if doc.kind == "result" else None,
+            # An administrative form's number (Số: 12/TB-UBND), kept with its frozen content.
+            "form_number": document_service.number_of(doc) or "",
         },
     )
