@@ -124,11 +124,11 @@ def usage_xlsx(report: UsageReport) -> bytes:
             Font(size=11, italic=True),
         ),
     ]
-    for row, (text, font) in enumerate(heading, start=1):
-        sheet.merge_cells(f"A{row}:{last}{row}")
-        cell = sheet.cell(row=row, column=1, value=text)
+    for line, (text, font) in enumerate(heading, start=1):
+        sheet.merge_cells(f"A{line}:{last}{line}")
+        cell = sheet.cell(row=line, column=1, value=text)
         cell.font = font
-        cell.alignment = Alignment(horizontal="left" if row <= 2 else "center")
+        cell.alignment = Alignment(horizontal="left" if line <= 2 else "center")
     header_row = 6
     thin = Side(style="thin")
     border = Border(left=thin, right=thin, top=thin, bottom=thin)
@@ -174,6 +174,4 @@ def usage_xlsx(report: UsageReport) -> bytes:
 
 
 def xlsx_file_name(report: UsageReport) -> str:
-    return (
-        f"su-dung-bien-lai-{report.agency.code}-{report.start:%Y%m%d}-{report.end:%Y%m%d}.xlsx"
-    )
+    return f"su-dung-bien-lai-{report.agency.code}-{report.start:%Y%m%d}-{report.end:%Y%m%d}.xlsx"

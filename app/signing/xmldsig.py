@@ -63,9 +63,7 @@ def sign_enveloped(
     if not record.not_before <= now <= record.not_after:
         raise Conflict(N_("Chứng thư số của cơ quan không còn hiệu lực; cần nhập chứng thư mới."))
     try:
-        bundle = signing_service.decrypt_bundle(
-            record.pkcs12_encrypted, record.fingerprint_sha256
-        )
+        bundle = signing_service.decrypt_bundle(record.pkcs12_encrypted, record.fingerprint_sha256)
         key, cert, _ = pkcs12.load_key_and_certificates(bundle, None)
     except ValueError as exc:
         raise Conflict(
@@ -73,11 +71,16 @@ def sign_enveloped(
         ) from exc
     if cert is None or not isinstance(key, ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey):
         raise Conflict(N_("Chứng thư số của cơ quan không dùng để ký dữ liệu XML được."))
-    chain = [cert] + [
-        c
-        for c in x509.load_pem_x509_certificates(record.chain_pem.encode("ascii"))
-        if c != cert and c.issuer != c.subject  # the root is the verifier's to hold
-    ] if "BEGIN CERTIFICATE" in record.chain_pem else [cert]
+    chain = (
+        [cert]
+        + [
+            c
+            for c in x509.load_pem_x509_certificates(record.chain_pem.encode("ascii"))
+            if c != cert and c.issuer != c.subject  # the root is the verifier's to hold
+        ]
+        if "BEGIN CERTIFICATE" in record.chain_pem
+        else [cert]
+    )
     method = (
         SignatureMethod.ECDSA_SHA256
         if isinstance(key, ec.EllipticCurvePrivateKey)
@@ -89,7 +92,7 @@ def sign_enveloped(
         digest_algorithm=DigestAlgorithm.SHA256,
         c14n_algorithm=CanonicalizationMethod.CANONICAL_XML_1_0,
     )
-    signer.namespaces = {None: DSIG_NS}
+    signer.namespaces = {None: DSIG_NS}  # type: ignore[dict-item]  # the default namespace
     signed = signer.sign(root, key=key, cert=chain, reference_uri=f"#{reference_id}")
     return SignedXml(
         data=etree.tostring(signed, xml_declaration=True, encoding="UTF-8"),

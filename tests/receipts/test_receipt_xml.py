@@ -35,10 +35,6 @@ from tests.receipts.test_receipts import (
     _payment,
     _test_certificate,
     _user,
-    agency,  # noqa: F401 (fixture)
-    cashier,  # noqa: F401 (fixture)
-    dossier,  # noqa: F401 (fixture)
-    owner,  # noqa: F401 (fixture)
 )
 
 XMLSEC1 = shutil.which("xmlsec1")
@@ -160,7 +156,11 @@ def test_xml_carries_the_receipt(
     client: TestClient, db: Session, agency: Agency, dossier: Dossier, cashier: User
 ) -> None:
     _with_certificate(db, agency)
-    dossier.applicant = {**APPLICANT, "tax_code": "0109876543-001", "full_name": 'Công ty "A&B" <1>'}
+    dossier.applicant = {
+        **APPLICANT,
+        "tax_code": "0109876543-001",
+        "full_name": 'Công ty "A&B" <1>',
+    }
     receipt = service.issue_receipt(db, _payment(db, dossier), cashier)
     root = etree.fromstring(_fetch(client, receipt, "thuphi.thunghiem@motcua.local"))
     assert root.tag == "BLai"
@@ -194,9 +194,7 @@ def test_xml_carries_the_receipt(
     assert other["Mã hồ sơ"] == dossier.code and other["Người thu tiền"] == "Đỗ Thị Thu"
     assert root.find(f"DSCKS/TCThu/{DSIG}Signature") is not None
     # The JSON says the same.
-    body = client.get(
-        f"/api/v1/receipts/{receipt.id}", headers=api_token(client, CITIZEN)
-    ).json()
+    body = client.get(f"/api/v1/receipts/{receipt.id}", headers=api_token(client, CITIZEN)).json()
     assert body["payer"]["tax_code"] == "0109876543-001"
     assert body["receipt_name"] == "Biên lai thu phí, lệ phí"
 
@@ -250,9 +248,7 @@ def test_no_certificate_is_a_clear_conflict(
     client: TestClient, db: Session, dossier: Dossier, cashier: User
 ) -> None:
     receipt = service.issue_receipt(db, _payment(db, dossier), cashier)
-    response = client.get(
-        f"/api/v1/receipts/{receipt.id}/xml", headers=api_token(client, CITIZEN)
-    )
+    response = client.get(f"/api/v1/receipts/{receipt.id}/xml", headers=api_token(client, CITIZEN))
     assert response.status_code == 409
     assert response.json()["error"] == "conflict"
     assert "chứng thư số" in response.json()["detail"]

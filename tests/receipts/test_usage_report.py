@@ -25,10 +25,6 @@ from tests.receipts.test_receipts import (
     VN,
     _payment,
     _user,
-    agency,  # noqa: F401 (fixture)
-    cashier,  # noqa: F401 (fixture)
-    dossier,  # noqa: F401 (fixture)
-    owner,  # noqa: F401 (fixture)
 )
 
 CASHIER = "thuphi.thunghiem@motcua.local"
