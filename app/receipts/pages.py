@@ -129,7 +129,10 @@ async def replace(
     user: CurrentUser,
 ) -> Response:
     form = await request.form()
-    fields = {k: str(form.get(k, "")) for k in ("payer_name", "payer_address", "payer_id_number")}
+    fields = {
+        k: str(form.get(k, ""))
+        for k in ("payer_name", "payer_address", "payer_id_number", "payer_tax_code")
+    }
     fields["reason"] = str(form.get("replace_reason", ""))
 
     def do() -> Response:
@@ -143,15 +146,22 @@ async def replace(
                 payer_name=fields["payer_name"] or None,
                 payer_address=fields["payer_address"] or None,
                 payer_id_number=fields["payer_id_number"] or None,
+                # The form shows the current tax code: sent back empty, it is taken off.
+                payer_tax_code=fields["payer_tax_code"] if "payer_tax_code" in form else None,
                 items=None,
             )
         except DomainError as exc:
+            field = (
+                "payer_tax_code"
+                if isinstance(exc, InvalidInput) and "payer_tax_code" in exc.fields
+                else "replace_reason"
+            )
             return _receipt_page(
                 request,
                 session,
                 user,
                 receipt_id,
-                {"replace_reason": translator(request)(exc.detail)},
+                {field: translator(request)(exc.detail)},
                 exc.status_code,
             )
         return RedirectResponse(f"/bien-lai/{new.id}?msg=receipt_replaced", 303)
@@ -460,11 +470,18 @@ async def receipt_series_create(
 
     def work() -> Response:
         _ = translator(request)
-        values = {
-            k: admin_forms.text(form, k, 35)
-            for k in ("agency_code", "year", "letters", "template_symbol")
-        }
-        values["receipt_name"] = admin_forms.text(form, "receipt_name", 200)
+        values = {k: admin_forms.text(form, k, 35) for k in ("agency_code", "year", "letters")}
+        # A form without the template fields (an older page) declares the usual template.
+        values["template_symbol"] = (
+            admin_forms.text(form, "template_symbol", 35)
+            if "template_symbol" in form
+            else service.TEMPLATE_SYMBOL
+        )
+        values["receipt_name"] = (
+            admin_forms.text(form, "receipt_name", 200)
+            if "receipt_name" in form
+            else DEFAULT_RECEIPT_NAME
+        )
         try:
             year = int(values["year"])
         except ValueError:

@@ -22,7 +22,7 @@ from app.dossiers.models import Dossier
 from app.receipts import service
 from app.receipts.models import Receipt
 from app.signing import service as signing_service
-from tests.conftest import api_token
+from tests.conftest import DEMO_PASSWORD, api_token, csrf_from
 from tests.receipts.test_receipts import (
     APPLICANT,
     CITIZEN,
@@ -278,3 +278,35 @@ def test_payer_tax_code_is_checked_where_it_is_typed(
         headers=api_token(client, owner.email),
     )
     assert response.status_code == 422
+
+
+def test_cashier_page_corrects_the_tax_code_with_a_replacement(
+    client: TestClient, db: Session, dossier: Dossier, cashier: User
+) -> None:
+    receipt = service.issue_receipt(db, _payment(db, dossier), cashier)
+    client.cookies.clear()
+    page = client.get("/dang-nhap")
+    client.post(
+        "/dang-nhap",
+        data={
+            "email": "thuphi.thunghiem@motcua.local",
+            "password": DEMO_PASSWORD,
+            "csrf_token": csrf_from(page.text),
+        },
+    )
+    view = client.get(f"/bien-lai/{receipt.id}")
+    assert view.status_code == 200 and 'name="payer_tax_code"' in view.text
+    form = {"replace_reason": "Người nộp là công ty", "csrf_token": csrf_from(view.text)}
+    bad = client.post(f"/bien-lai/{receipt.id}/thay-the", data=form | {"payer_tax_code": "0109"})
+    assert bad.status_code == 422 and 'id="f-payer_tax_code-error"' in bad.text
+    db.refresh(receipt)
+    assert receipt.status == "issued"
+    done = client.post(
+        f"/bien-lai/{receipt.id}/thay-the",
+        data=form | {"payer_tax_code": "0109876543"},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303, done.text
+    new = db.scalar(select(Receipt).where(Receipt.replaces_id == receipt.id))
+    assert new is not None and new.payer_tax_code == "0109876543"
+    assert "MST 0109876543" in client.get(f"/bien-lai/{new.id}").text
