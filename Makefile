@@ -22,14 +22,17 @@ run: $(STAMP)
 ## The whole suite: lint, types, unit/API tests and browser tests (Chromium).
 test: $(STAMP) lint typecheck
 	bash scripts/ensure-chromium.sh
+	bash scripts/ensure-xmlsec1.sh
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 ## The suite without browser tests (quick feedback).
 test-fast: $(STAMP)
+	bash scripts/ensure-xmlsec1.sh
 	$(BIN)/pytest -m "not e2e" $(PYTEST_ARGS)
 
 ## The suite against a fresh PostgreSQL database on 127.0.0.1:5432.
 test-postgres: $(STAMP)
+	bash scripts/ensure-xmlsec1.sh
 	bash scripts/test-postgres.sh $(PYTEST_ARGS)
 
 lint: $(STAMP)

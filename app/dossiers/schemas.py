@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, field_validator
 
+from app.agencies.schemas import TAX_CODE_RE
 from app.text import (
     ascii_digits,
     clean_block,
@@ -23,6 +24,12 @@ class ApplicantIn(BaseModel):
     phone: str = Field(default="", max_length=20)
     email: str = Field(default="", max_length=254)
     address: str = Field(default="", max_length=255)
+    tax_code: str = Field(
+        default="",
+        max_length=14,
+        pattern=TAX_CODE_RE.pattern,
+        description="An organisation's tax code (mã số thuế), printed on its fee receipts",
+    )
 
     @field_validator("full_name", "address")
     @classmethod

@@ -26,8 +26,7 @@ from app.errors import Forbidden, InvalidInput, NotFound
 from app.formatting import DAY_OUT_OF_RANGE, MAX_YEAR, MIN_YEAR, day_in_range
 from app.i18n_markers import N_
 from app.payments.models import Refund
-from app.receipts import schemas, service
-from app.receipts import series as series_service
+from app.receipts import schemas, service, taxdata, usage
 from app.receipts.models import Receipt
 from app.web import content_disposition
 from app.web.deps import CurrentUser, SessionDep
@@ -48,6 +47,7 @@ def receipt_read(session: Session, receipt: Receipt) -> schemas.ReceiptRead:
     )
     return schemas.ReceiptRead(
         id=receipt.id,
+        receipt_name=receipt.receipt_name,
         template_symbol=receipt.template_symbol,
         series=receipt.series,
         number=receipt.number,
@@ -57,6 +57,7 @@ def receipt_read(session: Session, receipt: Receipt) -> schemas.ReceiptRead:
             name=receipt.payer_name,
             address=receipt.payer_address,
             id_number=receipt.payer_id_number,
+            tax_code=receipt.payer_tax_code,
         ),
         items=[schemas.ReceiptItem(**item) for item in receipt.items],
         amount=receipt.amount,
@@ -266,7 +267,17 @@ def receipt_register(
     )
 
 
-@router.get("/usage-report", response_model=schemas.UsageReport, response_model_by_alias=True)
+@router.get(
+    "/usage-report",
+    response_model=schemas.UsageReport,
+    response_model_by_alias=True,
+    responses={
+        200: {
+            "content": {usage.XLSX_TYPE: {}},
+            "description": "The report as JSON, or as an XLSX workbook with `format=xlsx`",
+        }
+    },
+)
 def usage_report(
     session: SessionDep,
     user: CurrentUser,
@@ -277,21 +288,35 @@ def usage_report(
         None, alias="from", description="First day (local), default: 1st of the month"
     ),
     end: date | None = Query(None, alias="to", description="Last day (local), default: today"),
-) -> schemas.UsageReport:
-    """Receipt usage per template symbol and series for a period: the numbers used, those
-    cancelled (refunds cancel receipts) or replaced, and the range of each series."""
+    fmt: Literal["json", "xlsx"] = Query(
+        "json", alias="format", description="`json` (default) or `xlsx` (a workbook to file)"
+    ),
+) -> schemas.UsageReport | Response:
+    """Receipt usage per template symbol and series for a period of at most a year: the
+    numbers used, those cancelled (refunds cancel receipts) or replaced, and the range of each
+    series; as JSON or, with `format=xlsx`, as an XLSX workbook. For the agency's cashiers and
+    leaders, agency admins above it and system admins."""
     if not (user.is_admin or user.is_staff):
-        raise Forbidden(N_("Bạn không có quyền xem sổ biên lai."))
+        raise Forbidden(N_("Bạn không có quyền xem báo cáo sử dụng biên lai."))
     target = _agency(session, user, agency)
     start, end = _period(start, end)
-    receipts = service.register(session, user, target, start, end)
+    report = usage.usage_report(session, user, target, start, end)
+    if fmt == "xlsx":
+        return Response(
+            usage.usage_xlsx(report),
+            media_type=usage.XLSX_TYPE,
+            headers={
+                "Content-Disposition": content_disposition(usage.xlsx_file_name(report)),
+                "Cache-Control": "private, no-store",
+            },
+        )
     return schemas.UsageReport(
         agency_code=target.code,
         agency_name=target.name,
         tax_code=target.tax_code,
         start=start,
         end=end,
-        series=[schemas.SeriesUsage(**row) for row in series_service.usage(receipts)],
+        series=[schemas.SeriesUsage(**row) for row in report.series],
     )
 
 
@@ -362,6 +387,34 @@ def replace_receipt(
         payer_name=data.payer_name,
         payer_address=data.payer_address,
         payer_id_number=data.payer_id_number,
+        payer_tax_code=data.payer_tax_code,
         items=[i.model_dump() for i in data.items] if data.items is not None else None,
     )
     return receipt_read(session, new)
+
+
+@router.get(
+    "/{receipt_id}/xml",
+    response_class=Response,
+    responses={
+        200: {"content": {"application/xml": {}}},
+        409: {"description": "The collecting agency has no certificate that can sign now"},
+    },
+)
+def receipt_xml(
+    receipt_id: ReceiptId,
+    session: SessionDep,
+    user: CurrentUser,
+) -> Response:
+    """The receipt as data for the tax authority: XML (UTF-8) with an enveloped XMLDSig
+    signature over its data element (`DLBLai`) by the collecting agency's certificate. Same
+    readers as the receipt."""
+    receipt = service.get_visible(session, user, receipt_id)
+    return Response(
+        taxdata.signed_xml(session, receipt),
+        media_type="application/xml",
+        headers={
+            "Content-Disposition": content_disposition(taxdata.file_name(receipt)),
+            "Cache-Control": "private, no-store",
+        },
+    )

@@ -11,6 +11,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.db import Base, JSONType, UTCDateTime, utcnow
 
 RECEIPT_STATUSES = ("issued", "cancelled", "replaced")
+# Decree 123/2020 Art. 32: the receipt's name as printed; an agency's series may name it otherwise.
+DEFAULT_RECEIPT_NAME = "Biên lai thu phí, lệ phí"
 
 
 class ReceiptSeries(Base):
@@ -24,6 +26,7 @@ class ReceiptSeries(Base):
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
     template_symbol: Mapped[str] = mapped_column(String(20))  # ký hiệu mẫu
     series: Mapped[str] = mapped_column(String(20))  # ký hiệu: letters + last two year digits
+    receipt_name: Mapped[str] = mapped_column(String(100), default=DEFAULT_RECEIPT_NAME)
     year: Mapped[int]
     last_number: Mapped[int] = mapped_column(default=0)
     is_active: Mapped[bool] = mapped_column(default=True)
@@ -39,6 +42,7 @@ class Receipt(Base):
     number: Mapped[int]
     template_symbol: Mapped[str] = mapped_column(String(20))
     series: Mapped[str] = mapped_column(String(20))
+    receipt_name: Mapped[str] = mapped_column(String(100), default=DEFAULT_RECEIPT_NAME)
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
     agency_name: Mapped[str] = mapped_column(String(255))
@@ -49,6 +53,7 @@ class Receipt(Base):
     payer_name: Mapped[str] = mapped_column(String(120))
     payer_address: Mapped[str] = mapped_column(String(255), default="")
     payer_id_number: Mapped[str] = mapped_column(String(20), default="")
+    payer_tax_code: Mapped[str] = mapped_column(String(14), default="")  # organisations only
     items: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
     amount: Mapped[int]
     amount_in_words: Mapped[str] = mapped_column(String(500))

@@ -27,8 +27,9 @@ from app.formatting import BAD_DAY, DAY_OUT_OF_RANGE, day_in_range, parse_day_te
 from app.payments import refunds
 from app.payments import service as payment_service
 from app.receipts import series as series_service
-from app.receipts import service
+from app.receipts import service, usage
 from app.receipts.api import receipt_read
+from app.receipts.models import DEFAULT_RECEIPT_NAME
 from app.web import content_disposition, render, translator, verify_csrf
 from app.web import forms as admin_forms
 from app.web.deps import CurrentUser, SessionDep
@@ -128,7 +129,10 @@ async def replace(
     user: CurrentUser,
 ) -> Response:
     form = await request.form()
-    fields = {k: str(form.get(k, "")) for k in ("payer_name", "payer_address", "payer_id_number")}
+    fields = {
+        k: str(form.get(k, ""))
+        for k in ("payer_name", "payer_address", "payer_id_number", "payer_tax_code")
+    }
     fields["reason"] = str(form.get("replace_reason", ""))
 
     def do() -> Response:
@@ -142,15 +146,22 @@ async def replace(
                 payer_name=fields["payer_name"] or None,
                 payer_address=fields["payer_address"] or None,
                 payer_id_number=fields["payer_id_number"] or None,
+                # The form shows the current tax code: sent back empty, it is taken off.
+                payer_tax_code=fields["payer_tax_code"] if "payer_tax_code" in form else None,
                 items=None,
             )
         except DomainError as exc:
+            field = (
+                "payer_tax_code"
+                if isinstance(exc, InvalidInput) and "payer_tax_code" in exc.fields
+                else "replace_reason"
+            )
             return _receipt_page(
                 request,
                 session,
                 user,
                 receipt_id,
-                {"replace_reason": translator(request)(exc.detail)},
+                {field: translator(request)(exc.detail)},
                 exc.status_code,
             )
         return RedirectResponse(f"/bien-lai/{new.id}?msg=receipt_replaced", 303)
@@ -351,6 +362,58 @@ def register_page(
     )
 
 
+@router.get("/can-bo/bien-lai/su-dung")
+def usage_page(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    date_from: str = "",
+    date_to: str = "",
+    agency: str = "",
+) -> Response:
+    """The receipt usage report of a period for the cashiers' leader: per series, the numbers
+    used, the range, those cancelled or replaced; days typed as dd/mm/yyyy."""
+    _ = translator(request)
+    target = (
+        agency_service.get_by_code(session, agency.strip()[:35])
+        if agency.strip()
+        else service.own_agency(user)
+    )
+    values = {"date_from": date_from.strip()[:20], "date_to": date_to.strip()[:20]}
+    days = {name: parse_day_text(text) for name, text in values.items()}
+    errors = {name: _(BAD_DAY) for name, text in values.items() if text and not days[name]}
+    today = service.local_today()
+    end = days["date_to"] or today
+    start = days["date_from"] or end.replace(day=1)
+    if not errors:
+        try:
+            usage.check_period(start, end)
+        except InvalidInput as exc:
+            field = {"from": "date_from", "to": "date_to"}.get(next(iter(exc.fields), ""), "")
+            errors[field or "date_to"] = _(exc.detail)
+    if errors:  # the form again with its errors; the report of this month meanwhile
+        start, end = today.replace(day=1), today
+    report = usage.usage_report(session, user, target, start, end)
+    return render(
+        request,
+        "receipts/usage.html",
+        {
+            "report": report,
+            "values": {
+                name: values[name] if name in errors else day.strftime("%d/%m/%Y")
+                for name, day in (("date_from", start), ("date_to", end))
+            },
+            "errors": errors,
+            "agency_query": agency.strip()[:35],
+            "totals": {
+                key: sum(row[key] for row in report.series)
+                for key in ("used", "valid", "cancelled", "replaced")
+            },
+        },
+        status_code=422 if errors else 200,
+    )
+
+
 # --- receipt series (administration) ----------------------------------------------------------
 
 
@@ -377,6 +440,8 @@ def _series_page(
             or {
                 "year": _this_year(),
                 "letters": "AA",
+                "template_symbol": service.TEMPLATE_SYMBOL,
+                "receipt_name": DEFAULT_RECEIPT_NAME,
                 "agency_code": user.agency.code if user.agency else "",
             },
             "errors": errors or {},
@@ -406,6 +471,17 @@ async def receipt_series_create(
     def work() -> Response:
         _ = translator(request)
         values = {k: admin_forms.text(form, k, 35) for k in ("agency_code", "year", "letters")}
+        # A form without the template fields (an older page) declares the usual template.
+        values["template_symbol"] = (
+            admin_forms.text(form, "template_symbol", 35)
+            if "template_symbol" in form
+            else service.TEMPLATE_SYMBOL
+        )
+        values["receipt_name"] = (
+            admin_forms.text(form, "receipt_name", 200)
+            if "receipt_name" in form
+            else DEFAULT_RECEIPT_NAME
+        )
         try:
             year = int(values["year"])
         except ValueError:
@@ -413,7 +489,13 @@ async def receipt_series_create(
         else:
             try:
                 series_service.create_series(
-                    session, user, values["agency_code"], year, values["letters"]
+                    session,
+                    user,
+                    values["agency_code"],
+                    year,
+                    values["letters"],
+                    template_symbol=values["template_symbol"],
+                    receipt_name=values["receipt_name"],
                 )
             except (InvalidInput, Conflict) as exc:
                 errors = admin_forms.domain_errors(request, exc)

@@ -379,6 +379,8 @@ def _fields_table(receipt: dict[str, Any]) -> Table:
         ("Số định danh cá nhân:", _text(receipt.get("payer_id_number"))),
         ("Mã hồ sơ:", dossier),
     ]
+    if receipt.get("payer_tax_code"):
+        rows.insert(2, ("Mã số thuế:", _text(receipt.get("payer_tax_code"))))
     return _table(
         [[Paragraph(label, body), Paragraph(value, body)] for label, value in rows],
         [42 * MM, CONTENT_WIDTH - 42 * MM],
@@ -461,7 +463,10 @@ def _story(context: dict[str, Any]) -> list[Flowable]:
     receipt = context.get("receipt") or {}
     return [
         _header_table(context),
-        Paragraph("BIÊN LAI THU PHÍ, LỆ PHÍ", styles["title"]),
+        Paragraph(
+            _text(receipt.get("receipt_name") or "Biên lai thu phí, lệ phí").upper(),
+            styles["title"],
+        ),
         Paragraph("(Bản thể hiện của biên lai điện tử)", styles["subtitle"]),
         _fields_table(receipt),
         Spacer(0, 1.5 * MM),

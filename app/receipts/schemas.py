@@ -11,6 +11,7 @@ class Payer(BaseModel):
     name: str
     address: str
     id_number: str
+    tax_code: str = Field(default="", description="An organisation's tax code (mã số thuế)")
 
 
 class ReceiptItem(BaseModel):
@@ -27,6 +28,7 @@ class CollectingAgency(BaseModel):
 
 class ReceiptRead(BaseModel):
     id: int
+    receipt_name: str = Field(description="Tên biên lai, as the series names it")
     template_symbol: str = Field(description="Ký hiệu mẫu biên lai, e.g. 01BLP0-001")
     series: str = Field(description="Ký hiệu biên lai: two letters, year's last two digits, E")
     number: int = Field(description="1 … 9 999 999, from 1 each calendar year in the series")
@@ -77,6 +79,12 @@ class ReplaceIn(BaseModel):
     payer_name: str | None = Field(default=None, min_length=1, max_length=120)
     payer_address: str | None = Field(default=None, max_length=255)
     payer_id_number: str | None = Field(default=None, max_length=20)
+    payer_tax_code: str | None = Field(
+        default=None,
+        max_length=14,
+        pattern=r"^(\d{10}(-\d{3})?)?$",
+        description="An organisation's tax code; empty to take it off",
+    )
     items: list[ReceiptItem] | None = Field(
         default=None,
         max_length=50,
@@ -85,6 +93,7 @@ class ReplaceIn(BaseModel):
 
 
 class SeriesUsage(BaseModel):
+    receipt_name: str = ""
     template_symbol: str
     series: str
     from_number: int

@@ -4,6 +4,7 @@ the series of their subtree; every change is audited."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from sqlalchemy import select, update
@@ -17,7 +18,10 @@ from app.audit import service as audit_service
 from app.errors import Conflict, InvalidInput, NotFound
 from app.i18n_markers import N_
 from app.receipts import service as receipt_service
-from app.receipts.models import Receipt, ReceiptSeries
+from app.receipts.models import DEFAULT_RECEIPT_NAME, Receipt, ReceiptSeries
+
+# Ký hiệu mẫu: digits, letters and hyphens as the registration names it (01BLP0-001).
+TEMPLATE_SYMBOL_RE = re.compile(r"^[0-9A-Z][0-9A-Z-]{0,19}$")
 
 
 def list_series(session: Session, user: User) -> list[tuple[Agency, list[ReceiptSeries]]]:
@@ -35,14 +39,34 @@ def list_series(session: Session, user: User) -> list[tuple[Agency, list[Receipt
 
 
 def create_series(
-    session: Session, user: User, agency_code: str, year: int, letters: str
+    session: Session,
+    user: User,
+    agency_code: str,
+    year: int,
+    letters: str,
+    *,
+    template_symbol: str = receipt_service.TEMPLATE_SYMBOL,
+    receipt_name: str = DEFAULT_RECEIPT_NAME,
 ) -> ReceiptSeries:
-    """Declare a receipt series (``AA-26E``) for an agency and year; it becomes the one in use
-    (another active series of that year is closed, its numbers stay as they are)."""
+    """Declare a receipt series (``AA-26E``) of a template (``01BLP0-001``, the receipt's name)
+    for an agency and year; it becomes the one in use (another active series of that year is
+    closed, its numbers stay as they are)."""
     account_service.require_admin_area(user)
     agency = agency_service.assignable_agency(session, user, agency_code)
     if agency is None:
         raise InvalidInput(N_("Chọn cơ quan."), fields={"agency_code": "required"})
+    template_symbol = template_symbol.strip().upper()
+    if not TEMPLATE_SYMBOL_RE.fullmatch(template_symbol):
+        raise InvalidInput(
+            N_("Ký hiệu mẫu gồm chữ in hoa, chữ số và dấu gạch ngang, ví dụ 01BLP0-001."),
+            fields={"template_symbol": "symbol"},
+        )
+    receipt_name = " ".join(receipt_name.split())
+    if not receipt_name or len(receipt_name) > 100:
+        raise InvalidInput(
+            N_("Tên biên lai không được để trống, tối đa 100 ký tự."),
+            fields={"receipt_name": "1..100"},
+        )
     letters = letters.strip().upper()
     if len(letters) != 2 or not letters.isascii() or not letters.isalpha():
         raise InvalidInput(
@@ -55,7 +79,7 @@ def create_series(
     exists_already = session.scalar(
         select(ReceiptSeries.id).where(
             ReceiptSeries.agency_id == agency.id,
-            ReceiptSeries.template_symbol == receipt_service.TEMPLATE_SYMBOL,
+            ReceiptSeries.template_symbol == template_symbol,
             ReceiptSeries.series == symbol,
         )
     )
@@ -75,8 +99,9 @@ def create_series(
     )
     series = ReceiptSeries(
         agency_id=agency.id,
-        template_symbol=receipt_service.TEMPLATE_SYMBOL,
+        template_symbol=template_symbol,
         series=symbol,
+        receipt_name=receipt_name,
         year=year,
         last_number=0,
         is_active=True,
@@ -89,7 +114,13 @@ def create_series(
         actor=user,
         object_type="receipt_series",
         object_id=series.id,
-        details={"agency": agency.code, "series": symbol, "year": year},
+        details={
+            "agency": agency.code,
+            "template_symbol": template_symbol,
+            "series": symbol,
+            "receipt_name": receipt_name,
+            "year": year,
+        },
     )
     return series
 

@@ -34,6 +34,7 @@ from app import events
 from app.accounts import service as account_service
 from app.accounts.models import User
 from app.agencies.models import Agency
+from app.agencies.schemas import TAX_CODE_RE
 from app.config import get_settings
 from app.db import call_after_commit, utcnow
 from app.documents import service as document_service
@@ -46,7 +47,7 @@ from app.payments.models import Payment
 from app.receipts import pdf as receipt_pdf
 from app.receipts import stored
 from app.receipts.events import ReceiptCancelled, ReceiptReplaced
-from app.receipts.models import Receipt, ReceiptSeries
+from app.receipts.models import DEFAULT_RECEIPT_NAME, Receipt, ReceiptSeries
 from app.receipts.words import amount_in_words
 
 log = logging.getLogger(__name__)
@@ -127,26 +128,29 @@ def active_series(session: Session, agency_id: int, year: int) -> ReceiptSeries 
 def ensure_series(session: Session, agency: Agency, year: int) -> ReceiptSeries:
     """The agency's active series for ``year``, created on first use.
 
-    A new year's series keeps the letters of the agency's latest series (``AA`` at first).
+    A new year's series keeps the letters, the template symbol and the receipt name of the
+    agency's latest series (``AA``, ``01BLP0-001``, "Biên lai thu phí, lệ phí" at first).
     Two transactions creating it at once: one inserts, the other finds the row (savepoint).
     """
     series = active_series(session, agency.id, year)
     if series is not None:
         return series
     previous = session.scalar(
-        select(ReceiptSeries.series)
+        select(ReceiptSeries)
         .where(ReceiptSeries.agency_id == agency.id, ReceiptSeries.year < year)
         .order_by(ReceiptSeries.year.desc(), ReceiptSeries.id.desc())
         .limit(1)
     )
-    symbol = series_symbol(_letters_of(previous) if previous else DEFAULT_LETTERS, year)
+    symbol = series_symbol(_letters_of(previous.series) if previous else DEFAULT_LETTERS, year)
+    template = previous.template_symbol if previous else TEMPLATE_SYMBOL
     try:
         with session.begin_nested():
             session.execute(
                 insert(ReceiptSeries).values(
                     agency_id=agency.id,
-                    template_symbol=TEMPLATE_SYMBOL,
+                    template_symbol=template,
                     series=symbol,
+                    receipt_name=previous.receipt_name if previous else DEFAULT_RECEIPT_NAME,
                     year=year,
                     last_number=0,
                     is_active=True,
@@ -158,7 +162,7 @@ def ensure_series(session: Session, agency: Agency, year: int) -> ReceiptSeries:
     series = session.scalar(
         select(ReceiptSeries).where(
             ReceiptSeries.agency_id == agency.id,
-            ReceiptSeries.template_symbol == TEMPLATE_SYMBOL,
+            ReceiptSeries.template_symbol == template,
             ReceiptSeries.series == symbol,
         )
     )
@@ -293,13 +297,27 @@ def _fee_lines(payment: Payment, dossier: Dossier) -> list[dict[str, Any]]:
     return items
 
 
-def _payer(dossier: Dossier) -> tuple[str, str, str]:
+def clean_tax_code(value: str | None, field: str = "payer_tax_code") -> str:
+    """A payer's tax code (an organisation's: 10 digits, or 10 + "-" + 3 for a branch), or ""."""
+    text = "".join(str(value or "").split())
+    if not TAX_CODE_RE.fullmatch(text):
+        raise InvalidInput(
+            N_("Mã số thuế gồm 10 chữ số, hoặc 10 chữ số, dấu gạch ngang và 3 chữ số."),
+            fields={field: "tax code"},
+        )
+    return text
+
+
+def _payer(dossier: Dossier) -> tuple[str, str, str, str]:
     applicant = dossier.applicant or {}
     user = dossier.applicant_user
     name = _clean_text(applicant.get("full_name") or (user.full_name if user else ""), 120)
     address = _clean_text(applicant.get("address") or (user.address if user else ""), 255)
     id_number = _clean_text(applicant.get("id_number") or (user.id_number if user else ""), 20)
-    return name, address, id_number
+    # An organisation applying declares its tax code with the applicant (SPEC §6); a value
+    # that does not fit is left off the receipt rather than refusing a fee already collected.
+    tax_code = "".join(str(applicant.get("tax_code") or "").split())
+    return name, address, id_number, tax_code if TAX_CODE_RE.fullmatch(tax_code) else ""
 
 
 def _receipt_brief(receipt: Receipt) -> dict[str, Any]:
@@ -345,6 +363,8 @@ def pdf_context(session: Session, receipt: Receipt, verify_url: str) -> dict[str
             "payer_name": receipt.payer_name,
             "payer_address": receipt.payer_address,
             "payer_id_number": receipt.payer_id_number,
+            "payer_tax_code": receipt.payer_tax_code,
+            "receipt_name": receipt.receipt_name,
             "dossier_code": (dossier.code or "") if dossier else "",
             "procedure_name": dossier.version.name if dossier else "",
             "fees": list(receipt.items),
@@ -387,7 +407,7 @@ def _issue(
     payment_id: int | None,
     method: str,
     items: list[dict[str, Any]],
-    payer: tuple[str, str, str],
+    payer: tuple[str, str, str, str],
     collector: User | None,
     now: datetime,
     replaces: Receipt | None = None,
@@ -395,7 +415,7 @@ def _issue(
     agency = dossier.agency
     if not agency.tax_code:
         raise Conflict(N_("Đơn vị thu chưa khai báo mã số thuế nên chưa lập được biên lai."))
-    payer_name, payer_address, payer_id_number = payer
+    payer_name, payer_address, payer_id_number, payer_tax_code = payer
     if not payer_name:
         raise InvalidInput(
             N_("Thiếu họ tên người nộp tiền để lập biên lai."), fields={"payer_name": "required"}
@@ -410,6 +430,7 @@ def _issue(
         number=number,
         template_symbol=series.template_symbol,
         series=series.series,
+        receipt_name=series.receipt_name,
         issued_at=now,
         agency_id=agency.id,
         agency_name=agency.name[:255],
@@ -420,6 +441,7 @@ def _issue(
         payer_name=payer_name,
         payer_address=payer_address,
         payer_id_number=payer_id_number,
+        payer_tax_code=payer_tax_code,
         items=items,
         amount=amount,
         amount_in_words=amount_in_words(amount),
@@ -561,6 +583,7 @@ def replace_receipt(
     payer_name: str | None = None,
     payer_address: str | None = None,
     payer_id_number: str | None = None,
+    payer_tax_code: str | None = None,
     items: list[dict[str, Any]] | None = None,
     now: datetime | None = None,
 ) -> Receipt:
@@ -588,6 +611,7 @@ def replace_receipt(
         _clean_text(
             payer_id_number if payer_id_number is not None else receipt.payer_id_number, 20
         ),
+        clean_tax_code(payer_tax_code) if payer_tax_code is not None else receipt.payer_tax_code,
     )
     moment = now or utcnow()
     _void(session, receipt, "replaced", cleaned, moment)

@@ -604,6 +604,7 @@ def test_api_read_as_owner_staff_and_stranger(
         "name": "Nguyễn Thị Lan",
         "address": APPLICANT["address"],
         "id_number": "034190001234",
+        "tax_code": "",  # a person: no tax code on the receipt
     }
     assert body["items"] == FEES and body["amount"] == 1_250_000
     assert body["amount_in_words"] == "Một triệu hai trăm năm mươi nghìn đồng"
