@@ -48,7 +48,8 @@ def due_date(
     calendar = service.get_calendar(session)
     received_at = _parse_moment(from_, calendar)
     start = calendar.reception_start(received_at)
-    due_at = calendar.add_working_days(start, days)
+    # Counted in days: due_time_rule decides the clock time (Civil Code 2015 Art. 147–148).
+    due_at = calendar.due_after_working_days(received_at, days)
     return schemas.DueDateRead(from_=received_at, start=start, days=days, due_at=due_at)
 
 

@@ -53,6 +53,7 @@ EVENTS = (
     "paid",
     "refunded",
     "extended",
+    "rescheduled",
     "stopped",
     "result_ready",
 )
@@ -65,6 +66,7 @@ EVENT_LABELS = {
     "paid": N_("Đã thanh toán"),
     "refunded": N_("Đã hoàn trả phí, lệ phí"),
     "extended": N_("Xin lỗi, hẹn lại ngày trả"),
+    "rescheduled": N_("Ngày hẹn trả tính lại theo lịch làm việc"),
     "stopped": N_("Dừng xử lý hồ sơ"),
     "result_ready": N_("Có kết quả"),
 }
