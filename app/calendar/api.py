@@ -57,7 +57,10 @@ def due_date(
 def holidays(session: SessionDep, year: int = Query(ge=2000, le=2100)) -> schemas.HolidaysRead:
     """Public holidays, make-up working days and administrator overrides of a year."""
     items = [
-        schemas.CalendarDayRead(date=d.day, name=d.name, kind=d.kind, override=d.override)
+        schemas.CalendarDayRead(
+            date=d.day, name=d.name, kind=d.kind, override=d.override, origin=d.origin
+        )
         for d in service.get_calendar(session).holidays_for_year(year)
     ]
-    return schemas.HolidaysRead(year=year, items=items)
+    confirmed = service.year_confirmation(session, year) is not None
+    return schemas.HolidaysRead(year=year, confirmed=confirmed, items=items)
