@@ -253,10 +253,16 @@ def _context(
 
 
 def notify(
-    session: Session, dossier: Dossier, event: str, *, extra: dict[str, Any] | None = None
+    session: Session,
+    dossier: Dossier,
+    event: str,
+    *,
+    extra: dict[str, Any] | None = None,
+    flush: bool = True,
 ) -> None:
     """Tell the applicant about ``event``: an in-app notice for their account (if any) and an
-    e-mail to the dossier's applicant address (if any), in the same transaction."""
+    e-mail to the dossier's applicant address (if any), in the same transaction. ``flush``:
+    False when the caller writes a batch and flushes it once."""
     if event not in EVENTS:
         raise ValueError(f"unknown notification event {event!r}")
     user = session.get(User, dossier.applicant_id) if dossier.applicant_id else None
@@ -299,7 +305,8 @@ def notify(
                 next_attempt_at=utcnow(),
             )
         )
-    session.flush()
+    if flush:
+        session.flush()
 
 
 def account_mail(session: Session, user: User, kind: str, context: dict[str, Any]) -> None:

@@ -29,6 +29,7 @@ def on_appointment_moved(session: Session, event: AppointmentMoved) -> None:
             "new_due_at": event.new_due_at,
             "reason": event.reason,
         },
+        flush=False,  # the recomputation writes its batch with one flush
     )
 
 

@@ -21,6 +21,7 @@ See docs/decisions/0022-confirmed-calendar-and-recomputed-dues.md.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -28,6 +29,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from app import events
+from app.accounts.models import User
 from app.audit import service as audit_service
 from app.calendar import explain as calendar_explain
 from app.calendar import service as calendar_service
@@ -118,6 +120,43 @@ def _recompute_one(
     return moved
 
 
+def _recompute_batch(
+    session: Session,
+    dossiers: Sequence[Dossier],
+    runs: dict[int, list[StepRun]],
+    before: calendar_service.WorkCalendar,
+    after: calendar_service.WorkCalendar,
+    reason: str,
+    now: datetime,
+    result: Recomputed,
+    written: list[object],
+    announced: list[AppointmentMoved],
+) -> None:
+    """Move the due times of one batch; a history line for each dossier that moved, and the
+    event that tells its applicant when its appointment did."""
+    for dossier in dossiers:
+        result.examined += 1
+        moved = _recompute_one(dossier, runs.get(dossier.id, []), before, after)
+        if not moved:
+            continue
+        result.moved += 1
+        data = {key: {"from": _iso(old), "to": _iso(new)} for key, (old, new) in moved.items()}
+        comment = reason
+        if "due_at" in moved:
+            old, new = moved["due_at"]
+            comment = f"{reason}. Ngày hẹn trả: {format_datetime(old)} → {format_datetime(new)}"
+        written.append(
+            dossier_service.record(
+                session, dossier, None, ACTION, dossier.status, comment, data, at=now, lazy=True
+            )
+        )
+        if "due_at" in moved:
+            old, new = moved["due_at"]
+            assert old is not None and new is not None
+            result.appointments += 1
+            announced.append(AppointmentMoved(dossier, old, new, reason))
+
+
 def recompute_due_times(
     session: Session,
     before: calendar_service.WorkCalendar,
@@ -161,29 +200,21 @@ def recompute_due_times(
             .order_by(StepRun.id)
         ):
             runs.setdefault(run.dossier_id, []).append(run)
+        # The applicants' accounts in one statement (the notices read them from the session).
+        # (Held here: the session's identity map keeps only what is referenced.)
+        applicants = {d.applicant_id for d in dossiers if d.applicant_id is not None}
+        accounts = list(session.scalars(select(User).where(User.id.in_(applicants))))
+        announced: list[AppointmentMoved] = []
         written: list[object] = []
-        for dossier in dossiers:
-            result.examined += 1
-            moved = _recompute_one(dossier, runs.get(dossier.id, []), before, after)
-            if not moved:
-                continue
-            result.moved += 1
-            data = {key: {"from": _iso(old), "to": _iso(new)} for key, (old, new) in moved.items()}
-            comment = reason
-            if "due_at" in moved:
-                old, new = moved["due_at"]
-                comment = f"{reason}. Ngày hẹn trả: {format_datetime(old)} → {format_datetime(new)}"
-            written.append(
-                dossier_service.record(
-                    session, dossier, None, ACTION, dossier.status, comment, data, at=now, lazy=True
-                )
+        # One flush per batch, not one per lazy load of a step or an account.
+        with session.no_autoflush:
+            _recompute_batch(
+                session, dossiers, runs, before, after, reason, now, result, written, announced
             )
-            if "due_at" in moved:
-                old, new = moved["due_at"]
-                assert old is not None and new is not None
-                result.appointments += 1
-                events.publish(session, AppointmentMoved(dossier, old, new, reason))
+            for moved_event in announced:
+                events.publish(session, moved_event)
         session.flush()
+        del accounts
         # The batch is written: let the session forget it, so memory stays flat.
         done: list[object] = [*dossiers, *written]
         done += [run for group in runs.values() for run in group]
