@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from app.accounts import service as account_service
 from app.audit.models import AuditEntry
+from app.calendar import service as calendar_service
 from app.dossiers.models import Dossier, DossierEvent
 from app.dossiers.schemas import ActionIn
 from app.notifications.models import Notice, OutboxMessage
@@ -200,3 +201,44 @@ def test_the_due_time_rule_moves_open_appointments_both_ways(
     db.expire_all()
     assert _local(dossier.due_at) == "2026-09-10 09:00"
     assert [len(_history(db, dossier)), len(_mails(db, dossier))] == [2, 2]
+
+
+def test_a_supplement_deadline_and_an_answer_window_follow_the_calendar(
+    client: TestClient, db: Session
+) -> None:
+    # A supplement asked on Mon 17 Aug 2026: 15 days end on Tue 1 Sep, a holiday, so at the end
+    # of the next working day, Thu 3 Sep (Civil Code Art. 148).
+    submitted, _h = submit_procedure(client, SEVEN_DAYS)
+    waiting = db.get(Dossier, submitted["id"])
+    officer = account_service.get_user_by_email(db, RECEPTION)
+    assert waiting is not None and officer is not None
+    workflow.perform(
+        db,
+        waiting,
+        officer,
+        ActionIn(action="request_supplement", comment="Thiếu bản sao giấy khai sinh"),
+        now=at("2026-08-17 10:00"),
+    )
+    db.commit()
+    assert _local(waiting.supplement_due_at) == "2026-09-04 00:00"
+    # A dossier just submitted online: its answer window (8 working hours) runs now.
+    fresh, _h = submit_procedure(client, SEVEN_DAYS)
+    answering = db.get(Dossier, fresh["id"])
+    assert answering is not None and answering.answer_due_at is not None
+    old_answer = answering.answer_due_at
+    cal = calendar_service.get_calendar(db)
+    assert answering.submitted_at is not None
+    first_day = cal.next_working_start(answering.submitted_at).date()
+    log_in(client, ADMIN)
+
+    assert _post_day(client, day="2026-09-01", kind="struck_out").status_code == 303
+    assert _post_day(client, day=first_day.isoformat(), kind="day_off").status_code == 303
+    db.expire_all()
+    assert _local(waiting.supplement_due_at) == "2026-09-02 00:00"
+    [line] = _history(db, waiting)
+    assert set(line.data) == {"supplement_due_at"} and not _mails(db, waiting)
+    assert answering.answer_due_at > old_answer
+    assert answering.answer_due_at == calendar_service.get_calendar(db).answer_due_at(
+        answering.submitted_at
+    )
+    assert answering.step_due_at == answering.answer_due_at
