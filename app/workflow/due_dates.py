@@ -37,13 +37,16 @@ from app.calendar.events import CalendarChanged
 from app.db import utcnow
 from app.dossiers import service as dossier_service
 from app.dossiers.events import AppointmentMoved
-from app.dossiers.models import Dossier, StepRun
+from app.dossiers.models import Dossier, DossierEvent, StepRun
 from app.formatting import format_datetime
+from app.notifications.models import Notice, OutboxMessage
 
 BATCH = 500
 ACTION = "recompute_due"
 # Statuses whose dossiers have no due time that could still move.
 CLOSED = ("draft", "completed", "rejected", "withdrawn", "stopped")
+# What a batch writes, forgotten by the session once flushed.
+WRITTEN = (DossierEvent, Notice, OutboxMessage)
 
 
 @dataclass
@@ -213,6 +216,8 @@ def recompute_due_times(
             )
             for moved_event in announced:
                 events.publish(session, moved_event)
+        # The history lines, notices and e-mails of the batch (an e-mail holds its body).
+        written += [obj for obj in session.new if isinstance(obj, WRITTEN)]
         session.flush()
         del accounts
         # The batch is written: let the session forget it, so memory stays flat.
