@@ -16,9 +16,10 @@ from app import events
 from app.accounts.events import LoginThrottleStarted, PasswordResetRequested
 from app.audit import subscribers as audit_subscribers
 from app.calendar import service as calendar_service
+from app.calendar.events import CalendarChanged
 from app.documents import render, renderer
 from app.documents import service as document_service
-from app.dossiers.events import DossierChanged
+from app.dossiers.events import AppointmentMoved, DossierChanged
 from app.formatting import format_money
 from app.notifications import service as notification_service
 from app.notifications import subscribers as notification_subscribers
@@ -28,6 +29,7 @@ from app.receipts import stored as receipt_stored
 from app.receipts import subscribers as receipt_subscribers
 from app.receipts.events import ReceiptCancelled, ReceiptReplaced
 from app.stats import tallies
+from app.workflow import due_dates
 
 
 def wire() -> None:
@@ -35,6 +37,9 @@ def wire() -> None:
     events.subscribe(PaymentSettled, receipt_subscribers.on_payment_settled)
     events.subscribe(RefundRecorded, receipt_subscribers.on_refund_recorded)
     events.subscribe(DossierChanged, notification_subscribers.on_dossier_changed)
+    events.subscribe(AppointmentMoved, notification_subscribers.on_appointment_moved)
+    # A calendar change moves the due times of open dossiers (before the audit entry of it).
+    events.subscribe(CalendarChanged, due_dates.on_calendar_changed)
     events.subscribe(PaymentSettled, notification_subscribers.on_payment_settled)
     events.subscribe(RefundRecorded, notification_subscribers.on_refund_recorded)
     events.subscribe(PasswordResetRequested, notification_subscribers.on_password_reset_requested)

@@ -7,7 +7,7 @@ administer what is decided in ``app.accounts.service``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
@@ -16,6 +16,7 @@ from app.accounts import service as account_service
 from app.accounts.models import User
 from app.agencies import service as agency_service
 from app.agencies.models import Agency
+from app.calendar import admin as calendar_admin
 from app.catalog import designer as designer_service
 
 
@@ -27,6 +28,8 @@ class Dashboard:
     procedures: int
     drafts: int
     system_admin: bool
+    # This year and the next when their holidays are not confirmed (a warning for the admin).
+    unconfirmed_years: list[int] = field(default_factory=list)
 
 
 def dashboard(session: Session, user: User) -> Dashboard:
@@ -46,4 +49,5 @@ def dashboard(session: Session, user: User) -> Dashboard:
         procedures=sum(1 for p in procedures if p.published is not None),
         drafts=sum(1 for p in procedures if p.draft is not None),
         system_admin=user.is_admin,
+        unconfirmed_years=calendar_admin.unconfirmed_years(session) if user.is_admin else [],
     )

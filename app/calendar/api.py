@@ -48,7 +48,8 @@ def due_date(
     calendar = service.get_calendar(session)
     received_at = _parse_moment(from_, calendar)
     start = calendar.reception_start(received_at)
-    due_at = calendar.add_working_days(start, days)
+    # Counted in days: due_time_rule decides the clock time (Civil Code 2015 Art. 147–148).
+    due_at = calendar.due_after_working_days(received_at, days)
     return schemas.DueDateRead(from_=received_at, start=start, days=days, due_at=due_at)
 
 
@@ -56,7 +57,10 @@ def due_date(
 def holidays(session: SessionDep, year: int = Query(ge=2000, le=2100)) -> schemas.HolidaysRead:
     """Public holidays, make-up working days and administrator overrides of a year."""
     items = [
-        schemas.CalendarDayRead(date=d.day, name=d.name, kind=d.kind, override=d.override)
+        schemas.CalendarDayRead(
+            date=d.day, name=d.name, kind=d.kind, override=d.override, origin=d.origin
+        )
         for d in service.get_calendar(session).holidays_for_year(year)
     ]
-    return schemas.HolidaysRead(year=year, items=items)
+    confirmed = service.year_confirmation(session, year) is not None
+    return schemas.HolidaysRead(year=year, confirmed=confirmed, items=items)

@@ -29,6 +29,11 @@ DAY_KIND_LABELS = {
     "day_off": N_("Ngày nghỉ bổ sung"),
     "working_day": N_("Ngày làm việc bù"),
 }
+ORIGIN_LABELS = {
+    "library": N_("Thư viện ngày lễ đề xuất"),
+    "struck_out": N_("Thư viện đề xuất, quản trị viên đã gạch bỏ"),
+    "admin": N_("Quản trị viên thêm"),
+}
 WEEKDAY_LABELS = {
     "mon": N_("Thứ Hai"),
     "tue": N_("Thứ Ba"),
@@ -60,6 +65,7 @@ _LABELS: dict[str, Any] = {
     "weekday_labels": WEEKDAY_LABELS,
     "unit_labels": UNIT_LABELS,
     "due_time_labels": DUE_TIME_LABELS,
+    "origin_labels": ORIGIN_LABELS,
 }
 
 
@@ -73,6 +79,7 @@ def _calendar_page(
     day_values: dict[str, str] | None = None,
     schedule_values: dict[str, str] | None = None,
     rule_values: dict[str, str] | None = None,
+    confirm_values: dict[str, str] | None = None,
     status: int = 200,
 ) -> Response:
     view = calendar_admin.calendar_view(session, user, year)
@@ -106,6 +113,7 @@ def _calendar_page(
             "day_values": day_values or {"kind": "day_off"},
             "schedule_values": schedule_values,
             "rule_values": rule_values,
+            "confirm_values": confirm_values or {},
             "defaults": calendar_service.DEFAULT_RULES,
         },
         status,
@@ -150,13 +158,20 @@ async def calendar_day_set(
         _ = translator(request)
         values = {k: admin_forms.text(form, k, 500) for k in ("day", "kind", "note")}
         day = _parse_day(values["day"])
+        # The year being edited (the page's); a date outside it is refused.
+        editing = admin_forms.text(form, "year", 4)
+        in_year = int(editing) if editing.isdigit() else None
         year = day.year if day and 2000 <= day.year <= 2099 else _this_year()
+        if in_year is not None and 2000 <= in_year <= 2099:
+            year = in_year
         errors: dict[str, str] = {}
         if day is None:
             errors["day"] = _("Nhập ngày theo dạng dd/mm/yyyy.")
         else:
             try:
-                calendar_admin.set_day(session, user, day, values["kind"], values["note"])
+                calendar_admin.set_day(
+                    session, user, day, values["kind"], values["note"], year=in_year
+                )
             except InvalidInput as exc:
                 errors = {("day" if k == "day" else "kind"): _(exc.detail) for k in exc.fields}
             else:
@@ -276,5 +291,42 @@ async def calendar_rules_reset(
         return admin_forms.redirect(
             "/quan-tri/lich", "rules_reset", year=_year(admin_forms.text(form, "year", 4))
         )
+
+    return await admin_forms.threaded(work)
+
+
+@router.post("/quan-tri/lich/xac-nhan", dependencies=[Depends(verify_csrf)])
+async def calendar_year_confirm(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+) -> Response:
+    form = await admin_forms.read_form(request)
+
+    def work() -> Response:
+        _ = translator(request)
+        text = admin_forms.text(form, "year", 4)
+        source = admin_forms.text(form, "source", 500)
+        try:
+            year = int(text)
+        except ValueError:
+            raise InvalidInput(
+                N_("Năm phải trong khoảng 2000–2099."), fields={"year": "2000..2099"}
+            ) from None
+        try:
+            calendar_admin.confirm_year(session, user, year, source)
+        except InvalidInput as exc:
+            if "source" not in exc.fields:
+                raise
+            return _calendar_page(
+                request,
+                session,
+                user,
+                year,
+                errors={"source": _(exc.detail)},
+                confirm_values={"source": source},
+                status=422,
+            )
+        return admin_forms.redirect("/quan-tri/lich", "year_confirmed", year=year)
 
     return await admin_forms.threaded(work)

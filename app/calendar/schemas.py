@@ -21,8 +21,17 @@ class CalendarDayRead(BaseModel):
     name: str
     kind: str = Field(description="holiday | day_off | working_day")
     override: bool = Field(description="Set by an administrator, not the holiday calendar")
+    origin: str = Field(
+        default="library",
+        description="library | struck_out (a library day the administrator struck out) | admin",
+    )
 
 
 class HolidaysRead(BaseModel):
     year: int
+    confirmed: bool = Field(
+        default=False,
+        description="An administrator checked the year against the official notice; until "
+        "then the library's holidays are proposals (due dates use them either way)",
+    )
     items: list[CalendarDayRead]

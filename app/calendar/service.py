@@ -34,7 +34,7 @@ import holidays as holidays_lib
 from sqlalchemy import Date, String, Text, cast, null, select, union_all
 from sqlalchemy.orm import Session
 
-from app.calendar.models import OVERRIDE_KINDS, CalendarOverride, RuleSetting
+from app.calendar.models import OVERRIDE_KINDS, CalendarOverride, CalendarYear, RuleSetting
 from app.config import get_settings
 from app.db import JSONType, utcnow
 from app.errors import InvalidInput, NotFound
@@ -246,8 +246,13 @@ def vietnam_holidays(year: int) -> YearHolidays:
 
 @dataclass(frozen=True)
 class DayOverride:
-    kind: str  # day_off | working_day
+    kind: str  # day_off | working_day | struck_out
     note: str = ""
+
+
+# Where a listed day comes from: the holiday library, a library day the admin struck out, or
+# a day the admin added (an extra day off, a make-up working day).
+DAY_ORIGINS = ("library", "struck_out", "admin")
 
 
 class CalendarDay(NamedTuple):
@@ -255,6 +260,7 @@ class CalendarDay(NamedTuple):
     name: str
     kind: str  # holiday | day_off | working_day
     override: bool  # set by an admin, not by the holiday library
+    origin: str = "library"  # DAY_ORIGINS
 
 
 MAKEUP_DAY_NAME = "Ngày làm việc bù"
@@ -271,12 +277,25 @@ def list_overrides(session: Session, year: int | None = None) -> list[CalendarOv
     return list(session.scalars(stmt))
 
 
+def library_lists(day: date) -> bool:
+    """Whether the holiday library proposes something for the date (a day off or a make-up
+    working day): only those can be struck out."""
+    year = vietnam_holidays(day.year)
+    return day in year.days_off or day in year.makeup_days
+
+
 def set_override(session: Session, day: date, kind: str, note: str = "") -> CalendarOverride:
-    """Make a date an extra day off or a (make-up) working day, replacing any earlier override."""
+    """Make a date an extra day off or a (make-up) working day, or strike out a day the
+    holiday library proposes, replacing any earlier override."""
     if kind not in OVERRIDE_KINDS:
         raise InvalidInput(
-            N_("Loại ngày phải là day_off hoặc working_day."),
-            fields={"kind": "day_off|working_day"},
+            N_("Loại ngày phải là day_off, working_day hoặc struck_out."),
+            fields={"kind": "|".join(OVERRIDE_KINDS)},
+        )
+    if kind == "struck_out" and not library_lists(day):
+        raise InvalidInput(
+            N_("Chỉ gạch bỏ được ngày do thư viện ngày lễ đề xuất."),
+            fields={"day": "not proposed by the holiday library"},
         )
     row = session.scalar(select(CalendarOverride).where(CalendarOverride.day == day))
     if row is None:
@@ -297,6 +316,31 @@ def delete_override(session: Session, day: date) -> None:
     session.delete(row)
     session.flush()
     session.info.pop(_CACHE_KEY, None)
+
+
+def list_years(session: Session) -> dict[int, CalendarYear]:
+    """The confirmed years, by year."""
+    return {row.year: row for row in session.scalars(select(CalendarYear))}
+
+
+def year_confirmation(session: Session, year: int) -> CalendarYear | None:
+    """Who confirmed the year's calendar against the official notice, when; None: proposed."""
+    return session.get(CalendarYear, year)
+
+
+def confirm_year(
+    session: Session, year: int, source: str, by_id: int | None, by_name: str
+) -> CalendarYear:
+    """Record that the year's days off were checked against ``source`` (confirming again
+    replaces who, when and the source)."""
+    row = session.get(CalendarYear, year)
+    if row is None:
+        row = CalendarYear(year=year)
+        session.add(row)
+    row.confirmed_at = utcnow()
+    row.confirmed_by_id, row.confirmed_by_name, row.source = by_id, by_name[:120], source
+    session.flush()
+    return row
 
 
 class _Snapshot(NamedTuple):
@@ -404,6 +448,8 @@ class WorkCalendar:
         """True/False when an override or the holiday library decides, None for the schedule."""
         override = self.overrides.get(d)
         if override is not None:
+            if override.kind == "struck_out":
+                return None  # the library's proposal is struck out: the schedule decides
             return override.kind == "working_day"
         year = self.holidays(d.year)
         if d in year.days_off:
@@ -551,6 +597,11 @@ class WorkCalendar:
         # A duration too small to move the clock must not end at the previous period's end.
         return max(due, t)
 
+    def cutoff_moved(self, received_at: datetime) -> bool:
+        """Whether the Art. 18 cut-off (or a reception outside working hours) moved the start
+        of processing to a later working day than the day of reception."""
+        return self.reception_start(received_at).date() != self.local(received_at).date()
+
     def due_after_working_days(self, received_at: datetime, days: float) -> datetime:
         """Due time of a legal time in working days, counted from ``reception_start``.
 
@@ -564,7 +615,12 @@ class WorkCalendar:
             # A legal time of 0 days is "ngay trong ngày": by the close of the day processing
             # starts on — the day of reception, or the next working day after the cut-off.
             return self.working_periods(self.next_working_start(start).date())[-1][1]
-        if self.rules.due_time_rule == "same_time" or not math.isfinite(days) or days < 0:
+        return self.end_after_working_days(start, days)
+
+    def end_after_working_days(self, start: datetime, days: float) -> datetime:
+        """End of a period of ``days`` working days from ``start`` under ``due_time_rule``
+        (Civil Code 2015 Art. 147–148): the same clock time, or the close of the last day."""
+        if self.rules.due_time_rule == "same_time" or not math.isfinite(days) or days <= 0:
             return self.add_working_days(start, days)  # which refuses a bad duration
         day = self.next_working_start(start).date()
         for _ in range(math.ceil(days)):
@@ -596,7 +652,8 @@ class WorkCalendar:
         """When a missing supplement stops the dossier (Art. 19: 15 days, unit is a setting)."""
         days = self.rules.supplement_limit_days
         if self.rules.supplement_limit_unit == "working_days":
-            return self.add_working_days(requested_at, days)
+            # Counted in days, so it ends as due_time_rule says (Civil Code 2015 Art. 147–148).
+            return self.end_after_working_days(requested_at, days)
         return self.add_calendar_days(requested_at, days)
 
     # listing
@@ -610,9 +667,14 @@ class WorkCalendar:
         for d in lib.makeup_days:
             days[d] = CalendarDay(d, MAKEUP_DAY_NAME, "working_day", False)
         for d, override in self.overrides.items():
-            if d.year == year:
-                default = MAKEUP_DAY_NAME if override.kind == "working_day" else EXTRA_DAY_OFF_NAME
-                days[d] = CalendarDay(d, override.note or default, override.kind, True)
+            if d.year != year:
+                continue
+            if override.kind == "struck_out":
+                if d in days:  # shown as the library has it, marked as struck out
+                    days[d] = days[d]._replace(override=True, origin="struck_out")
+                continue
+            default = MAKEUP_DAY_NAME if override.kind == "working_day" else EXTRA_DAY_OFF_NAME
+            days[d] = CalendarDay(d, override.note or default, override.kind, True, "admin")
         return [days[d] for d in sorted(days)]
 
 

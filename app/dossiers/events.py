@@ -5,6 +5,7 @@ sync subscribe to ``DossierChanged`` or to one kind."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import ClassVar
 
 from app.accounts.models import User
@@ -129,3 +130,14 @@ def for_action(
 ) -> DossierChanged:
     """The event of one action (a ``DossierChanged`` of its kind)."""
     return KINDS[action](dossier=dossier, actor=actor, before=before, comment=comment)
+
+
+@dataclass(frozen=True)
+class AppointmentMoved:
+    """A change of the working calendar moved the appointment (``due_at``) of a dossier the
+    agency holds; ``reason`` says what changed. Not an action: no status changes."""
+
+    dossier: Dossier
+    old_due_at: datetime
+    new_due_at: datetime
+    reason: str

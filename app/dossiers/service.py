@@ -132,6 +132,7 @@ def record(
     comment: str = "",
     data: dict[str, Any] | None = None,
     at: datetime | None = None,
+    lazy: bool = False,
 ) -> DossierEvent:
     step = dossier.current_step
     event = DossierEvent(
@@ -147,7 +148,11 @@ def record(
         comment=comment,
         data=data or {},
     )
-    dossier.events.append(event)
+    if lazy and "events" not in dossier.__dict__:
+        # A batch of saved dossiers: add the line without reading their whole history.
+        session.add(event)
+    else:
+        dossier.events.append(event)
     return event
 
 

@@ -53,6 +53,7 @@ EVENTS = (
     "paid",
     "refunded",
     "extended",
+    "rescheduled",
     "stopped",
     "result_ready",
 )
@@ -65,6 +66,7 @@ EVENT_LABELS = {
     "paid": N_("Đã thanh toán"),
     "refunded": N_("Đã hoàn trả phí, lệ phí"),
     "extended": N_("Xin lỗi, hẹn lại ngày trả"),
+    "rescheduled": N_("Ngày hẹn trả tính lại theo lịch làm việc"),
     "stopped": N_("Dừng xử lý hồ sơ"),
     "result_ready": N_("Có kết quả"),
 }
@@ -251,10 +253,16 @@ def _context(
 
 
 def notify(
-    session: Session, dossier: Dossier, event: str, *, extra: dict[str, Any] | None = None
+    session: Session,
+    dossier: Dossier,
+    event: str,
+    *,
+    extra: dict[str, Any] | None = None,
+    flush: bool = True,
 ) -> None:
     """Tell the applicant about ``event``: an in-app notice for their account (if any) and an
-    e-mail to the dossier's applicant address (if any), in the same transaction."""
+    e-mail to the dossier's applicant address (if any), in the same transaction. ``flush``:
+    False when the caller writes a batch and flushes it once."""
     if event not in EVENTS:
         raise ValueError(f"unknown notification event {event!r}")
     user = session.get(User, dossier.applicant_id) if dossier.applicant_id else None
@@ -297,7 +305,8 @@ def notify(
                 next_attempt_at=utcnow(),
             )
         )
-    session.flush()
+    if flush:
+        session.flush()
 
 
 def account_mail(session: Session, user: User, kind: str, context: dict[str, Any]) -> None:

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from app.accounts.events import FORGOT_PAGE, PasswordResetRequested
 from app.config import get_settings
-from app.dossiers.events import DossierChanged
+from app.dossiers.events import AppointmentMoved, DossierChanged
 from app.notifications import service
 from app.payments.events import PaymentSettled, RefundRecorded
 from app.receipts import service as receipt_service
@@ -16,6 +16,21 @@ from app.receipts import service as receipt_service
 def on_dossier_changed(session: Session, event: DossierChanged) -> None:
     """Notify the applicant of the actions that concern them."""
     service.after_action(session, event.dossier, event.action, comment=event.comment)
+
+
+def on_appointment_moved(session: Session, event: AppointmentMoved) -> None:
+    """Tell the applicant the appointed return date moved with the working calendar."""
+    service.notify(
+        session,
+        event.dossier,
+        "rescheduled",
+        extra={
+            "old_due_at": event.old_due_at,
+            "new_due_at": event.new_due_at,
+            "reason": event.reason,
+        },
+        flush=False,  # the recomputation writes its batch with one flush
+    )
 
 
 def on_payment_settled(session: Session, event: PaymentSettled) -> None:

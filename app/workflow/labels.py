@@ -23,5 +23,6 @@ ACTION_LABELS = {
     "extend": N_("Gia hạn, xin lỗi"),
     "supplement_timeout": N_("Quá hạn bổ sung, dừng xử lý"),
     "late_warning": N_("Cảnh báo sắp quá hạn"),
+    "recompute_due": N_("Tính lại thời hạn theo lịch làm việc mới"),
     "payment": N_("Thanh toán phí, lệ phí"),
 }

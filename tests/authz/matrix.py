@@ -340,6 +340,7 @@ MATRIX: list[Entry] = [
     R("POST /quan-tri/lich/gio-lam-viec", "-", SYSTEM_ADMIN),
     R("POST /quan-tri/lich/quy-tac", "-", SYSTEM_ADMIN),
     R("POST /quan-tri/lich/quy-tac/mac-dinh", "-", SYSTEM_ADMIN),
+    R("POST /quan-tri/lich/xac-nhan", "-", SYSTEM_ADMIN, form={"year": "2026", "source": "Thông báo số 6150/TB-LĐTBXH"}),
     R("GET /quan-tri/chung-thu-so", "-", ADMINS),
     R("POST /quan-tri/chung-thu-so", "-", ADMINS),
     R("GET /quan-tri/nhat-ky", "-", ADMINS),

@@ -96,6 +96,7 @@ def test_holidays_of_2026(client: TestClient) -> None:
         "name": "Tết Nguyên Đán",
         "kind": "holiday",
         "override": False,
+        "origin": "library",
     }
     assert items["2026-04-26"]["name"] == "Ngày Giỗ Tổ Hùng Vương"
     assert items["2026-09-01"]["name"] == items["2026-09-02"]["name"] == "Quốc khánh"
@@ -111,6 +112,7 @@ def test_holidays_include_overrides(client: TestClient, db: Session) -> None:
         "name": "Làm bù",
         "kind": "working_day",
         "override": True,
+        "origin": "admin",
     }
 
 

@@ -270,7 +270,7 @@ def test_overrides_win_over_holidays_and_the_schedule() -> None:
     # Monday 9 Mar + 1 day skips the extra day off on Tuesday 10 Mar.
     assert cal.due_after_working_days(at("2026-03-09 09:00"), 1) == at("2026-03-11 09:00")
     listed = {d.day: d for d in cal.holidays_for_year(2026)}
-    assert listed[date(2026, 3, 14)] == (date(2026, 3, 14), "Làm bù", "working_day", True)
+    assert listed[date(2026, 3, 14)] == (date(2026, 3, 14), "Làm bù", "working_day", True, "admin")
     assert listed[date(2026, 3, 10)].kind == "day_off"
     assert listed[date(2026, 3, 10)].override
     assert listed[date(2026, 9, 2)].kind == "working_day"

@@ -29,6 +29,7 @@ from app.i18n_markers import N_
 from app.storage import service as storage
 from app.web import content_disposition, render, translator, verify_csrf
 from app.web.deps import CurrentUser, SessionDep
+from app.workflow import due_dates
 from app.workflow import service as workflow
 from app.workflow.pages import common
 
@@ -163,6 +164,7 @@ def _dossier_page(
             "status_labels": dossier_service.STATUS_LABELS,
             "channel_labels": dossier_service.CHANNEL_LABELS,
             "rules": cal.rules,
+            "due_explanation": due_dates.explain_dossier(session, dossier),
             "extend_default": {
                 "date": extend_to.date().isoformat() if extend_to else "",
                 "time": extend_to.strftime("%H:%M") if extend_to else "17:00",
