@@ -53,6 +53,12 @@ ACTION_LABELS = {
     "receipt.cancelled": N_("Biên lai bị hủy"),
     "receipt.replaced": N_("Biên lai được thay thế"),
     "dossier.draft_deleted": N_("Xóa hồ sơ nháp"),
+    "calendar.override_set": N_("Quản trị đặt ngày nghỉ, ngày làm bù hoặc gạch bỏ ngày lễ"),
+    "calendar.override_delete": N_("Quản trị bỏ thay đổi của một ngày trong lịch"),
+    "calendar.year_confirmed": N_("Quản trị xác nhận lịch nghỉ lễ của năm"),
+    "calendar.due_recomputed": N_("Tính lại hạn của hồ sơ sau khi lịch thay đổi"),
+    "rules.set": N_("Quản trị thay đổi quy tắc thời hạn"),
+    "rules.reset": N_("Quản trị đưa quy tắc thời hạn về mặc định"),
 }
 # The export's columns, in Vietnamese like the other exports (finding m23); the hashes stay so
 # that an exported log can still be checked against the chain.
