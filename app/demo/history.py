@@ -551,8 +551,16 @@ def _processing(
     if plan.outcome == "withdrawn" and plan.citizen is not None:
         t = _later(cast, t, rng.uniform(2, 10))
         yield t
-        if _act(session, cast, dossier, plan.citizen, t, "withdraw", comment="Không còn nhu cầu."):
-            refund_fees(session, cast, dossier, t)
+        reason = "Không còn nhu cầu."
+        if not _act(session, cast, dossier, plan.citizen, t, "withdraw", comment=reason):
+            return t
+        if dossier.status == "withdrawal_requested":  # received: reception accepts (Art. 21)
+            t = _later(cast, t, rng.uniform(0.5, 4))
+            yield t
+            reception = _officer(cast, dossier, "reception")
+            if not _act(session, cast, dossier, reception, t, "accept_withdrawal"):
+                return t
+        refund_fees(session, cast, dossier, t)
         return t
     if plan.extend:
         t = _later(cast, t, rng.uniform(1, 4))

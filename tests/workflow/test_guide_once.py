@@ -99,6 +99,10 @@ def test_form_02_lists_missing_components_and_data_problems(
     page = client.get(f"/ho-so/{dossier_id}").text
     assert "Thông tin kê khai cần sửa, bổ sung" in page
     assert f"<strong>Họ, chữ đệm, tên của trẻ</strong>: {PROBLEM}" in page
+    # The supplement form links each problem to its field.
+    form = client.get(f"/ho-so/{dossier_id}/khai").text
+    assert f'<a href="#f-child_name">Họ, chữ đệm, tên của trẻ</a>: {PROBLEM}' in form
+    assert 'id="f-child_name"' in form
 
 
 def test_a_problem_in_an_unknown_field_is_refused_by_name(client: TestClient, db: Session) -> None:
