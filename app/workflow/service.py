@@ -146,8 +146,8 @@ def perform(
         if inp.action == "accept_withdrawal" and dossier.status != "withdrawal_requested":
             raise Conflict(
                 N_(
-                    "Chỉ chấp nhận rút hồ sơ khi người nộp đã đề nghị rút hồ sơ (hồ sơ ở trạng thái "
-                    "Chờ chấp nhận rút hồ sơ)."
+                    "Chỉ chấp nhận rút hồ sơ khi người nộp đã đề nghị rút hồ sơ (hồ sơ ở trạng "
+                    "thái Chờ chấp nhận rút hồ sơ)."
                 ),
                 fields={"status": dossier.status},
             )
