@@ -108,7 +108,12 @@ def _dossier_page(
         by_component.setdefault(row.component_code or "", []).append(row)
     components = [{"c": c, "files": by_component.get(c.code, [])} for c in version.components]
     declared = [
-        {"label": f.get("label", f["name"]), "type": f.get("type"), "value": _display_value(f, v)}
+        {
+            "name": f["name"],
+            "label": f.get("label", f["name"]),
+            "type": f.get("type"),
+            "value": _display_value(f, v),
+        }
         for f in common.declared(version)
         for v in [dossier.form_data.get(f["name"])]
     ]
@@ -164,7 +169,7 @@ def _dossier_page(
             "actions": actions,
             "held": held,
             "withdrawal": withdrawal,
-            "problem_fields": common.declared(version),
+            "problem_fields": declared,
             "problem_prefix": PROBLEM_PREFIX,
             "collect_url": collect_url,
             "officers": {
