@@ -55,6 +55,7 @@ RULE_KEYS = (
     "supplement_window_days",
     "supplement_limit_days",
     "supplement_limit_unit",
+    "max_supplement_requests",
     "max_extensions",
     "apology_lead_days",
     "due_time_rule",
@@ -263,7 +264,8 @@ async def calendar_rules(
     def work() -> Response:
         _ = translator(request)
         year = _year(admin_forms.text(form, "year", 4))
-        values = {k: admin_forms.text(form, k, 20) for k in RULE_KEYS}
+        # A rule the form did not send keeps its value (a form from before it existed).
+        values = {k: admin_forms.text(form, k, 20) for k in RULE_KEYS if k in form}
         try:
             calendar_admin.set_rules(
                 session, user, {k: _rule_value(k, v) for k, v in values.items()}

@@ -58,6 +58,8 @@ DEFAULT_RULES: dict[str, Any] = {
     # Art. 19: a supplement not provided within this limit stops the dossier (form 05).
     "supplement_limit_days": 15,
     "supplement_limit_unit": "calendar_days",
+    # Decree 118/2025 (guide once): a dossier gets at most this many supplement requests.
+    "max_supplement_requests": 1,
     # Form 04: the appointment date may be moved this many times ...
     "max_extensions": 1,
     # ... by an apology issued at least this many working days before the due time.
@@ -93,6 +95,7 @@ class Rules:
     supplement_window_days: float
     supplement_limit_days: int
     supplement_limit_unit: str
+    max_supplement_requests: int
     max_extensions: int
     apology_lead_days: float
     due_time_rule: str
@@ -160,6 +163,7 @@ _PARSERS: dict[str, Callable[[str, Any], Any]] = {
     "supplement_window_days": lambda k, v: _number(k, v, positive=True),
     "supplement_limit_days": lambda k, v: _number(k, v, positive=True, integer=True),
     "supplement_limit_unit": _unit,
+    "max_supplement_requests": lambda k, v: _number(k, v, positive=True, integer=True),
     "max_extensions": lambda k, v: _number(k, v, positive=False, integer=True),
     "apology_lead_days": lambda k, v: _number(k, v, positive=False),
     "due_time_rule": _due_time_rule,

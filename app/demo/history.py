@@ -17,7 +17,6 @@ presence says it is there. Receipts' PDFs are left for their first reader to dra
 from __future__ import annotations
 
 import heapq
-import io
 import logging
 import random
 from collections.abc import Generator, Iterator
@@ -25,8 +24,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, NamedTuple
 
-from PIL import Image, ImageDraw
-from reportlab.pdfgen.canvas import Canvas
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
@@ -37,6 +34,7 @@ from app.calendar import service as calendar_service
 from app.calendar.service import WorkCalendar
 from app.catalog.models import ProcedureVersion
 from app.db import utcnow
+from app.demo import papers
 from app.demo.agencies import DEMO_PASSWORD
 from app.demo.seed import demo_password_hash
 from app.dossiers import service as dossier_service
@@ -103,6 +101,7 @@ WAITING = (
     "awaiting_payment",
     "result_ready",
     "result_ready",
+    "withdrawal_requested",
 )
 
 
@@ -294,7 +293,14 @@ def _plan(
     recent: bool = False,
 ) -> Plan:
     online = version.online_level == "full" or rng.random() < 0.4
-    if outcome in ("draft", "submitted", "supplement_requested", "supplement", "timed_out"):
+    if outcome in (
+        "draft",
+        "submitted",
+        "supplement_requested",
+        "supplement",
+        "timed_out",
+        "withdrawal_requested",
+    ):
         online = True  # what a citizen does online
     channel = "online" if online else "counter"
     if channel == "counter" and (agency.id, "reception") not in cast.staff:
@@ -462,7 +468,7 @@ def _goes_on(plan: Plan, dossier: Dossier) -> bool:
         return False
     if dossier.status in ("completed", "rejected", "withdrawn", "stopped"):
         return False
-    if dossier.status == "awaiting_payment":
+    if dossier.status in ("awaiting_payment", "withdrawal_requested"):
         return False
     if plan.outcome == dossier.status and plan.outcome != "processing":
         return False
@@ -548,11 +554,21 @@ def _processing(
     if plan.outcome == "received":
         return t
     assert dossier.due_at is not None and dossier.original_due_at is not None
-    if plan.outcome == "withdrawn" and plan.citizen is not None:
-        t = _later(cast, t, rng.uniform(2, 10))
+    if plan.outcome in ("withdrawn", "withdrawal_requested") and plan.citizen is not None:
+        t = _later(cast, t, rng.uniform(2, 10) * plan.pace)
         yield t
-        if _act(session, cast, dossier, plan.citizen, t, "withdraw", comment="Không còn nhu cầu."):
-            refund_fees(session, cast, dossier, t)
+        reason = "Không còn nhu cầu."
+        if not _act(session, cast, dossier, plan.citizen, t, "withdraw", comment=reason):
+            return t
+        if plan.outcome == "withdrawal_requested":
+            return t  # it waits for reception's acceptance
+        if dossier.status == "withdrawal_requested":  # received: reception accepts (Art. 21)
+            t = _later(cast, t, rng.uniform(0.5, 4))
+            yield t
+            reception = _officer(cast, dossier, "reception")
+            if not _act(session, cast, dossier, reception, t, "accept_withdrawal"):
+                return t
+        refund_fees(session, cast, dossier, t)
         return t
     if plan.extend:
         t = _later(cast, t, rng.uniform(1, 4))
@@ -624,7 +640,7 @@ def _result(
     rng = plan.rng
     t = _later(cast, _started(dossier, t), rng.uniform(0.2, 1.5) * plan.pace)
     yield t
-    paper = ("ket-qua.pdf", _paper(f"Ket qua giai quyet thu tuc {plan.version.code}"))
+    paper = ("ket-qua.pdf", papers.paper(f"Ket qua giai quyet thu tuc {plan.version.code}"))
     if not _act(session, cast, dossier, _officer(cast, dossier), t, "attach_result", file=paper):
         return t
     if dossier.status == "awaiting_payment":  # fees before the result
@@ -695,7 +711,7 @@ def _upload(
                 dossier,
                 component.code,
                 f"{component.code.lower()}.{kind}",
-                _paper(title) if kind == "pdf" else _photo(title),
+                papers.paper(title) if kind == "pdf" else papers.photo(title),
                 now=at,
             )
 
@@ -759,38 +775,7 @@ def _pay_online(session: Session, cast: Cast, dossier: Dossier, at: datetime) ->
     )
 
 
-# --- papers and news --------------------------------------------------------------------------
-
-_PAPERS: dict[str, bytes] = {}
-
-
-def _paper(title: str) -> bytes:
-    """A one-page PDF standing for a scanned paper or a result (made once per title)."""
-    key = title
-    if key not in _PAPERS:
-        buffer = io.BytesIO()
-        canvas = Canvas(buffer, pagesize=(595, 842), invariant=True)
-        canvas.setFont("Helvetica", 14)
-        canvas.drawString(72, 760, "Mot cua - du lieu minh hoa (demo)")
-        canvas.drawString(72, 730, title[:80])
-        canvas.showPage()
-        canvas.save()
-        _PAPERS[key] = buffer.getvalue()
-    return _PAPERS[key]
-
-
-def _photo(title: str) -> bytes:
-    """A small JPEG standing for a photo (made once per title)."""
-    key = "jpg:" + title
-    if key not in _PAPERS:
-        buffer = io.BytesIO()
-        image = Image.new("RGB", (300, 400), (236, 240, 244))
-        ImageDraw.Draw(image).text(
-            (20, 20), f"Anh minh hoa (demo)\n{title[:30]}", fill=(40, 40, 40)
-        )
-        image.save(buffer, "JPEG", quality=70)
-        _PAPERS[key] = buffer.getvalue()
-    return _PAPERS[key]
+# --- news ---------------------------------------------------------------------------------------
 
 
 def _quiet_history_news(session: Session, after_notice: int, after_mail: int) -> None:

@@ -61,7 +61,7 @@ def dossier_read(session: Session, dossier: Dossier, user: User) -> schemas.Doss
         supplement_request={
             k: v
             for k, v in dossier.supplement_request.items()
-            if k in ("items", "reason", "requested_at")
+            if k in ("items", "data_problems", "reason", "requested_at")
         },
         supplement_due_at=dossier.supplement_due_at,
         extension_count=dossier.extension_count,

@@ -82,6 +82,20 @@ class DossierWithdrawn(DossierChanged):
 
 
 @dataclass(frozen=True)
+class WithdrawalRequested(DossierChanged):
+    """The applicant asked to withdraw a received dossier; its reception is to accept."""
+
+    action = "request_withdrawal"
+
+
+@dataclass(frozen=True)
+class WithdrawalAccepted(DossierChanged):
+    """The agency accepted the withdrawal (form 05): the dossier is withdrawn."""
+
+    action = "accept_withdrawal"
+
+
+@dataclass(frozen=True)
 class DossierStopped(DossierChanged):
     action = "stop"
 
@@ -117,6 +131,8 @@ KINDS: dict[str, type[DossierChanged]] = {
         ResultAttached,
         ResultReturned,
         DossierWithdrawn,
+        WithdrawalRequested,
+        WithdrawalAccepted,
         DossierStopped,
         DeadlineExtended,
         PaymentRequested,

@@ -33,17 +33,24 @@ STATUSES = (
     "rejected",
     "withdrawn",
     "stopped",
+    "withdrawal_requested",
 )
 FINAL_STATUSES = ("completed", "rejected", "withdrawn", "stopped")
-QUEUE_STATUSES = ("submitted", "received", "processing", "result_ready")
+# A dossier whose withdrawal waits for the agency's acceptance is in its reception's queue.
+QUEUE_STATUSES = ("submitted", "received", "processing", "result_ready", "withdrawal_requested")
 COMPONENT_FILES = "purpose = 'component' AND removed_at IS NULL"
-QUEUE_PREDICATE = "status IN ('submitted', 'received', 'processing', 'result_ready')"
+QUEUE_PREDICATE = (
+    "status IN ('submitted', 'received', 'processing', 'result_ready', 'withdrawal_requested')"
+)
 PAYMENT_PREDICATE = "status = 'awaiting_payment'"
 # Received and still being processed: the only dossiers whose timeliness changes as time goes
-# by (the indicators count them live; everything else comes from maintained counters).
+# by (the indicators count them live; everything else comes from maintained counters). The
+# clock stands still while a supplement or the acceptance of a withdrawal is awaited
+# (docs/decisions/0025-withdrawal-on-request.md).
 UNFINISHED_PREDICATE = (
     "received_at IS NOT NULL AND result_ready_at IS NULL "
-    "AND status NOT IN ('rejected', 'withdrawn', 'stopped', 'supplement_requested')"
+    "AND status NOT IN ('rejected', 'withdrawn', 'stopped', 'supplement_requested', "
+    "'withdrawal_requested')"
 )
 CHANNELS = ("online", "counter", "postal")
 

@@ -168,11 +168,29 @@ class QueuePage(BaseModel):
     next_cursor: str | None = None
 
 
+class DataProblemIn(BaseModel):
+    """A problem in one declared field, told with a supplement request (form 02)."""
+
+    field: str = Field(max_length=40, description="Name of a field of the procedure's form")
+    problem: str = Field(max_length=1000, description="What is wrong or missing in it")
+
+    @field_validator("field", "problem")
+    @classmethod
+    def _line(cls, v: str) -> str:
+        return clean_line(v)
+
+
 class ActionIn(BaseModel):
     action: str = Field(max_length=30)
     comment: str = Field(default="", max_length=4000)
     assignee_id: int | None = Field(default=None, ge=1, le=2_147_483_647)
     missing_components: list[str] = Field(default_factory=list)
+    data_problems: list[DataProblemIn] = Field(
+        default_factory=list,
+        max_length=200,
+        description="request_supplement: problems in the declared data, listed on form 02 "
+        "with the missing components (Decree 118/2025: everything at once)",
+    )
     reasons: list[str] = Field(default_factory=list)
     new_due_at: datetime | None = None
 

@@ -39,6 +39,7 @@ STATUS_LABELS = {
     "rejected": N_("Từ chối"),
     "withdrawn": N_("Đã rút"),
     "stopped": N_("Dừng xử lý"),
+    "withdrawal_requested": N_("Chờ chấp nhận rút hồ sơ"),
 }
 CHANNEL_LABELS = {"online": N_("Trực tuyến"), "counter": N_("Trực tiếp"), "postal": N_("Bưu chính")}
 # National portal status codes (SPEC §3) for synchronisation.
@@ -50,6 +51,7 @@ NATIONAL_STATUS = {
     "processing": 4,
     "supplement_requested": 5,
     "awaiting_payment": 6,
+    "withdrawal_requested": 7,
     "stopped": 8,
     "withdrawn": 8,
     "result_ready": 9,

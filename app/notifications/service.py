@@ -54,6 +54,7 @@ EVENTS = (
     "refunded",
     "extended",
     "rescheduled",
+    "withdrawal_requested",
     "stopped",
     "result_ready",
 )
@@ -67,6 +68,7 @@ EVENT_LABELS = {
     "refunded": N_("Đã hoàn trả phí, lệ phí"),
     "extended": N_("Xin lỗi, hẹn lại ngày trả"),
     "rescheduled": N_("Ngày hẹn trả tính lại theo lịch làm việc"),
+    "withdrawal_requested": N_("Đã ghi nhận đề nghị rút hồ sơ"),
     "stopped": N_("Dừng xử lý hồ sơ"),
     "result_ready": N_("Có kết quả"),
 }
@@ -82,6 +84,8 @@ ACTION_EVENTS = {
     "stop": "stopped",
     "supplement_timeout": "stopped",
     "withdraw": "stopped",
+    "request_withdrawal": "withdrawal_requested",
+    "accept_withdrawal": "stopped",
     "attach_result": "result_ready",
 }
 # The form (Circular 03/2025/TT-VPCP) that goes with each notice, linked from it.
@@ -229,6 +233,7 @@ def _context(
             "supplement_due_at": dossier.supplement_due_at,
             "supplement_items": (dossier.supplement_request or {}).get("items", []),
             "supplement_reason": (dossier.supplement_request or {}).get("reason", ""),
+            "supplement_data_problems": (dossier.supplement_request or {}).get("data_problems", []),
             "result_name": dossier.version.result,
         },
         "has_account": has_account,

@@ -335,7 +335,13 @@ def _note(record: Row[Any], now: datetime) -> str:
     done = record.result_ready_at or (
         record.finished_at if record.status in FINAL_STATUSES else None
     )
-    if due is not None and ((done is not None and done > due) or (done is None and now > due)):
+    # A withdrawal is neither on time nor late (docs/decisions/0025-withdrawal-on-request.md).
+    judged = record.status not in ("withdrawn", "withdrawal_requested")
+    if (
+        judged
+        and due is not None
+        and ((done is not None and done > due) or (done is None and now > due))
+    ):
         notes.append("Quá hạn")
     if record.extension_count:
         notes.append("Đã gia hạn")

@@ -109,10 +109,14 @@ def on_time_condition(cfg: IndicatorSettings) -> ColumnElement[bool]:
 
 
 def overdue_open_condition(cfg: IndicatorSettings, now: datetime) -> ColumnElement[bool]:
-    # While a supplement is awaited the clock stops (Decree 118/2025 Art. 19): not overdue.
+    # While a supplement is awaited the clock stops (Decree 118/2025 Art. 19): not overdue;
+    # nor while a withdrawal waits for acceptance (it ends withdrawn, neither on time nor late:
+    # docs/decisions/0025-withdrawal-on-request.md).
     return and_(
         not_(finished_condition()),
-        Dossier.status.not_in(("withdrawn", "stopped", "supplement_requested")),
+        Dossier.status.not_in(
+            ("withdrawn", "stopped", "supplement_requested", "withdrawal_requested")
+        ),
         appointment(cfg) < now,
     )
 

@@ -24,10 +24,12 @@ from app.dossiers.schemas import ActionIn
 from app.errors import Conflict, InvalidInput
 from app.i18n_markers import N_
 from app.payments import service as payment_service
+from app.workflow import supplement
 from app.workflow.labels import ACTION_LABELS
 
 ACTIVE = ("received", "processing", "result_ready")
-WITHDRAWABLE = ("submitted", "supplement_requested", "received", "processing")
+# Decree 118/2025 Art. 21: the applicant may withdraw before the decision; a draft is deleted.
+WITHDRAWABLE = ("submitted", "supplement_requested", "received", "processing", "awaiting_payment")
 
 
 # --- who may do what ----------------------------------------------------------------------
@@ -368,12 +370,9 @@ def _request_supplement(
     now: datetime,
     file: tuple[str, bytes] | None,
 ) -> str:
-    codes = list(dict.fromkeys(inp.missing_components))
-    items = []
-    for code in codes:
-        comp = dossier_service.component(dossier, code)
-        items.append({"code": comp.code, "name": comp.name, "reason": inp.comment.strip()})
-    if not items and not inp.comment.strip():
+    items = supplement.requested_items(dossier, inp)
+    problems = supplement.data_problems(dossier, inp)
+    if not items and not problems and not inp.comment.strip():
         raise InvalidInput(
             N_("Nêu rõ thành phần cần bổ sung hoặc lý do."),
             fields={"missing_components": "required"},
@@ -381,6 +380,8 @@ def _request_supplement(
     cal = calendar_service.get_calendar(session)
     dossier.supplement_request = {
         "items": items,
+        # Decree 118/2025: every gap at once — the declared data to correct as well.
+        "data_problems": problems,
         "reason": inp.comment.strip(),
         "requested_at": now.isoformat(),
         "resume_status": "processing" if dossier.status in ACTIVE else "submitted",
@@ -400,6 +401,7 @@ def _request_supplement(
         user,
         {
             "items": [{"name": i["name"], "reason": i["reason"]} for i in items],
+            "data_problems": [{"label": p["label"], "problem": p["problem"]} for p in problems],
             "reason": inp.comment.strip(),
             "deadline": dossier.supplement_due_at,
         },
@@ -582,20 +584,50 @@ def _withdraw(
     now: datetime,
     file: tuple[str, bytes] | None,
 ) -> str:
-    requested = now
-    _close_run(session, dossier, user, "withdraw", now)
+    if dossier.received_at is None:
+        # Not yet received: withdrawn at once (Decree 118/2025 Art. 21).
+        _close_run(session, dossier, user, "withdraw", now)
+        _leave_active(dossier, "withdrawn", now)
+        return "withdraw"
+    # Received: the receiving agency's reception accepts the request (Decree 118/2025 Art. 21,
+    # form 05); the dossier waits at its reception step, its appointment standing still
+    # (docs/decisions/0025-withdrawal-on-request.md).
+    cal = calendar_service.get_calendar(session)
+    _close_run(session, dossier, user, "request_withdrawal", now)
+    dossier.status = "withdrawal_requested"
+    dossier.supplement_due_at = None
+    # The portal's choice, no article sets one: answered within the answer window (Art. 17).
+    _enter_step(session, dossier, _steps(dossier)[0], now, due_at=cal.answer_due_at(now))
+    dossier.step_role = "reception"
+    return "request_withdrawal"
+
+
+def _accept_withdrawal(
+    session: Session,
+    dossier: Dossier,
+    user: User,
+    inp: ActionIn,
+    now: datetime,
+    file: tuple[str, bytes] | None,
+) -> str:
+    request = next((e for e in reversed(dossier.events) if e.action == "request_withdrawal"), None)
+    _close_run(session, dossier, user, "accept_withdrawal", now)
     _leave_active(dossier, "withdrawn", now)
-    if dossier.received_at is not None:
-        document_service.issue(
-            session,
-            dossier,
-            "form_05",
-            user,
-            {"cause": "withdrawn", "reason": inp.comment.strip(), "requested_at": requested},
-            now=now,
-        )
-        _final_documents(session, dossier, user, _note(inp), now)
-    return "withdraw"
+    # Decree 118/2025 Art. 21: the agency stops processing at the applicant's request (form 05).
+    document_service.issue(
+        session,
+        dossier,
+        "form_05",
+        user,
+        {
+            "cause": "withdrawn",
+            "reason": request.comment if request is not None else inp.comment.strip(),
+            "requested_at": request.at if request is not None else now,
+        },
+        now=now,
+    )
+    _final_documents(session, dossier, user, _note(inp), now)
+    return "accept_withdrawal"
 
 
 def stop(
@@ -671,6 +703,7 @@ HANDLERS: dict[str, Handler] = {
     "attach_result": _attach_result,
     "return_result": _return_result,
     "withdraw": _withdraw,
+    "accept_withdrawal": _accept_withdrawal,
     "stop": stop,
     "extend": _extend,
     "request_payment": _request_payment,

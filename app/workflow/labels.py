@@ -19,6 +19,8 @@ ACTION_LABELS = {
     "attach_result": N_("Đính kèm kết quả"),
     "return_result": N_("Trả kết quả"),
     "withdraw": N_("Rút hồ sơ"),
+    "request_withdrawal": N_("Đề nghị rút hồ sơ"),
+    "accept_withdrawal": N_("Chấp nhận rút hồ sơ"),
     "stop": N_("Dừng xử lý hồ sơ"),
     "extend": N_("Gia hạn, xin lỗi"),
     "supplement_timeout": N_("Quá hạn bổ sung, dừng xử lý"),

@@ -35,11 +35,12 @@ from app.dossiers import events as dossier_events
 from app.dossiers import service as dossier_service
 from app.dossiers.models import QUEUE_STATUSES, Dossier
 from app.dossiers.schemas import ActionIn
-from app.errors import Conflict, Forbidden, InvalidInput
+from app.errors import Conflict, DomainError, Forbidden, InvalidInput
 from app.formatting import day_in_range
 from app.i18n_markers import N_
 from app.payments import service as payment_service
 from app.workflow import actions as action_rules
+from app.workflow import supplement
 from app.workflow.labels import ACTION_LABELS as ACTION_LABELS
 
 
@@ -52,9 +53,35 @@ def available_actions(
 ) -> list[str]:
     """The actions the caller may take on this dossier right now. ``owed``: the fees it still
     owes when the caller already knows (a queue reads them with the dossiers)."""
+    now = now or utcnow()
+    return [
+        a
+        for a in _possible_actions(session, dossier, user, now, owed)
+        if supplement.held_back(session, a, dossier, now) is None
+    ]
+
+
+def refusal(
+    session: Session, dossier: Dossier, user: User | None, action: str, now: datetime | None = None
+) -> DomainError | None:
+    """Why the caller cannot take ``action`` now although it would otherwise be theirs to
+    take (a supplement rule of Decree 118/2025), or None."""
+    now = now or utcnow()
+    if action not in _possible_actions(session, dossier, user, now):
+        return None
+    return supplement.held_back(session, action, dossier, now)
+
+
+def _possible_actions(
+    session: Session,
+    dossier: Dossier,
+    user: User | None,
+    now: datetime,
+    owed: int | None = None,
+) -> list[str]:
+    """The caller's actions by status, role and step, before the supplement rules."""
     if user is None:
         return []
-    now = now or utcnow()
     actions: list[str] = []
     status = dossier.status
     if dossier_service.is_owner(user, dossier):
@@ -74,6 +101,8 @@ def available_actions(
         actions.append("receive")
     elif status == "supplement_requested" and action_rules.is_receiver(user, dossier):
         actions.append("stop")
+    elif status == "withdrawal_requested" and action_rules.is_receiver(user, dossier):
+        actions.append("accept_withdrawal")
     step = dossier.current_step
     if (
         step is not None
@@ -106,6 +135,22 @@ def perform(
             not citizen_action and not user.is_staff
         ):
             raise Forbidden(N_("Bạn không có quyền thực hiện thao tác này."))
+        held = refusal(session, dossier, user, inp.action, now)
+        if held is not None:
+            raise held
+        if inp.action == "withdraw" and dossier.status == "withdrawal_requested":
+            raise Conflict(
+                N_("Đề nghị rút hồ sơ đã được ghi nhận, đang chờ cơ quan chấp nhận."),
+                fields={"status": dossier.status},
+            )
+        if inp.action == "accept_withdrawal" and dossier.status != "withdrawal_requested":
+            raise Conflict(
+                N_(
+                    "Chỉ chấp nhận rút hồ sơ khi người nộp đã đề nghị rút hồ sơ (hồ sơ ở trạng "
+                    "thái Chờ chấp nhận rút hồ sơ)."
+                ),
+                fields={"status": dossier.status},
+            )
         raise Conflict(
             N_(
                 "Thao tác không thực hiện được ở trạng thái hiện tại của hồ sơ "

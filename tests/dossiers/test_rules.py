@@ -139,8 +139,11 @@ def test_rejection_needs_reasons_and_issues_form_03(client: TestClient, db: Sess
 
 
 def test_withdrawal_before_decision_only(client: TestClient, db: Session) -> None:
-    dossier_id, citizen, _ = _received(client)
-    gone = act(client, citizen, dossier_id, "withdraw", comment="Tôi nộp nhầm thủ tục")
+    dossier_id, citizen, reception = _received(client)
+    # Received: the agency accepts the withdrawal (Decree 118/2025 Art. 21).
+    asked = act(client, citizen, dossier_id, "withdraw", comment="Tôi nộp nhầm thủ tục")
+    assert asked.status_code == 200 and asked.json()["status"] == "withdrawal_requested"
+    gone = act(client, reception, dossier_id, "accept_withdrawal")
     assert gone.status_code == 200 and gone.json()["status"] == "withdrawn"
     assert _kinds(db, dossier_id) == ["form_01", "form_05", "form_06"]
 

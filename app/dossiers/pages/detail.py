@@ -211,7 +211,8 @@ async def withdraw(
             values = {"reason": reason, "confirm": confirmed}
             return _dossier_page(request, session, user, dossier, errors, values, 422)
         workflow.perform(session, dossier, user, ActionIn(action="withdraw", comment=reason))
-        return common.saved_redirect(session, f"/ho-so/{dossier.id}", "withdrawn")
+        # A received dossier waits for the agency's acceptance (Decree 118/2025 Art. 21).
+        return common.saved_redirect(session, f"/ho-so/{dossier.id}", dossier.status)
 
     return await run_in_threadpool(work)
 

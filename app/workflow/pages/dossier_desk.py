@@ -37,6 +37,7 @@ router = APIRouter(include_in_schema=False)
 
 # Order of the action forms on the dossier page: the usual next step first.
 ACTION_ORDER = (
+    "accept_withdrawal",
     "receive",
     "forward",
     "approve",
@@ -57,12 +58,17 @@ ACTION_FIELDS: dict[str, tuple[str, ...]] = {
     "request_payment": ("comment",),
     "attach_result": ("file", "comment"),
     "return_result": ("comment",),
-    "request_supplement": ("missing_components", "comment"),
+    "request_supplement": ("missing_components", "data_problems", "comment"),
     "send_back": ("comment",),
     "extend": ("new_due_at", "comment"),
     "reject": ("reasons",),
     "stop": ("comment",),
+    "accept_withdrawal": ("comment",),
 }
+# Actions a rule of Decree 118/2025 may hold back; the page says why instead of a form.
+HELD_BACK = ("request_supplement", "stop")
+# The inputs of the declared-data problems of a supplement request: one per form field.
+PROBLEM_PREFIX = "problem."
 # Actions that hand the dossier on to a next step, where an officer may be chosen.
 HAND_ON = ("receive", "forward", "approve")
 
@@ -103,7 +109,12 @@ def _dossier_page(
         by_component.setdefault(row.component_code or "", []).append(row)
     components = [{"c": c, "files": by_component.get(c.code, [])} for c in version.components]
     declared = [
-        {"label": f.get("label", f["name"]), "type": f.get("type"), "value": _display_value(f, v)}
+        {
+            "name": f["name"],
+            "label": f.get("label", f["name"]),
+            "type": f.get("type"),
+            "value": _display_value(f, v),
+        }
         for f in common.declared(version)
         for v in [dossier.form_data.get(f["name"])]
     ]
@@ -122,6 +133,16 @@ def _dossier_page(
     extend_to = None
     if due_local is not None:
         extend_to = cal.working_periods(cal.next_working_day(due_local.date()))[-1][1]
+    held = {
+        a: error.detail
+        for a in HELD_BACK
+        if (error := workflow.refusal(session, dossier, user, a, now)) is not None
+    }
+    withdrawal = (
+        next((e for e in reversed(dossier.events) if e.action == "request_withdrawal"), None)
+        if dossier.status == "withdrawal_requested"
+        else None
+    )
     flash = request.query_params.get("msg")
     collect_url = common.counter_url(session, user, dossier)
     refund_url = common.refund_url(session, user, dossier)
@@ -147,6 +168,10 @@ def _dossier_page(
             "runs": list(dossier.step_runs),
             "events": list(dossier.events),
             "actions": actions,
+            "held": held,
+            "withdrawal": withdrawal,
+            "problem_fields": declared,
+            "problem_prefix": PROBLEM_PREFIX,
             "collect_url": collect_url,
             "officers": {
                 a: common.officers(session, dossier, common.next_step(dossier, a))
@@ -260,6 +285,11 @@ def _action_input(_: Any, action: str, form: FormData) -> tuple[ActionIn | None,
         data["missing_components"] = [
             v for v in form.getlist("missing_components") if isinstance(v, str)
         ]
+        data["data_problems"] = [
+            {"field": key[len(PROBLEM_PREFIX) :], "problem": value.strip()}
+            for key, value in form.multi_items()
+            if key.startswith(PROBLEM_PREFIX) and isinstance(value, str) and value.strip()
+        ]
         if not comment:
             errors["comment"] = _("Nêu lý do yêu cầu bổ sung.")
     elif action == "reject":
@@ -279,8 +309,8 @@ def _action_input(_: Any, action: str, form: FormData) -> tuple[ActionIn | None,
     except ValidationError as exc:
         for err in exc.errors():
             name = str(err["loc"][0]) if err["loc"] else "action"
-            if name == "comment":
-                errors["comment"] = _("Nội dung quá dài.")
+            if name in ("comment", "data_problems"):
+                errors[name] = _("Nội dung quá dài.")
             else:
                 errors.setdefault("_form", _("Thao tác không hợp lệ."))
         return None, errors
@@ -356,7 +386,9 @@ def _act(
         form_error = None if mapped else _(exc.detail)
         page_error = None
         if exc.status_code == 409:
+            # A rule that holds the action back says so; otherwise someone else acted first.
             still = action in workflow.available_actions(session, dossier, user)
+            still = still or workflow.refusal(session, dossier, user, action) is not None
             page_error = (
                 _(exc.detail)
                 if still
