@@ -249,6 +249,9 @@ def start_payment(
         dossier.status == "completed" and outstanding(session, dossier) > 0
     ):
         raise Conflict(N_("Hồ sơ ở trạng thái này không nhận thanh toán."))
+    if dossier.status == "withdrawal_requested":
+        # Decree 118/2025 Art. 21: the applicant asked to withdraw; a fee now would be owed back.
+        raise Conflict(N_("Hồ sơ đang chờ chấp nhận rút, không nhận thanh toán."))
     if method in ONLINE_METHODS:
         if not dossier_service.is_owner(user, dossier):
             raise Forbidden(N_("Chỉ người nộp hồ sơ thanh toán trực tuyến."))

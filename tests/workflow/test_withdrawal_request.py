@@ -247,3 +247,21 @@ def test_the_pages_ask_and_accept(client: TestClient, db: Session) -> None:
     officer = get_user_by_email(db, RECEPTION)
     assert officer is not None
     assert workflow.available_actions(db, db.get(Dossier, dossier_id), officer) == []  # type: ignore[arg-type]
+
+
+def test_no_payment_is_taken_while_the_withdrawal_waits(client: TestClient, db: Session) -> None:
+    # 2.001035 is paid before the result: received with its fee still owed.
+    body, citizen = submit_procedure(client, "2.001035")
+    dossier_id = body["id"]
+    reception = headers(client, RECEPTION)
+    assert act(client, reception, dossier_id, "receive").status_code == 200
+    owed = client.get(f"/api/v1/dossiers/{dossier_id}/payments", headers=citizen).json()
+    assert owed["outstanding"] > 0
+    assert act(client, citizen, dossier_id, "withdraw", comment=REASON).status_code == 200
+    refused = client.post(
+        f"/api/v1/dossiers/{dossier_id}/payments", json={"method": "sandbox"}, headers=citizen
+    )
+    assert refused.status_code == 409
+    assert refused.json()["detail"] == "Hồ sơ đang chờ chấp nhận rút, không nhận thanh toán."
+    after = client.get(f"/api/v1/dossiers/{dossier_id}/payments", headers=citizen).json()
+    assert after["items"] == [] and after["outstanding"] == owed["outstanding"]
