@@ -225,11 +225,15 @@ def seed_dossiers(
         _fix_sequences(session)
         # Bulk inserts bypass the session hooks: count the indicator counters afresh.
         tallies.rebuild(session)
-    with factory.begin() as session:
-        # The planner's statistics of what was loaded: without them (autovacuum off, or lagging
-        # behind a bulk load) PostgreSQL plans for the tables as they were before.
+    with factory() as session:
+        # At once what autovacuum does some time after a bulk load (it may be off, or lag): the
+        # planner's statistics of what was loaded (without them PostgreSQL plans for the tables
+        # as they were before) and, on PostgreSQL, the visibility map, without which the
+        # covering indexes of the queue, the dashboard and the workload still read the table.
+        conn = session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        verb = "VACUUM (ANALYZE)" if conn.dialect.name == "postgresql" else "ANALYZE"
         for table in (*LOADED_TABLES, DailyTally.__tablename__, DossierTally.__tablename__):
-            session.execute(text(f"ANALYZE {table}"))
+            conn.execute(text(f"{verb} {table}"))
     return added
 
 

@@ -52,6 +52,12 @@ UNFINISHED_PREDICATE = (
     "AND status NOT IN ('rejected', 'withdrawn', 'stopped', 'supplement_requested', "
     "'withdrawal_requested')"
 )
+# Open on the leader's dashboard: being processed with an appointment and no result yet (the
+# overdue and due-today lists and their totals, app/stats/dashboard.py:OPEN_STATUSES).
+OPEN_DUE_PREDICATE = (
+    "status IN ('received', 'processing', 'awaiting_payment') "
+    "AND result_ready_at IS NULL AND due_at IS NOT NULL"
+)
 CHANNELS = ("online", "counter", "postal")
 
 
@@ -68,6 +74,17 @@ class Dossier(Base):
             "id",
             postgresql_where=text(QUEUE_PREDICATE),
             sqlite_where=text(QUEUE_PREDICATE),
+        ),
+        # The leader's dashboard: open dossiers by appointment, with both agencies so that the
+        # totals of a subtree are counted from the index alone (issue 18: 1 M dossiers).
+        Index(
+            "ix_dossiers_open_due",
+            "due_at",
+            "id",
+            "agency_id",
+            "handling_agency_id",
+            postgresql_where=text(OPEN_DUE_PREDICATE),
+            sqlite_where=text(OPEN_DUE_PREDICATE),
         ),
         # The cashier's part of the queue: what waits for fees at the receiving agency, and at
         # the agency handling it (the province's centre collects for its departments).

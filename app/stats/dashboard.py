@@ -29,6 +29,7 @@ from app.stats.models import DailyTally, FinishTally
 # --- leader's dashboard --------------------------------------------------------------------------
 
 DASHBOARD_ROLES = ("leader", "agency_admin")
+# In step with the partial index ix_dossiers_open_due (dossiers/models.py:OPEN_DUE_PREDICATE).
 OPEN_STATUSES = ("received", "processing", "awaiting_payment")
 LIST_LIMIT = 100
 EXPORT_LIMIT = 10_000

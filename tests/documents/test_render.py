@@ -68,6 +68,13 @@ def _extra(kind: str) -> dict[str, Any]:
             "items": [{"name": name, "reason": f"Thiếu: {name.lower()}"} for name in MISSING],
             "reason": "Hồ sơ chưa đầy đủ",
             "deadline": datetime(2025, 3, 20, 17, 0, tzinfo=VN),
+            "data_problems": [
+                {
+                    "field": "birth_date",
+                    "label": "Ngày sinh",
+                    "problem": "Không khớp giấy chứng sinh",
+                }
+            ],
         },
         "form_03": {"reasons": ["Thủ tục không thuộc thẩm quyền", "Người nộp không đủ tuổi"]},
         "form_04": {"reason": "Cần xác minh thêm", "old_due_at": DUE, "new_due_at": NEW_DUE},
@@ -228,6 +235,7 @@ def test_form_02_lists_every_missing_item(readers: dict[str, PdfReader]):
     text = _text(readers["form_02"])
     for name in MISSING:
         assert name in text
+    assert "Thông tin kê khai: Ngày sinh" in text and "Không khớp giấy chứng sinh" in text
     assert "20/03/2025" in text
     assert "Mã hồ sơ: " + CODE in text
     assert "Thời gian nộp hồ sơ: 20:15, 04/03/2025" in text
