@@ -71,6 +71,10 @@ class Settings(BaseSettings):
     # Failed lookups of one dossier code per 10 minutes, from all addresses together; then the
     # code answers 429 (even to the right secret) until the window has passed.
     lookup_code_failure_limit: int = 10
+    # How long a process reuses the working calendar (rules, overrides) before reading them
+    # again: a change made in another process is seen within this many seconds (at once in
+    # the process that made it). 0: read on every request.
+    calendar_refresh_seconds: float = 5.0
     # Reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (comma-separated
     # IPs or CIDRs, e.g. "127.0.0.1,10.0.0.0/24"); empty: the headers are ignored.
     trusted_proxies: str = ""

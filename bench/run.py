@@ -129,6 +129,15 @@ def ensure_all_roles_officer(database_url: str) -> None:
     )
 
 
+def stop_server(proc: subprocess.Popen[bytes]) -> None:
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+
+
 def start_server(
     database_url: str, workers: int, data_dir: str
 ) -> tuple[subprocess.Popen[bytes], str]:
@@ -466,12 +475,7 @@ def main() -> None:
     try:
         report = asyncio.run(run(args, base, proc.pid))
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=10)
+        stop_server(proc)
     report["settings"] = {
         "duration_s": args.duration,
         "concurrency": args.concurrency,

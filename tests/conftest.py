@@ -99,6 +99,10 @@ def engine() -> Iterator[Engine]:
 @pytest.fixture
 def db(engine: Engine) -> Iterator[Session]:
     """A session whose work is rolled back after the test (commits become savepoints)."""
+    from app.calendar import service as calendar_service
+
+    # The process's calendar may have been read from a rolled-back test's rows.
+    calendar_service.forget_shared()
     connection = engine.connect()
     outer = connection.begin()
     session = Session(

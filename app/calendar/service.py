@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from fractions import Fraction
 from functools import lru_cache
+from time import monotonic
 from types import MappingProxyType
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
@@ -210,7 +211,7 @@ def set_rule(session: Session, key: str, value: Any) -> RuleSetting:
         row.value = value
         row.updated_at = utcnow()
     session.flush()
-    session.info.pop(_CACHE_KEY, None)
+    _changed(session)
     return row
 
 
@@ -220,7 +221,7 @@ def reset_rule(session: Session, key: str) -> None:
     if row is not None:
         session.delete(row)
         session.flush()
-    session.info.pop(_CACHE_KEY, None)
+    _changed(session)
 
 
 # --- holidays and overrides --------------------------------------------------------------
@@ -308,7 +309,7 @@ def set_override(session: Session, day: date, kind: str, note: str = "") -> Cale
     else:
         row.kind, row.note = kind, note
     session.flush()
-    session.info.pop(_CACHE_KEY, None)
+    _changed(session)
     return row
 
 
@@ -319,7 +320,7 @@ def delete_override(session: Session, day: date) -> None:
         raise NotFound(N_("Không có điều chỉnh lịch cho ngày này."))
     session.delete(row)
     session.flush()
-    session.info.pop(_CACHE_KEY, None)
+    _changed(session)
 
 
 def list_years(session: Session) -> dict[int, CalendarYear]:
@@ -401,10 +402,28 @@ def _build_calendar(snapshot: _Snapshot) -> WorkCalendar:
     return WorkCalendar(rules, overrides, tz=snapshot.tz)
 
 
-# The calendar last built in this process, with what it was built from. Each request reads
-# the rows again (one small statement) and reuses the calendar, and its memo of working
-# periods, only when they are equal: a change made by another process is seen at once.
-_shared: tuple[_Snapshot, WorkCalendar] | None = None
+# The calendar last built in this process, what it was built from and when that was read
+# (monotonic seconds). For ``calendar_refresh_seconds`` after a read, requests reuse it without
+# a statement (issue 18: one round trip of five of a queue request); then the rows are read
+# again and the calendar, with its memo of working periods, is kept while they are equal. A
+# change made in this process is seen at once (``_changed``), one made by another process
+# within the refresh time.
+_shared: tuple[_Snapshot, WorkCalendar, float] | None = None
+_WRITTEN_KEY = "app.calendar.written"
+
+
+def forget_shared() -> None:
+    """Drop the process's calendar: the next request reads the rows."""
+    global _shared
+    _shared = None
+
+
+def _changed(session: Session) -> None:
+    """After a write of rules or overrides: this session reads them again (uncommitted, so
+    never shared with other requests) and the process's calendar is forgotten."""
+    session.info.pop(_CACHE_KEY, None)
+    session.info[_WRITTEN_KEY] = True
+    forget_shared()
 
 
 def get_calendar(session: Session) -> WorkCalendar:
@@ -414,13 +433,23 @@ def get_calendar(session: Session) -> WorkCalendar:
     cached = session.info.get(_CACHE_KEY)
     if isinstance(cached, WorkCalendar):
         return cached
-    snapshot = _snapshot(session)
+    written = bool(session.info.get(_WRITTEN_KEY))
     shared = _shared
-    if shared is not None and shared[0] == snapshot:
+    now = monotonic()
+    if (
+        not written
+        and shared is not None
+        and now - shared[2] < get_settings().calendar_refresh_seconds
+    ):
         calendar = shared[1]
     else:
-        calendar = _build_calendar(snapshot)
-        _shared = (snapshot, calendar)
+        snapshot = _snapshot(session)
+        if shared is not None and shared[0] == snapshot:
+            calendar = shared[1]
+        else:
+            calendar = _build_calendar(snapshot)
+        if not written:
+            _shared = (snapshot, calendar, now)
     session.info[_CACHE_KEY] = calendar
     return calendar
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from app.calendar import service
 from app.calendar.models import CalendarOverride, RuleSetting
+from app.config import get_settings
 from app.errors import InvalidInput, NotFound
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -138,9 +139,13 @@ def test_calendar_is_cached_per_session_and_renewed_on_change(db: Session) -> No
     assert not second.is_working_day(date(2026, 3, 16))
 
 
-def test_calendar_is_shared_between_requests_until_the_rows_change(db: Session) -> None:
-    """Requests reuse one calendar per process, yet see a change made anywhere else (another
-    worker process, plain SQL) at once: the rows are read again and compared every time."""
+def test_calendar_is_shared_between_requests_until_the_rows_change(
+    db: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Requests reuse one calendar per process while the rows are unchanged, and see a change
+    made anywhere else (another worker process, plain SQL) once they read the rows again: here
+    on every request (refresh time 0; tests/calendar/test_refresh.py for the default)."""
+    monkeypatch.setattr(get_settings(), "calendar_refresh_seconds", 0.0)
 
     def request() -> service.WorkCalendar:
         """The calendar a new request gets (a new session on the test's transaction)."""
