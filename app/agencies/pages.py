@@ -51,17 +51,7 @@ AGENCY_MESSAGES = {
 _LABELS: dict[str, Any] = {"level_labels": LEVEL_LABELS, "agency_levels": LEVELS}
 
 
-AGENCY_FORM_FIELDS = (
-    "name",
-    "short_name",
-    "abbreviation",
-    "place_name",
-    "level",
-    "tax_code",
-    "address",
-    "phone",
-    "email",
-)
+AGENCY_FORM_FIELDS = agency_service.AGENCY_FIELDS
 
 
 def _agency_values(form: FormData) -> dict[str, str]:

@@ -153,7 +153,8 @@ def create_agency(session: Session, user: User, data: schemas.AgencyCreate) -> A
     return agency
 
 
-_AGENCY_FIELDS = (
+# The fields of an agency an admin edits (its code and parent are set apart).
+AGENCY_FIELDS = (
     "name",
     "short_name",
     "abbreviation",
@@ -170,7 +171,7 @@ def update_agency(session: Session, user: User, code: str, data: schemas.AgencyU
     """Edit an agency's details; ``is_active`` deactivates or reactivates it."""
     agency = get_agency(session, user, code)
     changes: dict[str, Any] = {}
-    for name in _AGENCY_FIELDS:
+    for name in AGENCY_FIELDS:
         value = getattr(data, name)
         if value is not None and getattr(agency, name) != str(value):
             changes[name] = [getattr(agency, name), str(value)]

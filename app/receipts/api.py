@@ -10,8 +10,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, Side
-from openpyxl.utils import get_column_letter
+from openpyxl.styles import Alignment, Font
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -134,28 +133,10 @@ def _register_xlsx(
     sheet = workbook.active
     assert sheet is not None  # a new workbook always has one sheet
     sheet.title = "Sổ biên lai"
-    last = get_column_letter(len(_COLUMNS))
-    heading = [
-        (agency.name.upper(), Font(size=11, bold=True)),
-        (f"Mã số thuế: {agency.tax_code}", Font(size=11)),
-        ("SỔ THEO DÕI BIÊN LAI THU PHÍ, LỆ PHÍ", Font(size=14, bold=True)),
-        (f"Từ ngày {start:%d/%m/%Y} đến ngày {end:%d/%m/%Y}", Font(size=11, italic=True)),
-    ]
-    for row, (text, font) in enumerate(heading, start=1):
-        sheet.merge_cells(f"A{row}:{last}{row}")
-        cell = sheet.cell(row=row, column=1)
-        forms._set_cell(cell, text)
-        cell.font = font
-        cell.alignment = Alignment(horizontal="left" if row <= 2 else "center")
-    header_row = 6
-    thin = Side(style="thin")
-    border = Border(left=thin, right=thin, top=thin, bottom=thin)
-    for column, (label, width) in enumerate(_COLUMNS, start=1):
-        cell = sheet.cell(row=header_row, column=column, value=label)
-        cell.font = Font(bold=True)
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        cell.border = border
-        sheet.column_dimensions[get_column_letter(column)].width = width
+    border = usage.sheet_top(
+        sheet, agency, "SỔ THEO DÕI BIÊN LAI THU PHÍ, LỆ PHÍ", start, end, _COLUMNS
+    )
+    header_row = usage.HEADER_ROW
     total = 0
     for index, (receipt, dossier_code) in enumerate(rows, start=1):
         note = receipt.cancel_reason

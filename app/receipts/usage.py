@@ -16,12 +16,14 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.accounts import service as account_service
 from app.accounts.models import User
 from app.agencies.models import Agency
+from app.documents import render as forms
 from app.errors import Forbidden, InvalidInput
 from app.formatting import DAY_OUT_OF_RANGE, MAX_YEAR, MIN_YEAR, day_in_range
 from app.i18n_markers import N_
@@ -108,36 +110,58 @@ def _numbers(values: list[int]) -> str:
     return ", ".join(service.number_text(n) for n in values)
 
 
+HEADER_ROW = 6
+
+
+def sheet_top(
+    sheet: Worksheet,
+    agency: Agency,
+    title: str,
+    start: date,
+    end: date,
+    columns: tuple[tuple[str, int], ...],
+) -> Border:
+    """The top of a receipts workbook (the register, the usage report): the agency, its tax
+    code, the title and the period above the column headings of row ``HEADER_ROW``; returns
+    the border of the cells below."""
+    last = get_column_letter(len(columns))
+    heading = [
+        (agency.name.upper(), Font(size=11, bold=True)),
+        (f"Mã số thuế: {agency.tax_code}", Font(size=11)),
+        (title, Font(size=14, bold=True)),
+        (f"Từ ngày {start:%d/%m/%Y} đến ngày {end:%d/%m/%Y}", Font(size=11, italic=True)),
+    ]
+    for line, (text, font) in enumerate(heading, start=1):
+        sheet.merge_cells(f"A{line}:{last}{line}")
+        cell = sheet.cell(row=line, column=1)
+        forms._set_cell(cell, text)
+        cell.font = font
+        cell.alignment = Alignment(horizontal="left" if line <= 2 else "center")
+    thin = Side(style="thin")
+    border = Border(left=thin, right=thin, top=thin, bottom=thin)
+    for column, (label, width) in enumerate(columns, start=1):
+        cell = sheet.cell(row=HEADER_ROW, column=column, value=label)
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        cell.border = border
+        sheet.column_dimensions[get_column_letter(column)].width = width
+    return border
+
+
 def usage_xlsx(report: UsageReport) -> bytes:
     """The report as a workbook: the agency and period on top, one row per series, totals."""
     workbook = Workbook()
     sheet = workbook.active
     assert sheet is not None  # a new workbook always has one sheet
     sheet.title = "Sử dụng biên lai"
-    last = get_column_letter(len(_COLUMNS))
-    heading = [
-        (report.agency.name.upper(), Font(size=11, bold=True)),
-        (f"Mã số thuế: {report.agency.tax_code}", Font(size=11)),
-        ("BÁO CÁO TÌNH HÌNH SỬ DỤNG BIÊN LAI", Font(size=14, bold=True)),
-        (
-            f"Từ ngày {report.start:%d/%m/%Y} đến ngày {report.end:%d/%m/%Y}",
-            Font(size=11, italic=True),
-        ),
-    ]
-    for line, (text, font) in enumerate(heading, start=1):
-        sheet.merge_cells(f"A{line}:{last}{line}")
-        cell = sheet.cell(row=line, column=1, value=text)
-        cell.font = font
-        cell.alignment = Alignment(horizontal="left" if line <= 2 else "center")
-    header_row = 6
-    thin = Side(style="thin")
-    border = Border(left=thin, right=thin, top=thin, bottom=thin)
-    for column, (label, width) in enumerate(_COLUMNS, start=1):
-        cell = sheet.cell(row=header_row, column=column, value=label)
-        cell.font = Font(bold=True)
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        cell.border = border
-        sheet.column_dimensions[get_column_letter(column)].width = width
+    border = sheet_top(
+        sheet,
+        report.agency,
+        "BÁO CÁO TÌNH HÌNH SỬ DỤNG BIÊN LAI",
+        report.start,
+        report.end,
+        _COLUMNS,
+    )
     for index, row in enumerate(report.series, start=1):
         values: list[object] = [
             index,
@@ -154,15 +178,16 @@ def usage_xlsx(report: UsageReport) -> bytes:
             _numbers(row["replaced_numbers"]),
         ]
         for column, value in enumerate(values, start=1):
-            cell = sheet.cell(row=header_row + index, column=column, value=value)
+            cell = sheet.cell(row=HEADER_ROW + index, column=column)
+            forms._set_cell(cell, value)  # names typed by an admin stay text
             cell.alignment = Alignment(vertical="top", wrap_text=True)
             cell.border = border
-    total_row = header_row + len(report.series) + 1
+    total_row = HEADER_ROW + len(report.series) + 1
     sheet.cell(row=total_row, column=2, value="Tổng cộng").font = Font(bold=True)
     for column, key in ((7, "used"), (8, "valid"), (9, "cancelled"), (11, "replaced")):
         cell = sheet.cell(row=total_row, column=column, value=sum(r[key] for r in report.series))
         cell.font = Font(bold=True)
-    sheet.freeze_panes = f"A{header_row + 1}"
+    sheet.freeze_panes = f"A{HEADER_ROW + 1}"
     sheet.page_setup.orientation = "landscape"
     sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
     workbook.properties.title = (
