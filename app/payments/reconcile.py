@@ -1,5 +1,8 @@
 """VNPay payments whose result never arrived: the worker asks VNPay (``querydr``) about them.
 
+Attempts this portal cancelled (a newer attempt was made, or another one settled) are asked
+about as well: one the bank did pay is recorded, and the excess owed back.
+
 A VNPay payment still pending ``PORTAL_VNPAY_QUERY_AFTER_MINUTES`` after it was made (its IPN
 lost, refused or not final) is asked about, and again every as many minutes until it is
 ``PORTAL_VNPAY_QUERY_GIVE_UP_HOURS`` old. A signed answer about that payment with response 00,
@@ -51,7 +54,8 @@ def due_for_query(session: Session, settings: Settings, now: datetime) -> list[D
     rows = session.execute(
         select(Payment.id, Payment.txn_ref, Payment.created_at)
         .where(
-            Payment.status == "pending",
+            # Cancelled ones too: an attempt voided here may have been paid at the bank.
+            Payment.status.in_(("pending", "cancelled")),
             Payment.method == "vnpay",
             Payment.created_at <= now - after,
             Payment.created_at > now - give_up,
@@ -69,7 +73,7 @@ def apply_answer(
     """Apply VNPay's believed answer to the payment (if still pending); returns the verdict
     applied: PAID, FAILED or UNSETTLED."""
     payment = session.get(Payment, payment_id)
-    if payment is None or payment.status != "pending":
+    if payment is None or payment.status not in ("pending", "cancelled"):
         return vnpay.UNSETTLED
     session.execute(
         update(Payment)
@@ -87,6 +91,8 @@ def apply_answer(
             payment.amount * 100,
         )
         verdict = vnpay.UNSETTLED
+    if payment.status == "cancelled" and verdict != vnpay.PAID:
+        return vnpay.UNSETTLED  # cancelled here and not paid there: nothing to record
     data = {**answer.data, "source": "querydr"}
     if not payment_service.conclude(session, payment, verdict, answer.transaction_no, data):
         return vnpay.UNSETTLED

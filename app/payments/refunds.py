@@ -73,10 +73,19 @@ def _unrefunded(session: Session, dossier_id: int) -> list[Payment]:
 
 
 def due_payments(session: Session, dossier: Dossier) -> list[Payment]:
-    """The payments to pay back: none unless the dossier ended without the service."""
-    if dossier.status not in REFUNDABLE_STATUSES:
-        return []
-    return _unrefunded(session, dossier.id)
+    """The payments to pay back: all of them once the dossier ended without the service;
+    otherwise those paid beyond its fees (a second online attempt the bank also took), the
+    newest first, each in full."""
+    unrefunded = _unrefunded(session, dossier.id)
+    if dossier.status in REFUNDABLE_STATUSES:
+        return unrefunded
+    excess = sum(p.amount for p in unrefunded) - payment_service.fees_total(dossier)
+    extra = []
+    for payment in reversed(unrefunded):
+        if 0 < payment.amount <= excess:
+            extra.append(payment)
+            excess -= payment.amount
+    return extra
 
 
 def refund_due(session: Session, dossier: Dossier) -> int:

@@ -318,15 +318,18 @@ def settle(
     gateway_txn: str,
     data: Mapping[str, Any],
     now: datetime | None = None,
+    voided_too: bool = False,
 ) -> bool:
     """Mark a pending payment paid and release the dossier, once only; the receipt, the notice
     and the audit entry come from the subscribers of ``PaymentSettled``. ``now``: the moment
-    of payment (the demo history replays past moments)."""
+    of payment (the demo history replays past moments). ``voided_too``: also an attempt this
+    portal cancelled (the gateway's word that it took the money)."""
     now = now or utcnow()
+    claimable = ("pending", "cancelled") if voided_too else ("pending",)
     claimed = _rowcount(
         session.execute(
             update(Payment)
-            .where(Payment.id == payment.id, Payment.status == "pending")
+            .where(Payment.id == payment.id, Payment.status.in_(claimable))
             .values(
                 status="paid",
                 paid_at=now,
@@ -449,7 +452,10 @@ def conclude(
     querydr's one path): settle it (receipt, notice, audit by ``PaymentSettled``), fail it, or
     record the codes and leave it pending. False when the payment was no longer pending."""
     if verdict == vnpay.PAID:
-        return settle(session, payment, None, gateway_txn=gateway_txn, data=data)
+        # Also an attempt cancelled here (a newer one was made, or another settled first): the
+        # bank took that money, so it is recorded with its receipt; what is paid beyond the
+        # fees is owed back (refunds.due_payments).
+        return settle(session, payment, None, gateway_txn=gateway_txn, data=data, voided_too=True)
     if verdict == vnpay.FAILED:
         return fail(session, payment, data)
     return record_unsettled(session, payment, data)
@@ -469,12 +475,15 @@ def handle_callback(session: Session, params: Mapping[str, str], secret: str) ->
         return vnpay.ORDER_NOT_FOUND
     if vnpay.amount_of(str(params.get("vnp_Amount", ""))) != payment.amount * 100:
         return vnpay.INVALID_AMOUNT
-    if payment.status != "pending":
-        return vnpay.ALREADY_CONFIRMED
-    data = {k: str(v) for k, v in params.items() if k != "vnp_SecureHash"}
     verdict = vnpay.ipn_verdict(
         str(params.get("vnp_ResponseCode", "")), str(params.get("vnp_TransactionStatus", ""))
     )
+    # A cancelled attempt that the bank did pay is still money received (``conclude``).
+    if payment.status != "pending" and not (
+        payment.status == "cancelled" and verdict == vnpay.PAID
+    ):
+        return vnpay.ALREADY_CONFIRMED
+    data = {k: str(v) for k, v in params.items() if k != "vnp_SecureHash"}
     changed = conclude(session, payment, verdict, str(params.get("vnp_TransactionNo", "")), data)
     if not changed:  # a concurrent callback or the worker concluded it meanwhile
         return vnpay.ALREADY_CONFIRMED

@@ -20,7 +20,7 @@ from app.config import get_settings
 from app.payments import vnpay
 from app.payments.models import Payment
 from app.receipts.models import Receipt
-from tests.dossiers.helpers import submit_procedure
+from tests.dossiers.helpers import headers, submit_procedure
 from tests.payments.vnpay_gateway import Gateway, query_hmac
 
 SECRET = "TESTSECRETKEY0123456789"
@@ -217,3 +217,59 @@ def test_signed_but_malformed_ipns_change_nothing(  # type: ignore[no-untyped-de
     assert _ipn(client, weird_amount) == {"RspCode": "04", "Message": "Invalid amount"}
     assert _status(client, payment, h)["status"] == "pending"
     assert _receipts(db, payment["payment_id"]) == 0
+
+
+def test_a_cancelled_attempt_the_bank_paid_is_recorded_and_owed_back(  # type: ignore[no-untyped-def]
+    client: TestClient, db: Session, vnpay_payment, gateway: Gateway
+) -> None:
+    """The payer paid at VNPay, its IPN came late; meanwhile the fee was paid at the counter,
+    which cancelled the online attempt. The bank's money is still recorded (receipt) and owed
+    back, instead of an "already confirmed" that would lose it."""
+    payment, h = vnpay_payment
+    cashier = headers(client, "thuphi.phohien@motcua.local")
+    cash = client.post(
+        f"/api/v1/dossiers/{payment['dossier_id']}/payments",
+        json={"method": "cash"},
+        headers=cashier,
+    )
+    assert cash.status_code == 201 and cash.json()["status"] == "paid"
+    assert _status(client, payment, h)["status"] == "cancelled"
+
+    ref = _txn_ref(payment)
+    assert _ipn(client, gateway.ipn(ref, 500_000)) == {
+        "RspCode": "00",
+        "Message": "Confirm Success",
+    }
+    assert _status(client, payment, h)["status"] == "paid"
+    assert _receipts(db, payment["payment_id"]) == 1
+    owed = client.get(f"/api/v1/dossiers/{payment['dossier_id']}/payments", headers=h).json()
+    assert owed["outstanding"] == 0 and owed["refund_due"] == 5000
+    # Replayed: nothing more.
+    assert _ipn(client, gateway.ipn(ref, 500_000))["RspCode"] == "02"
+    assert _receipts(db, payment["payment_id"]) == 1
+    refunded = client.post(
+        f"/api/v1/dossiers/{payment['dossier_id']}/refunds",
+        json={"method": "cash", "reason": "Nộp trùng phí (trực tuyến và tại quầy)"},
+        headers=cashier,
+    )
+    assert refunded.status_code == 201, refunded.text
+    assert refunded.json()["amount"] == 5000
+    after = client.get(f"/api/v1/dossiers/{payment['dossier_id']}/payments", headers=h).json()
+    assert after["refund_due"] == 0 and after["outstanding"] == 0
+
+
+def test_a_declined_ipn_about_a_cancelled_attempt_changes_nothing(  # type: ignore[no-untyped-def]
+    client: TestClient, db: Session, vnpay_payment, gateway: Gateway
+) -> None:
+    payment, h = vnpay_payment
+    cashier = headers(client, "thuphi.phohien@motcua.local")
+    client.post(
+        f"/api/v1/dossiers/{payment['dossier_id']}/payments",
+        json={"method": "cash"},
+        headers=cashier,
+    )
+    declined = gateway.ipn(_txn_ref(payment), 500_000, response_code="24", status="02")
+    assert _ipn(client, declined)["RspCode"] == "02"
+    assert _status(client, payment, h)["status"] == "cancelled"
+    owed = client.get(f"/api/v1/dossiers/{payment['dossier_id']}/payments", headers=h).json()
+    assert owed["refund_due"] == 0

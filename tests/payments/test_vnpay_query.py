@@ -22,7 +22,7 @@ from app.notifications.models import Notice
 from app.payments import reconcile, vnpay
 from app.payments.models import Payment
 from app.receipts.models import Receipt
-from tests.dossiers.helpers import submit_procedure
+from tests.dossiers.helpers import headers, submit_procedure
 from tests.payments.vnpay_gateway import ORDERS, SECRET, Gateway, Transaction, piped_hmac
 
 AMOUNT = 500_000  # 5.000 ₫ as VNPay counts it (× 100)
@@ -249,3 +249,31 @@ def test_a_malformed_checksum_is_a_wrong_one(
     assert _run(db)["unanswered"] == 1
     db.refresh(payment)
     assert payment.status == "pending" and _receipts(db, payment) == 0
+
+
+def test_a_cancelled_attempt_the_bank_paid_is_found_by_the_query(
+    client: TestClient, db: Session, gateway: Gateway
+) -> None:
+    """An attempt cancelled here (the fee was then paid at the counter) whose IPN never came:
+    the worker asks about it too, records VNPay's payment and the dossier owes it back; one
+    VNPay never took stays cancelled."""
+    paid_there, h = _pending(client, db)
+    never_paid, _ = _pending(client, db)
+    cashier = headers(client, "thuphi.phohien@motcua.local")
+    for payment in (paid_there, never_paid):
+        cash = client.post(
+            f"/api/v1/dossiers/{payment.dossier_id}/payments",
+            json={"method": "cash"},
+            headers=cashier,
+        )
+        assert cash.status_code == 201
+        db.refresh(payment)
+        assert payment.status == "cancelled"
+    gateway.transactions[paid_there.txn_ref] = Transaction(amount=AMOUNT, transaction_no="14200009")
+    assert _run(db) == {"paid": 1, "failed": 0, "pending": 1, "unanswered": 0}
+    db.refresh(paid_there)
+    db.refresh(never_paid)
+    assert paid_there.status == "paid" and _receipts(db, paid_there) == 1
+    assert never_paid.status == "cancelled" and _receipts(db, never_paid) == 0
+    owed = client.get(f"/api/v1/dossiers/{paid_there.dossier_id}/payments", headers=h).json()
+    assert owed["refund_due"] == 5000 and owed["outstanding"] == 0
