@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import case, exists, func, select
+from sqlalchemy import case, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -118,8 +118,9 @@ class Awaiting:
 def awaiting_refund(
     session: Session, agency_id: int, dossier_ids: list[int] | None = None, limit: int = 100
 ) -> list[Awaiting]:
-    """Dossiers of the agency that ended without the service and still owe money back (one
-    statement), those that ended first first; or only ``dossier_ids`` among them."""
+    """Dossiers of the agency that still owe money back (one statement): those that ended
+    without the service (all they paid), then those paid beyond their fees (the excess); the
+    earliest first; or only ``dossier_ids`` among them."""
     covered = exists().where(Refund.payment_id == Payment.id, Refund.status != "failed")
     due = (
         select(
@@ -131,11 +132,14 @@ def awaiting_refund(
         .group_by(Payment.dossier_id)
         .subquery()
     )
+    ended = Dossier.status.in_(REFUNDABLE_STATUSES)
+    fees = payment_service.fees_column()
+    amount = case((ended, due.c.amount), else_=due.c.amount - fees)
     stmt = (
-        select(Dossier, due.c.amount, due.c.online)
+        select(Dossier, amount, due.c.online)
         .join(due, due.c.dossier_id == Dossier.id)
-        .where(Dossier.agency_id == agency_id, Dossier.status.in_(REFUNDABLE_STATUSES))
-        .order_by(Dossier.finished_at, Dossier.id)
+        .where(Dossier.agency_id == agency_id, or_(ended, due.c.amount > fees))
+        .order_by(case((ended, 0), else_=1), Dossier.finished_at, Dossier.id)
         .limit(limit)
     )
     if dossier_ids is not None:

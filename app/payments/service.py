@@ -135,10 +135,8 @@ def outstanding(session: Session, dossier: Dossier) -> int:
     return max(0, fees_total(dossier) - paid_total(session, dossier.id))
 
 
-def outstanding_column() -> ColumnElement[int]:
-    """``outstanding`` as a column of a dossier query (same rules as ``fees_total`` and
-    ``paid_total``), so a list of dossiers learns what each still owes in its own statement
-    instead of two more per dossier. Negative when overpaid: compare with 0."""
+def fees_column() -> ColumnElement[int]:
+    """``fees_total`` as a column of a dossier query: the frozen fee, else the flat items."""
     flat = (
         select(func.coalesce(func.sum(FeeItem.amount), 0))
         .where(
@@ -148,13 +146,19 @@ def outstanding_column() -> ColumnElement[int]:
         )
         .scalar_subquery()
     )
+    return func.coalesce(Dossier.fee_amount, flat)
+
+
+def outstanding_column() -> ColumnElement[int]:
+    """``outstanding`` as a column of a dossier query (same rules as ``fees_total`` and
+    ``paid_total``), so a list of dossiers learns what each still owes in its own statement
+    instead of two more per dossier. Negative when overpaid: compare with 0."""
     paid = (
         select(func.coalesce(func.sum(Payment.amount), 0))
         .where(Payment.dossier_id == Dossier.id, Payment.status == "paid")
         .scalar_subquery()
     )
-    fees = func.coalesce(Dossier.fee_amount, flat)
-    return (fees - paid).label("outstanding")
+    return (fees_column() - paid).label("outstanding")
 
 
 def needs_payment_now(session: Session, dossier: Dossier, moment: str) -> bool:

@@ -17,7 +17,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.config import get_settings
-from app.payments import vnpay
+from app.dossiers.models import Dossier
+from app.payments import refunds, vnpay
 from app.payments.models import Payment
 from app.receipts.models import Receipt
 from tests.dossiers.helpers import headers, submit_procedure
@@ -244,6 +245,13 @@ def test_a_cancelled_attempt_the_bank_paid_is_recorded_and_owed_back(  # type: i
     assert _receipts(db, payment["payment_id"]) == 1
     owed = client.get(f"/api/v1/dossiers/{payment['dossier_id']}/payments", headers=h).json()
     assert owed["outstanding"] == 0 and owed["refund_due"] == 5000
+    # The cashier's list of what to pay back shows it too, with the excess only.
+    dossier = db.get(Dossier, payment["dossier_id"])
+    assert dossier is not None
+    listed = refunds.awaiting_refund(db, dossier.agency_id)
+    assert [(a.dossier.id, a.amount, a.online) for a in listed if a.dossier.id == dossier.id] == [
+        (dossier.id, 5000, True)
+    ]
     # Replayed: nothing more.
     assert _ipn(client, gateway.ipn(ref, 500_000))["RspCode"] == "02"
     assert _receipts(db, payment["payment_id"]) == 1
@@ -256,6 +264,8 @@ def test_a_cancelled_attempt_the_bank_paid_is_recorded_and_owed_back(  # type: i
     assert refunded.json()["amount"] == 5000
     after = client.get(f"/api/v1/dossiers/{payment['dossier_id']}/payments", headers=h).json()
     assert after["refund_due"] == 0 and after["outstanding"] == 0
+    db.expire_all()
+    assert all(a.dossier.id != dossier.id for a in refunds.awaiting_refund(db, dossier.agency_id))
 
 
 def test_a_declined_ipn_about_a_cancelled_attempt_changes_nothing(  # type: ignore[no-untyped-def]
