@@ -14,8 +14,19 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import JSON, Connection, DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import (
+    JSON,
+    Connection,
+    DateTime,
+    Engine,
+    MetaData,
+    create_engine,
+    event,
+    insert,
+    update,
+)
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Session, SessionTransaction, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -63,6 +74,30 @@ class Base(DeclarativeBase):
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def next_in_sequence(session: Session, counter: Any, **key: Any) -> int:
+    """The next number of a gapless counter: the row of ``counter`` (a model with a ``last``
+    column) that ``key`` names, incremented in the caller's transaction and created at 1 the
+    first time. Concurrent callers queue on the row's lock (SQLite: the write lock); two
+    creating it at once, the second one's insert fails and it increments instead; a
+    rolled-back caller takes its number back (docs/decisions/0005). Dossier codes, result
+    numbers and form numbers count this way."""
+    bump = (
+        update(counter)
+        .where(*(getattr(counter, name) == value for name, value in key.items()))
+        .values(last=counter.last + 1)
+        .returning(counter.last)
+    )
+    seq = session.execute(bump).scalar()
+    if seq is None:
+        try:
+            with session.begin_nested():
+                session.execute(insert(counter).values(**key, last=1))
+            return 1
+        except IntegrityError:
+            seq = session.execute(bump).scalar_one()
+    return int(seq)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -17,13 +17,12 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
 from app.agencies.models import Agency
 from app.config import get_settings
+from app.db import next_in_sequence
 from app.documents import render
 from app.documents.models import FormNumberCounter
 
@@ -118,29 +117,7 @@ def next_number(session: Session, agency_id: int, kind: str, at: datetime) -> in
     Concurrent issues queue on the counter row's lock (PostgreSQL) or the write lock (SQLite);
     a rolled-back issue takes its number back with it."""
     year = at.astimezone(ZoneInfo(get_settings().timezone)).year
-    bump = (
-        update(FormNumberCounter)
-        .where(
-            FormNumberCounter.agency_id == agency_id,
-            FormNumberCounter.kind == kind,
-            FormNumberCounter.year == year,
-        )
-        .values(last=FormNumberCounter.last + 1)
-        .returning(FormNumberCounter.last)
-    )
-    seq = session.execute(bump).scalar()
-    if seq is None:
-        try:
-            with session.begin_nested():
-                session.execute(
-                    insert(FormNumberCounter).values(
-                        agency_id=agency_id, kind=kind, year=year, last=1
-                    )
-                )
-            seq = 1
-        except IntegrityError:
-            seq = session.execute(bump).scalar_one()
-    return int(seq)
+    return next_in_sequence(session, FormNumberCounter, agency_id=agency_id, kind=kind, year=year)
 
 
 def document_number(kind: str, seq: int, agency_abbreviation: str) -> str:

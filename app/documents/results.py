@@ -39,13 +39,11 @@ from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
-from sqlalchemy import insert, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.agencies.models import Agency
 from app.config import get_settings
-from app.db import utcnow
+from app.db import next_in_sequence, utcnow
 from app.documents import render as forms
 from app.documents import service as document_service
 from app.documents.models import ResultNumberCounter
@@ -130,22 +128,7 @@ def next_number(session: Session, raw_code: str | None, at: datetime) -> str:
     (SQLite); a rolled-back attachment takes its number back with it."""
     code = type_code(raw_code)
     year = at.astimezone(ZoneInfo(get_settings().timezone)).year
-    bump = (
-        update(ResultNumberCounter)
-        .where(ResultNumberCounter.type_code == code, ResultNumberCounter.year == year)
-        .values(last=ResultNumberCounter.last + 1)
-        .returning(ResultNumberCounter.last)
-    )
-    seq = session.execute(bump).scalar()
-    if seq is None:
-        try:
-            with session.begin_nested():
-                session.execute(
-                    insert(ResultNumberCounter).values(type_code=code, year=year, last=1)
-                )
-            seq = 1
-        except IntegrityError:
-            seq = session.execute(bump).scalar_one()
+    seq = next_in_sequence(session, ResultNumberCounter, type_code=code, year=year)
     return f"{code}-{year % 100:02d}-{seq:06d}"
 
 

@@ -13,12 +13,11 @@ import string
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.agencies.models import Agency
 from app.config import get_settings
+from app.db import next_in_sequence
 from app.dossiers.models import Dossier, DossierCodeCounter
 from app.errors import Conflict
 from app.i18n_markers import N_
@@ -34,22 +33,7 @@ def issue_code(session: Session, agency: Agency, at: datetime) -> str:
     The counter row is incremented inside the caller's transaction: concurrent submissions and
     intakes of one unit queue on its row lock, and a rolled-back one takes its number back."""
     day = at.astimezone(ZoneInfo(get_settings().timezone)).date()
-    bump = (
-        update(DossierCodeCounter)
-        .where(DossierCodeCounter.agency_code == agency.code, DossierCodeCounter.day == day)
-        .values(last=DossierCodeCounter.last + 1)
-        .returning(DossierCodeCounter.last)
-    )
-    seq = session.execute(bump).scalar()
-    if seq is None:
-        try:
-            with session.begin_nested():
-                session.execute(
-                    insert(DossierCodeCounter).values(agency_code=agency.code, day=day, last=1)
-                )
-            seq = 1
-        except IntegrityError:
-            seq = session.execute(bump).scalar_one()
+    seq = next_in_sequence(session, DossierCodeCounter, agency_code=agency.code, day=day)
     if seq > MAX_PER_DAY:
         raise Conflict(N_("Đã hết số hồ sơ trong ngày của đơn vị."))
     return f"{agency.code}-{day:%y%m%d}-{seq:04d}"
