@@ -206,11 +206,7 @@ def issue(
             if agency.level in ("province", "commune")
             else (agency.parent.name if agency.parent else None),
         )
-        context["officer"] = {
-            "name": fields["signer"]["name"],
-            "title": fields["signer"]["title"],
-            "system": fields["signer"]["system"],
-        }
+        context["officer"] = dict(fields["signer"])
     doc = Document(
         dossier_id=dossier.id,
         agency_id=agency.id,

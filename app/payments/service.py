@@ -226,13 +226,7 @@ def _pending_to_reuse(
     for payment in pending:
         age = now - payment.created_at
         if payment.amount != amount or age >= GATEWAY_EXPIRY:
-            session.execute(
-                update(Payment)
-                .where(Payment.id == payment.id, Payment.status == "pending")
-                .values(status="cancelled")
-                .execution_options(synchronize_session=False)
-            )
-            session.refresh(payment)
+            _update_pending(session, payment, status="cancelled")
         elif reuse is None and age < REUSE_WINDOW:
             reuse = payment
     return reuse
@@ -388,18 +382,23 @@ def settle(
     return True
 
 
-def fail(session: Session, payment: Payment, data: Mapping[str, Any]) -> bool:
-    """Mark a pending payment failed with what the gateway said, once only."""
+def _update_pending(session: Session, payment: Payment, **values: Any) -> bool:
+    """Change a payment that is still pending (once only: False when it no longer is)."""
     changed = _rowcount(
         session.execute(
             update(Payment)
             .where(Payment.id == payment.id, Payment.status == "pending")
-            .values(status="failed", gateway_data=dict(data))
+            .values(**values)
             .execution_options(synchronize_session=False)
         )
     )
     session.refresh(payment)
     return changed == 1
+
+
+def fail(session: Session, payment: Payment, data: Mapping[str, Any]) -> bool:
+    """Mark a pending payment failed with what the gateway said, once only."""
+    return _update_pending(session, payment, status="failed", gateway_data=dict(data))
 
 
 def by_txn_ref(session: Session, txn_ref: str) -> Payment | None:
@@ -434,19 +433,7 @@ def sandbox_secret() -> str:
 def record_unsettled(session: Session, payment: Payment, data: Mapping[str, Any]) -> bool:
     """Keep what the gateway reported about a payment that stays pending (its codes), so that
     a cashier can see why; the payment itself does not change."""
-    changed = (
-        _rowcount(
-            session.execute(
-                update(Payment)
-                .where(Payment.id == payment.id, Payment.status == "pending")
-                .values(gateway_data=dict(data))
-                .execution_options(synchronize_session=False)
-            )
-        )
-        == 1
-    )
-    session.refresh(payment)
-    return changed
+    return _update_pending(session, payment, gateway_data=dict(data))
 
 
 def conclude(
