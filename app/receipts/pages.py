@@ -387,7 +387,7 @@ def usage_page(
     start = days["date_from"] or end.replace(day=1)
     if not errors:
         try:
-            usage.check_period(start, end)
+            service.check_period(start, end)
         except InvalidInput as exc:
             field = {"from": "date_from", "to": "date_to"}.get(next(iter(exc.fields), ""), "")
             errors[field or "date_to"] = _(exc.detail)

@@ -42,6 +42,7 @@ from app.documents.models import Document
 from app.dossiers import service as dossier_service
 from app.dossiers.models import Dossier
 from app.errors import Conflict, Forbidden, InvalidInput, NotFound
+from app.formatting import DAY_OUT_OF_RANGE, MAX_YEAR, MIN_YEAR, day_in_range
 from app.i18n_markers import N_
 from app.payments.models import Payment
 from app.receipts import pdf as receipt_pdf
@@ -651,16 +652,25 @@ def pdf_bytes(session: Session, receipt: Receipt, original: bool = False) -> byt
     return receipt_pdf.render_pdf(pdf_context(session, receipt, document_service.verify_url(token)))
 
 
-def register(session: Session, user: User, agency: Agency, start: date, end: date) -> list[Receipt]:
-    """Receipts of the agency issued between two local dates (inclusive), in issue order."""
-    if not can_see_register(session, user, agency.id):
-        raise Forbidden(N_("Bạn không có quyền xem sổ biên lai của đơn vị này."))
+def check_period(start: date, end: date) -> None:
+    """The period of the register and of the usage report: days of the years a query may name,
+    forward, at most ``MAX_REGISTER_DAYS`` (the report is filed per period, at most yearly)."""
+    for name, day in (("from", start), ("to", end)):
+        if not day_in_range(day):
+            raise InvalidInput(DAY_OUT_OF_RANGE, fields={name: f"{MIN_YEAR}–{MAX_YEAR}"})
     if end < start:
         raise InvalidInput(N_("Ngày kết thúc phải sau ngày bắt đầu."), fields={"to": "before from"})
     if (end - start).days >= MAX_REGISTER_DAYS:
         raise InvalidInput(
-            N_("Chỉ xem được sổ biên lai tối đa một năm mỗi lần."), fields={"to": "range"}
+            N_("Mỗi lần chỉ xem được tối đa một năm (366 ngày)."), fields={"to": "range"}
         )
+
+
+def register(session: Session, user: User, agency: Agency, start: date, end: date) -> list[Receipt]:
+    """Receipts of the agency issued between two local dates (inclusive), in issue order."""
+    if not can_see_register(session, user, agency.id):
+        raise Forbidden(N_("Bạn không có quyền xem sổ biên lai của đơn vị này."))
+    check_period(start, end)
     lower, upper = local_day_bounds(start, end)
     return list(
         session.scalars(
