@@ -457,6 +457,10 @@ def get_calendar(session: Session) -> WorkCalendar:
 # --- the calendar ------------------------------------------------------------------------
 
 
+# Answers a calendar keeps for ``add_working_days`` before it starts again.
+_MEMO_SIZE = 4096
+
+
 class WorkCalendar:
     """Working-time arithmetic over a weekly schedule, public holidays and overrides."""
 
@@ -474,6 +478,9 @@ class WorkCalendar:
         # A make-up working day on a weekday without periods works the first scheduled day's.
         self._standard: DayPeriods = next(p for p in self.rules.schedule if p)
         self._periods: dict[date, tuple[Interval, ...]] = {}
+        # A calendar never changes once built (a change builds a new one), so its answers can
+        # be kept: a queue asks the same "n working days from now" for each of its rows.
+        self._added_days: dict[tuple[datetime, float], datetime] = {}
 
     # days
 
@@ -615,6 +622,15 @@ class WorkCalendar:
         """
         if not math.isfinite(days) or days < 0:
             raise InvalidInput(N_("Số ngày phải là số không âm."), fields={"days": ">= 0"})
+        key = (start, days)
+        known = self._added_days.get(key)
+        if known is None:
+            if len(self._added_days) >= _MEMO_SIZE:
+                self._added_days.clear()
+            known = self._added_days[key] = self._add_working_days(start, days)
+        return known
+
+    def _add_working_days(self, start: datetime, days: float) -> datetime:
         t = self.next_working_start(start)
         if days == 0:
             return t

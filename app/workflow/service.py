@@ -23,13 +23,13 @@ from sqlalchemy import (
     tuple_,
     union,
 )
-from sqlalchemy.orm import Session, defer, joinedload, lazyload
+from sqlalchemy.orm import Session, joinedload, lazyload, load_only
 from sqlalchemy.orm.exc import StaleDataError
 
 from app import events
 from app.accounts.models import User
 from app.calendar import service as calendar_service
-from app.catalog.models import ProcedureVersion, ProcessStep
+from app.catalog.models import Procedure, ProcedureVersion, ProcessStep
 from app.db import MAX_ID, utcnow
 from app.dossiers import events as dossier_events
 from app.dossiers import service as dossier_service
@@ -254,27 +254,67 @@ def _queue_statement(
         .limit(bindparam("limit"))
         .subquery()
     )
-    # A queue shows a summary: leave the big columns (declared data, procedure texts) unread.
-    # One statement whatever its length: the dossiers joined with their versions, their
-    # current steps and what each still owes (whether "request_payment" applies); whether a
-    # step comes before or after is known per process (``_step_order_cache``).
+    # A queue shows a summary and its actions: only the columns they read are loaded (the
+    # others raise if touched, so a page that needs more says so in a test instead of
+    # reading each row again). One statement whatever its length: the dossiers joined with
+    # their versions, procedures, current steps and what each still owes (whether
+    # "request_payment" applies); whether a step comes before or after is known per process
+    # (``_step_order_cache``).
     return (
         select(Dossier, payment_service.outstanding_column())
         .join(ids, ids.c.id == Dossier.id)
         .options(
-            defer(Dossier.form_data),
-            defer(Dossier.supplement_request),
+            load_only(*_QUEUE_DOSSIER_COLUMNS, raiseload=True),
             lazyload(Dossier.agency),
-            joinedload(Dossier.current_step).lazyload(ProcessStep.agency),
-            joinedload(Dossier.version).options(
-                defer(ProcedureVersion.form_schema),
-                defer(ProcedureVersion.search_text),
-                defer(ProcedureVersion.legal_basis),
-                defer(ProcedureVersion.description),
-            ),
+            joinedload(Dossier.current_step)
+            .load_only(*_QUEUE_STEP_COLUMNS, raiseload=True)
+            .lazyload(ProcessStep.agency),
+            joinedload(Dossier.version)
+            .load_only(*_QUEUE_VERSION_COLUMNS, raiseload=True)
+            .joinedload(ProcedureVersion.procedure)
+            .load_only(Procedure.code, raiseload=True),
         )
         .order_by(Dossier.step_due_at, Dossier.id)
     )
+
+
+# What a queue row shows (``dossier_service.summary_fields``, the desk's ``_queue_item``) and
+# what deciding its actions reads (``available_actions``, ``supplement.held_back``).
+_QUEUE_DOSSIER_COLUMNS = (
+    Dossier.code,
+    Dossier.version_id,
+    Dossier.agency_id,
+    Dossier.applicant_id,
+    Dossier.channel,
+    Dossier.status,
+    Dossier.applicant,
+    Dossier.current_step_id,
+    Dossier.assignee_id,
+    Dossier.handling_agency_id,
+    Dossier.step_due_at,
+    Dossier.submitted_at,
+    Dossier.answer_due_at,
+    Dossier.received_at,
+    Dossier.due_at,
+    Dossier.extension_count,
+    Dossier.supplement_count,
+    Dossier.supplement_due_at,
+    Dossier.decided_at,
+)
+_QUEUE_STEP_COLUMNS = (
+    ProcessStep.code,
+    ProcessStep.name,
+    ProcessStep.role,
+    ProcessStep.actions,
+    ProcessStep.version_id,
+)
+_QUEUE_VERSION_COLUMNS = (
+    ProcedureVersion.procedure_id,
+    ProcedureVersion.status,
+    ProcedureVersion.name,
+    ProcedureVersion.processing_days,
+    ProcedureVersion.published_at,
+)
 
 
 class QueueEntry(NamedTuple):
