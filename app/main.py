@@ -17,8 +17,8 @@ from starlette.types import ASGIApp
 
 from app import __doc__ as app_doc
 from app.accounts import api as accounts_api
+from app.accounts import oidc_pages, twofactor_api, twofactor_pages
 from app.accounts import pages as accounts_pages
-from app.accounts import twofactor_api, twofactor_pages
 from app.accounts.deps import current_user_optional
 from app.admin import pages as admin_pages
 from app.agencies import api as agencies_api
@@ -177,6 +177,7 @@ def create_app() -> FastAPI:
         home_pages,
         admin_pages,
         accounts_pages,
+        oidc_pages,
         twofactor_pages,
         catalog_pages,
         dossier_pages,

@@ -44,12 +44,23 @@ def _private(response: Response) -> Response:
     return response
 
 
-def log_in(request: Request, session: Session, user: User, response: Response) -> Response:
+def log_in(
+    request: Request,
+    session: Session,
+    user: User,
+    response: Response,
+    *,
+    channel: str = "web",
+    id_token: str | None = None,
+) -> Response:
     """The real browser session starts (a fresh one: no session fixation) and this browser
-    becomes a known client of the account. Audited here, once the login is complete."""
-    audit_service.record_login(session, user, user.email, "web")
+    becomes a known client of the account. Audited here, once the login is complete
+    (``channel`` "vneid" for an e-ID login, whose ID token the session keeps)."""
+    audit_service.record_login(session, user, user.email, channel)
     service.close_session(session, request.cookies.get(SESSION_COOKIE))
-    token, lifetime = service.open_session(session, user, "web", client_ip(request))
+    token, lifetime = service.open_session(
+        session, user, "web", client_ip(request), id_token=id_token
+    )
     set_private_cookie(response, SESSION_COOKIE, token, lifetime)
     response.delete_cookie(PENDING_COOKIE, path="/")
     login_limits.remember_device(request, response, user)
