@@ -55,6 +55,7 @@ from app.web.middleware import (
     ClientIPMiddleware,
     HeadAsGetMiddleware,
     SecurityHeadersMiddleware,
+    install_log_redaction,
 )
 from app.wiring import warm_up, wire
 from app.worker import start_embedded
@@ -124,6 +125,7 @@ def create_app() -> FastAPI:
     # Built once from the settings: a form may also send the payer to a configured gateway.
     app.form_targets = payment_service.gateway_origins()
     app.add_middleware(ClientIPMiddleware)  # the client IP for audit entries
+    install_log_redaction()  # no one-time codes or tokens in the access log
     install_error_handlers(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.mount(

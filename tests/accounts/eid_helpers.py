@@ -182,8 +182,10 @@ class OwnProvider:
                     code = secrets.token_urlsafe(16)
                     provider.issued.append(code)
                     provider._codes[code] = query
-                    target = query["redirect_uri"] + "?" + urlencode(
-                        {"code": code, "state": query["state"]}
+                    target = (
+                        query["redirect_uri"]
+                        + "?"
+                        + urlencode({"code": code, "state": query["state"]})
                     )
                     self.send_response(302)
                     self.send_header("Location", target)
