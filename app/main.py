@@ -17,7 +17,7 @@ from starlette.types import ASGIApp
 
 from app import __doc__ as app_doc
 from app.accounts import api as accounts_api
-from app.accounts import oidc_pages, twofactor_api, twofactor_pages
+from app.accounts import oidc, oidc_pages, twofactor_api, twofactor_pages
 from app.accounts import pages as accounts_pages
 from app.accounts.deps import current_user_optional
 from app.admin import pages as admin_pages
@@ -123,7 +123,7 @@ def create_app() -> FastAPI:
         redoc_url=None,
     )
     # Built once from the settings: a form may also send the payer to a configured gateway.
-    app.form_targets = payment_service.gateway_origins()
+    app.form_targets = [*payment_service.gateway_origins(), *oidc.form_origins()]
     app.add_middleware(ClientIPMiddleware)  # the client IP for audit entries
     install_log_redaction()  # no one-time codes or tokens in the access log
     install_error_handlers(app)

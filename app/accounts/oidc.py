@@ -15,13 +15,14 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 import secrets
 import threading
 import time
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import httpx
 from authlib.integrations.httpx_client import OAuth2Client
@@ -425,6 +426,23 @@ def sign_in(session: Session, identity: Identity) -> User:
     link.last_login_at = now
     session.flush()
     return user
+
+
+def form_origins() -> list[str]:
+    """The provider's origin, for the pages' Content-Security-Policy: the logout form is
+    redirected to the provider's logout (assumed on the issuer's origin)."""
+    settings = get_settings()
+    if not settings.oidc_enabled:
+        return []
+    parts = urlsplit(settings.oidc_issuer.strip())
+    host = parts.hostname or ""
+    try:
+        port = parts.port
+    except ValueError:
+        return []
+    if parts.scheme not in ("http", "https") or not re.fullmatch(r"[a-z0-9.-]+", host):
+        return []
+    return [f"{parts.scheme}://{host}" + (f":{port}" if port else "")]
 
 
 def end_session_url(id_token: str) -> str | None:
