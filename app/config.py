@@ -131,6 +131,12 @@ class Settings(BaseSettings):
             if self.env != "development":
                 raise ValueError("PORTAL_SECRET_KEY must be set outside development")
             self.secret_key = _development_secret(self.data_dir)
+        issuer = self.oidc_issuer.strip()
+        if issuer and self.env != "development" and not issuer.startswith("https://"):
+            raise ValueError(
+                "PORTAL_OIDC_ISSUER must be an https:// address outside development "
+                f"(tokens and the client secret travel to it), not {issuer!r}"
+            )
         return self
 
     @property

@@ -25,8 +25,8 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 import httpx
+from authlib.common.errors import AuthlibBaseError
 from authlib.integrations.httpx_client import OAuth2Client
-from authlib.oauth2.rfc6749.errors import OAuth2Error
 from cryptography.fernet import Fernet, InvalidToken
 from joserfc import jws, jwt
 from joserfc.errors import JoseError
@@ -128,7 +128,7 @@ def _get_json(url: str, token: str | None = None) -> dict[str, Any]:
         answer = httpx.get(url, headers=headers, timeout=HTTP_TIMEOUT)
         answer.raise_for_status()
         data = answer.json()
-    except (httpx.HTTPError, ValueError):
+    except (httpx.HTTPError, httpx.InvalidURL, ValueError):
         raise EidRefused("unavailable", 502) from None
     if not isinstance(data, dict):
         raise EidRefused("unavailable", 502)
@@ -341,7 +341,7 @@ def finish(sealed: str | None, params: dict[str, str]) -> Identity:
                 code=params["code"],
                 code_verifier=flow["verifier"],
             )
-    except (OAuth2Error, httpx.HTTPError, ValueError):
+    except (AuthlibBaseError, httpx.HTTPError, ValueError):  # the provider's error answer too
         raise EidRefused("token") from None
     id_token = token.get("id_token")
     if not isinstance(id_token, str) or not id_token:

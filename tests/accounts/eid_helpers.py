@@ -101,7 +101,8 @@ def login_with_mock(client: TestClient, sub: str, next_path: str = "") -> httpx.
 @dataclass
 class OwnProvider:
     """Discovery, JWKS, authorize (answers at once), token and userinfo on loopback. ``mode``
-    decides the ID token: good | wrong_audience | expired | bad_signature | no_id_number."""
+    decides the answer: good | wrong_audience | expired | bad_signature | no_id_number (an ID
+    token the portal must refuse) | token_error (the token endpoint refuses the code)."""
 
     claims: dict[str, Any] = field(default_factory=lambda: dict(CITIZEN_CLAIMS))
     subject: str = "own-subject-1"
@@ -206,7 +207,11 @@ class OwnProvider:
                     self._json({"error": "not_found"}, 404)
                     return
                 request = provider._codes.pop(form.get("code", ""), None)
-                if request is None or not form.get("code_verifier"):
+                if (
+                    request is None
+                    or not form.get("code_verifier")
+                    or provider.mode == "token_error"
+                ):
                     self._json({"error": "invalid_grant"}, 400)
                     return
                 access = secrets.token_urlsafe(24)

@@ -77,7 +77,9 @@ def test_first_login_creates_a_verified_citizen_and_the_next_finds_it(
         }
         link = db.scalar(select(OidcLink).where(OidcLink.user_id == user.id))
         assert link is not None and (link.issuer, link.subject) == (issuer, SUB)
-        assert "Trần Thị Bích" in client.get("/tai-khoan").text
+        home = client.get("/tai-khoan").text
+        assert "Trần Thị Bích" in home
+        assert "Đã xác thực qua VNeID lúc" in home and "15/04/1990" in home
         actions = db.scalars(select(AuditEntry.action).where(AuditEntry.actor_id == user.id)).all()
         assert "account.eid_created" in actions and "login.succeeded" in actions
         entry = db.scalar(
@@ -152,6 +154,7 @@ def test_same_email_without_the_id_number_is_not_linked(
         ("expired", 401, "không hợp lệ"),
         ("bad_signature", 401, "không hợp lệ"),
         ("no_id_number", 401, "số định danh cá nhân"),
+        ("token_error", 401, "Không nhận được mã định danh hợp lệ"),
     ],
 )
 def test_refused_tokens_create_nothing(
@@ -303,3 +306,26 @@ def test_access_log_hides_the_callback_code_and_state() -> None:
     message = record.getMessage()
     assert "abc123" not in message and "xyz789" not in message
     assert "/dang-nhap/vneid/callback?code=***&state=***" in message
+
+
+def test_plain_http_issuer_refused_outside_development(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pydantic import ValidationError
+
+    from app.config import Settings
+
+    monkeypatch.setenv("PORTAL_ENV", "production")
+    monkeypatch.setenv("PORTAL_OIDC_ISSUER", "http://sso.example.vn")
+    with pytest.raises(ValidationError, match="must be an https:// address"):
+        Settings()
+    monkeypatch.setenv("PORTAL_OIDC_ISSUER", "https://sso.example.vn")
+    assert Settings().oidc_enabled is False  # no client id yet
+
+
+def test_provider_down_is_a_clear_page(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    with own_provider() as running:
+        issuer = running.issuer  # a port that was just closed: nobody answers
+    configure(monkeypatch, issuer)
+    response = client.get("/dang-nhap/vneid", follow_redirects=False)
+    assert response.status_code == 502
+    assert "Không kết nối được với dịch vụ định danh điện tử" in response.text
+    assert "portal_oidc_flow" not in response.cookies
