@@ -418,8 +418,10 @@ def sign_in(session: Session, identity: Identity) -> User:
             object_id=user.id,
             details={"issuer": identity.issuer},
         )
-    if not user.id_number:
-        user.id_number = id_number
+    if not user.id_number and not session.scalar(
+        select(User.id).where(User.id_number == id_number, User.id != user.id)
+    ):
+        user.id_number = id_number  # (never a number another account holds: unique)
     user.verified_claims = dict(identity.verified)
     user.verified_at = now
     user.last_login_at = now

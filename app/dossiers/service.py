@@ -328,12 +328,20 @@ def copy_as_new(session: Session, user: User, source: Dossier) -> Dossier:
         raise Conflict(N_("Thủ tục này hiện không tiếp nhận hồ sơ.")) from exc
     agency_code = source.agency.code if source.agency in version.agencies else None
     stored = source.applicant or {}
+    # What the e-ID vouches for now is taken afresh, not copied from the older dossier.
+    verified = verified_of(user)
+    fresh = {k for k in VERIFIED_APPLICANT_KEYS if k in verified}
     try:
         applicant: schemas.ApplicantIn | None = schemas.ApplicantIn(
-            **{k: str(stored.get(k) or "") for k in schemas.ApplicantIn.model_fields}
+            **{
+                k: "" if k in fresh else str(stored.get(k) or "")
+                for k in schemas.ApplicantIn.model_fields
+            }
         )
     except ValidationError:
         applicant = None  # a value that no longer fits: the profile's is used instead
+    held = verified_declared(version, verified)
+    form_data = {k: v for k, v in (source.form_data or {}).items() if k not in held}
     dossier = create_draft(
         session,
         user,
@@ -341,7 +349,7 @@ def copy_as_new(session: Session, user: User, source: Dossier) -> Dossier:
             procedure_code=version.code,
             agency_code=agency_code,
             applicant=applicant,
-            form_data=dict(source.form_data or {}),
+            form_data=form_data,
         ),
     )
     dossier.events[-1].data = {"copied_from": source.id}

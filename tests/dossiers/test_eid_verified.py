@@ -3,13 +3,17 @@ dossier and held there — a different value is refused and nothing of the reque
 
 from __future__ import annotations
 
+import re
+
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
 from app.dossiers.models import Dossier
+from tests.conftest import csrf_from
 from tests.dossiers.helpers import BIRTH, BIRTH_FORM, OTHER_CITIZEN, PHO_HIEN, headers
+from tests.dossiers.test_citizen_pages import draft_data, log_in, start_draft, value_of
 
 VERIFIED = {
     "full_name": "Trần Thị Bích",
@@ -86,3 +90,60 @@ def test_a_changed_verified_value_is_refused_and_nothing_saved(
     # The same value again, or an unverified field, is fine.
     ok = {"applicant": {"phone": "0912345678", "email": "other@example.com"}}
     assert client.patch(f"/api/v1/dossiers/{dossier_id}", json=ok, headers=h).status_code == 200
+
+
+def test_an_older_draft_shows_and_keeps_the_verified_values(
+    client: TestClient, db: Session
+) -> None:
+    """A draft started before the e-ID login holds the profile's values; its page shows the
+    verified ones read-only, and saving them is accepted."""
+    log_in(client, OTHER_CITIZEN)
+    dossier_id = start_draft(client)
+    _verified_citizen(db)
+    page = client.get(f"/ho-so/{dossier_id}/khai")
+    assert value_of(page.text, "applicant.full_name") == "Trần Thị Bích"
+    assert value_of(page.text, "form.applicant_id_number") == "079190001234"
+    tag = re.search(r'<input[^>]*name="applicant.full_name"[^>]*>', page.text)
+    assert tag is not None and " readonly" in tag.group(0)
+    assert "đã xác thực qua VNeID" in page.text
+    data = draft_data(
+        csrf_from(page.text),
+        applicant_name="Trần Thị Bích",
+        applicant_id_number="079190001234",
+        applicant_phone="0912345678",
+    )
+    data.update(
+        {
+            "applicant.full_name": "Trần Thị Bích",
+            "applicant.phone": "0912345678",
+            "applicant.id_number": "079190001234",
+            "applicant.address": VERIFIED["address"],
+        }
+    )
+    saved = client.post(f"/ho-so/{dossier_id}/khai", data=data, follow_redirects=False)
+    assert saved.status_code == 303, saved.text
+    dossier = db.get(Dossier, dossier_id)
+    assert dossier is not None
+    db.refresh(dossier)
+    assert dossier.applicant["full_name"] == "Trần Thị Bích"
+
+    # A changed value posted from the page is refused, shown next to its field, not saved.
+    data["applicant.full_name"] = "Người Khác"
+    refused = client.post(f"/ho-so/{dossier_id}/khai", data=data, follow_redirects=False)
+    assert refused.status_code == 422
+    assert 'id="f-applicant-full_name-error"' in refused.text
+    db.refresh(dossier)
+    assert dossier.applicant["full_name"] == "Trần Thị Bích"
+
+
+def test_a_copy_takes_the_verified_values_afresh(client: TestClient, db: Session) -> None:
+    h = headers(client, OTHER_CITIZEN)
+    body = {"procedure_code": BIRTH, "agency_code": PHO_HIEN, "form_data": BIRTH_FORM}
+    source = client.post("/api/v1/dossiers", json=body, headers=h)
+    assert source.status_code == 201
+    _verified_citizen(db)
+    copy = client.post(f"/api/v1/dossiers/{source.json()['id']}/copy", headers=h)
+    assert copy.status_code == 201, copy.text
+    assert copy.json()["applicant"]["full_name"] == "Trần Thị Bích"
+    assert copy.json()["form_data"]["applicant_name"] == "Trần Thị Bích"
+    assert copy.json()["form_data"]["child_name"] == BIRTH_FORM["child_name"]

@@ -328,10 +328,16 @@ def _draft_page(
     verified = (
         dossier_service.verified_of(dossier.applicant_user) if dossier.channel == "online" else {}
     )
+    held = dossier_service.verified_declared(version, verified)
     locked = {
         *(f"applicant.{k}" for k in dossier_service.VERIFIED_APPLICANT_KEYS if k in verified),
-        *dossier_service.verified_declared(version, verified),
+        *held,
     }
+    # A read-only field shows what the e-ID vouches for now (an older draft may hold another).
+    applicant.update(
+        {k: verified[k] for k in dossier_service.VERIFIED_APPLICANT_KEYS if k in verified}
+    )
+    values.update(held)
     applicant_views = []
     for key, label, kind, autocomplete, required in APPLICANT_FIELDS:
         error = errors.get(f"applicant.{key}")
