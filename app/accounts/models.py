@@ -175,5 +175,7 @@ class PendingLogin(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ip: Mapped[str] = mapped_column(String(45), default="")
+    # A login begun with the national e-ID: the provider's ID token, for the session to come.
+    id_token: Mapped[str | None] = mapped_column(Text)
 
     user: Mapped[User] = relationship(lazy="joined")

@@ -75,7 +75,7 @@ def eid_callback(request: Request, session: SessionDep) -> Response:
         audit_service.record_login(session, None, "", "vneid", reason=exc.reason)
         return _refused(request, exc)
     target = safe_next(oidc.next_path(sealed))
-    second = twofactor_pages.second_step(request, session, user, target)
+    second = twofactor_pages.second_step(request, session, user, target, identity.id_token)
     if second is not None:  # a staff account whose agency asks for a code: no session yet
         audit_service.record_login(session, user, user.email, "vneid", second_factor=True)
         second.delete_cookie(FLOW_COOKIE, path="/")

@@ -68,14 +68,21 @@ def log_in(
 
 
 def second_step(
-    request: Request, session: Session, user: User, target: str | None
+    request: Request,
+    session: Session,
+    user: User,
+    target: str | None,
+    id_token: str | None = None,
 ) -> Response | None:
-    """Called by the login page after the right password: a redirect to the code page (or to
-    enrolment, when the agency requires it), or ``None`` when the password is enough."""
+    """Called by the login page after the right password (or by the e-ID callback, with the
+    provider's ``id_token``): a redirect to the code page (or to enrolment, when the agency
+    requires it), or ``None`` when the password (or the e-ID) is enough."""
     step = twofactor.login_step(session, user)
     if step is None:
         return None
-    token = twofactor.start_pending(session, user, step, target or "", client_ip(request))
+    token = twofactor.start_pending(
+        session, user, step, target or "", client_ip(request), id_token=id_token
+    )
     # Whoever was logged in in this browser is not any more.
     service.close_session(session, request.cookies.get(SESSION_COOKIE))
     response = RedirectResponse(OTP_PAGE if step == "otp" else PAGE, status_code=303)
@@ -122,12 +129,15 @@ async def otp_submit(request: Request, session: SessionDep) -> Response:
             return response
         except (twofactor.OtpInvalid, twofactor.OtpUsed) as exc:
             return _otp_page(request, _(exc.detail), 401)
+        id_token = row.id_token
         twofactor.end_pending(session, row)
         return log_in(
             request,
             session,
             user,
             RedirectResponse(target or service.home_path(user), status_code=303),
+            channel="vneid" if id_token else "web",
+            id_token=id_token,
         )
 
     return await admin_forms.threaded(work)
@@ -227,8 +237,16 @@ async def confirm(request: Request, session: SessionDep, user: OptionalUser) -> 
             return _codes_page(request, codes, PAGE)
         # Enrolment was what the login lacked: the session starts now.
         target = restricted.next_path or service.home_path(account)
+        id_token = restricted.id_token
         twofactor.end_pending(session, restricted)
-        return log_in(request, session, account, _codes_page(request, codes, target))
+        return log_in(
+            request,
+            session,
+            account,
+            _codes_page(request, codes, target),
+            channel="vneid" if id_token else "web",
+            id_token=id_token,
+        )
 
     return await admin_forms.threaded(work)
 

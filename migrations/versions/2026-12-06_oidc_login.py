@@ -1,6 +1,7 @@
 """Login with the national e-ID over OpenID Connect (SPEC §11, issue 20): the account's
 identities at providers (issuer + subject), what the e-ID vouched for on the user, and the ID
-token of a session opened by an e-ID login (for the provider's logout).
+token of a session opened by an e-ID login (for the provider's logout) and of a login waiting
+for its second factor.
 
 Revision ID: 0028
 Revises: 0027
@@ -48,9 +49,13 @@ def upgrade() -> None:
         )
     with op.batch_alter_table("auth_sessions", schema=None) as batch_op:
         batch_op.add_column(sa.Column("id_token", sa.Text(), nullable=True))
+    with op.batch_alter_table("pending_logins", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("id_token", sa.Text(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("pending_logins", schema=None) as batch_op:
+        batch_op.drop_column("id_token")
     with op.batch_alter_table("auth_sessions", schema=None) as batch_op:
         batch_op.drop_column("id_token")
     with op.batch_alter_table("users", schema=None) as batch_op:

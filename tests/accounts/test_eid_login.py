@@ -329,3 +329,41 @@ def test_provider_down_is_a_clear_page(client: TestClient, monkeypatch: pytest.M
     assert response.status_code == 502
     assert "Không kết nối được với dịch vụ định danh điện tử" in response.text
     assert "portal_oidc_flow" not in response.cookies
+
+
+def test_staff_with_an_authenticator_types_the_code_then_the_session_is_an_e_id_one(
+    client: TestClient, db: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from app.accounts import twofactor
+    from tests.accounts.twofactor_helpers import step_codes
+
+    staff = db.scalar(select(User).where(User.email == "thuphi.tinh@motcua.local"))
+    assert staff is not None
+    staff.id_number = "079190001234"
+    secret = twofactor.enrol(db, staff).secret
+    twofactor.confirm(db, staff, step_codes(secret)[0])
+    db.commit()
+    with own_provider() as running:
+        configure(monkeypatch, running.issuer, oidc_staff_login="true")
+        step = login_with_own(client)
+        assert step.status_code == 303
+        assert step.headers["location"] == "/dang-nhap/ma-xac-thuc"
+        assert "portal_session" not in step.cookies
+        page = client.get("/dang-nhap/ma-xac-thuc")
+        done = client.post(
+            "/dang-nhap/ma-xac-thuc",
+            data={"otp": step_codes(secret)[2], "csrf_token": csrf_from(page.text)},
+            follow_redirects=False,
+        )
+        assert done.status_code == 303 and done.headers["location"] == "/can-bo"
+        entry = db.scalar(
+            select(AuditEntry)
+            .where(AuditEntry.actor_id == staff.id, AuditEntry.action == "login.succeeded")
+            .order_by(AuditEntry.seq.desc())
+        )
+        assert entry is not None and entry.details["channel"] == "vneid"
+        page = client.get("/can-bo")
+        out = client.post(
+            "/dang-xuat", data={"csrf_token": csrf_from(page.text)}, follow_redirects=False
+        )
+        assert out.headers["location"].startswith(f"{running.issuer}/logout?id_token_hint=")
