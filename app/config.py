@@ -49,6 +49,19 @@ class Settings(BaseSettings):
     # (PORTAL_PAYMENT_SANDBOX=true turns it on elsewhere, e.g. a public demo).
     payment_sandbox: bool | None = None
 
+    # Login with the national e-ID (VNeID) over OpenID Connect (SPEC §11,
+    # docs/decisions/0026-e-id-login.md): on when the issuer and the client id are set.
+    oidc_issuer: str = ""
+    oidc_client_id: str = ""
+    oidc_client_secret: str = Field(default="", repr=False)
+    oidc_id_number_claim: str = "id_number"
+    oidc_scopes: str = "openid profile email phone address"
+    # Staff accounts (linked by their verified ID number) may log in through the provider too;
+    # their agency's second-factor rule still applies.
+    oidc_staff_login: bool = False
+    # Seconds the provider's discovery document and keys are reused before being read again.
+    oidc_cache_seconds: int = Field(default=3600, ge=0, le=86400)
+
     session_days: int = 7
     api_token_hours: int = 12
     # Login throttling (docs/decisions/0019-login-throttling.md): after this many wrong
@@ -118,6 +131,12 @@ class Settings(BaseSettings):
             if self.env != "development":
                 raise ValueError("PORTAL_SECRET_KEY must be set outside development")
             self.secret_key = _development_secret(self.data_dir)
+        issuer = self.oidc_issuer.strip()
+        if issuer and self.env != "development" and not issuer.startswith("https://"):
+            raise ValueError(
+                "PORTAL_OIDC_ISSUER must be an https:// address outside development "
+                f"(tokens and the client secret travel to it), not {issuer!r}"
+            )
         return self
 
     @property
@@ -125,6 +144,10 @@ class Settings(BaseSettings):
         if self.payment_sandbox is None:
             return self.env == "development"
         return self.payment_sandbox
+
+    @property
+    def oidc_enabled(self) -> bool:
+        return bool(self.oidc_issuer.strip() and self.oidc_client_id.strip())
 
     @property
     def is_sqlite(self) -> bool:

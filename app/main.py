@@ -17,8 +17,8 @@ from starlette.types import ASGIApp
 
 from app import __doc__ as app_doc
 from app.accounts import api as accounts_api
+from app.accounts import oidc, oidc_pages, twofactor_api, twofactor_pages
 from app.accounts import pages as accounts_pages
-from app.accounts import twofactor_api, twofactor_pages
 from app.accounts.deps import current_user_optional
 from app.admin import pages as admin_pages
 from app.agencies import api as agencies_api
@@ -55,6 +55,7 @@ from app.web.middleware import (
     ClientIPMiddleware,
     HeadAsGetMiddleware,
     SecurityHeadersMiddleware,
+    install_log_redaction,
 )
 from app.wiring import warm_up, wire
 from app.worker import start_embedded
@@ -122,8 +123,9 @@ def create_app() -> FastAPI:
         redoc_url=None,
     )
     # Built once from the settings: a form may also send the payer to a configured gateway.
-    app.form_targets = payment_service.gateway_origins()
+    app.form_targets = [*payment_service.gateway_origins(), *oidc.form_origins()]
     app.add_middleware(ClientIPMiddleware)  # the client IP for audit entries
+    install_log_redaction()  # no one-time codes or tokens in the access log
     install_error_handlers(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.mount(
@@ -177,6 +179,7 @@ def create_app() -> FastAPI:
         home_pages,
         admin_pages,
         accounts_pages,
+        oidc_pages,
         twofactor_pages,
         catalog_pages,
         dossier_pages,

@@ -18,6 +18,7 @@ from starlette.responses import Response
 from app.accounts import admin as user_admin
 from app.accounts import (
     login_limits,
+    oidc,
     passwords,
     schemas,
     selfservice,
@@ -114,7 +115,11 @@ async def register_submit(request: Request, session: SessionDep) -> Response:
 
 @router.get("/dang-nhap")
 def login_form(request: Request, user: OptionalUser, next: str | None = None) -> Response:
-    return render(request, "accounts/login.html", {"next": safe_next(next), "email": ""})
+    return render(
+        request,
+        "accounts/login.html",
+        {"next": safe_next(next), "email": "", "eid_enabled": get_settings().oidc_enabled},
+    )
 
 
 @router.post("/dang-nhap", dependencies=[Depends(verify_csrf)])
@@ -133,7 +138,12 @@ async def login_submit(request: Request, session: SessionDep) -> Response:
         return render(
             request,
             "accounts/login.html",
-            {"next": target, "email": email, "error": _("Email hoặc mật khẩu không đúng.")},
+            {
+                "next": target,
+                "email": email,
+                "error": _("Email hoặc mật khẩu không đúng."),
+                "eid_enabled": get_settings().oidc_enabled,
+            },
             status_code=401,
         )
     second = twofactor_pages.second_step(request, session, user, target)
@@ -146,8 +156,13 @@ async def login_submit(request: Request, session: SessionDep) -> Response:
 
 @router.post("/dang-xuat", dependencies=[Depends(verify_csrf)])
 def logout(request: Request, session: SessionDep) -> Response:
-    service.close_session(session, request.cookies.get(SESSION_COOKIE))
-    response = RedirectResponse("/?msg=logged_out", status_code=303)
+    """End the portal session; after an e-ID login, the provider's too where it offers a
+    logout endpoint (with ``id_token_hint`` and ``post_logout_redirect_uri``)."""
+    token = request.cookies.get(SESSION_COOKIE)
+    id_token = service.session_id_token(session, token)
+    service.close_session(session, token)
+    target = (oidc.end_session_url(id_token) if id_token else None) or "/?msg=logged_out"
+    response = RedirectResponse(target, status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
 

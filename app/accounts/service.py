@@ -173,8 +173,11 @@ def digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def open_session(session: Session, user: User, kind: str, ip: str = "") -> tuple[str, int]:
-    """Start a browser session or issue an API token; returns the secret and its lifetime (s)."""
+def open_session(
+    session: Session, user: User, kind: str, ip: str = "", id_token: str | None = None
+) -> tuple[str, int]:
+    """Start a browser session or issue an API token; returns the secret and its lifetime (s).
+    ``id_token``: the e-ID provider's ID token of an e-ID login (for the provider's logout)."""
     settings = get_settings()
     lifetime = (
         timedelta(days=settings.session_days)
@@ -189,10 +192,22 @@ def open_session(session: Session, user: User, kind: str, ip: str = "") -> tuple
             user_id=user.id,
             expires_at=utcnow() + lifetime,
             ip=ip[:45],
+            id_token=id_token,
         )
     )
     session.flush()
     return token, int(lifetime.total_seconds())
+
+
+def session_id_token(session: Session, token: str | None) -> str | None:
+    """The e-ID provider's ID token kept with this browser session, if it was an e-ID login."""
+    if not token:
+        return None
+    return session.scalar(
+        select(AuthSession.id_token).where(
+            AuthSession.token_hash == digest(token), AuthSession.kind == "web"
+        )
+    )
 
 
 def close_session(session: Session, token: str | None) -> None:

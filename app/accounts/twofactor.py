@@ -403,9 +403,16 @@ def check_login(session: Session, user: User, otp: str | None, ip: str = "") -> 
 # --- half-done browser logins -----------------------------------------------------------------
 
 
-def start_pending(session: Session, user: User, purpose: str, next_path: str, ip: str) -> str:
-    """Hold a browser login whose password was right until the code (or enrolment) comes;
-    the secret for the cookie."""
+def start_pending(
+    session: Session,
+    user: User,
+    purpose: str,
+    next_path: str,
+    ip: str,
+    id_token: str | None = None,
+) -> str:
+    """Hold a browser login whose password (or e-ID, ``id_token``) was right until the code
+    (or enrolment) comes; the secret for the cookie."""
     token = secrets.token_urlsafe(32)
     now = utcnow()
     session.execute(delete(PendingLogin).where(PendingLogin.expires_at < now))
@@ -417,6 +424,7 @@ def start_pending(session: Session, user: User, purpose: str, next_path: str, ip
             next_path=next_path[:500],
             expires_at=now + timedelta(minutes=PENDING_MINUTES[purpose]),
             ip=ip[:45],
+            id_token=id_token,
         )
     )
     session.flush()

@@ -44,12 +44,23 @@ def _private(response: Response) -> Response:
     return response
 
 
-def log_in(request: Request, session: Session, user: User, response: Response) -> Response:
+def log_in(
+    request: Request,
+    session: Session,
+    user: User,
+    response: Response,
+    *,
+    channel: str = "web",
+    id_token: str | None = None,
+) -> Response:
     """The real browser session starts (a fresh one: no session fixation) and this browser
-    becomes a known client of the account. Audited here, once the login is complete."""
-    audit_service.record_login(session, user, user.email, "web")
+    becomes a known client of the account. Audited here, once the login is complete
+    (``channel`` "vneid" for an e-ID login, whose ID token the session keeps)."""
+    audit_service.record_login(session, user, user.email, channel)
     service.close_session(session, request.cookies.get(SESSION_COOKIE))
-    token, lifetime = service.open_session(session, user, "web", client_ip(request))
+    token, lifetime = service.open_session(
+        session, user, "web", client_ip(request), id_token=id_token
+    )
     set_private_cookie(response, SESSION_COOKIE, token, lifetime)
     response.delete_cookie(PENDING_COOKIE, path="/")
     login_limits.remember_device(request, response, user)
@@ -57,14 +68,21 @@ def log_in(request: Request, session: Session, user: User, response: Response) -
 
 
 def second_step(
-    request: Request, session: Session, user: User, target: str | None
+    request: Request,
+    session: Session,
+    user: User,
+    target: str | None,
+    id_token: str | None = None,
 ) -> Response | None:
-    """Called by the login page after the right password: a redirect to the code page (or to
-    enrolment, when the agency requires it), or ``None`` when the password is enough."""
+    """Called by the login page after the right password (or by the e-ID callback, with the
+    provider's ``id_token``): a redirect to the code page (or to enrolment, when the agency
+    requires it), or ``None`` when the password (or the e-ID) is enough."""
     step = twofactor.login_step(session, user)
     if step is None:
         return None
-    token = twofactor.start_pending(session, user, step, target or "", client_ip(request))
+    token = twofactor.start_pending(
+        session, user, step, target or "", client_ip(request), id_token=id_token
+    )
     # Whoever was logged in in this browser is not any more.
     service.close_session(session, request.cookies.get(SESSION_COOKIE))
     response = RedirectResponse(OTP_PAGE if step == "otp" else PAGE, status_code=303)
@@ -111,12 +129,15 @@ async def otp_submit(request: Request, session: SessionDep) -> Response:
             return response
         except (twofactor.OtpInvalid, twofactor.OtpUsed) as exc:
             return _otp_page(request, _(exc.detail), 401)
+        id_token = row.id_token
         twofactor.end_pending(session, row)
         return log_in(
             request,
             session,
             user,
             RedirectResponse(target or service.home_path(user), status_code=303),
+            channel="vneid" if id_token else "web",
+            id_token=id_token,
         )
 
     return await admin_forms.threaded(work)
@@ -216,8 +237,16 @@ async def confirm(request: Request, session: SessionDep, user: OptionalUser) -> 
             return _codes_page(request, codes, PAGE)
         # Enrolment was what the login lacked: the session starts now.
         target = restricted.next_path or service.home_path(account)
+        id_token = restricted.id_token
         twofactor.end_pending(session, restricted)
-        return log_in(request, session, account, _codes_page(request, codes, target))
+        return log_in(
+            request,
+            session,
+            account,
+            _codes_page(request, codes, target),
+            channel="vneid" if id_token else "web",
+            id_token=id_token,
+        )
 
     return await admin_forms.threaded(work)
 

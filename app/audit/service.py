@@ -46,6 +46,9 @@ ACTION_LABELS = {
     "login.succeeded": N_("Đăng nhập thành công"),
     "login.failed": N_("Đăng nhập thất bại"),
     "login.password_accepted": N_("Đúng mật khẩu, chờ mã xác thực"),
+    "login.eid_accepted": N_("Đã xác thực qua VNeID, chờ mã xác thực"),
+    "account.eid_created": N_("Tạo tài khoản khi đăng nhập bằng VNeID"),
+    "account.eid_linked": N_("Liên kết tài khoản với VNeID"),
     "login.throttled": N_("Đăng nhập bị hạn chế tạm thời"),
     "login.limits_cleared": N_("Quản trị gỡ hạn chế đăng nhập"),
     "file.download": N_("Cán bộ tải tệp của hồ sơ"),
@@ -184,23 +187,34 @@ def record(
 
 
 def record_login(
-    session: Session, user: User | None, email: str, channel: str, *, second_factor: bool = False
+    session: Session,
+    user: User | None,
+    email: str,
+    channel: str,
+    *,
+    second_factor: bool = False,
+    reason: str = "",
 ) -> AuditEntry:
     """A login attempt: success with the user as actor, failure with the e-mail tried. With
-    ``second_factor`` the password was right but a code is still asked for: the login has not
-    succeeded yet (``login.succeeded`` follows when a session is opened)."""
+    ``second_factor`` the password (or the e-ID, channel "vneid") was right but a code is still
+    asked for: the login has not succeeded yet (``login.succeeded`` follows when a session is
+    opened). ``reason``: why an e-ID login was refused."""
     if user is None:
         tried = email.strip().lower()[:254]
+        details = {"email": tried, "channel": channel}
+        if reason:
+            details["reason"] = reason
         return record(
             session,
             "login.failed",
             object_type="user",
             object_id=tried[:60],
-            details={"email": tried, "channel": channel},
+            details=details,
         )
+    accepted = "login.eid_accepted" if channel == "vneid" else "login.password_accepted"
     return record(
         session,
-        "login.password_accepted" if second_factor else "login.succeeded",
+        accepted if second_factor else "login.succeeded",
         actor=user,
         object_type="user",
         object_id=user.id,

@@ -196,7 +196,7 @@ FEE_CHANNELS = ("online", "counter")
 # Agency admins configure; they never act on a dossier step. Withdrawal is the citizen's.
 STEP_ROLES = tuple(r for r in STAFF_ROLES if r != "agency_admin")
 STEP_ACTIONS = tuple(a for a in STANDARD_ACTIONS if a != "withdraw")
-PREFILL_ATTRS = ("full_name", "phone", "id_number", "email", "address")
+PREFILL_ATTRS = ("full_name", "phone", "id_number", "email", "address", "birth_date")
 MAX_SIZE_MB = 50
 
 StepRole = Literal["reception", "specialist", "leader", "cashier"]
@@ -278,7 +278,9 @@ class FormFieldIn(FormFieldSchema):
     label: str = Field(min_length=1, max_length=255)
     help: str = Field("", max_length=500)
     max_length: int | None = Field(None, ge=1, le=4000)
-    prefill: Literal["full_name", "phone", "id_number", "email", "address"] | None = None
+    prefill: Literal["full_name", "phone", "id_number", "email", "address", "birth_date"] | None = (
+        None
+    )
 
     @field_validator("options")
     @classmethod

@@ -1042,7 +1042,7 @@ IDENTITY_CARD: dict[str, Any] = {
     ],
     "form_fields": [
         *applicant_fields("Họ tên công dân"),
-        _field("birth_date", "Ngày sinh", "date", checks=PAST),
+        _field("birth_date", "Ngày sinh", "date", checks=PAST, prefill="birth_date"),
         _field("permanent_address", "Nơi thường trú", prefill="address"),
         _field(
             "delivery",

@@ -161,6 +161,54 @@ def record(
 # --- drafts -------------------------------------------------------------------------------
 
 
+VERIFIED_CHANGED = N_("Thông tin này đã được xác thực qua VNeID, không sửa được.")
+# Applicant keys the national e-ID vouches for (e-mail is the person's own).
+VERIFIED_APPLICANT_KEYS = ("full_name", "id_number", "phone", "address")
+
+
+def verified_of(user: User | None) -> dict[str, str]:
+    """What the national e-ID vouched for about an applicant at their last e-ID login
+    (``accounts.oidc``); empty for anyone else."""
+    if user is None:
+        return {}
+    return {k: str(v) for k, v in (user.verified_claims or {}).items() if v}
+
+
+def verified_declared(version: ProcedureVersion, verified: dict[str, str]) -> dict[str, str]:
+    """Declared fields prefilled from a verified attribute, with the verified value."""
+    fields = (version.form_schema or {}).get("fields", [])
+    return {f["name"]: verified[f["prefill"]] for f in fields if f.get("prefill") in verified}
+
+
+def _hold_verified(
+    verified: dict[str, str],
+    version: ProcedureVersion,
+    applicant: dict[str, Any] | None,
+    form_data: dict[str, Any] | None,
+) -> None:
+    """Verified values stay as the e-ID gave them: a different value is refused (nothing is
+    saved), a missing one is filled in."""
+    if not verified:
+        return
+    problems: dict[str, str] = {}
+    if applicant is not None:
+        for key in VERIFIED_APPLICANT_KEYS:
+            if key in verified:
+                given = str(applicant.get(key) or "").strip()
+                if given and given != verified[key]:
+                    problems[f"applicant.{key}"] = VERIFIED_CHANGED
+                applicant[key] = verified[key]
+    if form_data is not None:
+        for name, value in verified_declared(version, verified).items():
+            if name in form_data:
+                given = str(form_data[name] or "").strip()
+                if given and given != value:
+                    problems[name] = VERIFIED_CHANGED
+                form_data[name] = value
+    if problems:
+        raise InvalidInput(VERIFIED_CHANGED, fields=problems)
+
+
 def _applicant_from(user: User | None, given: schemas.ApplicantIn | None) -> dict[str, str]:
     base = {
         "full_name": user.full_name if user else "",
@@ -213,7 +261,13 @@ def create_draft(
             raise Forbidden(N_("Chỉ nhập hồ sơ cho cơ quan của mình."))
         agency = user.agency
         applicant_user = None
+    verified = verified_of(applicant_user)
+    given = {k: v.strip() for k, v in data.applicant.model_dump().items()} if data.applicant else {}
+    form_data = checks.keep_declared(version, data.form_data)
+    _hold_verified(verified, version, given, form_data)
     applicant = _applicant_from(applicant_user, data.applicant)
+    applicant.update({k: verified[k] for k in VERIFIED_APPLICANT_KEYS if k in verified})
+    form_data.update(verified_declared(version, verified))
     dossier = Dossier(
         version_id=version.id,
         agency_id=agency.id,
@@ -223,7 +277,7 @@ def create_draft(
         status="draft",
         applicant=applicant,
         applicant_phone=checks.normal_phone(applicant.get("phone", "")),
-        form_data=checks.keep_declared(version, data.form_data),
+        form_data=form_data,
     )
     if now is not None:
         dossier.created_at = dossier.updated_at = now
@@ -274,12 +328,20 @@ def copy_as_new(session: Session, user: User, source: Dossier) -> Dossier:
         raise Conflict(N_("Thủ tục này hiện không tiếp nhận hồ sơ.")) from exc
     agency_code = source.agency.code if source.agency in version.agencies else None
     stored = source.applicant or {}
+    # What the e-ID vouches for now is taken afresh, not copied from the older dossier.
+    verified = verified_of(user)
+    fresh = {k for k in VERIFIED_APPLICANT_KEYS if k in verified}
     try:
         applicant: schemas.ApplicantIn | None = schemas.ApplicantIn(
-            **{k: str(stored.get(k) or "") for k in schemas.ApplicantIn.model_fields}
+            **{
+                k: "" if k in fresh else str(stored.get(k) or "")
+                for k in schemas.ApplicantIn.model_fields
+            }
         )
     except ValidationError:
         applicant = None  # a value that no longer fits: the profile's is used instead
+    held = verified_declared(version, verified)
+    form_data = {k: v for k, v in (source.form_data or {}).items() if k not in held}
     dossier = create_draft(
         session,
         user,
@@ -287,7 +349,7 @@ def copy_as_new(session: Session, user: User, source: Dossier) -> Dossier:
             procedure_code=version.code,
             agency_code=agency_code,
             applicant=applicant,
-            form_data=dict(source.form_data or {}),
+            form_data=form_data,
         ),
     )
     dossier.events[-1].data = {"copied_from": source.id}
@@ -301,16 +363,22 @@ def update_draft(
     """Save declared data of a draft (or of a dossier sent back for supplement)."""
     if not may_edit(session, user, dossier):
         raise Conflict(N_("Hồ sơ không còn sửa được ở trạng thái này."))
-    if data.form_data is not None:
-        dossier.form_data = {
-            **dossier.form_data,
-            **checks.keep_declared(dossier.version, data.form_data),
-        }
-    if data.applicant is not None:
-        dossier.applicant = {
-            **dossier.applicant,
-            **{k: v.strip() for k, v in data.applicant.model_dump().items()},
-        }
+    declared = (
+        checks.keep_declared(dossier.version, data.form_data)
+        if data.form_data is not None
+        else None
+    )
+    given = (
+        {k: v.strip() for k, v in data.applicant.model_dump().items()}
+        if data.applicant is not None
+        else None
+    )
+    if dossier.channel == "online":
+        _hold_verified(verified_of(dossier.applicant_user), dossier.version, given, declared)
+    if declared is not None:
+        dossier.form_data = {**dossier.form_data, **declared}
+    if given is not None:
+        dossier.applicant = {**dossier.applicant, **given}
         dossier.applicant_phone = checks.normal_phone(dossier.applicant.get("phone", ""))
     session.flush()
     return dossier

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -107,3 +109,32 @@ class ClientIPMiddleware:
             await self.app(scope, receive, send)
         finally:
             forget_ip(token)
+
+
+# Query parameters that carry a secret in a URL: the e-ID provider's one-time code and state,
+# a password-reset link's token, a provider logout's ID token.
+SECRET_QUERY = re.compile(r"(?<=[?&])(code|state|token|id_token_hint)=[^&\s]*")
+
+
+def redact_query(text: str) -> str:
+    """The URL with the values of secret-bearing query parameters replaced by ``***``."""
+    return SECRET_QUERY.sub(lambda m: f"{m.group(1)}=***", text)
+
+
+class RedactSecretsFilter(logging.Filter):
+    """Keeps secrets out of uvicorn's access log (its record's args hold the request path)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                redact_query(arg) if isinstance(arg, str) and "=" in arg else arg
+                for arg in record.args
+            )
+        return True
+
+
+def install_log_redaction() -> None:
+    """Once per process: uvicorn's access logger gets the filter."""
+    access = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, RedactSecretsFilter) for f in access.filters):
+        access.addFilter(RedactSecretsFilter())

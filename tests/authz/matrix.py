@@ -254,6 +254,8 @@ MATRIX: list[Entry] = [
     R("GET /dang-nhap/ma-xac-thuc", "-", EVERYONE, login_step=True),
     R("POST /dang-nhap/ma-xac-thuc", "-", EVERYONE, form={"otp": "123456"}, login_step=True),
     R("POST /dang-nhap/huy", "-", EVERYONE, login_step=True),
+    R("GET /dang-nhap/vneid", "-", EVERYONE, absent="Đăng nhập bằng VNeID chưa được bật trên Cổng này.", why="e-ID login: off until PORTAL_OIDC_ISSUER is set (tests/accounts/test_eid_login.py)"),
+    R("GET /dang-nhap/vneid/callback", "-", EVERYONE, absent="Đăng nhập bằng VNeID chưa được bật trên Cổng này.", why="e-ID login: off until PORTAL_OIDC_ISSUER is set (tests/accounts/test_eid_login.py)"),
     R("POST /quan-tri/co-quan/{code}/xac-thuc-hai-buoc/yeu-cau", "agency", ADMIN_A | SYSTEM_ADMIN),
     # --- catalogue and designer (pages) ----------------------------------------------------
     R("GET /thu-tuc", "-", EVERYONE),

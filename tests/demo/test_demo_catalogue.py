@@ -24,7 +24,7 @@ POLICE = "000.00.20.H31"
 DEPARTMENT_OF = {"3.000333": POLICE, "1.001456": POLICE, "2.001610": "000.00.11.H31",
                  "1.013236": "000.00.16.H31"}  # fmt: skip
 CERTIFICATION = {"2.000815", "2.000884", "2.001035"}
-PREFILLS = {"full_name", "phone", "id_number", "email", "address"}
+PREFILLS = {"full_name", "phone", "id_number", "email", "address", "birth_date"}
 
 
 def _published(db: Session) -> list[ProcedureVersion]:

@@ -61,6 +61,7 @@ PREFILL_LABELS = {
     "id_number": N_("Số định danh cá nhân"),
     "email": N_("Email"),
     "address": N_("Địa chỉ"),
+    "birth_date": N_("Ngày sinh (từ VNeID)"),
 }
 FEE_KIND_LABELS = {"fee": N_("Phí"), "charge": N_("Lệ phí")}
 CHANNEL_LABELS = {

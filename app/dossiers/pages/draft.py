@@ -34,7 +34,7 @@ from app.workflow import service as workflow
 router = APIRouter(include_in_schema=False)
 
 # Profile attributes a declared field may be prefilled from (its ``prefill`` key).
-PREFILL_ATTRS = ("full_name", "phone", "id_number", "email", "address")
+PREFILL_ATTRS = ("full_name", "phone", "id_number", "email", "address", "birth_date")
 # The applicant block: (key, label, field type, autocomplete, required at submission).
 APPLICANT_FIELDS = (
     ("full_name", N_("Họ và tên"), "text", "name", True),
@@ -118,9 +118,12 @@ async def start_submit(
     def work() -> Response:
         version = catalog_service.get_published(session, code)
         prefill: dict[str, Any] = {}
+        verified = dossier_service.verified_of(user)  # what the e-ID vouched for comes first
         for declared in _declared(version):
             attr = declared.get("prefill")
-            if attr in PREFILL_ATTRS and getattr(user, attr, None):
+            if attr in verified:
+                prefill[declared["name"]] = verified[attr]
+            elif attr in PREFILL_ATTRS and getattr(user, attr, None):
                 prefill[declared["name"]] = str(getattr(user, attr))
         data = DossierCreate(
             procedure_code=version.code, agency_code=agency_code or None, form_data=prefill
@@ -322,6 +325,19 @@ def _draft_page(
     values = {**(dossier.form_data or {}), **(posted.form if posted else {})}
     summary: list[tuple[str, str, str]] = []
 
+    verified = (
+        dossier_service.verified_of(dossier.applicant_user) if dossier.channel == "online" else {}
+    )
+    held = dossier_service.verified_declared(version, verified)
+    locked = {
+        *(f"applicant.{k}" for k in dossier_service.VERIFIED_APPLICANT_KEYS if k in verified),
+        *held,
+    }
+    # A read-only field shows what the e-ID vouches for now (an older draft may hold another).
+    applicant.update(
+        {k: verified[k] for k in dossier_service.VERIFIED_APPLICANT_KEYS if k in verified}
+    )
+    values.update(held)
     applicant_views = []
     for key, label, kind, autocomplete, required in APPLICANT_FIELDS:
         error = errors.get(f"applicant.{key}")
@@ -338,6 +354,7 @@ def _draft_page(
             f"applicant.{key}",
             f"f-applicant-{key}",
         )
+        view["verified"] = f"applicant.{key}" in locked
         applicant_views.append(view)
         if error:
             summary.append((view["id"], view["label"], error))
@@ -348,6 +365,7 @@ def _draft_page(
         error = errors.get(name)
         view = _field_view(declared, values.get(name), error, f"form.{name}", f"f-{name}")
         view["help"] = _with_range(_, declared)
+        view["verified"] = name in locked
         field_views.append(view)
         if error:
             summary.append((view["id"], declared["label"], error))
