@@ -21,6 +21,7 @@ from app.documents import render, renderer
 from app.documents import service as document_service
 from app.dossiers.events import AppointmentMoved, DossierChanged
 from app.formatting import format_money
+from app.national import subscribers as national_subscribers
 from app.notifications import service as notification_service
 from app.notifications import subscribers as notification_subscribers
 from app.payments.events import PaymentSettled, RefundRecorded
@@ -43,6 +44,8 @@ def wire() -> None:
     events.subscribe(PaymentSettled, notification_subscribers.on_payment_settled)
     events.subscribe(RefundRecorded, notification_subscribers.on_refund_recorded)
     events.subscribe(PasswordResetRequested, notification_subscribers.on_password_reset_requested)
+    # The national portal's outbox (SPEC §11), written with the change.
+    events.subscribe(DossierChanged, national_subscribers.on_dossier_changed)
     events.subscribe(DossierChanged, audit_subscribers.on_dossier_changed)
     events.subscribe(PaymentSettled, audit_subscribers.on_payment_settled)
     events.subscribe(RefundRecorded, audit_subscribers.on_refund_recorded)

@@ -1,0 +1,131 @@
+"""Every action on a dossier queues what the national portal is to be told, in the action's
+transaction (SPEC §11): the dossier (DongBoHoSoMC) when its status changes, and a progress
+entry (CapNhatTienDoHoSoMC); a procedure without a national code is reported, not sent."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from fastapi.testclient import TestClient
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from app.catalog.models import Procedure
+from app.dossiers.models import Dossier
+from app.national.models import NationalMessage
+from tests.dossiers.helpers import (
+    BIRTH,
+    CITIZEN,
+    LEADER,
+    RECEPTION,
+    SPECIALIST,
+    act,
+    attach,
+    create_draft,
+    headers,
+    submitted_dossier,
+)
+
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def messages_of(db: Session, dossier_id: int) -> list[NationalMessage]:
+    return list(
+        db.scalars(
+            select(NationalMessage)
+            .where(NationalMessage.dossier_id == dossier_id)
+            .order_by(NationalMessage.id)
+        )
+    )
+
+
+def local(value: datetime | None) -> str:
+    assert value is not None
+    return value.astimezone(VN).strftime("%Y%m%d%H%M%S")
+
+
+def test_submission_and_reception_queue_the_dossier_then_its_progress(
+    client: TestClient, db: Session
+) -> None:
+    drafts_before = db.scalar(select(NationalMessage.id).order_by(NationalMessage.id.desc()))
+    h = headers(client, CITIZEN)
+    draft = create_draft(client, h)
+    # A draft is nobody's business but the citizen's: nothing is queued.
+    assert messages_of(db, draft["id"]) == []
+    for comp in ("TK", "GCS"):
+        assert attach(client, h, draft["id"], comp).status_code == 201
+    assert client.post(f"/api/v1/dossiers/{draft['id']}/submit", headers=h).status_code == 200
+    dossier = db.get(Dossier, draft["id"])
+    assert dossier is not None and dossier.code
+
+    sent = messages_of(db, dossier.id)
+    assert [(m.service, m.is_updating, m.national_status, m.status) for m in sent] == [
+        ("DongBoHoSoMC", False, 1, "pending"),
+        ("CapNhatTienDoHoSoMC", None, 1, "pending"),
+    ]
+    entry = sent[0].data
+    assert entry["MaHoSo"] == dossier.code
+    assert entry["MaTTHC"] == BIRTH
+    assert entry["TenTTHC"] == dossier.version.name
+    assert entry["KenhThucHien"] == "2"  # online
+    assert entry["TrangThaiHoSo"] == "1"
+    assert entry["ChuHoSo"] == dossier.applicant["full_name"]
+    assert entry["MaDoiTuong"] == dossier.applicant["id_number"]
+    assert entry["NgayTiepNhan"] == local(dossier.submitted_at)  # yyyyMMddHHmmss, Vietnam time
+    assert [f["TenTepDinhKem"] for f in entry["TaiLieuNop"]] == [
+        f.filename for f in dossier.files if f.purpose == "component"
+    ]
+    progress = sent[1].data
+    assert progress["MaHoSo"] == dossier.code
+    assert progress["NoiDungXuLy"].startswith("Nộp hồ sơ")
+    assert progress["ChucDanh"] == "Người nộp hồ sơ"
+    assert re.fullmatch(r"[0-9]{14}", progress["ThoiDiemXuLy"])
+
+    officer = headers(client, RECEPTION)
+    assert act(client, officer, dossier.id, "receive").status_code == 200
+    db.refresh(dossier)
+    after = messages_of(db, dossier.id)[2:]
+    assert [(m.service, m.is_updating, m.national_status) for m in after] == [
+        ("DongBoHoSoMC", True, 2),
+        ("CapNhatTienDoHoSoMC", None, 2),
+    ]
+    assert after[0].data["NgayHenTra"] == local(dossier.due_at)
+    assert after[0].data["NgayTiepNhan"] == local(dossier.received_at)
+    assert after[1].data["NguoiXuLy"] == dossier.events[-1].actor_name
+    assert after[1].data["NoiDungXuLy"].startswith("Tiếp nhận hồ sơ")
+    assert drafts_before is None or all(m.id > drafts_before for m in sent)
+
+
+def test_an_action_that_keeps_the_status_sends_only_its_progress(
+    client: TestClient, db: Session
+) -> None:
+    dossier_id, _h = submitted_dossier(client)
+    assert act(client, headers(client, RECEPTION), dossier_id, "receive").status_code == 200
+    assert act(client, headers(client, SPECIALIST), dossier_id, "forward").status_code == 200
+    before = len(messages_of(db, dossier_id))
+    # The leader's approval moves the dossier on to the return step, still "processing".
+    approved = act(client, headers(client, LEADER), dossier_id, "approve")
+    assert approved.json()["status"] == "processing"
+    new = messages_of(db, dossier_id)[before:]
+    assert [(m.service, m.national_status) for m in new] == [("CapNhatTienDoHoSoMC", 4)]
+    assert new[0].data["NoiDungXuLy"].startswith("Phê duyệt")
+    assert new[0].data["ChucDanh"] == "Lãnh đạo cơ quan"
+
+
+def test_a_procedure_without_a_national_code_is_reported_not_sent(
+    client: TestClient, db: Session
+) -> None:
+    db.execute(update(Procedure).where(Procedure.code == BIRTH).values(code="HY-KS-01"))
+    db.flush()
+    h = headers(client, CITIZEN)
+    draft = create_draft(client, h, procedure_code="HY-KS-01")
+    for comp in ("TK", "GCS"):
+        assert attach(client, h, draft["id"], comp).status_code == 201
+    assert client.post(f"/api/v1/dossiers/{draft['id']}/submit", headers=h).status_code == 200
+
+    sent = messages_of(db, draft["id"])
+    assert {m.status for m in sent} == {"unsendable"}
+    assert "HY-KS-01" in sent[0].last_error and "mã TTHC quốc gia" in sent[0].last_error
+    assert sent[0].data["MaTTHC"] == ""
