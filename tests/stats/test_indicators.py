@@ -350,10 +350,11 @@ def test_ranking_orders_agencies_by_points(client: TestClient, db: Session) -> N
     items = response.json()["items"]
     assert {i["agency"]["level"] for i in items} == {"commune"}
     ranks = {i["agency"]["code"]: i for i in items}
-    # B: 6 + 20 + 16.71 + 20.17 + 9 = 71.88 ahead of A: 52.49; the other communes have no
-    # dossier (only the synchronisation figure could earn points, and it has none): 0.
+    # Nothing was acknowledged by the national portal here (synchronised: 0 points).
+    # B: 0 + 20 + 16.71 + 20.17 + 9 = 65.88 ahead of A: 46.49; the other communes have no
+    # dossier: 0.
     assert ranks[COMMUNE_B]["rank"] == 1
-    assert ranks[COMMUNE_B]["points"] == pytest.approx(71.88, abs=0.01)
+    assert ranks[COMMUNE_B]["points"] == pytest.approx(65.88, abs=0.01)
     assert ranks[COMMUNE_A]["rank"] == 2
     others = [i for i in items if i["agency"]["code"] not in (COMMUNE_A, COMMUNE_B)]
     assert others and all(i["points"] == 0 and i["rank"] == 3 for i in others)
