@@ -39,6 +39,7 @@ def wire() -> None:
     events.subscribe(RefundRecorded, receipt_subscribers.on_refund_recorded)
     events.subscribe(DossierChanged, notification_subscribers.on_dossier_changed)
     events.subscribe(AppointmentMoved, notification_subscribers.on_appointment_moved)
+    events.subscribe(AppointmentMoved, national_subscribers.on_appointment_moved)
     # A calendar change moves the due times of open dossiers (before the audit entry of it).
     events.subscribe(CalendarChanged, due_dates.on_calendar_changed)
     events.subscribe(PaymentSettled, notification_subscribers.on_payment_settled)

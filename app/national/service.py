@@ -96,6 +96,33 @@ def queue_action(
     return rows
 
 
+def queue_appointment(session: Session, dossier: Dossier) -> NationalMessage | None:
+    """Queue the dossier again after its appointment moved with the working calendar (no
+    action, no progress entry). Called inside a batch that flushes once: no flush here."""
+    status = messages.national_status(dossier)
+    if dossier.code is None or status is None:
+        return None
+    code = messages.national_code(dossier)
+    now = utcnow()
+    row = NationalMessage(
+        dossier_id=dossier.id,
+        dossier_code=dossier.code,
+        service=messages.DOSSIER,
+        is_updating=True,
+        national_status=status,
+        action="recompute_due",
+        data=messages.dossier_entry(session, dossier),
+        status="pending" if code else "unsendable",
+        last_error=""
+        if code
+        else messages.NO_NATIONAL_CODE % {"code": dossier.version.procedure.code},
+        created_at=now,
+        next_attempt_at=now,
+    )
+    session.add(row)
+    return row
+
+
 # --- what administrators see and do -------------------------------------------------------
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from app.dossiers.events import DossierChanged
+from app.dossiers.events import AppointmentMoved, DossierChanged
 from app.national import service
 
 
@@ -14,3 +14,8 @@ def on_dossier_changed(session: Session, event: DossierChanged) -> None:
     service.queue_action(
         session, event.dossier, event.actor, event.action, event.before, event.comment
     )
+
+
+def on_appointment_moved(session: Session, event: AppointmentMoved) -> None:
+    """The appointment (NgayHenTra) moved with the working calendar: send the dossier again."""
+    service.queue_appointment(session, event.dossier)

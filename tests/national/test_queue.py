@@ -12,9 +12,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from app.accounts import service as account_service
 from app.catalog.models import Procedure
 from app.dossiers.models import Dossier
+from app.dossiers.schemas import ActionIn
 from app.national.models import NationalMessage
+from app.workflow import service as workflow
+from tests.admin.helpers import ADMIN, log_in, post_form
 from tests.dossiers.helpers import (
     BIRTH,
     CITIZEN,
@@ -25,6 +29,7 @@ from tests.dossiers.helpers import (
     attach,
     create_draft,
     headers,
+    submit_procedure,
     submitted_dossier,
 )
 
@@ -129,3 +134,37 @@ def test_a_procedure_without_a_national_code_is_reported_not_sent(
     assert {m.status for m in sent} == {"unsendable"}
     assert "HY-KS-01" in sent[0].last_error and "mã TTHC quốc gia" in sent[0].last_error
     assert sent[0].data["MaTTHC"] == ""
+
+
+def test_an_appointment_moved_by_the_calendar_is_sent_again(
+    client: TestClient, db: Session
+) -> None:
+    submitted, _h = submit_procedure(client, "1.014061")  # 7 working days
+    dossier = db.get(Dossier, submitted["id"])
+    officer = account_service.get_user_by_email(db, RECEPTION)
+    assert dossier is not None and officer is not None
+    moment = datetime(2026, 8, 27, 9, 0, tzinfo=VN)
+    workflow.perform(db, dossier, officer, ActionIn(action="receive"), now=moment)
+    db.commit()
+    assert local(dossier.due_at) == "20260910090000"
+    log_in(client, ADMIN)
+    # 1 September 2026 is struck out of the holidays: the appointment comes a day earlier.
+    struck = post_form(
+        client,
+        "/quan-tri/lich/ngay",
+        {"day": "2026-09-01", "kind": "struck_out", "year": "2026"},
+        page="/quan-tri/lich",
+    )
+    assert struck.status_code == 303, struck.text
+    last = messages_of(db, dossier.id)[-1]
+    assert (last.service, last.action, last.is_updating) == ("DongBoHoSoMC", "recompute_due", True)
+    assert last.data["NgayHenTra"] == "20260909090000"
+
+
+def test_the_queue_api_refuses_an_unknown_status_with_json(client: TestClient) -> None:
+    admin = headers(client, ADMIN)
+    response = client.get("/api/v1/admin/national-sync?status=sent", headers=admin)
+    assert response.status_code == 422
+    assert response.json()["error"] == "invalid_input"
+    assert "pending" in response.json()["fields"]["status"]
+    assert client.get("/api/v1/admin/national-sync", headers=admin).json()["configured"] is False
