@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Index, String, Text
+from sqlalchemy import Boolean, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, JSONType, UTCDateTime, utcnow
@@ -34,6 +34,14 @@ class NationalMessage(Base):
         Index("ix_national_messages_due", "status", "next_attempt_at"),
         # The order within a dossier, and "is an earlier message still open?".
         Index("ix_national_messages_dossier", "dossier_id", "id"),
+        # Decision 766's "synchronised": does the dossier have a message acknowledged in the
+        # day? (the tallies' EXISTS; a small index, only acknowledged-in-day rows)
+        Index(
+            "ix_national_messages_in_day",
+            "dossier_id",
+            postgresql_where=text("in_day"),
+            sqlite_where=text("in_day"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -106,7 +106,8 @@ def synchronised_condition() -> ColumnElement[bool]:
     worker decides ``in_day`` and notes the dossier for a refresh, app/national/delivery.py)."""
     return (
         select(NationalMessage.id)
-        .where(NationalMessage.dossier_id == Dossier.id, NationalMessage.in_day.is_(True))
+        # "= true" (not "IS true"): PostgreSQL folds it to the partial index's predicate.
+        .where(NationalMessage.dossier_id == Dossier.id, NationalMessage.in_day == True)  # noqa: E712
         .exists()
     )
 

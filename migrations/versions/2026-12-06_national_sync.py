@@ -54,6 +54,13 @@ def upgrade() -> None:
     )
     op.create_index("ix_national_messages_due", "national_messages", ["status", "next_attempt_at"])
     op.create_index("ix_national_messages_dossier", "national_messages", ["dossier_id", "id"])
+    op.create_index(
+        "ix_national_messages_in_day",
+        "national_messages",
+        ["dossier_id"],
+        postgresql_where=sa.text("in_day"),
+        sqlite_where=sa.text("in_day"),
+    )
     # Bit 1 of the flags is "synchronised" (app/stats/tallies.py FLAGS[0]). It meant "has a
     # dossier code"; it now means "acknowledged by the national portal within the day", which
     # no dossier has been yet.
@@ -62,6 +69,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_national_messages_in_day", table_name="national_messages")
     op.drop_index("ix_national_messages_dossier", table_name="national_messages")
     op.drop_index("ix_national_messages_due", table_name="national_messages")
     op.drop_table("national_messages")
