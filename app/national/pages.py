@@ -82,7 +82,6 @@ async def _act(request: Request, session: Session, user: User, action: str) -> R
             else:
                 service.discard(session, user, ids)
         except (InvalidInput, Conflict, NotFound) as exc:
-            session.rollback()
             errors = admin_forms.domain_errors(request, exc)
             return _page(
                 request,

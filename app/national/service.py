@@ -219,13 +219,19 @@ def retry(session: Session, user: User | None, ids: Sequence[int]) -> list[Natio
                 N_("Chỉ gửi lại được tin đang tạm dừng gửi hoặc không gửi được."),
                 fields={"ids": str(row.id)},
             )
-    now = utcnow()
-    for row in rows:
+    codes: dict[int, str] = {}
+    for row in rows:  # every check before any change: all or nothing
         if row.status == "unsendable":
             dossier = session.get(Dossier, row.dossier_id)
-            if dossier is None or messages.national_code(dossier) is None:
+            code = messages.national_code(dossier) if dossier is not None else None
+            if code is None:
                 raise Conflict(row.last_error or N_("Tin này vẫn chưa gửi được."))
-            row.data = {**row.data, "MaTTHC": messages.national_code(dossier)}
+            codes[row.id] = code
+    now = utcnow()
+    for row in rows:
+        if row.id in codes:
+            row.data = {**row.data, "MaTTHC": codes[row.id]}
+            row.last_error = ""
         row.status = "pending"
         row.attempts = 0
         row.next_attempt_at = now

@@ -135,6 +135,25 @@ def test_a_procedure_without_a_national_code_is_reported_not_sent(
     assert "HY-KS-01" in sent[0].last_error and "mã TTHC quốc gia" in sent[0].last_error
     assert sent[0].data["MaTTHC"] == ""
 
+    # The administrator sees why; retrying changes nothing while the code is still local.
+    admin = headers(client, ADMIN)
+    listed = client.get("/api/v1/admin/national-sync?status=unsendable", headers=admin).json()
+    assert any(i["id"] == sent[0].id and "HY-KS-01" in i["last_error"] for i in listed["items"])
+    ids = [m.id for m in sent]
+    refused = client.post("/api/v1/admin/national-sync/retry", json={"ids": ids}, headers=admin)
+    assert refused.status_code == 409 and "HY-KS-01" in refused.json()["detail"]
+    db.expire_all()
+    assert {m.status for m in messages_of(db, draft["id"])} == {"unsendable"}
+    # Once the procedure carries its national code again, the messages go, with it.
+    db.execute(update(Procedure).where(Procedure.code == "HY-KS-01").values(code=BIRTH))
+    db.flush()
+    retried = client.post("/api/v1/admin/national-sync/retry", json={"ids": ids}, headers=admin)
+    assert retried.status_code == 200, retried.text
+    db.expire_all()
+    again = messages_of(db, draft["id"])
+    assert {m.status for m in again} == {"pending"}
+    assert again[0].data["MaTTHC"] == BIRTH and again[0].last_error == ""
+
 
 def test_an_appointment_moved_by_the_calendar_is_sent_again(
     client: TestClient, db: Session
