@@ -271,7 +271,7 @@ def worker(
     once: Annotated[bool, typer.Option("--once", help="One pass, then exit")] = False,
     interval: Annotated[float, typer.Option(help="Seconds between passes")] = 60.0,
 ) -> None:
-    """Run background jobs: supplement time-outs, late warnings and outbox e-mail."""
+    """Run background jobs: supplement time-outs, late warnings, outbox e-mail, national sync."""
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     upgrade_database()
