@@ -26,6 +26,7 @@ from app.demo.history import seed_history
 from app.demo.seed import seed_all
 from app.dossiers.models import Dossier
 from app.errors import DomainError
+from app.national import sandbox as national_sandbox
 from app.stats import tallies
 from app.wiring import wire
 from app.worker import run_worker
@@ -270,12 +271,44 @@ def worker(
     once: Annotated[bool, typer.Option("--once", help="One pass, then exit")] = False,
     interval: Annotated[float, typer.Option(help="Seconds between passes")] = 60.0,
 ) -> None:
-    """Run background jobs: supplement time-outs, late warnings and outbox e-mail."""
+    """Run background jobs: supplement time-outs, late warnings, outbox e-mail, national sync."""
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     upgrade_database()
     typer.echo("Một cửa worker started.")
     run_worker(interval, threading.Event(), once=once)
+
+
+@cli.command("national-sandbox")
+def national_sandbox_command(
+    host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on")] = 8900,
+    username: Annotated[
+        str, typer.Option(help="The account it accepts")
+    ] = national_sandbox.SANDBOX_USERNAME,
+    password: Annotated[
+        str, typer.Option(help="Its password", envvar="PORTAL_NATIONAL_PASSWORD")
+    ] = national_sandbox.SANDBOX_PASSWORD,
+    dstcode: Annotated[str, typer.Option(help="The unit code it requires (empty: any)")] = "",
+    fail_every: Annotated[
+        int, typer.Option(help="Refuse every n-th delivery (HTTP 500, error_code, expiry)")
+    ] = 0,
+) -> None:
+    """Run a stand-in of the national public-service portal's adapter (demos and tests)."""
+    state = national_sandbox.SandboxState(username=username, password=password, dstcode=dstcode)
+    if fail_every > 0:
+        state.plan([], fail_every)
+    server = national_sandbox.make_server(state, host, port)
+    typer.echo(
+        f"National portal sandbox on http://{host}:{server.server_port} "
+        f"(account {username}; control: POST /_sandbox/faults, GET /_sandbox/received)"
+    )
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
 
 
 def main() -> None:

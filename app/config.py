@@ -61,6 +61,20 @@ class Settings(BaseSettings):
     oidc_staff_login: bool = False
     # Seconds the provider's discovery document and keys are reused before being read again.
     oidc_cache_seconds: int = Field(default=3600, ge=0, le=86400)
+    # The national public-service portal (Cổng Dịch vụ công quốc gia), SPEC §11: where dossiers
+    # are synchronised (docs/decisions/0027-national-sync-outbox.md). Empty URL: messages are
+    # still queued with every status change, and sent once the URL is set.
+    national_url: str = ""
+    national_username: str = ""
+    national_password: str = Field(default="", repr=False)
+    national_dstcode: str = ""
+    # A message the national portal has not acknowledged after this many attempts is parked
+    # for an administrator (retry or discard at /quan-tri/dong-bo-quoc-gia).
+    national_max_attempts: int = Field(default=8, ge=1, le=100)
+    # The wait after a first refusal, doubled after each further one (at most an hour).
+    national_retry_seconds: float = Field(default=30.0, ge=0, le=3600)
+    # How long one call to the national portal may take before it counts as unanswered.
+    national_timeout_seconds: float = Field(default=20.0, gt=0, le=120)
 
     session_days: int = 7
     api_token_hours: int = 12

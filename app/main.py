@@ -35,6 +35,8 @@ from app.documents import renderer
 from app.dossiers import api as dossiers_api
 from app.dossiers import pages as dossier_pages
 from app.home import pages as home_pages
+from app.national import api as national_api
+from app.national import pages as national_pages
 from app.notifications import api as notifications_api
 from app.notifications import pages as notifications_pages
 from app.payments import api as payments_api
@@ -167,6 +169,7 @@ def create_app() -> FastAPI:
         calendar_api,
         catalog_api,
         dossiers_api,
+        national_api,
         notifications_api,
         payments_api,
         receipts_api,
@@ -190,6 +193,7 @@ def create_app() -> FastAPI:
         calendar_pages,
         signing_pages,
         audit_pages,
+        national_pages,
         notifications_pages,
         ratings_pages,
         stats_pages,

@@ -9,6 +9,7 @@ from app.catalog import models as catalog_models
 from app.db import Base
 from app.documents import models as documents_models
 from app.dossiers import models as dossiers_models
+from app.national import models as national_models
 from app.notifications import models as notifications_models
 from app.payments import models as payments_models
 from app.ratings import models as ratings_models
@@ -25,6 +26,7 @@ __all__ = [
     "catalog_models",
     "documents_models",
     "dossiers_models",
+    "national_models",
     "notifications_models",
     "payments_models",
     "ratelimit",

@@ -21,6 +21,7 @@ from app.documents import render, renderer
 from app.documents import service as document_service
 from app.dossiers.events import AppointmentMoved, DossierChanged
 from app.formatting import format_money
+from app.national import subscribers as national_subscribers
 from app.notifications import service as notification_service
 from app.notifications import subscribers as notification_subscribers
 from app.payments.events import PaymentSettled, RefundRecorded
@@ -38,11 +39,14 @@ def wire() -> None:
     events.subscribe(RefundRecorded, receipt_subscribers.on_refund_recorded)
     events.subscribe(DossierChanged, notification_subscribers.on_dossier_changed)
     events.subscribe(AppointmentMoved, notification_subscribers.on_appointment_moved)
+    events.subscribe(AppointmentMoved, national_subscribers.on_appointment_moved)
     # A calendar change moves the due times of open dossiers (before the audit entry of it).
     events.subscribe(CalendarChanged, due_dates.on_calendar_changed)
     events.subscribe(PaymentSettled, notification_subscribers.on_payment_settled)
     events.subscribe(RefundRecorded, notification_subscribers.on_refund_recorded)
     events.subscribe(PasswordResetRequested, notification_subscribers.on_password_reset_requested)
+    # The national portal's outbox (SPEC §11), written with the change.
+    events.subscribe(DossierChanged, national_subscribers.on_dossier_changed)
     events.subscribe(DossierChanged, audit_subscribers.on_dossier_changed)
     events.subscribe(PaymentSettled, audit_subscribers.on_payment_settled)
     events.subscribe(RefundRecorded, audit_subscribers.on_refund_recorded)

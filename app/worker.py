@@ -1,6 +1,7 @@
 """Background jobs: `portal worker`, and the same loop inside the web process when no worker
 runs (so the embedded default works with one command): periodic checks and the VNPay status
-queries every ``interval`` seconds, outbox e-mail every few seconds."""
+queries every ``interval`` seconds, outbox e-mail and the national portal's messages every
+few seconds."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from app.db import begin_write, get_sessionmaker, utcnow
 from app.errors import DomainError
+from app.national import delivery as national_delivery
 from app.notifications import service as notification_service
 from app.payments import reconcile
 from app.ratelimit import RateEvent
@@ -76,6 +78,23 @@ def deliver_mail_once(sender: str) -> int:
     return sent
 
 
+def deliver_national_once(sender: str) -> int:
+    """Send what is due to the national portal (nothing when PORTAL_NATIONAL_URL is empty);
+    returns how many messages were acknowledged."""
+    acknowledged = 0
+    try:
+        for _ in range(MAIL_BATCHES_PER_PASS):
+            outcome = national_delivery.deliver_due(get_sessionmaker(), sender, MAIL_BATCH)
+            acknowledged += outcome.acknowledged
+            if outcome.acknowledged + outcome.failed < MAIL_BATCH:
+                break
+    except OperationalError as exc:  # the database is busy or away: the next pass retries
+        log.info("national sync deferred: %s", exc.__class__.__name__)
+    except Exception:  # the other jobs of the loop must survive a bad pass
+        log.exception("national sync failed")
+    return acknowledged
+
+
 def beat() -> None:
     with get_sessionmaker().begin() as session:
         begin_write(session)
@@ -110,6 +129,7 @@ def run_worker(interval: float, stop: threading.Event, once: bool = False) -> No
                 log.info("VNPay status queries: %s", queried)
             next_checks = time.monotonic() + interval
         deliver_mail_once(sender)
+        deliver_national_once(sender)
         if once or stop.wait(min(interval, MAIL_POLL_SECONDS)):
             return
 
@@ -131,6 +151,7 @@ def start_embedded(interval: float) -> threading.Event:
                     run_checks_once()
                     reconcile_payments_once()
                 deliver_mail_once(sender)
+                deliver_national_once(sender)
             except Exception:  # a background loop must survive a bad pass
                 log.exception("embedded periodic checks failed")
 

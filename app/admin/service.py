@@ -18,6 +18,7 @@ from app.agencies import service as agency_service
 from app.agencies.models import Agency
 from app.calendar import admin as calendar_admin
 from app.catalog import designer as designer_service
+from app.national import service as national_service
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,8 @@ class Dashboard:
     system_admin: bool
     # This year and the next when their holidays are not confirmed (a warning for the admin).
     unconfirmed_years: list[int] = field(default_factory=list)
+    # National sync messages parked or not sendable (system admins only).
+    national_problems: int = 0
 
 
 def dashboard(session: Session, user: User) -> Dashboard:
@@ -50,4 +53,5 @@ def dashboard(session: Session, user: User) -> Dashboard:
         drafts=sum(1 for p in procedures if p.draft is not None),
         system_admin=user.is_admin,
         unconfirmed_years=calendar_admin.unconfirmed_years(session) if user.is_admin else [],
+        national_problems=national_service.problems(session) if user.is_admin else 0,
     )

@@ -62,6 +62,8 @@ ACTION_LABELS = {
     "calendar.due_recomputed": N_("Tính lại hạn của hồ sơ sau khi lịch thay đổi"),
     "rules.set": N_("Quản trị thay đổi quy tắc thời hạn"),
     "rules.reset": N_("Quản trị đưa quy tắc thời hạn về mặc định"),
+    "national.retry": N_("Quản trị gửi lại tin đồng bộ Cổng Dịch vụ công quốc gia"),
+    "national.discard": N_("Quản trị bỏ tin đồng bộ Cổng Dịch vụ công quốc gia"),
 }
 # The export's columns, in Vietnamese like the other exports (finding m23); the hashes stay so
 # that an exported log can still be checked against the chain.

@@ -31,7 +31,7 @@ from app.stats import tallies
 from app.stats.dates import bounds
 from app.stats.figures import IndicatorSettings, indicator_settings
 from app.stats.models import COUNTER_NAMES
-from app.stats.tallies import finished_condition, finished_moment
+from app.stats.tallies import finished_condition, finished_moment, synchronised_condition
 
 # --- raw counts per agency ----------------------------------------------------------------------
 
@@ -142,7 +142,7 @@ def _dossier_counts(
         select(
             Dossier.agency_id,
             func.count(Dossier.id),
-            count_if(Dossier.code.is_not(None)),
+            count_if(synchronised_condition()),
             count_if(online),
             count_if(finished),
             count_if(on_time_condition(cfg)),

@@ -59,11 +59,10 @@ FIGURES: tuple[FigureSpec, ...] = (
         "synchronised_rate",
         "transparency",
         6,
-        N_("Hồ sơ sẵn sàng đồng bộ lên Cổng Dịch vụ công quốc gia"),
+        N_("Hồ sơ đồng bộ lên Cổng Dịch vụ công quốc gia trong ngày"),
         N_(
-            "Số hồ sơ có mã hồ sơ và mã trạng thái theo chuẩn Cổng Dịch vụ công quốc gia ÷ "
-            "Tổng số hồ sơ tiếp nhận trong kỳ × 100%. Hệ thống chưa kết nối đồng bộ với "
-            "Cổng Dịch vụ công quốc gia: chỉ số đo hồ sơ sẵn sàng đồng bộ."
+            "Số hồ sơ tiếp nhận trong kỳ được Cổng Dịch vụ công quốc gia xác nhận đã nhận "
+            "(error_code 0) trong ngày tiếp nhận ÷ Tổng số hồ sơ tiếp nhận trong kỳ × 100%"
         ),
     ),
     FigureSpec(

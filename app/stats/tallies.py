@@ -49,6 +49,7 @@ from app.catalog.models import ProcedureVersion
 from app.config import get_settings
 from app.documents.models import Document
 from app.dossiers.models import Dossier, DossierEvent, DossierFile
+from app.national.models import NationalMessage
 from app.payments.models import ONLINE_METHODS, Payment
 from app.ratings.models import Rating
 from app.stats.models import (
@@ -97,6 +98,18 @@ CHUNK = 500
 
 
 # --- the rules shared with the direct count -----------------------------------------------------
+
+
+def synchronised_condition() -> ColumnElement[bool]:
+    """The national portal acknowledged a message of the dossier written at or after its
+    reception by the end of that local day (Decision 766's "synchronised"; the acknowledging
+    worker decides ``in_day`` and notes the dossier for a refresh, app/national/delivery.py)."""
+    return (
+        select(NationalMessage.id)
+        # "= true" (not "IS true"): PostgreSQL folds it to the partial index's predicate.
+        .where(NationalMessage.dossier_id == Dossier.id, NationalMessage.in_day == True)  # noqa: E712
+        .exists()
+    )
 
 
 def finished_condition() -> ColumnElement[bool]:
@@ -211,7 +224,7 @@ def facts_query(ids: Sequence[int] | None = None) -> Select[Any]:
     finished = finished_condition()
     paid = Payment.dossier_id == Dossier.id, Payment.status == "paid"
     flags = {
-        "synchronised": Dossier.code.is_not(None),
+        "synchronised": synchronised_condition(),
         "online": Dossier.channel == "online",
         "finished": finished,
         "within_original": and_(finished, finished_moment() <= original_appointment()),
@@ -435,7 +448,9 @@ def _note_changes(session: Session, _context: Any) -> None:
         if isinstance(obj, Dossier):
             if obj in session.new or _changed(obj):
                 dossier_id = obj.id
-        elif isinstance(obj, DossierFile | Payment | Rating | Document | DossierEvent):
+        elif isinstance(
+            obj, DossierFile | Payment | Rating | Document | DossierEvent | NationalMessage
+        ):
             dossier_id = obj.dossier_id
         if dossier_id is not None:
             if pending is None:

@@ -172,6 +172,9 @@ MATRIX: list[Entry] = [
     # --- audit, calendar, catalogue (API) --------------------------------------------------
     R("GET /api/v1/audit", "-", ADMINS),
     R("GET /api/v1/audit/verify", "-", SYSTEM_ADMIN),
+    R("GET /api/v1/admin/national-sync", "-", SYSTEM_ADMIN, why="the province's connection to the national portal"),
+    R("POST /api/v1/admin/national-sync/retry", "-", SYSTEM_ADMIN, json={"ids": [999999]}, absent="Không tìm thấy tin đồng bộ."),
+    R("POST /api/v1/admin/national-sync/discard", "-", SYSTEM_ADMIN, json={"ids": [999999]}, absent="Không tìm thấy tin đồng bộ."),
     R("GET /api/v1/calendar/due-date", "-", EVERYONE),
     R("GET /api/v1/calendar/holidays", "-", EVERYONE),
     R("GET /api/v1/procedures", "-", EVERYONE),
@@ -346,6 +349,9 @@ MATRIX: list[Entry] = [
     R("GET /quan-tri/chung-thu-so", "-", ADMINS),
     R("POST /quan-tri/chung-thu-so", "-", ADMINS),
     R("GET /quan-tri/nhat-ky", "-", ADMINS),
+    R("GET /quan-tri/dong-bo-quoc-gia", "-", SYSTEM_ADMIN),
+    R("POST /quan-tri/dong-bo-quoc-gia/gui-lai", "-", SYSTEM_ADMIN, form={"id": "999999"}),
+    R("POST /quan-tri/dong-bo-quoc-gia/bo", "-", SYSTEM_ADMIN, form={"id": "999999"}),
     # --- notices, ratings, statistics (pages) ----------------------------------------------
     R("GET /thong-bao", "-", LOGGED_IN),
     R("POST /thong-bao/da-doc", "-", LOGGED_IN),

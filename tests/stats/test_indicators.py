@@ -10,7 +10,7 @@ never received) must change nothing. Run on SQLite and on PostgreSQL
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -27,7 +27,10 @@ from app.catalog.models import (
     ProcedureVersion,
     ProcessStep,
 )
+from app.dossiers.models import Dossier
 from app.errors import InvalidInput
+from app.national import delivery
+from app.national.models import NationalMessage
 from app.stats import dates, figures
 from tests.stats.dataset import (
     COMMUNE_A,
@@ -83,8 +86,29 @@ def catalogue_links(db: Session, code: str) -> int:
     )
 
 
+def _acknowledged(db: Session, dossier: Dossier, moment: datetime) -> None:
+    """The national portal acknowledged a message of the dossier written at its reception."""
+    db.add(
+        NationalMessage(
+            dossier_id=dossier.id,
+            dossier_code=dossier.code or "",
+            service="DongBoHoSoMC",
+            status="acknowledged",
+            created_at=dossier.received_at,
+            acknowledged_at=moment,
+            in_day=delivery.acknowledged_in_day(dossier.received_at, dossier.received_at, moment),
+        )
+    )
+    db.flush()
+
+
 def test_commune_a_figures_worked_out_by_hand(client: TestClient, db: Session) -> None:
-    build_march_2024(db)
+    d = build_march_2024(db)
+    # A1 (received 04/03) acknowledged by the national portal that evening; A2 (received
+    # 05/03) only the next morning; the others never.
+    assert d["A1"].received_at is not None and d["A2"].received_at is not None
+    _acknowledged(db, d["A1"], d["A1"].received_at + timedelta(hours=3))
+    _acknowledged(db, d["A2"], at(3, 6, 8))
     body = indicators(client, COMMUNE_A)
     assert body["agency"]["code"] == COMMUNE_A
     assert (body["from"], body["to"]) == ("2024-03-01", "2024-03-31")
@@ -104,8 +128,9 @@ def test_commune_a_figures_worked_out_by_hand(client: TestClient, db: Session) -
     counts = body["counts"]
     assert counts["received"] == 9
 
-    # Transparency. Dossiers ready for synchronisation: all 9 have a code → 9/9, 6 points.
-    check(body, "transparency", "synchronised_rate", 9, 9, 100.0, 6.0, 6)
+    # Transparency. Acknowledged by the national portal on the day of reception: A1 → 1/9 =
+    # 11.11%; threshold 100% → 6 × 1/9 = 0.67 points.
+    check(body, "transparency", "synchronised_rate", 1, 9, 11.11, 0.67, 6)
     # Procedures: the demo catalogue was published when the test database was seeded (after
     # March 2024), so none was published by the end of the period: 0 of the commune's.
     check(body, "transparency", "published_rate", 0, catalogue_links(db, COMMUNE_A), 0.0, 0.0, 12)
@@ -151,13 +176,13 @@ def test_commune_a_figures_worked_out_by_hand(client: TestClient, db: Session) -
     assert counts["average_score"] == pytest.approx(4.0)  # (5 + 3 + 4) / 3
 
     groups = {k: g["points"] for k, g in body["groups"].items()}
-    assert groups["transparency"] == pytest.approx(6.0, abs=0.005)
+    assert groups["transparency"] == pytest.approx(0.667, abs=0.005)
     assert groups["timeliness"] == pytest.approx(6.67, abs=0.005)
     assert groups["online_service"] == pytest.approx(7.111 + 4.375 + 7.0, abs=0.006)
     assert groups["digitisation"] == pytest.approx(18.33, abs=0.006)
     assert groups["satisfaction"] == pytest.approx(3.0, abs=0.005)
-    # 6 + 6.667 + 18.486 + 18.333 + 3 = 52.486
-    assert body["points"] == pytest.approx(52.49, abs=0.01)
+    # 0.667 + 6.667 + 18.486 + 18.333 + 3 = 47.153
+    assert body["points"] == pytest.approx(47.15, abs=0.01)
 
 
 def test_commune_b_and_department_figures(client: TestClient, db: Session) -> None:
@@ -325,10 +350,11 @@ def test_ranking_orders_agencies_by_points(client: TestClient, db: Session) -> N
     items = response.json()["items"]
     assert {i["agency"]["level"] for i in items} == {"commune"}
     ranks = {i["agency"]["code"]: i for i in items}
-    # B: 6 + 20 + 16.71 + 20.17 + 9 = 71.88 ahead of A: 52.49; the other communes have no
-    # dossier (only the synchronisation figure could earn points, and it has none): 0.
+    # Nothing was acknowledged by the national portal here (synchronised: 0 points).
+    # B: 0 + 20 + 16.71 + 20.17 + 9 = 65.88 ahead of A: 46.49; the other communes have no
+    # dossier: 0.
     assert ranks[COMMUNE_B]["rank"] == 1
-    assert ranks[COMMUNE_B]["points"] == pytest.approx(71.88, abs=0.01)
+    assert ranks[COMMUNE_B]["points"] == pytest.approx(65.88, abs=0.01)
     assert ranks[COMMUNE_A]["rank"] == 2
     others = [i for i in items if i["agency"]["code"] not in (COMMUNE_A, COMMUNE_B)]
     assert others and all(i["points"] == 0 and i["rank"] == 3 for i in others)
