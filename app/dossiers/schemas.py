@@ -74,6 +74,15 @@ class HistoryItem(BaseModel):
     comment: str
 
 
+class ReusedFrom(BaseModel):
+    """Where a file taken from the applicant's document store came from."""
+
+    document_id: int
+    kind: str = Field(description="result | component")
+    dossier_code: str | None
+    result_number: str | None
+
+
 class FileRead(BaseModel):
     id: int
     component: str | None
@@ -85,6 +94,9 @@ class FileRead(BaseModel):
     digitised: bool
     uploaded_at: datetime
     url: str
+    reused_from: ReusedFrom | None = Field(
+        default=None, description="taken from the applicant's document store (kho dữ liệu)"
+    )
 
 
 class StepRunRead(BaseModel):

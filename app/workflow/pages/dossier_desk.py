@@ -17,6 +17,7 @@ from starlette.responses import Response
 from app.accounts.models import User
 from app.calendar import service as calendar_service
 from app.db import utcnow
+from app.docstore import service as docstore_service
 from app.documents import results
 from app.documents import service as document_service
 from app.documents.models import Document
@@ -159,6 +160,7 @@ def _dossier_page(
             "answer": answer,
             "declared": declared,
             "components": components,
+            "origins": docstore_service.origins(session, [f.id for f in files]),
             "result_files": dossier_service.active_files(dossier, "result"),
             "result_signing": "attach_result" not in actions
             or results.can_sign(session, dossier.agency_id),
