@@ -109,6 +109,11 @@ def test_reuse_end_to_end_officer_sees_origin_and_indicator_counts_it(
     assert after["numerator"] == before["numerator"] + 1
     assert after["denominator"] == before["denominator"] + 1
     assert after["max_points"] == 6
+    assert after["label"] == "Khai thác, sử dụng lại dữ liệu số hóa"
+    # The public statistics page shows the figure with its formula.
+    public = client.get("/thong-ke").text
+    assert "Khai thác, sử dụng lại dữ liệu số hóa" in public
+    assert "lấy từ kho dữ liệu cá nhân" in public
     assert {i["id"]: i["times_reused"] for i in store(client, citizen)}[tk["id"]] == 1
     # Accepting the reused file does not put it in the store a second time.
     assert sum(1 for i in store(client, citizen) if i["sha256"] == tk["sha256"]) == 1
@@ -205,3 +210,34 @@ def test_reuse_checks_like_an_upload(client: TestClient, db: Session) -> None:
     late = reuse(client, citizen, draft["id"], "UQ", tk["id"])
     assert late.status_code == 409
     assert _count(db, DocumentReuse) == 1
+
+
+def test_a_supplement_is_answered_from_the_store(client: TestClient) -> None:
+    citizen = headers(client, CITIZEN)
+    earlier = received_dossier(client, citizen, "cu")
+    gcs = next(i for i in store(client, citizen) if i["component_code"] == "GCS")
+    draft = create_draft(client, citizen)
+    assert attach(client, citizen, draft["id"], "TK", pdf_bytes("moi")).status_code == 201
+    blurred = attach(client, citizen, draft["id"], "GCS", pdf_bytes("mo"))
+    assert client.post(f"/api/v1/dossiers/{draft['id']}/submit", headers=citizen).status_code == 200
+    reception = headers(client, RECEPTION)
+    asked = client.post(
+        f"/api/v1/dossiers/{draft['id']}/actions",
+        json={
+            "action": "request_supplement",
+            "missing_components": ["GCS"],
+            "comment": "Giấy chứng sinh bị mờ",
+        },
+        headers=reception,
+    )
+    assert asked.status_code == 200, asked.text
+    assert asked.json()["status"] == "supplement_requested"
+
+    url = f"/api/v1/dossiers/{draft['id']}/files/{blurred.json()['id']}"
+    assert client.delete(url, headers=citizen).status_code == 204
+    assert reuse(client, citizen, draft["id"], "GCS", gcs["id"]).status_code == 201
+    resubmitted = client.post(f"/api/v1/dossiers/{draft['id']}/submit", headers=citizen)
+    assert resubmitted.status_code == 200, resubmitted.text
+    files = client.get(f"/api/v1/dossiers/{draft['id']}", headers=reception).json()["files"]
+    origin = next(f["reused_from"] for f in files if f["component"] == "GCS")
+    assert origin["dossier_code"] == earlier["code"]
