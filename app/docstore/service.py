@@ -232,16 +232,23 @@ def _fits(doc: PersonalDocument, accepted: Iterable[str], max_size_mb: int) -> b
 
 
 def choices(session: Session, user: User, dossier: Dossier) -> dict[str, list[Choice]]:
-    """Per component of the dossier, the owner's documents it accepts: those stored for the
-    same component of the same procedure first, then the same component code elsewhere,
-    then the rest (newest first within each)."""
+    """Per component of the dossier, the owner's documents it accepts and does not hold yet:
+    those stored for the same component of the same procedure first, then the same component
+    code elsewhere, then the rest (newest first within each)."""
     if not dossier_service.is_owner(user, dossier):
         return {}
     docs, _total = list_mine(session, user, limit=200)
     out: dict[str, list[Choice]] = {}
     code = dossier.version.code
+    attached = dossier_service.active_files(dossier)
     for comp in dossier.version.components:
-        fitting = [d for d in docs if _fits(d, comp.accepted_types, comp.max_size_mb)]
+        # What the component already holds is not offered again (it would be refused).
+        held = {f.sha256 for f in attached if f.component_code == comp.code}
+        fitting = [
+            d
+            for d in docs
+            if d.sha256 not in held and _fits(d, comp.accepted_types, comp.max_size_mb)
+        ]
         ranked = sorted(
             fitting,
             key=lambda d: (

@@ -95,6 +95,9 @@ def test_draft_form_offers_the_store_and_reuses_without_javascript(
     assert response.status_code == 303, response.text
     again = client.get(response.headers["location"])
     assert "Từ kho dữ liệu" in html.unescape(again.text)
+    # The component holds it now: it is not offered there again.
+    tk_select = again.text.split('name="reuse_TK"', 1)[1].split("</select>", 1)[0]
+    assert f'value="{tk["id"]}"' not in tk_select
     files = client.get(f"/api/v1/dossiers/{dossier_id}", headers=citizen).json()["files"]
     assert [(f["component"], f["reused_from"]["dossier_code"]) for f in files] == [
         ("TK", first["code"])
