@@ -337,8 +337,9 @@ async def _action_input(request: Request) -> tuple[schemas.ActionIn, tuple[str, 
             payload: dict[str, object] = {**raw, **{k: v for k, v in lists.items() if v}}
             if not payload.get("new_due_at"):
                 payload.pop("new_due_at", None)
-            if not payload.get("assignee_id"):
-                payload.pop("assignee_id", None)
+            for optional in ("assignee_id", "valid_until"):
+                if not payload.get(optional):
+                    payload.pop(optional, None)
         else:
             payload = json.loads(await request.body() or b"{}")
             if not isinstance(payload, dict):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field, field_validator
@@ -205,6 +205,11 @@ class ActionIn(BaseModel):
     )
     reasons: list[str] = Field(default_factory=list)
     new_due_at: datetime | None = None
+    valid_until: date | None = Field(
+        default=None,
+        description="attach_result: the last day the result is valid (hiệu lực đến), when it "
+        "has a limit; shown with it in the applicant's document store",
+    )
 
     @field_validator("comment")
     @classmethod

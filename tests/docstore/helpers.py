@@ -38,14 +38,19 @@ def received_dossier(client: TestClient, h: dict[str, str], text: str = "cccd") 
     return body
 
 
-def finish(client: TestClient, dossier_id: int) -> dict[str, Any]:
-    """Take a received dossier through its steps to a returned, signed result."""
-    reception = headers(client, RECEPTION)
+def approved(client: TestClient, dossier_id: int) -> None:
+    """Forward and approve a received dossier: it waits for its result."""
     assert act(client, headers(client, SPECIALIST), dossier_id, "forward").status_code == 200
     assert act(client, headers(client, LEADER), dossier_id, "approve").status_code == 200
+
+
+def finish(client: TestClient, dossier_id: int, valid_until: str = "") -> dict[str, Any]:
+    """Take a received dossier through its steps to a returned, signed result."""
+    reception = headers(client, RECEPTION)
+    approved(client, dossier_id)
     attached = client.post(
         f"/api/v1/dossiers/{dossier_id}/actions",
-        data={"action": "attach_result", "comment": "Giấy khai sinh"},
+        data={"action": "attach_result", "comment": "Giấy khai sinh", "valid_until": valid_until},
         files={"file": ("giay-khai-sinh.pdf", pdf_bytes("GKS"), "application/pdf")},
         headers=reception,
     )

@@ -9,8 +9,17 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.docstore.models import DocumentReuse
+from app.documents.models import Document
 from app.dossiers.models import DossierFile
-from tests.docstore.helpers import STORE, finish, received_dossier, reuse, reuse_figure, store
+from tests.docstore.helpers import (
+    STORE,
+    approved,
+    finish,
+    received_dossier,
+    reuse,
+    reuse_figure,
+    store,
+)
 from tests.dossiers.helpers import (
     CITIZEN,
     OTHER_CITIZEN,
@@ -241,3 +250,41 @@ def test_a_supplement_is_answered_from_the_store(client: TestClient) -> None:
     files = client.get(f"/api/v1/dossiers/{draft['id']}", headers=reception).json()["files"]
     origin = next(f["reused_from"] for f in files if f["component"] == "GCS")
     assert origin["dossier_code"] == earlier["code"]
+
+
+def test_a_result_with_a_validity_shows_it_in_the_store(client: TestClient, db: Session) -> None:
+    citizen = headers(client, CITIZEN)
+    dossier = received_dossier(client, citizen)
+    approved(client, dossier["id"])
+    reception = headers(client, RECEPTION)
+    documents_before = _count(db, Document)
+    expired = client.post(
+        f"/api/v1/dossiers/{dossier['id']}/actions",
+        data={"action": "attach_result", "valid_until": "2020-01-31"},
+        files={"file": ("kq.pdf", pdf_bytes("GKS"), "application/pdf")},
+        headers=reception,
+    )
+    assert expired.status_code == 422
+    assert expired.json()["detail"] == "Ngày hết hiệu lực của kết quả không được trước ngày cấp."
+    assert expired.json()["fields"] == {"valid_until": "not before today"}
+    assert _count(db, Document) == documents_before
+    assert (
+        client.get(f"/api/v1/dossiers/{dossier['id']}", headers=citizen).json()["status"]
+        == "processing"
+    )
+
+    attached = client.post(
+        f"/api/v1/dossiers/{dossier['id']}/actions",
+        data={"action": "attach_result", "valid_until": "2031-06-30"},
+        files={"file": ("kq.pdf", pdf_bytes("GKS"), "application/pdf")},
+        headers=reception,
+    )
+    assert attached.status_code == 200, attached.text
+    returned = client.post(
+        f"/api/v1/dossiers/{dossier['id']}/actions",
+        json={"action": "return_result"},
+        headers=reception,
+    )
+    assert returned.status_code == 200, returned.text
+    (result,) = store(client, citizen, kind="result")
+    assert result["valid_until"] == "2031-06-30"

@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 from app.docstore.models import DocumentReuse
 from app.dossiers.models import DossierFile
 from tests.conftest import csrf_from
-from tests.docstore.helpers import received_dossier, store
-from tests.dossiers.helpers import CITIZEN, OTHER_CITIZEN, headers, pdf_bytes
+from tests.docstore.helpers import approved, received_dossier, store
+from tests.dossiers.helpers import CITIZEN, OTHER_CITIZEN, RECEPTION, headers, pdf_bytes
 from tests.dossiers.test_citizen_pages import draft_data, log_in, start_draft
 
 
@@ -127,3 +127,38 @@ def test_a_foreign_document_in_the_form_is_refused_next_to_its_component(
     assert "Tài liệu từ kho dữ liệu: Không tìm thấy tài liệu trong kho dữ liệu của bạn." in text
     assert 'id="f-file-TK-error"' in response.text
     assert (_count(db, DossierFile), _count(db, DocumentReuse)) == (files_before, reuses_before)
+
+
+def test_the_officer_sets_a_results_validity_and_the_citizen_sees_it(client: TestClient) -> None:
+    citizen = headers(client, CITIZEN)
+    dossier = received_dossier(client, citizen)
+    approved(client, dossier["id"])
+    log_in(client, RECEPTION)
+    page = client.get(f"/can-bo/ho-so/{dossier['id']}")
+    assert 'name="valid_until"' in page.text
+    form = {"csrf_token": csrf_from(page.text), "action": "attach_result"}
+    pdf = {"file": ("kq.pdf", pdf_bytes("GKS"), "application/pdf")}
+    url = f"/can-bo/ho-so/{dossier['id']}/thao-tac"
+    wrong = client.post(url, data={**form, "valid_until": "31/02/2031"}, files=pdf)
+    assert wrong.status_code == 422
+    # The message is next to the field and tied to it.
+    described = "f-attach_result-valid_until-hint f-attach_result-valid_until-error"
+    assert f'aria-describedby="{described}"' in wrong.text
+    error = wrong.text.split('id="f-attach_result-valid_until-error">', 1)[1].split("<", 1)[0]
+    assert html.unescape(error) == "Nhập ngày theo dạng dd/mm/yyyy."
+    done = client.post(
+        url,
+        data={**form, "valid_until": "30/06/2031"},
+        files=pdf,
+        follow_redirects=False,
+    )
+    assert done.status_code == 303, done.text
+    returned = client.post(
+        f"/api/v1/dossiers/{dossier['id']}/actions",
+        json={"action": "return_result"},
+        headers=headers(client, RECEPTION),
+    )
+    assert returned.status_code == 200, returned.text
+    log_in(client)
+    text = html.unescape(client.get("/tai-khoan/kho-du-lieu").text)
+    assert "Hiệu lực" in text and "đến hết ngày 30/06/2031" in text
