@@ -31,6 +31,8 @@ from app.catalog import api as catalog_api
 from app.catalog import pages as catalog_pages
 from app.config import get_settings
 from app.db import drain_background
+from app.docstore import api as docstore_api
+from app.docstore import pages as docstore_pages
 from app.documents import renderer
 from app.dossiers import api as dossiers_api
 from app.dossiers import pages as dossier_pages
@@ -170,6 +172,7 @@ def create_app() -> FastAPI:
         catalog_api,
         dossiers_api,
         national_api,
+        docstore_api,
         notifications_api,
         payments_api,
         receipts_api,
@@ -186,6 +189,7 @@ def create_app() -> FastAPI:
         twofactor_pages,
         catalog_pages,
         dossier_pages,
+        docstore_pages,
         workflow_pages,
         payments_pages,
         receipts_pages,

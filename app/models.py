@@ -7,6 +7,7 @@ from app.audit import models as audit_models
 from app.calendar import models as calendar_models
 from app.catalog import models as catalog_models
 from app.db import Base
+from app.docstore import models as docstore_models
 from app.documents import models as documents_models
 from app.dossiers import models as dossiers_models
 from app.national import models as national_models
@@ -24,6 +25,7 @@ __all__ = [
     "audit_models",
     "calendar_models",
     "catalog_models",
+    "docstore_models",
     "documents_models",
     "dossiers_models",
     "national_models",

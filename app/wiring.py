@@ -17,6 +17,7 @@ from app.accounts.events import LoginThrottleStarted, PasswordResetRequested
 from app.audit import subscribers as audit_subscribers
 from app.calendar import service as calendar_service
 from app.calendar.events import CalendarChanged
+from app.docstore import subscribers as docstore_subscribers
 from app.documents import render, renderer
 from app.documents import service as document_service
 from app.dossiers.events import AppointmentMoved, DossierChanged
@@ -37,6 +38,8 @@ def wire() -> None:
     """Register every event handler and the domains' plug-ins."""
     events.subscribe(PaymentSettled, receipt_subscribers.on_payment_settled)
     events.subscribe(RefundRecorded, receipt_subscribers.on_refund_recorded)
+    # What reception accepted and the returned results enter the applicant's document store.
+    events.subscribe(DossierChanged, docstore_subscribers.on_dossier_changed)
     events.subscribe(DossierChanged, notification_subscribers.on_dossier_changed)
     events.subscribe(AppointmentMoved, notification_subscribers.on_appointment_moved)
     events.subscribe(AppointmentMoved, national_subscribers.on_appointment_moved)

@@ -17,10 +17,11 @@ from app.accounts.models import User
 from app.calendar import service as calendar_service
 from app.config import get_settings
 from app.db import MAX_ID, utcnow
+from app.docstore import service as docstore_service
 from app.documents import service as document_service
 from app.documents.models import Document
 from app.dossiers import schemas, service
-from app.dossiers.models import Dossier
+from app.dossiers.models import Dossier, DossierFile
 from app.errors import DomainError, InvalidInput, InvalidJSON, NotFound, PayloadTooLarge
 from app.i18n_markers import N_
 from app.ratelimit import LimitReached, lookup_limiter
@@ -91,7 +92,7 @@ def dossier_read(session: Session, dossier: Dossier, user: User) -> schemas.Doss
             )
             for r in dossier.step_runs
         ],
-        files=[service.file_read(dossier, f) for f in dossier.files if f.removed_at is None],
+        files=file_reads(session, dossier, [f for f in dossier.files if f.removed_at is None]),
     )
 
 
@@ -179,21 +180,52 @@ async def read_upload(upload: StarletteUpload, limit: int = MAX_UPLOAD_BYTES) ->
     return data
 
 
+def file_reads(
+    session: Session, dossier: Dossier, rows: list[DossierFile]
+) -> list[schemas.FileRead]:
+    """The files with the origin of those taken from the applicant's document store."""
+    origins = docstore_service.origins(session, [r.id for r in rows])
+    out = []
+    for row in rows:
+        read = service.file_read(dossier, row)
+        origin = origins.get(row.id)
+        if origin is not None:
+            read.reused_from = schemas.ReusedFrom(
+                document_id=origin.document_id,
+                kind=origin.kind,
+                dossier_code=origin.dossier_code,
+                result_number=origin.number,
+            )
+        out.append(read)
+    return out
+
+
 @router.post("/dossiers/{dossier_id}/files", response_model=schemas.FileRead, status_code=201)
 async def upload_file(
     dossier_id: Annotated[int, Path(ge=1, le=MAX_ID)],
     component: Annotated[str, Form(max_length=40)],
-    file: Annotated[UploadFile, File()],
     session: SessionDep,
     user: CurrentUser,
+    file: Annotated[UploadFile | None, File()] = None,
+    document_id: Annotated[int | None, Form(ge=1, le=MAX_ID)] = None,
 ) -> schemas.FileRead:
-    """Attach a file to a component (type checked by content, size by the component)."""
-    data = await read_upload(file)
+    """Attach a file to a component (type checked by content, size by the component), or,
+    with ``document_id`` instead of ``file``, a document of the caller's store (kho dữ liệu)."""
+    if (file is None) == (document_id is None):
+        raise InvalidInput(
+            N_("Gửi tệp (file) hoặc mã tài liệu trong kho dữ liệu (document_id), không cả hai."),
+            fields={"file": "file or document_id"},
+        )
+    data = await read_upload(file) if file is not None else b""
 
     def _store() -> schemas.FileRead:
         dossier = service.get_visible(session, user, dossier_id)
-        row = service.add_file(session, user, dossier, component, file.filename or "", data)
-        return service.file_read(dossier, row)
+        if document_id is not None:
+            row = docstore_service.reuse(session, user, dossier, component, document_id)
+        else:
+            name = file.filename if file is not None else ""
+            row = service.add_file(session, user, dossier, component, name or "", data)
+        return file_reads(session, dossier, [row])[0]
 
     return await run_in_threadpool(_store)
 
@@ -305,8 +337,9 @@ async def _action_input(request: Request) -> tuple[schemas.ActionIn, tuple[str, 
             payload: dict[str, object] = {**raw, **{k: v for k, v in lists.items() if v}}
             if not payload.get("new_due_at"):
                 payload.pop("new_due_at", None)
-            if not payload.get("assignee_id"):
-                payload.pop("assignee_id", None)
+            for optional in ("assignee_id", "valid_until"):
+                if not payload.get(optional):
+                    payload.pop(optional, None)
         else:
             payload = json.loads(await request.body() or b"{}")
             if not isinstance(payload, dict):

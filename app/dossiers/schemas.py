@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field, field_validator
@@ -74,6 +74,15 @@ class HistoryItem(BaseModel):
     comment: str
 
 
+class ReusedFrom(BaseModel):
+    """Where a file taken from the applicant's document store came from."""
+
+    document_id: int
+    kind: str = Field(description="result | component")
+    dossier_code: str | None
+    result_number: str | None
+
+
 class FileRead(BaseModel):
     id: int
     component: str | None
@@ -85,6 +94,9 @@ class FileRead(BaseModel):
     digitised: bool
     uploaded_at: datetime
     url: str
+    reused_from: ReusedFrom | None = Field(
+        default=None, description="taken from the applicant's document store (kho dữ liệu)"
+    )
 
 
 class StepRunRead(BaseModel):
@@ -193,6 +205,11 @@ class ActionIn(BaseModel):
     )
     reasons: list[str] = Field(default_factory=list)
     new_due_at: datetime | None = None
+    valid_until: date | None = Field(
+        default=None,
+        description="attach_result: the last day the result is valid (hiệu lực đến), when it "
+        "has a limit; shown with it in the applicant's document store",
+    )
 
     @field_validator("comment")
     @classmethod

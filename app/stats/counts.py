@@ -60,6 +60,7 @@ class RawCounts:
     electronic_results: int = 0
     paid: int = 0
     paid_online: int = 0
+    reused: int = 0
     procedures: int = 0
     procedures_published: int = 0
 
@@ -223,6 +224,22 @@ def _digitised_counts(
         out.setdefault(agency_id, RawCounts()).digitised = int(digitised or 0)
 
 
+def _reuse_counts(
+    session: Session,
+    start: datetime,
+    end: datetime,
+    agency_ids: Collection[int] | None,
+    out: dict[int, RawCounts],
+) -> None:
+    stmt = (
+        select(Dossier.agency_id, count_if(tallies.reused_condition()))
+        .where(_in_period(start, end, agency_ids))
+        .group_by(Dossier.agency_id)
+    )
+    for agency_id, n in session.execute(stmt):
+        out.setdefault(agency_id, RawCounts()).reused = int(n or 0)
+
+
 def _result_counts(
     session: Session,
     start: datetime,
@@ -341,6 +358,7 @@ def recount(
     _dossier_counts(session, start, end, now, cfg, agency_ids, out)
     _digitised_counts(session, start, end, agency_ids, out)
     _result_counts(session, start, end, agency_ids, out)
+    _reuse_counts(session, start, end, agency_ids, out)
     _payment_counts(session, start, end, agency_ids, out)
     _procedure_counts(session, end, agency_ids, out)
     return out
@@ -414,6 +432,7 @@ def _tally_counts(
         c.electronic_results += value["electronic_results"]
         c.paid += value["paid"]
         c.paid_online += value["paid_online"]
+        c.reused += value["reused"]
 
 
 def raw_counts(

@@ -109,7 +109,7 @@ FIGURES: tuple[FigureSpec, ...] = (
     FigureSpec(
         "digitised_rate",
         "digitisation",
-        11,
+        8,
         N_("Hồ sơ được số hóa"),
         N_(
             "Số hồ sơ có mọi thành phần hồ sơ ở dạng điện tử (nộp trực tuyến, hoặc được số hóa "
@@ -119,9 +119,19 @@ FIGURES: tuple[FigureSpec, ...] = (
     FigureSpec(
         "electronic_result_rate",
         "digitisation",
-        11,
+        8,
         N_("Kết quả giải quyết điện tử"),
         N_("Số hồ sơ đã trả kết quả có kết quả điện tử ÷ Tổng số hồ sơ đã trả kết quả × 100%"),
+    ),
+    FigureSpec(
+        "reuse_rate",
+        "digitisation",
+        6,
+        N_("Khai thác, sử dụng lại dữ liệu số hóa"),
+        N_(
+            "Số hồ sơ có ít nhất một thành phần lấy từ kho dữ liệu cá nhân (kết quả hoặc giấy "
+            "tờ đã số hóa của hồ sơ trước) thay vì tải lên lại ÷ Tổng số hồ sơ tiếp nhận × 100%"
+        ),
     ),
     FigureSpec(
         "satisfaction_rate",
@@ -164,6 +174,7 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "indicator_threshold_online_payment_rate": 50,
     "indicator_threshold_digitised_rate": 80,
     "indicator_threshold_electronic_result_rate": 80,
+    "indicator_threshold_reuse_rate": 50,
     "indicator_threshold_satisfaction_rate": 100,
     # SPEC §5: more than this many supplement requests makes a dossier late.
     "indicator_max_supplements": 1,

@@ -41,6 +41,7 @@ def _fractions(c: RawCounts) -> dict[str, tuple[int, int]]:
         "online_payment_rate": (c.paid_online, c.paid),
         "digitised_rate": (c.digitised, c.received),
         "electronic_result_rate": (c.electronic_results, c.completed),
+        "reuse_rate": (c.reused, c.received),
         # 100% − (% late + % unhappy) over the same base, floored at 0.
         "satisfaction_rate": (max(0, c.decided - c.late - c.unhappy), c.decided),
     }

@@ -40,6 +40,7 @@ COUNTER_NAMES = (
     "electronic_results",
     "paid",
     "paid_online",
+    "reused",
 )
 # The counters by local day of finishing, in the order of FinishTally's columns.
 FINISH_COUNTER_NAMES = ("finished", "within_original", "within_due")
@@ -97,6 +98,8 @@ class DailyTally(Base):
     electronic_results: Mapped[int] = mapped_column(default=0)
     paid: Mapped[int] = mapped_column(default=0)
     paid_online: Mapped[int] = mapped_column(default=0)
+    # Dossiers that took at least one component from the citizen's document store (0030).
+    reused: Mapped[int] = mapped_column(default=0)
 
 
 class FinishTally(Base):

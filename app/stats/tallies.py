@@ -47,6 +47,7 @@ from sqlalchemy.orm import Session
 
 from app.catalog.models import ProcedureVersion
 from app.config import get_settings
+from app.docstore.models import DocumentReuse
 from app.documents.models import Document
 from app.dossiers.models import Dossier, DossierEvent, DossierFile
 from app.national.models import NationalMessage
@@ -75,6 +76,7 @@ FLAGS = (
     "complaint",
     "digitised",
     "electronic_result",
+    "reused",
 )
 BIT = {name: 1 << i for i, name in enumerate(FLAGS)}
 NEGATIVE_SCORES = (1, 2, 3, 4)  # the thresholds the setting allows
@@ -145,6 +147,17 @@ def digitised_condition() -> ColumnElement[bool]:
     return and_(has_files, or_(Dossier.channel == "online", ~has_paper))
 
 
+def reused_condition() -> ColumnElement[bool]:
+    """At least one component still attached was taken from the citizen's document store
+    instead of a new upload (docs/decisions/0028-personal-document-store.md)."""
+    return (
+        select(DocumentReuse.id)
+        .join(DossierFile, DossierFile.id == DocumentReuse.file_id)
+        .where(DocumentReuse.dossier_id == Dossier.id, active_components())
+        .exists()
+    )
+
+
 def electronic_result_condition() -> ColumnElement[bool]:
     result = select(Document.id).where(Document.dossier_id == Dossier.id, Document.kind == "result")
     return and_(Dossier.status == "completed", result.exists())
@@ -212,6 +225,7 @@ class Entry:
             int(has("electronic_result")),
             self.paid,
             self.paid_online,
+            int(has("reused")),
         )
 
 
@@ -236,6 +250,7 @@ def facts_query(ids: Sequence[int] | None = None) -> Select[Any]:
         "complaint": Rating.complaint.is_(True),
         "digitised": digitised_condition(),
         "electronic_result": electronic_result_condition(),
+        "reused": reused_condition(),
     }
     stmt = (
         select(
@@ -449,7 +464,7 @@ def _note_changes(session: Session, _context: Any) -> None:
             if obj in session.new or _changed(obj):
                 dossier_id = obj.id
         elif isinstance(
-            obj, DossierFile | Payment | Rating | Document | DossierEvent | NationalMessage
+            obj, DossierFile | Payment | Rating | Document | DossierEvent | NationalMessage | DocumentReuse
         ):
             dossier_id = obj.dossier_id
         if dossier_id is not None:
@@ -529,6 +544,7 @@ def _day_sums_select() -> Select[Any]:
         "electronic_results": n(bit("electronic_result")),
         "paid": func.sum(t.paid),
         "paid_online": func.sum(t.paid_online),
+        "reused": n(bit("reused")),
     }
     assert tuple(columns) == COUNTER_NAMES
     return select(

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -15,6 +16,7 @@ from sqlalchemy.orm import Session
 from app.accounts.models import User
 from app.calendar import service as calendar_service
 from app.catalog.models import ProcedureVersion, ProcessStep
+from app.config import get_settings
 from app.documents import results
 from app.documents import service as document_service
 from app.dossiers import codes as dossier_codes
@@ -495,6 +497,12 @@ def _attach_result(
 ) -> str:
     if file is None:
         raise InvalidInput(N_("Đính kèm tệp kết quả (PDF)."), fields={"file": "required"})
+    issued_on = now.astimezone(ZoneInfo(get_settings().timezone)).date()
+    if inp.valid_until is not None and inp.valid_until < issued_on:
+        raise InvalidInput(
+            N_("Ngày hết hiệu lực của kết quả không được trước ngày cấp."),
+            fields={"valid_until": "not before today"},
+        )
     # Numbered, stamped with its QR code and signed before anyone can download it.
     sealed = results.seal(
         session,
@@ -532,6 +540,8 @@ def _attach_result(
                 "number": sealed.number,
                 "portal_signed": sealed.portal_signed,
                 "signed_before": sealed.signed_before,
+                # Read by the applicant's document store (docs/decisions/0028).
+                "valid_until": inp.valid_until.isoformat() if inp.valid_until else None,
             }
         },
         now=now,

@@ -18,7 +18,8 @@ Format — one line per route::
   A's account), ``procedure`` (a procedure of Công an tỉnh, outside A's and B's subtrees, with
   a designer draft open), ``public_procedure`` (a published commune procedure),
   ``procedure_document`` (that procedure exported, sent as the JSON body), ``lookup`` (the
-  dossier's code and lookup secret, sent as query or form).
+  dossier's code and lookup secret, sent as query or form), ``stored`` (a document of the
+  owner's document store, kho dữ liệu: a component of the received dossier).
 * ``ALLOWED``: the principals that may use the route on that resource — a union of the groups
   below (``OWNER | STAFF_A | SYSTEM_ADMIN``). Every other principal must be refused.
 * ``resource=GROUP`` (optional, repeatable): the same route checked once more on another
@@ -80,7 +81,7 @@ MANAGE_RECEIPTS = CASHIER_A | ADMIN_A | SYSTEM_ADMIN  # the agency's cashier, ad
 RESOURCES = (
     "-", "dossier", "draft", "waiting", "counter", "file", "draft_file", "counter_file",
     "document", "verify", "payment", "receipt", "series", "txn", "notice", "agency",
-    "staff_user", "procedure", "public_procedure", "lookup", "procedure_document",
+    "staff_user", "procedure", "public_procedure", "lookup", "procedure_document", "stored",
 )  # fmt: skip
 
 
@@ -200,6 +201,10 @@ MATRIX: list[Entry] = [
     R("GET /api/v1/documents/{document_id}/pdf", "document", SEE_A),
     R("GET /api/v1/lookup", "lookup", EVERYONE, why="status and timeline only"),
     # --- notices, payments, receipts, reports, ratings, stats (API) ------------------------
+    R("GET /api/v1/me/documents", "-", LOGGED_IN),
+    R("GET /api/v1/me/documents/{document_id}", "stored", OWNER, why="the store is personal: staff and admins included, nobody else sees it"),
+    R("GET /api/v1/me/documents/{document_id}/file", "stored", OWNER),
+    R("DELETE /api/v1/me/documents/{document_id}", "stored", OWNER),
     R("GET /api/v1/notifications", "-", LOGGED_IN),
     R("POST /api/v1/notifications/{notice_id}/read", "notice", OWNER),
     R("POST /api/v1/notifications/read-all", "-", LOGGED_IN),
@@ -249,6 +254,9 @@ MATRIX: list[Entry] = [
     R("POST /quan-tri/nguoi-dung/{user_id}/{op}", "staff_user", ADMIN_A | SYSTEM_ADMIN, op="khoa"),
     R("POST /quan-tri/nguoi-dung/{user_id}/dang-nhap/go-han-che", "staff_user", ADMIN_A | SYSTEM_ADMIN, why="officer A has a failed login to forget"),
     R("POST /quan-tri/nguoi-dung/{user_id}/xac-thuc-hai-buoc/dat-lai", "staff_user", ADMIN_A | SYSTEM_ADMIN),
+    R("GET /tai-khoan/kho-du-lieu", "-", LOGGED_IN),
+    R("GET /tai-khoan/kho-du-lieu/{document_id}/tai-ve", "stored", OWNER),
+    R("POST /tai-khoan/kho-du-lieu/{document_id}/xoa", "stored", OWNER),
     R("GET /tai-khoan/xac-thuc-hai-buoc", "-", LOGGED_IN),
     R("POST /tai-khoan/xac-thuc-hai-buoc/bat-dau", "-", LOGGED_IN),
     R("POST /tai-khoan/xac-thuc-hai-buoc/xac-nhan", "-", LOGGED_IN, form={"otp": "123456"}),

@@ -42,6 +42,7 @@ from app.accounts.models import User
 from app.catalog import designer
 from app.catalog import service as catalog_service
 from app.demo.seed import demo_password_hash
+from app.docstore.models import PersonalDocument
 from app.documents.models import Document
 from app.main import create_app
 from app.notifications.models import Notice
@@ -403,6 +404,13 @@ def build_world(engine: Engine) -> World:
         assert doc_row is not None and notice_id is not None
         payment = session.get(Payment, paid["payment_id"])
         assert payment is not None
+        # Reception accepted the dossier's components: they are in the owner's store.
+        stored_id = session.scalar(
+            select(PersonalDocument.id)
+            .where(PersonalDocument.owner_id == owner_user.id)
+            .order_by(PersonalDocument.id)
+        )
+        assert stored_id is not None
         params = {
             "-": {},
             "dossier": {"dossier_id": dossier_id},
@@ -432,5 +440,6 @@ def build_world(engine: Engine) -> World:
             "lookup": {"code": dossier["code"], "secret": dossier["lookup_secret"]},
             # "_json": the request's JSON body (the other agency's procedure, exported).
             "procedure_document": {"_json": exported.json()},
+            "stored": {"document_id": stored_id},
         }
     return World(harness, client, ids, params, dossier_id, draft["id"])

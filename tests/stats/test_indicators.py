@@ -161,11 +161,13 @@ def test_commune_a_figures_worked_out_by_hand(client: TestClient, db: Session) -
 
     # Digitisation. Every component file digital: A1 A3 A5 A10 (online uploads), A2 (both
     # scanned; its removed paper file is ignored), A9 (scanned) = 6; not: A4 (one paper file),
-    # A6 (no file), A12 (paper) → 6/9 = 66.67%; full at 80% → 11 × 66.67/80 = 9.17.
-    check(body, "digitisation", "digitised_rate", 6, 9, 66.67, 9.17, 11)
+    # A6 (no file), A12 (paper) → 6/9 = 66.67%; full at 80% → 8 × 66.67/80 = 6.67.
+    check(body, "digitisation", "digitised_rate", 6, 9, 66.67, 6.67, 8)
     # Completed (result returned): A1 A2 A3; with an electronic result: A1 A2 → 2/3 = 66.67%
-    # → 9.17 (A4 has one but is not returned yet).
-    check(body, "digitisation", "electronic_result_rate", 2, 3, 66.67, 9.17, 11)
+    # → 6.67 (A4 has one but is not returned yet).
+    check(body, "digitisation", "electronic_result_rate", 2, 3, 66.67, 6.67, 8)
+    # No dossier took a document from its applicant's store (kho dữ liệu) → 0 of 6 points.
+    check(body, "digitisation", "reuse_rate", 0, 9, 0.0, 0.0, 6)
 
     # Satisfaction = 100% − (% late + % complaints or negative ratings), over the 6 judged:
     # late 4; unhappy: A3 (complaint; A2's 3/5 is not negative; A7's 1/5 is outside) = 1
@@ -179,10 +181,10 @@ def test_commune_a_figures_worked_out_by_hand(client: TestClient, db: Session) -
     assert groups["transparency"] == pytest.approx(0.667, abs=0.005)
     assert groups["timeliness"] == pytest.approx(6.67, abs=0.005)
     assert groups["online_service"] == pytest.approx(7.111 + 4.375 + 7.0, abs=0.006)
-    assert groups["digitisation"] == pytest.approx(18.33, abs=0.006)
+    assert groups["digitisation"] == pytest.approx(13.33, abs=0.006)
     assert groups["satisfaction"] == pytest.approx(3.0, abs=0.005)
-    # 0.667 + 6.667 + 18.486 + 18.333 + 3 = 47.153
-    assert body["points"] == pytest.approx(47.15, abs=0.01)
+    # 0.667 + 6.667 + 18.486 + 13.333 + 3 = 42.153
+    assert body["points"] == pytest.approx(42.15, abs=0.01)
 
 
 def test_commune_b_and_department_figures(client: TestClient, db: Session) -> None:
@@ -195,8 +197,8 @@ def test_commune_b_and_department_figures(client: TestClient, db: Session) -> No
     check(b, "online_service", "online_rate", 1, 3, 33.33, 5.33, 8)  # 8 × 33.33/50
     check(b, "online_service", "full_online_rate", 1, 2, 50.0, 4.375, 7)  # B1, B3
     check(b, "online_service", "online_payment_rate", 1, 2, 50.0, 7.0, 7)
-    check(b, "digitisation", "digitised_rate", 2, 3, 66.67, 9.17, 11)  # B3's paper file
-    check(b, "digitisation", "electronic_result_rate", 2, 2, 100.0, 11.0, 11)
+    check(b, "digitisation", "digitised_rate", 2, 3, 66.67, 6.67, 8)  # B3's paper file
+    check(b, "digitisation", "electronic_result_rate", 2, 2, 100.0, 8.0, 8)
     # 2 judged, 0 late, B1 rated 1/5 (negative) → 100% − (0 + 50%) = 50% → 9 points.
     check(b, "satisfaction", "satisfaction_rate", 1, 2, 50.0, 9.0, 18)
 
@@ -206,8 +208,8 @@ def test_commune_b_and_department_figures(client: TestClient, db: Session) -> No
     check(d, "online_service", "online_rate", 1, 2, 50.0, 8.0, 8)
     check(d, "online_service", "full_online_rate", 1, 1, 100.0, 7.0, 7)
     check(d, "online_service", "online_payment_rate", 1, 2, 50.0, 7.0, 7)
-    check(d, "digitisation", "digitised_rate", 2, 2, 100.0, 11.0, 11)
-    check(d, "digitisation", "electronic_result_rate", 2, 2, 100.0, 11.0, 11)
+    check(d, "digitisation", "digitised_rate", 2, 2, 100.0, 8.0, 8)
+    check(d, "digitisation", "electronic_result_rate", 2, 2, 100.0, 8.0, 8)
     check(d, "satisfaction", "satisfaction_rate", 1, 2, 50.0, 9.0, 18)  # 100% − 50% − 0%
 
 
@@ -350,11 +352,12 @@ def test_ranking_orders_agencies_by_points(client: TestClient, db: Session) -> N
     items = response.json()["items"]
     assert {i["agency"]["level"] for i in items} == {"commune"}
     ranks = {i["agency"]["code"]: i for i in items}
-    # Nothing was acknowledged by the national portal here (synchronised: 0 points).
-    # B: 0 + 20 + 16.71 + 20.17 + 9 = 65.88 ahead of A: 46.49; the other communes have no
+    # Nothing was acknowledged by the national portal here (synchronised: 0 points), and no
+    # document was reused (reuse: 0 points).
+    # B: 0 + 20 + 16.71 + 14.67 + 9 = 60.38 ahead of A: 42.15; the other communes have no
     # dossier: 0.
     assert ranks[COMMUNE_B]["rank"] == 1
-    assert ranks[COMMUNE_B]["points"] == pytest.approx(65.88, abs=0.01)
+    assert ranks[COMMUNE_B]["points"] == pytest.approx(60.38, abs=0.01)
     assert ranks[COMMUNE_A]["rank"] == 2
     others = [i for i in items if i["agency"]["code"] not in (COMMUNE_A, COMMUNE_B)]
     assert others and all(i["points"] == 0 and i["rank"] == 3 for i in others)

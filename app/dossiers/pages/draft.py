@@ -19,6 +19,7 @@ from starlette.responses import Response
 from app.accounts.models import User
 from app.catalog import service as catalog_service
 from app.catalog.models import Component, ProcedureVersion
+from app.docstore import service as docstore_service
 from app.dossiers import checks as dossier_checks
 from app.dossiers import service as dossier_service
 from app.dossiers.api import MAX_UPLOAD_BYTES
@@ -193,6 +194,15 @@ async def _read_uploads(form: FormData) -> list[Upload]:
     return uploads
 
 
+def _reuse_choices(form: FormData) -> dict[str, str]:
+    """Documents chosen from the store: ``reuse_<CODE>`` selects with a value (a document id)."""
+    return {
+        key.removeprefix("reuse_")[:40]: str(value).strip()
+        for key, value in form.multi_items()
+        if key.startswith("reuse_") and isinstance(value, str) and value.strip()
+    }
+
+
 def _upload_message(request: Request, dossier: Dossier, code: str, exc: DomainError) -> str:
     """A Vietnamese (or English) message for a refused file, naming what is accepted."""
     _ = translator(request)
@@ -262,6 +272,18 @@ def _apply_posted(
             errors[f"component.{upload.component}"] = _("Tệp “%(name)s”: %(message)s") % {
                 "name": upload.filename[:120],
                 "message": _upload_message(request, dossier, upload.component, exc),
+            }
+            status = status or exc.status_code
+    for code, value in _reuse_choices(form).items():
+        try:
+            if not value.isdigit() or not 0 < int(value) < 2**31:
+                raise InvalidInput(docstore_service.NOT_FOUND)
+            docstore_service.reuse(session, user, dossier, code, int(value))
+        except DomainError as exc:
+            if exc.status_code not in (403, 404, 409, 413, 415, 422):
+                raise
+            errors[f"component.{code}"] = _("Tài liệu từ kho dữ liệu: %(message)s") % {
+                "message": _upload_message(request, dossier, code, exc),
             }
             status = status or exc.status_code
     return errors, status or 422, posted
@@ -371,8 +393,12 @@ def _draft_page(
             summary.append((view["id"], declared["label"], error))
 
     files_by_component: dict[str, list[DossierFile]] = {}
-    for row in dossier_service.active_files(dossier):
+    attached = dossier_service.active_files(dossier)
+    for row in attached:
         files_by_component.setdefault(row.component_code or "", []).append(row)
+    # Only the applicant reaches this page (common.owned): their store is offered.
+    owner = dossier.applicant_user
+    store = docstore_service.choices(session, owner, dossier) if owner is not None else {}
     request_info = dossier.supplement_request or {}
     requested = (
         {item.get("code") for item in request_info.get("items", [])}
@@ -394,6 +420,7 @@ def _draft_page(
                 "accept": _accept(comp.accepted_types),
                 "max_size_mb": comp.max_size_mb,
                 "files": files_by_component.get(comp.code, []),
+                "store": store.get(comp.code, []),
                 "requested": comp.code in requested,
                 "error": error,
                 "msg_415": _("Định dạng tệp không được chấp nhận.")
@@ -428,6 +455,7 @@ def _draft_page(
             "saved_with_problems": saved and bool(summary or others),
             "supplement": request_info if dossier.status == "supplement_requested" else None,
             "missing": dossier_service.missing_components(dossier),
+            "origins": docstore_service.origins(session, [f.id for f in attached]),
             "status_labels": dossier_service.STATUS_LABELS,
             "size_label": lambda n: common.size_label(n, request_locale(request)),
             "expected_at": common.expected_result_at(version),
@@ -498,7 +526,8 @@ async def draft_upload(
         _ = translator(request)
         dossier = common.owned(session, user, dossier_id)
         errors, status, posted = _apply_posted(request, session, user, dossier, form, uploads)
-        if code and f"component.{code}" not in errors and all(u.component != code for u in uploads):
+        chosen = all(u.component != code for u in uploads) and code not in _reuse_choices(form)
+        if code and f"component.{code}" not in errors and chosen:
             errors[f"component.{code}"] = _("Vui lòng chọn tệp cần tải lên.")
         if errors:
             return _draft_page(request, session, dossier, errors, posted, status)

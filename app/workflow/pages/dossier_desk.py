@@ -17,6 +17,7 @@ from starlette.responses import Response
 from app.accounts.models import User
 from app.calendar import service as calendar_service
 from app.db import utcnow
+from app.docstore import service as docstore_service
 from app.documents import results
 from app.documents import service as document_service
 from app.documents.models import Document
@@ -56,7 +57,7 @@ ACTION_FIELDS: dict[str, tuple[str, ...]] = {
     "forward": ("assignee_id", "comment"),
     "approve": ("assignee_id", "comment"),
     "request_payment": ("comment",),
-    "attach_result": ("file", "comment"),
+    "attach_result": ("file", "valid_until", "comment"),
     "return_result": ("comment",),
     "request_supplement": ("missing_components", "data_problems", "comment"),
     "send_back": ("comment",),
@@ -159,6 +160,7 @@ def _dossier_page(
             "answer": answer,
             "declared": declared,
             "components": components,
+            "origins": docstore_service.origins(session, [f.id for f in files]),
             "result_files": dossier_service.active_files(dossier, "result"),
             "result_signing": "attach_result" not in actions
             or results.can_sign(session, dossier.agency_id),
@@ -295,6 +297,12 @@ def _action_input(_: Any, action: str, form: FormData) -> tuple[ActionIn | None,
     elif action == "reject":
         raw = str(form.get("reasons", ""))
         data["reasons"] = [line.strip() for line in raw.splitlines() if line.strip()]
+    elif action == "attach_result" and str(form.get("valid_until", "")).strip():
+        valid = parse_day_text(form.get("valid_until", ""))
+        if valid is None:
+            errors["valid_until"] = _("Nhập ngày theo dạng dd/mm/yyyy.")
+        else:
+            data["valid_until"] = valid
     elif action == "extend":
         day = parse_day_text(form.get("new_due_date", ""))
         clock = str(form.get("new_due_time", "")).strip() or "17:00"
