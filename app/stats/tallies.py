@@ -464,7 +464,14 @@ def _note_changes(session: Session, _context: Any) -> None:
             if obj in session.new or _changed(obj):
                 dossier_id = obj.id
         elif isinstance(
-            obj, DossierFile | Payment | Rating | Document | DossierEvent | NationalMessage | DocumentReuse
+            obj,
+            DossierFile
+            | Payment
+            | Rating
+            | Document
+            | DossierEvent
+            | NationalMessage
+            | DocumentReuse,
         ):
             dossier_id = obj.dossier_id
         if dossier_id is not None:
