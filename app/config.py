@@ -77,6 +77,10 @@ class Settings(BaseSettings):
     national_timeout_seconds: float = Field(default=20.0, gt=0, le=120)
 
     session_days: int = 7
+    # Seconds a process remembers which user holds a token (0: never). A change made in the
+    # process itself (logout, a disabled account, a role) applies at once; other processes
+    # of the same server see it within this time (docs/decisions/0029-token-user-cache.md).
+    auth_cache_seconds: float = Field(default=10.0, ge=0, le=300)
     api_token_hours: int = 12
     # Login throttling (docs/decisions/0019-login-throttling.md): after this many wrong
     # passwords in a row from one address for one e-mail, that pair waits 1, 2, 4 … minutes

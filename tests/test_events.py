@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from app import events
 from app.audit import subscribers as audit_subscribers
 from app.audit.models import AuditEntry
+from app.docstore import subscribers as docstore_subscribers
 from app.dossiers.events import DossierChanged, DossierReceived, ResultReturned
 from app.dossiers.models import Dossier
 from app.national import subscribers as national_subscribers
@@ -40,6 +41,7 @@ def test_receipt_first_audit_last() -> None:
     ]
     assert events.handlers_for(ReceiptReplaced) == [audit_subscribers.on_receipt_replaced]
     assert events.handlers_for(ResultReturned) == [
+        docstore_subscribers.on_dossier_changed,
         notification_subscribers.on_dossier_changed,
         national_subscribers.on_dossier_changed,
         audit_subscribers.on_dossier_changed,

@@ -17,7 +17,7 @@ from pwdlib.hashers.argon2 import Argon2Hasher
 from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.orm import Session, joinedload
 
-from app.accounts import passwords, throttle
+from app.accounts import passwords, throttle, token_cache
 from app.accounts.models import (
     STAFF_ROLES,
     AuthSession,
@@ -236,7 +236,7 @@ def end_sessions(session: Session, user_id: int, keep_token: str | None = None) 
 
 # Every authenticated request runs this: built once, one statement, and no write.
 _TOKEN_USER = (
-    select(User)
+    select(User, AuthSession.expires_at)
     .join(AuthSession, AuthSession.user_id == User.id)
     .where(
         AuthSession.token_hash == bindparam("digest"),
@@ -249,9 +249,24 @@ _TOKEN_USER = (
 
 
 def user_for_token(session: Session, token: str, kind: str) -> User | None:
-    """The active user holding this unexpired token, with agency and roles in one query."""
-    params = {"digest": digest(token), "kind": kind, "now": utcnow()}
-    return session.scalars(_TOKEN_USER, params).unique().one_or_none()
+    """The active user holding this unexpired token, with agency and roles in one query, or
+    from the process's few seconds of memory (``token_cache``)."""
+    now = utcnow()
+    key = (digest(token), kind)
+    ttl = get_settings().auth_cache_seconds
+    if ttl > 0:
+        kept = token_cache.lookup(session, key, now, ttl)
+        if kept is not None:
+            return kept
+    seen = token_cache.generation()
+    row = session.execute(_TOKEN_USER, {"digest": key[0], "kind": kind, "now": now}).unique()
+    found = row.one_or_none()
+    if found is None:
+        return None
+    user, expires_at = found
+    if ttl > 0:
+        token_cache.keep(key, user, expires_at, seen)
+    return user
 
 
 # --- authorisation helpers used by services -------------------------------------------------

@@ -264,15 +264,15 @@ def _queue_statement(
         select(Dossier, payment_service.outstanding_column())
         .join(ids, ids.c.id == Dossier.id)
         .options(
-            load_only(*_QUEUE_DOSSIER_COLUMNS, raiseload=True),
+            load_only(*_QUEUE_DOSSIER_COLUMNS),
             lazyload(Dossier.agency),
             joinedload(Dossier.current_step)
-            .load_only(*_QUEUE_STEP_COLUMNS, raiseload=True)
+            .load_only(*_QUEUE_STEP_COLUMNS)
             .lazyload(ProcessStep.agency),
             joinedload(Dossier.version)
-            .load_only(*_QUEUE_VERSION_COLUMNS, raiseload=True)
+            .load_only(*_QUEUE_VERSION_COLUMNS)
             .joinedload(ProcedureVersion.procedure)
-            .load_only(Procedure.code, raiseload=True),
+            .load_only(Procedure.code),
         )
         .order_by(Dossier.step_due_at, Dossier.id)
     )

@@ -38,7 +38,7 @@ MAX_PAGES = 150
 MAX_SECONDS = 90.0
 PER_KIND = 8  # pages of one kind (same route, same query keys) visited at most
 SKIPPED_PREFIXES = ("/api/", "/static/", "/docs", "/openapi.json", "/ngon-ngu/", "/dang-xuat")
-DOWNLOAD = re.compile(r"/(xlsx|pdf)$|/tep/\d+$|/van-ban/\d+$|[?&]format=")
+DOWNLOAD = re.compile(r"/(xlsx|pdf)$|/tep/\d+$|/van-ban/\d+$|/tai-ve$|[?&]format=")
 
 # The pages every role may use from the header.
 PUBLIC = {"/", "/thu-tuc", "/thu-tuc/{code}", "/tra-cuu", "/thong-ke"}
