@@ -30,6 +30,7 @@ from app import events
 from app.accounts.models import User
 from app.calendar import service as calendar_service
 from app.catalog.models import Procedure, ProcedureVersion, ProcessStep
+from app.catalog.schemas import STEP_ROLES
 from app.db import MAX_ID, utcnow
 from app.dossiers import events as dossier_events
 from app.dossiers import service as dossier_service
@@ -208,15 +209,22 @@ def _queue_branches(
     dossier is: the province's centre collects for its departments), on the two partial
     indexes of dossiers awaiting payment. Each is limited to the page, so a page reads at
     most a page per range, however many dossiers wait (docs/PERFORMANCE.md, issue 18)."""
-    in_queue = Dossier.status.in_(QUEUE_STATUSES)
+    # Constants written into the statement, not bound: it stays one text per shape, short
+    # enough (< 4096 characters) for psycopg to keep it parsed and prepared (PERFORMANCE.md).
+    in_queue = Dossier.status.in_(
+        bindparam("queue_statuses", QUEUE_STATUSES, expanding=True, literal_execute=True)
+    )
     mine = or_(Dossier.assignee_id.is_(None), Dossier.assignee_id == bindparam("user_id"))
     agency: BindParameter[int] = bindparam("agency_id")
     ranges: list[ColumnElement[bool]] = []
     for role in roles:
-        at_step = and_(Dossier.handling_agency_id == agency, Dossier.step_role == role, in_queue)
+        step_role = bindparam(f"role_{role}", role, literal_execute=True)
+        at_step = and_(
+            Dossier.handling_agency_id == agency, Dossier.step_role == step_role, in_queue
+        )
         ranges.append(at_step if leader else and_(at_step, mine))
     if cashier:
-        waiting = Dossier.status == "awaiting_payment"
+        waiting = Dossier.status == bindparam("waiting", "awaiting_payment", literal_execute=True)
         ranges += [and_(Dossier.agency_id == agency, waiting)]
         ranges += [and_(Dossier.handling_agency_id == agency, waiting)]
     after = tuple_(
@@ -306,13 +314,10 @@ _QUEUE_STEP_COLUMNS = (
     ProcessStep.name,
     ProcessStep.role,
     ProcessStep.actions,
-    ProcessStep.version_id,
 )
 _QUEUE_VERSION_COLUMNS = (
-    ProcedureVersion.procedure_id,
     ProcedureVersion.status,
     ProcedureVersion.name,
-    ProcedureVersion.processing_days,
     ProcedureVersion.published_at,
 )
 
@@ -343,7 +348,10 @@ def queue(
     """The caller's queue sorted by due time (keyset pagination on (step_due_at, id))."""
     if not user.is_staff:
         raise Forbidden(N_("Chỉ cán bộ mới có hàng đợi hồ sơ."))
-    roles = tuple(sorted(user.roles))
+    # Only the roles a step can have (an agency admin's role never is one): a range each.
+    roles = tuple(sorted(user.roles.intersection(STEP_ROLES)))
+    if not roles:
+        return []
     stmt = _queue_statement(roles, "leader" in roles, "cashier" in roles, after is not None)
     params: dict[str, Any] = {
         "agency_id": user.agency_id,
