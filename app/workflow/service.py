@@ -218,7 +218,7 @@ def _queue_branches(
     agency: BindParameter[int] = bindparam("agency_id")
     ranges: list[ColumnElement[bool]] = []
     for role in roles:
-        step_role = bindparam(f"role_{role}", role, literal_execute=True)
+        step_role: BindParameter[str] = bindparam(f"role_{role}", role, literal_execute=True)
         at_step = and_(
             Dossier.handling_agency_id == agency, Dossier.step_role == step_role, in_queue
         )
