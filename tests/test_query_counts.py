@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from app.accounts import token_cache
 from app.calendar import service as calendar_service
 from tests.dossiers.helpers import RECEPTION, SPECIALIST, act, headers, submitted_dossier
 
@@ -36,6 +37,7 @@ def _count(client: TestClient, db: Session, path: str, h: dict[str, str] | None 
     db.expunge_all()
     db.info.pop(calendar_service._CACHE_KEY, None)
     calendar_service.forget_shared()
+    token_cache.forget_all()  # and the caller's token is read, as on a first request
     with counting(db) as statements:
         response = client.get(path, headers=h or {})
     assert response.status_code == 200, response.text

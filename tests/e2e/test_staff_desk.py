@@ -25,8 +25,9 @@ PHONE = {"width": 375, "height": 740}
 CODE_RE = re.compile(r"000\.00\.51\.H31-\d{6}-\d{4}")
 
 
-def submit_online_dossier(base_url: str) -> int:
-    """A complete birth registration submitted by the demo citizen through the JSON API."""
+def submit_online_dossier(base_url: str, tag: str = "") -> int:
+    """A complete birth registration submitted by the demo citizen through the JSON API;
+    ``tag`` makes its papers files of their own (the store keeps one entry per file)."""
     with httpx.Client(base_url=base_url, timeout=30) as http:
         token = http.post(
             "/api/v1/auth/token", data={"username": CITIZEN, "password": DEMO_PASSWORD}
@@ -44,7 +45,7 @@ def submit_online_dossier(base_url: str) -> int:
             uploaded = http.post(
                 f"/api/v1/dossiers/{dossier_id}/files",
                 data={"component": component},
-                files={"file": (f"{component}.pdf", pdf_bytes(component), "application/pdf")},
+                files={"file": (f"{component}.pdf", pdf_bytes(component + tag), "application/pdf")},
                 headers=auth,
             )
             assert uploaded.status_code == 201, uploaded.text
