@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from urllib.parse import urlsplit
 
 
 def fold(text: str) -> str:
@@ -102,3 +103,17 @@ def clean_phone(text: str) -> str:
 def clean_id_number(text: str) -> str:
     """A citizen ID (CCCD) as typed, in ASCII digits, without spaces around or inside."""
     return re.sub(r"\s", "", ascii_digits(text))
+
+
+def url_origin(url: str) -> str | None:
+    """``scheme://host[:port]`` of an http(s) URL, for a Content-Security-Policy source; None
+    when the URL is not one a policy may name (another scheme, an odd host, a bad port)."""
+    parts = urlsplit(url.strip())
+    host = parts.hostname or ""
+    try:
+        port = parts.port
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not re.fullmatch(r"[a-z0-9.-]+", host):
+        return None
+    return f"{parts.scheme}://{host}" + (f":{port}" if port else "")

@@ -15,14 +15,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import re
 import secrets
 import threading
 import time
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 import httpx
 from authlib.common.errors import AuthlibBaseError
@@ -41,7 +40,7 @@ from app.config import Settings, get_settings
 from app.db import utcnow
 from app.errors import DomainError
 from app.i18n_markers import N_
-from app.text import ascii_digits, clean_id_number, clean_name
+from app.text import ascii_digits, clean_id_number, clean_name, url_origin
 
 CALLBACK_PATH = "/dang-nhap/vneid/callback"
 FLOW_SECONDS = 600  # the person has ten minutes at the provider
@@ -434,17 +433,8 @@ def form_origins() -> list[str]:
     """The provider's origin, for the pages' Content-Security-Policy: the logout form is
     redirected to the provider's logout (assumed on the issuer's origin)."""
     settings = get_settings()
-    if not settings.oidc_enabled:
-        return []
-    parts = urlsplit(settings.oidc_issuer.strip())
-    host = parts.hostname or ""
-    try:
-        port = parts.port
-    except ValueError:
-        return []
-    if parts.scheme not in ("http", "https") or not re.fullmatch(r"[a-z0-9.-]+", host):
-        return []
-    return [f"{parts.scheme}://{host}" + (f":{port}" if port else "")]
+    origin = url_origin(settings.oidc_issuer) if settings.oidc_enabled else None
+    return [origin] if origin else []
 
 
 def end_session_url(id_token: str) -> str | None:

@@ -12,7 +12,7 @@ from fastapi.responses import Response
 from app.db import MAX_ID
 from app.docstore import schemas, service
 from app.docstore.models import PersonalDocument
-from app.web import content_disposition
+from app.web import private_download
 from app.web.deps import CurrentUser, SessionDep
 from app.web.errors import translate_for_api
 
@@ -86,14 +86,7 @@ def download_document(
 ) -> Response:
     """Download a stored document (its owner only)."""
     row, data = service.read_bytes(session, user, document_id)
-    return Response(
-        data,
-        media_type=row.content_type,
-        headers={
-            "Content-Disposition": content_disposition(row.filename),
-            "Cache-Control": "private, no-store",
-        },
-    )
+    return private_download(data, row.content_type, row.filename)
 
 
 @router.delete("/{document_id}", status_code=204)

@@ -11,7 +11,7 @@ from starlette.responses import Response
 
 from app.db import MAX_ID
 from app.docstore import service
-from app.web import content_disposition, render, request_locale, verify_csrf
+from app.web import private_download, render, request_locale, verify_csrf
 from app.web.deps import CurrentUser, SessionDep
 
 router = APIRouter(include_in_schema=False)
@@ -60,14 +60,7 @@ def store_download(
 ) -> Response:
     """Download one of the caller's stored documents."""
     row, data = service.read_bytes(session, user, document_id)
-    return Response(
-        data,
-        media_type=row.content_type,
-        headers={
-            "Content-Disposition": content_disposition(row.filename),
-            "Cache-Control": "private, no-store",
-        },
-    )
+    return private_download(data, row.content_type, row.filename)
 
 
 @router.post(BASE + "/{document_id}/xoa", dependencies=[Depends(verify_csrf)])

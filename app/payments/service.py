@@ -14,12 +14,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-import re
 import secrets
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.orm import Session, object_session
@@ -38,6 +36,7 @@ from app.payments import fees as fee_rules
 from app.payments import vnpay
 from app.payments.events import PaymentSettled
 from app.payments.models import ONLINE_METHODS, Payment
+from app.text import url_origin
 
 log = logging.getLogger(__name__)
 METHOD_LABELS = {
@@ -188,17 +187,8 @@ def vnpay_configured() -> bool:
 def gateway_origins() -> list[str]:
     """Origins of the external gateways the payer's browser is sent to (scheme, host, port),
     for the pages' Content-Security-Policy; none when only the built-in sandbox is on."""
-    if not vnpay_configured():
-        return []
-    parts = urlsplit(get_settings().vnpay_url)
-    host = parts.hostname or ""
-    try:
-        port = parts.port
-    except ValueError:
-        return []
-    if parts.scheme not in ("http", "https") or not re.fullmatch(r"[a-z0-9.-]+", host):
-        return []
-    return [f"{parts.scheme}://{host}" + (f":{port}" if port else "")]
+    origin = url_origin(get_settings().vnpay_url) if vnpay_configured() else None
+    return [origin] if origin else []
 
 
 def _pending_to_reuse(

@@ -47,6 +47,18 @@ def content_disposition(filename: str, inline: bool = False) -> str:
     return f"{kind}; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}"
 
 
+def private_download(data: bytes, media_type: str, filename: str) -> Response:
+    """A file only its reader may see: downloaded under its own name, never cached."""
+    return Response(
+        data,
+        media_type=media_type,
+        headers={
+            "Content-Disposition": content_disposition(filename),
+            "Cache-Control": "private, no-store",
+        },
+    )
+
+
 @CsrfProtect.load_config
 def _csrf_config() -> list[tuple[str, Any]]:
     settings = get_settings()
