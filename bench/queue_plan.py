@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.accounts.models import User
 from app.config import get_settings
 from app.db import make_engine
-from app.workflow import service as workflow
+from app.workflow import queue as work_queue
 
 OFFICERS = (
     "tiepnhan.phohien@motcua.local",
@@ -60,7 +60,7 @@ def main() -> None:
                 for _ in range(args.repeat):
                     captured.clear()
                     start = time.perf_counter()
-                    rows = workflow.queue(session, officer, args.limit, after)
+                    rows = work_queue.queue(session, officer, args.limit, after)
                     times.append(time.perf_counter() - start)
                     session.expunge_all()
                     session.add(officer)

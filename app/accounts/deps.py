@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from fastapi import Depends, Request, Response
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from app.accounts import service
 from app.accounts.models import User
@@ -75,18 +77,27 @@ def client_ip(request: Request) -> str:
     return request.client.host if request.client else ""
 
 
-def current_user_optional(request: Request, session: SessionDep) -> User | None:
+async def _user_for_token(session: Session, token: str, kind: str) -> User | None:
+    """The token's user: from the process's memory on the event loop when kept there (most
+    requests: no threadpool turn), otherwise read from the database in the threadpool."""
+    kept = service.kept_user_for_token(session, token, kind)
+    if kept is not None:
+        return kept
+    return await run_in_threadpool(service.user_for_token, session, token, kind)
+
+
+async def current_user_optional(request: Request, session: SessionDep) -> User | None:
     """The logged-in user, from ``Authorization: Bearer`` or the session cookie, or ``None``."""
     user: User | None = None
     auth = request.headers.get("authorization", "")
     if auth.lower().startswith("bearer "):
-        user = service.user_for_token(session, auth[7:].strip(), "api")
+        user = await _user_for_token(session, auth[7:].strip(), "api")
         if user is None:
             raise Unauthorized(N_("Mã truy cập không hợp lệ hoặc đã hết hạn."))
     else:
         token = request.cookies.get(SESSION_COOKIE)
         if token:
-            user = service.user_for_token(session, token, "web")
+            user = await _user_for_token(session, token, "web")
             unsafe = request.method not in ("GET", "HEAD", "OPTIONS")
             api = request.url.path.startswith("/api/")
             # A cookie is sent by the browser on its own: unsafe API calls made with it must
@@ -95,7 +106,8 @@ def current_user_optional(request: Request, session: SessionDep) -> User | None:
                 raise Forbidden(N_("Thiếu hoặc sai mã CSRF (X-CSRF-Token)."))
     unread = 0
     if user is not None and not request.url.path.startswith("/api/"):
-        unread = notification_service.unread_count(session, user.id)  # pages show it
+        # Pages show it.
+        unread = await run_in_threadpool(notification_service.unread_count, session, user.id)
     request.state.user = Viewer.of(user, unread) if user is not None else None
     if user is not None:
         request.state.locale = request.cookies.get("lang") or user.locale

@@ -248,16 +248,24 @@ _TOKEN_USER = (
 )
 
 
+def kept_user_for_token(session: Session, token: str, kind: str) -> User | None:
+    """The user holding this token from the process's few seconds of memory
+    (``token_cache``), without touching the database; None when not kept."""
+    ttl = get_settings().auth_cache_seconds
+    if ttl <= 0:
+        return None
+    return token_cache.lookup(session, (digest(token), kind), utcnow(), ttl)
+
+
 def user_for_token(session: Session, token: str, kind: str) -> User | None:
     """The active user holding this unexpired token, with agency and roles in one query, or
     from the process's few seconds of memory (``token_cache``)."""
+    kept = kept_user_for_token(session, token, kind)
+    if kept is not None:
+        return kept
     now = utcnow()
     key = (digest(token), kind)
     ttl = get_settings().auth_cache_seconds
-    if ttl > 0:
-        kept = token_cache.lookup(session, key, now, ttl)
-        if kept is not None:
-            return kept
     seen = token_cache.generation()
     row = session.execute(_TOKEN_USER, {"digest": key[0], "kind": kind, "now": now}).unique()
     found = row.one_or_none()

@@ -29,6 +29,7 @@ from app.storage import service as storage
 from app.web import content_disposition
 from app.web.deps import CurrentUser, SessionDep
 from app.web.errors import INVALID_JSON, error_body, translate_for_api
+from app.workflow import queue as work_queue
 from app.workflow import service as workflow
 
 router = APIRouter(prefix="/api/v1", tags=["dossiers"])
@@ -360,8 +361,8 @@ def staff_queue(
     cursor: str | None = Query(None, max_length=80, description="next_cursor of the last page"),
 ) -> Response:
     """Dossiers the officer can act on, by due time; overdue and due-today flagged."""
-    after = workflow.parse_queue_cursor(cursor) if cursor else None
-    rows = workflow.queue(session, user, limit + 1, after)
+    after = work_queue.parse_cursor(cursor) if cursor else None
+    rows = work_queue.queue(session, user, limit + 1, after)
     more = len(rows) > limit
     rows = rows[:limit]
     now = utcnow()

@@ -192,6 +192,10 @@ class Dossier(Base):
     step_runs: Mapped[list[StepRun]] = relationship(back_populates="dossier", order_by="StepRun.id")
 
     @property
+    def applicant_name(self) -> str:
+        return str((self.applicant or {}).get("full_name", ""))
+
+    @property
     def resubmitted_at(self) -> datetime | None:
         """When the supplement asked for was sent (``submitted_at`` stays the first
         submission: "Ngày nộp"); kept with the request it answers."""

@@ -23,6 +23,7 @@ from app.config import get_settings
 from app.db import utcnow
 from app.dossiers import checks, schemas
 from app.dossiers.models import FINAL_STATUSES, Dossier, DossierEvent, DossierFile, StepRun
+from app.dossiers.state import DossierState
 from app.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
 from app.i18n_markers import N_
 from app.storage import service as storage
@@ -68,7 +69,7 @@ EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 # --- access -------------------------------------------------------------------------------
 
 
-def is_owner(user: User | None, dossier: Dossier) -> bool:
+def is_owner(user: User | None, dossier: DossierState) -> bool:
     return user is not None and dossier.applicant_id == user.id
 
 
@@ -511,7 +512,7 @@ def file_read(dossier: Dossier, row: DossierFile) -> schemas.FileRead:
     )
 
 
-def flags(dossier: Dossier, now: datetime | None = None) -> tuple[bool, bool]:
+def flags(dossier: DossierState, now: datetime | None = None) -> tuple[bool, bool]:
     """(overdue, due today) for the current step, or for the answer window before reception."""
     now = now or utcnow()
     due = dossier.step_due_at or dossier.answer_due_at
@@ -525,7 +526,7 @@ def summary(dossier: Dossier, now: datetime | None = None) -> schemas.DossierSum
     return schemas.DossierSummary(**summary_fields(dossier, now))
 
 
-def summary_fields(dossier: Dossier, now: datetime | None = None) -> dict[str, Any]:
+def summary_fields(dossier: DossierState, now: datetime | None = None) -> dict[str, Any]:
     """The fields of a dossier's summary (lists and queues extend them)."""
     overdue, today = flags(dossier, now)
     return dict(
@@ -535,7 +536,7 @@ def summary_fields(dossier: Dossier, now: datetime | None = None) -> dict[str, A
         status_label=status_label(dossier.status),
         procedure_code=dossier.version.code,
         procedure_name=dossier.version.name,
-        applicant_name=(dossier.applicant or {}).get("full_name", ""),
+        applicant_name=dossier.applicant_name,
         channel=dossier.channel,
         submitted_at=dossier.submitted_at,
         due_at=dossier.due_at,

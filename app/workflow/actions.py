@@ -6,6 +6,7 @@ calls the handler of the action asked for.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -15,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from app.accounts.models import User
 from app.calendar import service as calendar_service
-from app.catalog.models import ProcedureVersion, ProcessStep
+from app.catalog.models import ProcessStep
 from app.config import get_settings
 from app.documents import results
 from app.documents import service as document_service
@@ -23,6 +24,7 @@ from app.dossiers import codes as dossier_codes
 from app.dossiers import service as dossier_service
 from app.dossiers.models import Dossier, DossierFile, StepRun
 from app.dossiers.schemas import ActionIn
+from app.dossiers.state import DossierState, StepState, VersionState
 from app.errors import Conflict, InvalidInput
 from app.i18n_markers import N_
 from app.payments import service as payment_service
@@ -37,7 +39,7 @@ WITHDRAWABLE = ("submitted", "supplement_requested", "received", "processing", "
 # --- who may do what ----------------------------------------------------------------------
 
 
-def is_receiver(user: User, dossier: Dossier) -> bool:
+def is_receiver(user: User, dossier: DossierState) -> bool:
     """Reception of the receiving agency, or of the one-stop shop where the dossier's step
     is (the province's centre receives for its departments)."""
     return user.has_role("reception") and user.agency_id in (
@@ -46,7 +48,7 @@ def is_receiver(user: User, dossier: Dossier) -> bool:
     )
 
 
-def acts_at_step(user: User, dossier: Dossier, step: ProcessStep) -> bool:
+def acts_at_step(user: User, dossier: DossierState, step: StepState) -> bool:
     if not user.has_role(step.role) or user.agency_id != dossier.handling_agency_id:
         return False
     # A dossier assigned to a named officer is theirs (a leader may still take it over).
@@ -65,43 +67,69 @@ def _neighbour(dossier: Dossier, offset: int) -> ProcessStep | None:
     return steps[index] if 0 <= index < len(steps) else None
 
 
-# Published versions are never edited (the admin service refuses), so the order of their
-# steps is kept for the life of the process: a queue needs no statement for it. The key holds
-# the publication time, so a database rebuilt with other rows under the same ids (tests) is
-# not confused with the old one.
-_step_order_cache: dict[tuple[int, datetime | None], tuple[int, ...]] = {}
+@dataclass(frozen=True, slots=True)
+class StepInfo:
+    """A step of a process as the queue shows it and the action rules read it."""
+
+    id: int
+    code: str
+    name: str
+    role: str
+    actions: list[str]
 
 
-def _order_key(version: ProcedureVersion) -> tuple[int, datetime | None] | None:
+@dataclass(frozen=True, slots=True)
+class Process:
+    """The steps of one procedure version, in order."""
+
+    steps: tuple[StepInfo, ...]
+    by_id: dict[int, StepInfo]
+    order: tuple[int, ...]
+
+
+# Published versions are never edited (the admin service refuses), so their steps are kept
+# for the life of the process: a queue needs no statement for them. The key holds the
+# publication time, so a database rebuilt with other rows under the same ids (tests) is not
+# confused with the old one. A draft's steps may still change: they are read each time.
+_process_cache: dict[tuple[int, datetime | None], Process] = {}
+
+
+def _process_key(version: VersionState) -> tuple[int, datetime | None] | None:
     return (version.id, version.published_at) if version.status != "draft" else None
 
 
-def prime_step_order(session: Session, versions: Iterable[ProcedureVersion]) -> None:
-    """Read the step order of the published versions not yet known, in one statement."""
-    missing = {
-        key[0]: key for v in versions if (key := _order_key(v)) and key not in _step_order_cache
-    }
+def processes(session: Session, versions: Iterable[VersionState]) -> dict[int, Process]:
+    """The steps of each version by its id, those not yet known read in one statement."""
+    keys = {v.id: _process_key(v) for v in versions}
+    result = {vid: _process_cache[key] for vid, key in keys.items() if key in _process_cache}
+    missing = [vid for vid in keys if vid not in result]
     if not missing:
-        return
-    found: dict[int, list[int]] = {version_id: [] for version_id in missing}
-    for version_id, step_id in session.execute(
-        select(ProcessStep.version_id, ProcessStep.id)
+        return result
+    found: dict[int, list[StepInfo]] = {vid: [] for vid in missing}
+    for version_id, step_id, code, name, role, actions in session.execute(
+        select(
+            ProcessStep.version_id,
+            ProcessStep.id,
+            ProcessStep.code,
+            ProcessStep.name,
+            ProcessStep.role,
+            ProcessStep.actions,
+        )
         .where(ProcessStep.version_id.in_(missing))
         .order_by(ProcessStep.version_id, ProcessStep.position, ProcessStep.id)
     ):
-        found[version_id].append(step_id)
-    for version_id, ids in found.items():
-        _step_order_cache[missing[version_id]] = tuple(ids)
+        found[version_id].append(StepInfo(step_id, code, name, role, actions))
+    for vid, steps in found.items():
+        process = Process(tuple(steps), {s.id: s for s in steps}, tuple(s.id for s in steps))
+        if (key := keys[vid]) is not None:
+            _process_cache[key] = process
+        result[vid] = process
+    return result
 
 
-def _has_neighbour(session: Session, dossier: Dossier, offset: int) -> bool:
+def _has_neighbour(session: Session, dossier: DossierState, offset: int) -> bool:
     """Whether the dossier's process has a step ``offset`` places from its current one."""
-    key = _order_key(dossier.version)
-    if key is None:
-        order = tuple(s.id for s in _steps(dossier))
-    else:
-        prime_step_order(session, [dossier.version])
-        order = _step_order_cache[key]
+    order = processes(session, [dossier.version])[dossier.version.id].order
     if dossier.current_step_id not in order:
         return False
     index = order.index(dossier.current_step_id) + offset
@@ -109,7 +137,7 @@ def _has_neighbour(session: Session, dossier: Dossier, offset: int) -> bool:
 
 
 def step_applicable(
-    session: Session, action: str, dossier: Dossier, now: datetime, owed: int | None = None
+    session: Session, action: str, dossier: DossierState, now: datetime, owed: int | None = None
 ) -> bool:
     status = dossier.status
     cal = calendar_service.get_calendar(session)
@@ -135,7 +163,10 @@ def step_applicable(
     if action == "request_payment":
         if status not in ("received", "processing"):
             return False
-        return (payment_service.outstanding(session, dossier) if owed is None else owed) > 0
+        if owed is None:
+            assert isinstance(dossier, Dossier), "a plain row comes with what it owes"
+            owed = payment_service.outstanding(session, dossier)
+        return owed > 0
     if action == "extend":
         return (
             status in ("received", "processing")

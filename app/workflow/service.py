@@ -8,38 +8,25 @@ gets a 409.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from functools import lru_cache
-from typing import Any, NamedTuple
+from datetime import datetime
 
 from sqlalchemy import (
-    BindParameter,
-    ColumnElement,
-    Select,
-    and_,
-    bindparam,
-    or_,
     select,
-    tuple_,
-    union,
 )
-from sqlalchemy.orm import Session, joinedload, lazyload, load_only
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from app import events
 from app.accounts.models import User
 from app.calendar import service as calendar_service
-from app.catalog.models import Procedure, ProcedureVersion, ProcessStep
-from app.catalog.schemas import STEP_ROLES
-from app.db import MAX_ID, utcnow
+from app.db import utcnow
 from app.dossiers import events as dossier_events
 from app.dossiers import service as dossier_service
-from app.dossiers.models import QUEUE_STATUSES, Dossier
+from app.dossiers.models import Dossier
 from app.dossiers.schemas import ActionIn
+from app.dossiers.state import DossierState
 from app.errors import Conflict, DomainError, Forbidden, InvalidInput
-from app.formatting import day_in_range
 from app.i18n_markers import N_
-from app.payments import service as payment_service
 from app.workflow import actions as action_rules
 from app.workflow import supplement
 from app.workflow.labels import ACTION_LABELS as ACTION_LABELS
@@ -47,7 +34,7 @@ from app.workflow.labels import ACTION_LABELS as ACTION_LABELS
 
 def available_actions(
     session: Session,
-    dossier: Dossier,
+    dossier: DossierState,
     user: User | None,
     now: datetime | None = None,
     owed: int | None = None,
@@ -63,7 +50,11 @@ def available_actions(
 
 
 def refusal(
-    session: Session, dossier: Dossier, user: User | None, action: str, now: datetime | None = None
+    session: Session,
+    dossier: DossierState,
+    user: User | None,
+    action: str,
+    now: datetime | None = None,
 ) -> DomainError | None:
     """Why the caller cannot take ``action`` now although it would otherwise be theirs to
     take (a supplement rule of Decree 118/2025), or None."""
@@ -75,7 +66,7 @@ def refusal(
 
 def _possible_actions(
     session: Session,
-    dossier: Dossier,
+    dossier: DossierState,
     user: User | None,
     now: datetime,
     owed: int | None = None,
@@ -194,177 +185,6 @@ def _announce(
     """Publish the action's event: the applicant is notified and the audit log appended by its
     subscribers (docs/decisions/0016-domain-events.md)."""
     events.publish(session, dossier_events.for_action(action, dossier, user, before, comment))
-
-
-# --- queues -------------------------------------------------------------------------------
-
-
-def _queue_branches(
-    roles: tuple[str, ...], leader: bool, cashier: bool, keyset: bool
-) -> list[Select[int, datetime | None]]:
-    """The caller's queue as ranges that each index reads in order (their union is what the
-    caller may act on): one per role at the caller's agency, on ``ix_dossiers_queue``,
-    assigned to nobody or to them (leaders see all of their unit's); for cashiers, what waits
-    for fees at their counter (the receiving agency's, or the one-stop shop's where the
-    dossier is: the province's centre collects for its departments), on the two partial
-    indexes of dossiers awaiting payment. Each is limited to the page, so a page reads at
-    most a page per range, however many dossiers wait (docs/PERFORMANCE.md, issue 18)."""
-    # Constants written into the statement, not bound: it stays one text per shape, short
-    # enough (< 4096 characters) for psycopg to keep it parsed and prepared (PERFORMANCE.md).
-    in_queue = Dossier.status.in_(
-        bindparam("queue_statuses", QUEUE_STATUSES, expanding=True, literal_execute=True)
-    )
-    mine = or_(Dossier.assignee_id.is_(None), Dossier.assignee_id == bindparam("user_id"))
-    agency: BindParameter[int] = bindparam("agency_id")
-    ranges: list[ColumnElement[bool]] = []
-    for role in roles:
-        step_role: BindParameter[str] = bindparam(f"role_{role}", role, literal_execute=True)
-        at_step = and_(
-            Dossier.handling_agency_id == agency, Dossier.step_role == step_role, in_queue
-        )
-        ranges.append(at_step if leader else and_(at_step, mine))
-    if cashier:
-        waiting = Dossier.status == bindparam("waiting", "awaiting_payment", literal_execute=True)
-        ranges += [and_(Dossier.agency_id == agency, waiting)]
-        ranges += [and_(Dossier.handling_agency_id == agency, waiting)]
-    after = tuple_(
-        bindparam("after_due", type_=Dossier.step_due_at.type),
-        bindparam("after_id", type_=Dossier.id.type),
-    )
-    branches: list[Select[int, datetime | None]] = []
-    for where in ranges:
-        branch = select(Dossier.id, Dossier.step_due_at).where(where)
-        if keyset:
-            # A row value: an index condition (the range starts after the cursor); the same
-            # test written with OR is a filter over every row before the cursor.
-            branch = branch.where(tuple_(Dossier.step_due_at, Dossier.id) > after)
-        limited = (
-            branch.order_by(Dossier.step_due_at, Dossier.id).limit(bindparam("limit")).subquery()
-        )
-        # Each range in a subquery of its own: SQLite allows no LIMIT in a compound's members.
-        branches.append(select(limited.c.id, limited.c.step_due_at))
-    return branches
-
-
-@lru_cache(maxsize=64)
-def _queue_statement(
-    roles: tuple[str, ...], leader: bool, cashier: bool, keyset: bool
-) -> Select[Dossier, int]:
-    """The queue query of one shape, built once: it runs on every request of every officer,
-    so the caller's values are bound parameters, not a new statement to build each time."""
-    # The ranges merged (UNION: a dossier of the cashier's agency handled there is in both
-    # ranges of the counter) and the page's ids taken, on their own: joined in the same query,
-    # the other tables led PostgreSQL to read and sort every open dossier of the unit.
-    merged = union(*_queue_branches(roles, leader, cashier, keyset)).subquery()
-    ids = (
-        select(merged.c.id)
-        .order_by(merged.c.step_due_at, merged.c.id)
-        .limit(bindparam("limit"))
-        .subquery()
-    )
-    # A queue shows a summary and its actions: only the columns they read are loaded (the
-    # others raise if touched, so a page that needs more says so in a test instead of
-    # reading each row again). One statement whatever its length: the dossiers joined with
-    # their versions, procedures, current steps and what each still owes (whether
-    # "request_payment" applies); whether a step comes before or after is known per process
-    # (``_step_order_cache``).
-    return (
-        select(Dossier, payment_service.outstanding_column())
-        .join(ids, ids.c.id == Dossier.id)
-        .options(
-            load_only(*_QUEUE_DOSSIER_COLUMNS),
-            lazyload(Dossier.agency),
-            joinedload(Dossier.current_step)
-            .load_only(*_QUEUE_STEP_COLUMNS)
-            .lazyload(ProcessStep.agency),
-            joinedload(Dossier.version)
-            .load_only(*_QUEUE_VERSION_COLUMNS)
-            .joinedload(ProcedureVersion.procedure)
-            .load_only(Procedure.code),
-        )
-        .order_by(Dossier.step_due_at, Dossier.id)
-    )
-
-
-# What a queue row shows (``dossier_service.summary_fields``, the desk's ``_queue_item``) and
-# what deciding its actions reads (``available_actions``, ``supplement.held_back``).
-_QUEUE_DOSSIER_COLUMNS = (
-    Dossier.code,
-    Dossier.version_id,
-    Dossier.agency_id,
-    Dossier.applicant_id,
-    Dossier.channel,
-    Dossier.status,
-    Dossier.applicant,
-    Dossier.current_step_id,
-    Dossier.assignee_id,
-    Dossier.handling_agency_id,
-    Dossier.step_due_at,
-    Dossier.submitted_at,
-    Dossier.answer_due_at,
-    Dossier.received_at,
-    Dossier.due_at,
-    Dossier.extension_count,
-    Dossier.supplement_count,
-    Dossier.supplement_due_at,
-    Dossier.decided_at,
-)
-_QUEUE_STEP_COLUMNS = (
-    ProcessStep.code,
-    ProcessStep.name,
-    ProcessStep.role,
-    ProcessStep.actions,
-)
-_QUEUE_VERSION_COLUMNS = (
-    ProcedureVersion.status,
-    ProcedureVersion.name,
-    ProcedureVersion.published_at,
-)
-
-
-class QueueEntry(NamedTuple):
-    dossier: Dossier
-    owed: int  # fees still owed (negative when overpaid), for ``available_actions``
-
-
-def parse_queue_cursor(cursor: str) -> tuple[datetime, int]:
-    """``<step due ISO>_<id>`` of the last row of a queue page (its ``next_cursor``); anything
-    else, also a moment outside the years a query may name or an id no dossier can have, is
-    InvalidInput on ``cursor``."""
-    try:
-        moment, _sep, ident = cursor.rpartition("_")
-        at = datetime.fromisoformat(moment)
-        dossier_id = int(ident)
-        if at.tzinfo is None or not day_in_range(at) or not 0 < dossier_id <= MAX_ID:
-            raise ValueError(cursor)
-        return at.astimezone(UTC), dossier_id
-    except (ValueError, OverflowError) as exc:
-        raise InvalidInput(N_("cursor không hợp lệ."), fields={"cursor": "invalid"}) from exc
-
-
-def queue(
-    session: Session, user: User, limit: int = 50, after: tuple[datetime, int] | None = None
-) -> list[QueueEntry]:
-    """The caller's queue sorted by due time (keyset pagination on (step_due_at, id))."""
-    if not user.is_staff:
-        raise Forbidden(N_("Chỉ cán bộ mới có hàng đợi hồ sơ."))
-    # Only the roles a step can have (an agency admin's role never is one): a range each.
-    roles = tuple(sorted(user.roles.intersection(STEP_ROLES)))
-    if not roles:
-        return []
-    stmt = _queue_statement(roles, "leader" in roles, "cashier" in roles, after is not None)
-    params: dict[str, Any] = {
-        "agency_id": user.agency_id,
-        "user_id": user.id,
-        "limit": limit,
-    }
-    if after is not None:
-        params["after_due"], params["after_id"] = after
-    entries = [QueueEntry(d, int(owed)) for d, owed in session.execute(stmt, params)]
-    action_rules.prime_step_order(
-        session, {id(e.dossier.version): e.dossier.version for e in entries}.values()
-    )
-    return entries
 
 
 # --- periodic checks ----------------------------------------------------------------------

@@ -13,6 +13,7 @@ from app.calendar import service as calendar_service
 from app.dossiers import service as dossier_service
 from app.dossiers.models import Dossier
 from app.dossiers.schemas import ActionIn
+from app.dossiers.state import DossierState
 from app.errors import Conflict, DomainError, InvalidInput
 from app.i18n_markers import N_
 
@@ -27,7 +28,9 @@ STOP_TOO_EARLY = N_(
 )
 
 
-def held_back(session: Session, action: str, dossier: Dossier, now: datetime) -> DomainError | None:
+def held_back(
+    session: Session, action: str, dossier: DossierState, now: datetime
+) -> DomainError | None:
     """The rule that keeps ``action`` from being taken now on a dossier where it would
     otherwise be possible, as the error to answer with; None when no such rule applies."""
     if action == "request_supplement":

@@ -20,6 +20,7 @@ from app.catalog.models import ProcedureVersion
 from app.demo import history
 from app.demo.seed import seed_all
 from app.documents.models import Document
+from app.dossiers import service as dossier_service
 from app.dossiers.models import STATUSES, Dossier, DossierEvent, StepRun
 from app.main import create_app
 from app.notifications.models import Notice, OutboxMessage
@@ -33,6 +34,7 @@ from app.stats import dates as stats_dates
 from app.stats import indicators as stats_indicators
 from app.stats import tallies
 from app.web.session import get_session
+from app.workflow import queue as work_queue
 from app.workflow import service as workflow_service
 from tests.conftest import DEMO_PASSWORD, csrf_from
 
@@ -170,7 +172,7 @@ def test_every_demo_officer_with_a_process_has_work_waiting(
             desks.add((officer.agency_id, "reception"))
         if not desks & acting:
             continue  # no demo procedure has a step at this officer's desk (Sở Tư pháp)
-        entries = workflow_service.queue(session, officer, limit=100)
+        entries = work_queue.queue(session, officer, limit=100)
         assert entries, officer.email
         checked.append(officer.email)
     for email in (
@@ -191,10 +193,40 @@ def test_every_demo_officer_with_a_process_has_work_waiting(
     assert reception is not None
     actions = {
         a
-        for entry in workflow_service.queue(session, reception)
+        for entry in work_queue.queue(session, reception)
         for a in workflow_service.available_actions(session, entry.dossier, reception, NOW)
     }
     assert {"receive", "return_result"} <= actions
+
+
+def test_a_queue_row_shows_and_allows_what_the_loaded_dossier_does(
+    seeded: tuple[Session, int, dict[str, int]],
+) -> None:
+    """The queue reads plain rows, not ORM dossiers (issue 18): for every demo officer, each
+    row's summary and actions are those of the same dossier loaded whole."""
+    session = seeded[0]
+    officers = session.scalars(
+        select(User).where(User.agency_id.is_not(None), User.email.like("%@motcua.local"))
+    ).all()
+    compared = 0
+    actions_seen: set[str] = set()
+    for officer in officers:
+        if not officer.is_staff:
+            continue
+        for entry in work_queue.queue(session, officer, limit=200):
+            row = entry.dossier
+            loaded = session.get(Dossier, row.id)
+            assert loaded is not None
+            assert dossier_service.summary_fields(row, NOW) == dossier_service.summary_fields(
+                loaded, NOW
+            )
+            allowed = workflow_service.available_actions(session, row, officer, NOW, entry.owed)
+            assert allowed == workflow_service.available_actions(session, loaded, officer, NOW)
+            actions_seen.update(allowed)
+            compared += 1
+    assert compared > 50
+    # The rows cover the actions of every kind of step, not only reception's.
+    assert {"receive", "forward", "approve", "return_result", "extend"} <= actions_seen
 
 
 def test_the_statistics_and_the_dashboard_have_figures(

@@ -18,7 +18,7 @@ from app.agencies.models import Agency
 from app.catalog.models import ProcedureVersion
 from app.catalog.schemas import STEP_ROLES
 from app.dossiers.models import QUEUE_STATUSES, STATUSES, Dossier
-from app.workflow import service as workflow
+from app.workflow import queue as queue_module
 
 START = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 
@@ -95,7 +95,7 @@ def _pages(db: Session, officer: User, size: int) -> list[int]:
     got: list[int] = []
     after = None
     for _ in range(200):
-        rows = workflow.queue(db, officer, size + 1, after)
+        rows = queue_module.queue(db, officer, size + 1, after)
         page = [entry.dossier for entry in rows[:size]]
         got += [d.id for d in page]
         if len(rows) <= size:
@@ -139,7 +139,7 @@ def test_first_page_statement_stays_short_enough_for_psycopg_to_keep_it(
     page, the busiest read of the staff, stays under that for any set of roles."""
     from sqlalchemy.dialects import postgresql
 
-    statement = workflow._queue_statement(roles, "leader" in roles, "cashier" in roles, False)
+    statement = queue_module.statement(roles, "leader" in roles, "cashier" in roles, False)
     compiled = statement.params(agency_id=1, user_id=1, limit=21).compile(
         dialect=postgresql.psycopg.dialect(), compile_kwargs={"render_postcompile": True}
     )

@@ -13,11 +13,11 @@ from starlette.responses import Response
 from app.calendar import service as calendar_service
 from app.db import utcnow
 from app.dossiers import service as dossier_service
-from app.dossiers.models import Dossier
+from app.dossiers.state import DossierState
 from app.errors import InvalidInput
 from app.web import render
 from app.web.deps import CurrentUser, SessionDep
-from app.workflow import service as workflow
+from app.workflow import queue as work_queue
 from app.workflow.pages import common
 
 router = APIRouter(include_in_schema=False)
@@ -28,7 +28,7 @@ QUEUE_PAGE_SIZE = 25
 def _parse_cursor(cursor: str) -> tuple[datetime, int] | None:
     """The queue cursor of the next-page link; nonsense (an altered link) restarts."""
     try:
-        return workflow.parse_queue_cursor(cursor)
+        return work_queue.parse_cursor(cursor)
     except InvalidInput:
         return None
 
@@ -36,7 +36,9 @@ def _parse_cursor(cursor: str) -> tuple[datetime, int] | None:
 # --- the queue ----------------------------------------------------------------------------
 
 
-def _queue_item(cal: calendar_service.WorkCalendar, d: Dossier, now: datetime) -> dict[str, Any]:
+def _queue_item(
+    cal: calendar_service.WorkCalendar, d: DossierState, now: datetime
+) -> dict[str, Any]:
     overdue, due_today = dossier_service.flags(d, now)
     answer = None
     if d.status == "submitted" and d.answer_due_at is not None:
@@ -54,7 +56,7 @@ def _queue_item(cal: calendar_service.WorkCalendar, d: Dossier, now: datetime) -
         "code": d.code,
         "procedure_code": d.version.code,
         "procedure_name": d.version.name,
-        "applicant_name": (d.applicant or {}).get("full_name", ""),
+        "applicant_name": d.applicant_name,
         "channel": d.channel,
         "status": d.status,
         "submitted_at": d.submitted_at,
@@ -77,7 +79,7 @@ def staff_desk(
     """The officer's desk: the dossiers they can act on, by due time."""
     common.require_staff(user)
     after = _parse_cursor(cursor) if cursor else None
-    entries = workflow.queue(session, user, QUEUE_PAGE_SIZE + 1, after) if user.is_staff else []
+    entries = work_queue.queue(session, user, QUEUE_PAGE_SIZE + 1, after) if user.is_staff else []
     rows = [entry.dossier for entry in entries]
     more = len(rows) > QUEUE_PAGE_SIZE
     rows = rows[:QUEUE_PAGE_SIZE]
