@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
 
 from app.config import get_settings
-from tests.conftest import IN_CI
-from tests.s3server import make_bucket, start_server
+from tests.s3server import make_bucket, s3_server
+
+__all__ = ["S3", "s3", "s3_server"]
 
 
 @dataclass
@@ -21,19 +21,6 @@ class S3:
     @property
     def url(self) -> str:
         return f"s3://{self.bucket}/{self.prefix}"
-
-
-@pytest.fixture(scope="session")
-def s3_server() -> Iterator[str]:
-    """The endpoint URL of the server; in CI a server that cannot start fails the test."""
-    try:
-        server, endpoint = start_server()
-    except Exception as exc:
-        if IN_CI:
-            pytest.fail(f"the S3 server on loopback could not start: {exc}")
-        pytest.skip(f"the S3 server on loopback could not start: {exc}")
-    yield endpoint
-    server.stop()
 
 
 @pytest.fixture
