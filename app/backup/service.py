@@ -431,5 +431,10 @@ def restore(
             storage.write_bytes(source.read_bytes())
             summary.files += 1
         say(f"{summary.files} files to {storage.describe()}")
+    if engine.dialect.name == "postgresql":
+        # The planner's statistics and the visibility map after a bulk load (docs/DEPLOY.md).
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("VACUUM (ANALYZE)"))
+        say("VACUUM (ANALYZE) done")
     summary.missing_files = list(manifest.get("missing_files") or [])
     return summary
