@@ -219,6 +219,7 @@ def backup(engine: Engine, path: Path, progress: Callable[[str], None] | None = 
     if path.exists() and (not path.is_dir() or any(path.iterdir())):
         raise BackupError(f"{path} already exists and is not an empty folder; choose a new one")
     (path / "database").mkdir(parents=True, exist_ok=True)
+    path.chmod(0o700)  # personal data: readable by the portal's own user only
     say = progress or (lambda _line: None)
     files: set[str] = set()
     manifest: dict[str, Any] = {"format": FORMAT, "version": VERSION}

@@ -22,7 +22,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.accounts import service as account_service
 from app.backup import service as backup_service
+from app.cli import upgrade_database
 from app.db import Base, drain_background, make_engine
+from app.demo.seed import seed_all
 from app.dossiers.models import Dossier
 from app.receipts.models import Receipt
 from tests.conftest import _TMP, _admin_url, _run_admin
@@ -52,16 +54,37 @@ def empty_database() -> Iterator[str]:
         _run_admin(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-@pytest.fixture
-def portal(fresh_database: Engine) -> Engine:
-    """A portal with life in it: received dossiers with their files, two paid with a receipt
-    (its signed PDF made after the commit), and the audit entries of all that."""
-    factory = sessionmaker(bind=fresh_database, expire_on_commit=False)
+def _live(engine: Engine) -> Engine:
+    """Received dossiers with their files, two paid with a receipt (its signed PDF made after
+    the commit), and the audit entries of all that."""
+    factory = sessionmaker(bind=engine, expire_on_commit=False)
     ids = _received_dossiers(factory, 3)
     for dossier_id in ids[:2]:
         _pay(factory, dossier_id)
     drain_background()
-    return fresh_database
+    return engine
+
+
+@pytest.fixture
+def portal(request: pytest.FixtureRequest) -> Iterator[Engine]:
+    """A portal with life in it, on the suite's database — or, for the target ``from-sqlite``
+    of the PostgreSQL suite, on SQLite (a backup moves between the two)."""
+    if getattr(request, "param", None) != "from-sqlite":
+        yield _live(request.getfixturevalue("fresh_database"))
+        return
+    url = f"sqlite:///{(_TMP / f'source_{uuid.uuid4().hex[:10]}.db').as_posix()}"
+    upgrade_database(url)
+    engine = make_engine(url)
+    try:
+        with sessionmaker(bind=engine).begin() as session:
+            seed_all(session)
+        yield _live(engine)
+    finally:
+        engine.dispose()
+
+
+ON_POSTGRES = os.environ["PORTAL_DATABASE_URL"].startswith("postgresql")
+TARGETS = ["local", "s3", *(["from-sqlite"] if ON_POSTGRES else [])]
 
 
 def portal_command(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -109,7 +132,9 @@ def _target_storage(kind: str, tmp_path: Path, request: pytest.FixtureRequest) -
     return env
 
 
-@pytest.mark.parametrize("target", ["local", "s3"])
+@pytest.mark.parametrize(
+    ("portal", "target"), [(t, t) for t in TARGETS], indirect=["portal"], ids=TARGETS
+)
 def test_a_restore_on_an_empty_machine_gives_back_the_same_portal(
     portal: Engine,
     empty_database: str,
@@ -122,6 +147,7 @@ def test_a_restore_on_an_empty_machine_gives_back_the_same_portal(
     assert made.returncode == 0, made.stderr
     assert "Backup of schema" in made.stdout and " files in " in made.stdout
     manifest = json.loads((tmp_path / "backup" / "manifest.json").read_text())
+    assert (tmp_path / "backup").stat().st_mode & 0o077 == 0  # personal data: owner only
     files = _referenced_files(portal)
     assert set(manifest["files"]) == files and len(files) >= 3  # components and receipt PDFs
 
