@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
+    JSON,
     Column,
     Connection,
     Date,
@@ -43,6 +44,7 @@ from sqlalchemy import (
     delete,
     func,
     inspect,
+    null,
     select,
     text,
 )
@@ -59,6 +61,8 @@ FORMAT = "mot-cua-backup"
 VERSION = 1
 MANIFEST = "manifest.json"
 BATCH = 1000
+JSON_NULL = "$json_null"
+PROBE = "_sql_null_"
 
 # Every column that holds the SHA-256 of a file in storage (tests/backup checks that no other
 # column named *sha256 is left out by mistake).
@@ -184,12 +188,21 @@ def _snapshot(engine: Engine) -> Connection:
     return conn
 
 
+def _json_columns(table: Table) -> list[Column[Any]]:
+    return [c for c in table.columns if isinstance(c.type, JSON)]
+
+
 def _dump_table(conn: Connection, table: Table, target: Path, files: set[str]) -> dict[str, Any]:
-    """Write the rows of ``table`` to ``target`` (JSON lines); collect the file digests."""
+    """Write the rows of ``table`` to ``target`` (JSON lines); collect the file digests.
+
+    A JSON column may hold SQL NULL or the JSON value ``null``, which read alike: the names
+    of the columns holding JSON ``null`` are kept in the row under ``JSON_NULL``."""
     file_columns = [c.key for c in FILE_COLUMNS if c.class_.__table__ is table]
+    json_columns = _json_columns(table)
     order = list(table.primary_key.columns) or list(table.columns)
+    probes = [c.is_(None).label(f"{PROBE}{c.key}") for c in json_columns]
     result = conn.execution_options(stream_results=True, max_row_buffer=BATCH).execute(
-        select(table).order_by(*order)
+        select(table, *probes).order_by(*order)
     )
     digest, rows, size = hashlib.sha256(), 0, 0
     with target.open("wb") as fh:
@@ -197,14 +210,15 @@ def _dump_table(conn: Connection, table: Table, target: Path, files: set[str]) -
             for name in file_columns:
                 if row[name]:
                     files.add(row[name])
-            line = (
-                json.dumps(
-                    {key: _encode(value) for key, value in row.items()},
-                    ensure_ascii=False,
-                    separators=(",", ":"),
-                )
-                + "\n"
-            ).encode("utf-8")
+            record = {c.key: _encode(row[c.key]) for c in table.columns}
+            json_nulls = [
+                c.key for c in json_columns if row[c.key] is None and not row[f"{PROBE}{c.key}"]
+            ]
+            if json_nulls:
+                record[JSON_NULL] = json_nulls
+            line = (json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n").encode(
+                "utf-8"
+            )
             fh.write(line)
             digest.update(line)
             rows += 1
@@ -353,12 +367,17 @@ def occupied(conn: Connection) -> list[str]:
 
 def _rows(source: Path, table: Table) -> Iterator[dict[str, Any]]:
     decoders = {c.key: d for c in table.columns if (d := _decoder(c)) is not None}
+    json_columns = [c.key for c in _json_columns(table)]
     with source.open("r", encoding="utf-8") as fh:
         for line in fh:
             row = json.loads(line)
+            json_nulls = row.pop(JSON_NULL, [])
             for key, decode in decoders.items():
                 if row.get(key) is not None:
                     row[key] = decode(row[key])
+            for key in json_columns:
+                if row.get(key) is None and key not in json_nulls:
+                    row[key] = null()  # SQL NULL, not the JSON value null
             yield row
 
 

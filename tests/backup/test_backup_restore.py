@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, String, select
+from sqlalchemy import JSON, Engine, String, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.accounts import service as account_service
@@ -106,7 +106,15 @@ def _all_rows(engine: Engine) -> dict[str, list[dict[str, Any]]]:
             table.name: [
                 dict(row)
                 for row in conn.execute(
-                    select(table).order_by(*(table.primary_key.columns or table.columns))
+                    # SQL NULL and the JSON value null read alike: tell them apart too.
+                    select(
+                        table,
+                        *(
+                            c.is_(None).label(f"sql_null_{c.key}")
+                            for c in table.columns
+                            if isinstance(c.type, JSON)
+                        ),
+                    ).order_by(*(table.primary_key.columns or table.columns))
                 ).mappings()
             ]
             for table in Base.metadata.sorted_tables
