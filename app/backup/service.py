@@ -420,7 +420,8 @@ def restore(
         if revision != checked.revision:
             raise BackupError(
                 f"the backup was made at schema revision {checked.revision}, the database is "
-                f"at {revision or 'none'}: restore into an empty database"
+                f"at {revision or 'none'}: restore into a new database never migrated (the "
+                "restore migrates it to the backup's revision, then to this version's)"
             )
         busy = occupied(conn)
         if busy and not replace:

@@ -285,6 +285,25 @@ def test_a_tampered_or_partial_backup_is_refused_naming_the_problem(
         target.dispose()
     assert not (tmp_path / "target" / "files").exists()
 
+    # A backup of another schema revision is not loaded into a database already migrated.
+    older = _broken(backup, tmp_path, "older")
+    (older / "manifest.json").write_text(
+        json.dumps({**manifest, "schema_revision": "0001"}), encoding="utf-8"
+    )
+    upgrade_database(empty_database)
+    target = make_engine(empty_database)
+    try:
+        with pytest.raises(backup_service.BackupError) as refused:
+            backup_service.restore(target, backup_service.check(older))
+        assert (
+            f"the backup was made at schema revision 0001, the database is at "
+            f"{manifest['schema_revision']}: restore into a new database never migrated"
+        ) in str(refused.value)
+        with target.connect() as conn:
+            assert backup_service.occupied(conn) == []
+    finally:
+        target.dispose()
+
 
 def test_a_backup_never_overwrites_a_folder_in_use(portal: Engine, tmp_path: Path) -> None:
     used = tmp_path / "used"
