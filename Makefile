@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: run test test-fast test-postgres lint format typecheck migrate seed bench clean messages
+.PHONY: run test test-fast test-postgres test-s3 lint format typecheck migrate seed bench clean messages
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -23,6 +23,7 @@ run: $(STAMP)
 test: $(STAMP) lint typecheck
 	bash scripts/ensure-chromium.sh
 	bash scripts/ensure-xmlsec1.sh
+	bash scripts/ensure-compose.sh
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 ## The suite without browser tests (quick feedback).
@@ -34,6 +35,14 @@ test-fast: $(STAMP)
 test-postgres: $(STAMP)
 	bash scripts/ensure-xmlsec1.sh
 	bash scripts/test-postgres.sh $(PYTEST_ARGS)
+
+## The upload and download tests again with files in a bucket on an S3-protocol server on loopback.
+test-s3: $(STAMP)
+	PORTAL_TEST_STORAGE=s3 $(BIN)/pytest -p no:randomly $(PYTEST_ARGS) \
+	  tests/dossiers/test_uploads.py tests/dossiers/test_duplicate_upload.py \
+	  tests/dossiers/test_upload_names.py tests/docstore tests/catalog/test_blank_forms.py \
+	  tests/receipts/test_render_after_commit.py tests/documents/test_download_names.py \
+	  tests/workflow/test_results.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

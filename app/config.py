@@ -115,6 +115,12 @@ class Settings(BaseSettings):
     # PDF renderer processes per web process (0: lay PDFs out in the web process itself);
     # docs/decisions/0012-pdf-renderer-processes.md.
     pdf_renderers: int = 1
+    # Where uploaded and generated files go: empty for <data_dir>/files, or s3://bucket/prefix
+    # for S3-compatible object storage (credentials from AWS_ACCESS_KEY_ID,
+    # AWS_SECRET_ACCESS_KEY, AWS_DEFAULT_REGION); docs/decisions/0030-object-storage-and-backups.md.
+    storage_url: str = ""
+    # The object storage server when it is not AWS (MinIO, Ceph …), e.g. http://minio:9000.
+    s3_endpoint_url: str = ""
 
     @field_validator("pdf_renderers", mode="before")
     @classmethod
@@ -126,6 +132,17 @@ class Settings(BaseSettings):
                 f"(0: render PDFs in the web process), not {text!r}"
             )
         return int(text)
+
+    @field_validator("storage_url", mode="after")
+    @classmethod
+    def _check_storage_url(cls, value: str) -> str:
+        value = value.strip()
+        if value and not re.fullmatch(r"s3://[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9](/[^?#]*)?", value):
+            raise ValueError(
+                "PORTAL_STORAGE_URL must be empty (files under the data dir) or "
+                f"s3://bucket/prefix with a valid bucket name, not {value!r}"
+            )
+        return value.rstrip("/")
 
     @field_validator("trusted_proxies", mode="after")
     @classmethod

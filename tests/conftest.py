@@ -58,6 +58,14 @@ os.environ["PORTAL_DATABASE_URL"] = _given or f"sqlite:///{(_TMP / 'test.db').as
 os.environ.setdefault("PORTAL_SECRET_KEY", "test-secret-key-not-for-production")
 os.environ["PORTAL_LOGIN_MAX_FAILURES"] = "5"
 os.environ["PORTAL_EMBEDDED_WORKER"] = "false"
+# PORTAL_TEST_STORAGE=s3: files go to a bucket on a real S3-protocol server on loopback (`make
+# test-s3` runs the upload and download tests so); a server that cannot start fails the run.
+if os.environ.get("PORTAL_TEST_STORAGE") == "s3":
+    from tests.s3server import make_bucket, start_server
+
+    _S3_SERVER, _S3_ENDPOINT = start_server()
+    os.environ["PORTAL_S3_ENDPOINT_URL"] = _S3_ENDPOINT
+    os.environ["PORTAL_STORAGE_URL"] = f"s3://{make_bucket(_S3_ENDPOINT)}/portal"
 
 from fastapi.testclient import TestClient  # noqa: E402
 from sqlalchemy import Engine  # noqa: E402

@@ -290,7 +290,7 @@ def reuse(
         raise PayloadTooLarge(
             N_("Tệp vượt quá dung lượng cho phép."), fields={"file": f"max {comp.max_size_mb} MB"}
         )
-    if not storage.path_for(doc.sha256).exists():
+    if not storage.exists(doc.sha256):
         raise NotFound(N_("Không tìm thấy tệp."))
     for attached in dossier_service.active_files(dossier):
         if attached.component_code == comp.code and attached.sha256 == doc.sha256:

@@ -1,4 +1,9 @@
-"""Content-addressed file storage under the data dir, with type checks by content."""
+"""Content-addressed file storage, with type checks by content: the one interface to files.
+
+Files live under the data dir (default) or in S3-compatible object storage when
+``PORTAL_STORAGE_URL=s3://bucket/prefix`` (docs/decisions/0030-object-storage-and-backups.md);
+the key or path of a file is its SHA-256 either way, so a file is written once and never
+changed. Nothing outside this package touches paths, keys or clients."""
 
 from __future__ import annotations
 
@@ -14,6 +19,7 @@ import filetype
 from app.config import get_settings
 from app.errors import InvalidInput, NotFound, PayloadTooLarge, UnsupportedMediaType
 from app.i18n_markers import N_
+from app.storage import s3
 from app.text import printable
 
 # Short type names used in component definitions → MIME types recognised by content.
@@ -36,13 +42,24 @@ class StoredFile:
 
 
 def files_root() -> Path:
+    """Where the local-disk store keeps its files (``<data_dir>/files``)."""
     return get_settings().data_dir / "files"
 
 
-def path_for(sha256: str) -> Path:
-    if not re.fullmatch(r"[0-9a-f]{64}", sha256):
+def check_digest(sha256: str) -> str:
+    """``sha256`` if it is a SHA-256 hex digest; NotFound otherwise (never a path or key)."""
+    if not re.fullmatch(r"[0-9a-f]{64}", sha256 or ""):
         raise NotFound(N_("Không tìm thấy tệp."))
+    return sha256
+
+
+def path_for(sha256: str) -> Path:
+    """The local-disk path of a file (the local store only; callers use the functions below)."""
+    check_digest(sha256)
     return files_root() / sha256[:2] / sha256[2:4] / sha256
+
+
+StorageUnavailable = s3.StorageUnavailable
 
 
 def sniff(data: bytes) -> str | None:
@@ -61,9 +78,22 @@ def clean_filename(name: str) -> str:
     return name or "tep"
 
 
+def _s3() -> s3.S3Store | None:
+    """The object store when ``PORTAL_STORAGE_URL`` is ``s3://…``; None for the local disk."""
+    settings = get_settings()
+    if not settings.storage_url:
+        return None
+    return s3.store_for(settings.storage_url, settings.s3_endpoint_url)
+
+
 def write_bytes(data: bytes) -> str:
-    """Store bytes once by SHA-256 (atomic rename); returns the digest."""
+    """Store bytes once by SHA-256 (an atomic rename or one PUT); returns the digest."""
     digest = hashlib.sha256(data).hexdigest()
+    remote = _s3()
+    if remote is not None:
+        if not remote.exists(digest):
+            remote.put(digest, data)
+        return digest
     target = path_for(digest)
     if not target.exists():
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -79,10 +109,52 @@ def write_bytes(data: bytes) -> str:
 
 
 def read_bytes(sha256: str) -> bytes:
+    """The bytes stored under ``sha256``; NotFound when the store has none."""
+    check_digest(sha256)
+    remote = _s3()
+    if remote is not None:
+        data = remote.get(sha256)
+        if data is None:
+            raise NotFound(N_("Không tìm thấy tệp."))
+        return data
     path = path_for(sha256)
     if not path.exists():
         raise NotFound(N_("Không tìm thấy tệp."))
     return path.read_bytes()
+
+
+def exists(sha256: str) -> bool:
+    """Whether the store holds the file ``sha256`` (False for anything not a digest)."""
+    if not re.fullmatch(r"[0-9a-f]{64}", sha256 or ""):
+        return False
+    remote = _s3()
+    if remote is not None:
+        return remote.exists(sha256)
+    return path_for(sha256).is_file()
+
+
+def describe() -> str:
+    """Where files go, for messages (``s3://bucket/prefix`` or the local folder)."""
+    return get_settings().storage_url or str(files_root())
+
+
+def ready() -> None:
+    """Raise StorageUnavailable, naming the store and the cause, when files cannot be stored:
+    the local folder not writable, or the bucket not reachable (HEAD bucket failed)."""
+    remote = _s3()
+    if remote is not None:
+        remote.ready()
+        return
+    root = files_root()
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(dir=root, prefix=".ready-")
+        os.close(fd)
+        Path(probe).unlink()
+    except OSError as exc:
+        raise StorageUnavailable(
+            f"file storage {root} is not writable: {exc.strerror or exc}"
+        ) from exc
 
 
 def check_upload(data: bytes, filename: str, accepted: list[str], max_size_mb: int) -> StoredFile:

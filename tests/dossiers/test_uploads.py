@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.config import get_settings
 from app.dossiers.models import DossierFile
+from app.storage import service as storage
 from tests.dossiers.helpers import CITIZEN, attach, create_draft, headers, pdf_bytes, png_bytes
+from tests.s3server import stored_names
 
 
-def _stored_files() -> set[Path]:
-    root = get_settings().data_dir / "files"
-    return {p for p in root.rglob("*") if p.is_file()} if root.exists() else set()
+def _stored_files() -> set[str]:
+    return stored_names()
 
 
 def _rows(db: Session) -> int:
@@ -65,9 +63,7 @@ def test_good_upload_is_stored_by_hash_with_a_clean_name(client: TestClient, db:
 
     digest = hashlib.sha256(data).hexdigest()
     assert body["sha256"] == digest
-    assert (
-        get_settings().data_dir / "files" / digest[:2] / digest[2:4] / digest
-    ).read_bytes() == data
+    assert storage.read_bytes(digest) == data
     removed = client.delete(f"/api/v1/dossiers/{dossier['id']}/files/{body['id']}", headers=h)
     assert removed.status_code == 204
     assert client.get(body["url"], headers=h).status_code == 404
