@@ -153,9 +153,7 @@ def test_the_round_from_self_assessment_to_publication(client: TestClient, db: S
 
     # A published year never changes.
     log_in(client, COUNCIL)
-    frozen = post_form(
-        client, path, unit_page, criterion_id=target.id, score="1", reason="Xem lại"
-    )
+    frozen = post_form(client, path, unit_page, criterion_id=target.id, score="1", reason="Xem lại")
     assert frozen.status_code == 409
     assert "Kết quả đã công bố không thể thay đổi" in html.unescape(frozen.text)
     actions = set(db.scalars(select(AuditEntry.action).where(AuditEntry.action.like("par.%"))))
