@@ -104,12 +104,12 @@ def preview(
         raise ImportRefused(REFUSED, problems)
     if not checked:
         raise ImportRefused(REFUSED, [(2, "tệp không có dòng điểm nào")])
-    row = SurveyImport(
+    pending = SurveyImport(
         round_id=round_.id, filename=filename[:255], rows=checked, created_by_id=user.id
     )
-    session.add(row)
+    session.add(pending)
     session.flush()
-    return row
+    return pending
 
 
 def get_import(session: Session, user: User | None, year: int, import_id: int) -> SurveyImport:

@@ -13,7 +13,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from app.audit.models import AuditEntry
-from app.par.models import Round, Score
+from app.par.models import Criterion, Round, Score
 from tests.dossiers.test_citizen_pages import log_in
 from tests.par.helpers import (
     ADMIN,
@@ -103,7 +103,7 @@ def test_the_round_from_self_assessment_to_publication(client: TestClient, db: S
     assert preview.status_code == 200, preview.text
     assert "Xem trước điểm điều tra xã hội học" in html.unescape(preview.text)
     assert unit_row(db, JUSTICE) and _survey(db, JUSTICE, "8.1") is None  # nothing applied yet
-    import_id = int(preview.text.split(f"/khao-sat/", 1)[1].split('"', 1)[0])
+    import_id = int(preview.text.split("/khao-sat/", 1)[1].split('"', 1)[0])
     applied = post_form(client, f"{MANAGE}/khao-sat/{import_id}", MANAGE)
     assert applied.status_code == 303
     assert _survey(db, JUSTICE, "8.1") == 8.5 and _survey(db, PHO_HIEN, "8.1") == 9.25
@@ -168,7 +168,7 @@ def test_the_round_from_self_assessment_to_publication(client: TestClient, db: S
     } <= actions
 
 
-def criteria_by_id(criteria: dict) -> dict:  # type: ignore[type-arg]
+def criteria_by_id(criteria: dict[str, Criterion]) -> dict[int, Criterion]:
     return {c.id: c for c in criteria.values()}
 
 

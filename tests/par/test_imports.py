@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import io
+from typing import Any
 
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
@@ -12,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.demo.par import CRITERIA
-from app.par.models import CriteriaSet, Score, SurveyImport
+from app.par.models import CriteriaSet, RoundUnit, Score, SurveyImport
 from tests.dossiers.test_citizen_pages import log_in
 from tests.par.helpers import ADMIN, JUSTICE, PHO_HIEN, YEAR, unit_row, upload, xlsx
 
@@ -20,7 +21,7 @@ MANAGE = "/chi-so-cchc/quan-ly"
 HEADER = ["code", "name", "max_points", "method", "figure", "bands"]
 
 
-def demo_rows() -> list[list[object]]:
+def demo_rows() -> list[list[Any]]:
     return [[c, n, p, m or "", f, b] for c, n, p, m, f, b in CRITERIA]
 
 
@@ -28,7 +29,7 @@ def count(db: Session, model: type) -> int:
     return int(db.scalar(select(func.count()).select_from(model)) or 0)
 
 
-def import_set(client: TestClient, rows: list[list[object]], year: str = "2030") -> object:
+def import_set(client: TestClient, rows: list[list[Any]], year: str = "2030") -> Any:
     return upload(
         client,
         MANAGE + "/bo-tieu-chi",
@@ -145,5 +146,5 @@ def test_bad_survey_files_are_refused_whole(client: TestClient, db: Session) -> 
     assert all(s.score is None for s in scores if s.criterion_id in _survey_ids(unit))
 
 
-def _survey_ids(unit: object) -> set[int]:
-    return {c.id for c in unit.criteria_set.criteria if c.method == "survey"}  # type: ignore[attr-defined]
+def _survey_ids(unit: RoundUnit) -> set[int]:
+    return {c.id for c in unit.criteria_set.criteria if c.method == "survey"}
