@@ -95,12 +95,12 @@ def formula_text(rule: dict[str, Any], translate: Any = None) -> str:
     spec = figures.get(rule.get("figure", ""))
     label = t(spec.label) if spec else rule.get("figure", "")
     parts = [
-        t("từ {rate}% → {points} điểm").format(rate=_num(low), points=_num(points))
+        t(N_("từ {rate}% → {points} điểm")).format(rate=_num(low), points=_num(points))
         for low, points in rule.get("bands", [])
     ]
     lowest = rule.get("bands", [[0, 0]])[-1][0]
     if lowest > 0:
-        parts.append(t("dưới {rate}% → 0 điểm").format(rate=_num(lowest)))
+        parts.append(t(N_("dưới {rate}% → 0 điểm")).format(rate=_num(lowest)))
     return f"{label}: " + "; ".join(parts)
 
 

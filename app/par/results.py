@@ -15,6 +15,7 @@ from app.accounts.models import User
 from app.audit import service as audit
 from app.db import utcnow
 from app.errors import Conflict, NotFound, Unauthorized
+from app.i18n_markers import N_
 from app.par import service
 from app.par.models import Criterion, Evidence, Round, RoundUnit, Score
 
@@ -182,7 +183,7 @@ def approve(
     return round_
 
 
-NOT_CLOSED = "Chỉ phê duyệt khi đã kết thúc tự đánh giá và đang thẩm định."
+NOT_CLOSED = N_("Chỉ phê duyệt khi đã kết thúc tự đánh giá và đang thẩm định.")
 
 
 def publish(session: Session, user: User | None, year: int, now: datetime | None = None) -> Round:
@@ -192,7 +193,7 @@ def publish(session: Session, user: User | None, year: int, now: datetime | None
     if round_.status != "approved":
         if round_.status == "published":
             raise Conflict(service.PUBLISHED_FROZEN)
-        raise Conflict("Chỉ công bố kết quả đã được phê duyệt.")
+        raise Conflict(N_("Chỉ công bố kết quả đã được phê duyệt."))
     round_.status = "published"
     round_.published_at = now or utcnow()
     round_.published_by_id = user.id
