@@ -159,6 +159,17 @@ def _fill(session: Session, round_: Round, unit: Any) -> None:
     session.flush()
 
 
+def refill_demo_submissions(session: Session) -> None:
+    """Compute again the automatic criteria of this year's demo submissions, made while the
+    seed ran, so that they read the demo history seeded after them (demo seeding only)."""
+    current = session.scalar(select(Round).where(Round.year == local_today().year))
+    if current is None or current.status != "open":
+        return
+    for unit in current.units:
+        if unit.status == "submitted":
+            par_service.fill_auto(session, unit)
+
+
 def seed_par(session: Session) -> dict[str, int]:
     """Last year's published round and this year's open one; nothing added twice."""
     admin = account_service.get_user_by_email(session, ADMIN_EMAIL)

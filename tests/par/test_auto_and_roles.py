@@ -154,3 +154,24 @@ def test_the_department_opens_a_round(client: TestClient, db: Session) -> None:
     assert {u.agency.code for u in round_.units} >= {JUSTICE, PHO_HIEN}
     again = post_form(client, manage + "/mo-ky", manage, year=str(year), deadline=deadline)
     assert again.status_code == 409
+
+
+def test_the_new_roles_find_their_pages(client: TestClient) -> None:
+    for email in (ADMIN, COUNCIL):
+        log_in(client, email)
+        home = client.get("/chi-so-cchc")
+        assert home.status_code == 200
+        assert 'href="/chi-so-cchc/quan-ly"' in home.text
+        manage = html.unescape(client.get("/chi-so-cchc/quan-ly").text)
+        assert f"Năm {YEAR}" in manage and "Bộ tiêu chí" in manage
+        # The staff desk still opens for them (no dossier step is theirs).
+        assert client.get("/can-bo").status_code == 200
+    log_in(client, ADMIN)
+    assert "Nhập bộ tiêu chí từ tệp XLSX" in html.unescape(client.get("/chi-so-cchc/quan-ly").text)
+    log_in(client, COUNCIL)
+    assert "Nhập bộ tiêu chí từ tệp XLSX" not in html.unescape(
+        client.get("/chi-so-cchc/quan-ly").text
+    )
+    client.cookies.set("lang", "en")
+    english = client.get("/chi-so-cchc/quan-ly")
+    assert english.status_code == 200 and "PAR index management" in english.text
