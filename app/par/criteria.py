@@ -78,7 +78,7 @@ def parse_bands(text: str) -> list[list[float]]:
 
 
 def bands_text(bands: list[list[float]]) -> str:
-    return "; ".join(f"{_num(low)}={_num(points)}" for low, points in bands)
+    return "; ".join(f"{points_text(low)}={points_text(points)}" for low, points in bands)
 
 
 def band_points(bands: list[list[float]], rate: float) -> float:
@@ -95,23 +95,25 @@ def formula_text(rule: dict[str, Any], translate: Any = None) -> str:
     spec = figures.get(rule.get("figure", ""))
     label = t(spec.label) if spec else rule.get("figure", "")
     parts = [
-        t(N_("từ {rate}% → {points} điểm")).format(rate=_num(low), points=_num(points))
+        t(N_("từ {rate}% → {points} điểm")).format(
+            rate=points_text(low), points=points_text(points)
+        )
         for low, points in rule.get("bands", [])
     ]
     lowest = rule.get("bands", [[0, 0]])[-1][0]
     if lowest > 0:
-        parts.append(t(N_("dưới {rate}% → 0 điểm")).format(rate=_num(lowest)))
+        parts.append(t(N_("dưới {rate}% → 0 điểm")).format(rate=points_text(lowest)))
     return f"{label}: " + "; ".join(parts)
 
 
-def _num(value: float) -> str:
+def points_text(value: float) -> str:
     return f"{value:.2f}".rstrip("0").rstrip(".")
 
 
 # --- reading and checking a set -----------------------------------------------------------------
 
 
-def _text(value: Any) -> str:
+def cell_text(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -119,11 +121,11 @@ def _text(value: Any) -> str:
     return str(value).strip()
 
 
-def _number(value: Any) -> float | None:
+def cell_number(value: Any) -> float | None:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return float(value)
     try:
-        return float(_text(value).replace(",", "."))
+        return float(cell_text(value).replace(",", "."))
     except ValueError:
         return None
 
@@ -140,13 +142,13 @@ def read_rows_any(data: bytes, required: tuple[str, ...], refused: str) -> list[
     book.close()
     if not rows:
         raise ImportRefused(refused, [(1, "không có dòng tiêu đề")])
-    header = [_text(h).lower() for h in rows[0]]
+    header = [cell_text(h).lower() for h in rows[0]]
     missing = [c for c in required if c not in header]
     if missing:
         raise ImportRefused(refused, [(1, "thiếu cột: " + ", ".join(missing))])
     out = []
     for number, values in enumerate(rows[1:], start=2):
-        if all(_text(v) == "" for v in values):
+        if all(cell_text(v) == "" for v in values):
             continue
         item = {header[i]: v for i, v in enumerate(values) if i < len(header) and header[i]}
         item["_row"] = number
@@ -165,10 +167,10 @@ def check_tree(rows: list[dict[str, Any]]) -> list[Node]:
     roots: list[Node] = []
     for item in rows:
         row = int(item["_row"])
-        code = _text(item.get("code"))
-        name = _text(item.get("name"))
-        points = _number(item.get("max_points"))
-        method = _text(item.get("method")).lower() or None
+        code = cell_text(item.get("code"))
+        name = cell_text(item.get("name"))
+        points = cell_number(item.get("max_points"))
+        method = cell_text(item.get("method")).lower() or None
         if not CODE.match(code):
             problems.append((row, f"mã tiêu chí không hợp lệ: “{code}” (dạng 1, 1.2, 1.2.3)"))
             continue
@@ -210,8 +212,8 @@ def check_tree(rows: list[dict[str, Any]]) -> list[Node]:
                 problems.append(
                     (
                         node.row,
-                        f"tổng điểm các tiêu chí con của {node.code} là {_num(total)}, "
-                        f"khác điểm tối đa {_num(node.max_points)}",
+                        f"tổng điểm các tiêu chí con của {node.code} là {points_text(total)}, "
+                        f"khác điểm tối đa {points_text(node.max_points)}",
                     )
                 )
         elif node.method is None:
@@ -224,20 +226,20 @@ def check_tree(rows: list[dict[str, Any]]) -> list[Node]:
 def _rule(
     item: dict[str, Any], row: int, code: str, points: float, problems: list[tuple[int, str]]
 ) -> dict[str, Any] | None:
-    name = _text(item.get("figure"))
+    name = cell_text(item.get("figure"))
     if figures.get(name) is None:
         known = ", ".join(f.name for f in figures.registered())
         problems.append((row, f"số liệu “{name}” của {code} không có trên cổng (có: {known})"))
         return None
     try:
-        bands = parse_bands(_text(item.get("bands")))
+        bands = parse_bands(cell_text(item.get("bands")))
     except ValueError:
         problems.append((row, f"khung điểm của {code} không hợp lệ (ví dụ: 98=2; 90=1; 0=0)"))
         return None
     for low, earned in bands:
         if not 0 <= low <= 100 or earned < 0 or earned > points + EPSILON:
             problems.append(
-                (row, f"khung điểm của {code}: ngưỡng 0–100%, điểm từ 0 đến {_num(points)}")
+                (row, f"khung điểm của {code}: ngưỡng 0–100%, điểm từ 0 đến {points_text(points)}")
             )
             return None
     return {"figure": name, "bands": bands}

@@ -158,7 +158,7 @@ def approve(
     user = service.require_par_admin(user)
     round_ = service.get_round(session, year)
     if round_.status != "appraisal":
-        service._not_frozen(round_)
+        service.check_not_frozen(round_)
         raise Conflict(NOT_CLOSED)
     rows = ranking(session, round_)
     for row in rows:

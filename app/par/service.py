@@ -331,7 +331,7 @@ def evidence_of(session: Session, unit: RoundUnit) -> dict[int, list[Evidence]]:
     return out
 
 
-def _not_frozen(round_: Round) -> None:
+def check_not_frozen(round_: Round) -> None:
     if round_.status in ("approved", "published"):
         raise Conflict(
             PUBLISHED_FROZEN
@@ -356,7 +356,7 @@ def my_unit(session: Session, user: User | None, year: int) -> RoundUnit:
 
 def _editable(unit: RoundUnit, now: datetime | None) -> None:
     if unit.round.status != "open":
-        _not_frozen(unit.round)
+        check_not_frozen(unit.round)
         raise Conflict(N_("Kỳ tự đánh giá đã kết thúc."))
     if unit.status != "draft":
         raise Conflict(N_("Đơn vị đã nộp kết quả tự đánh giá."))
@@ -374,7 +374,7 @@ def _points(value: str | float | None, criterion: Criterion, name: str) -> float
     if not 0 <= points <= criterion.max_points or points != points:
         raise InvalidInput(
             N_("Điểm của tiêu chí {code} phải từ 0 đến {max}.").format(
-                code=criterion.code, max=criteria_rules._num(criterion.max_points)
+                code=criterion.code, max=criteria_rules.points_text(criterion.max_points)
             ),
             fields={name: f"0–{criterion.max_points}"},
         )
@@ -560,7 +560,7 @@ def close_self_assessment(
     user = require_par_admin(user)
     round_ = get_round(session, year)
     if round_.status != "open":
-        _not_frozen(round_)
+        check_not_frozen(round_)
         raise Conflict(N_("Kỳ tự đánh giá đã kết thúc."))
     late = []
     for unit in round_.units:
@@ -594,7 +594,7 @@ def adjust(
     """The council's score for a criterion, replacing the unit's, with its reason."""
     user = require_council(user)
     round_ = get_round(session, year)
-    _not_frozen(round_)
+    check_not_frozen(round_)
     unit = get_unit(session, round_, agency_code)
     if unit.status == "draft":
         raise Conflict(N_("Đơn vị chưa nộp kết quả tự đánh giá."))

@@ -59,7 +59,7 @@ def preview(
     """Read and check a survey file; nothing is applied until ``apply``."""
     user = service.require_par_admin(user)
     round_ = service.get_round(session, year)
-    service._not_frozen(round_)
+    service.check_not_frozen(round_)
     if not data:
         raise InvalidInput(N_("Chưa chọn tệp điểm điều tra."), fields={"file": "empty"})
     if len(data) > MAX_BYTES:
@@ -70,9 +70,9 @@ def preview(
     seen: set[tuple[str, str]] = set()
     for item in _rows(data, filename):
         row = int(item["_row"])
-        code = criteria_rules._text(item.get("agency_code"))
-        criterion_code = criteria_rules._text(item.get("criterion_code"))
-        points = criteria_rules._number(item.get("score"))
+        code = criteria_rules.cell_text(item.get("agency_code"))
+        criterion_code = criteria_rules.cell_text(item.get("criterion_code"))
+        points = criteria_rules.cell_number(item.get("score"))
         unit = units.get(code)
         if unit is None:
             problems.append((row, f"đơn vị “{code}” không tham gia kỳ đánh giá {year}"))
@@ -87,13 +87,10 @@ def preview(
             problems.append((row, f"điểm “{item.get('score')}” không phải là số"))
             continue
         if not 0 <= points <= criterion.max_points:
-            problems.append(
-                (
-                    row,
-                    f"điểm {criteria_rules._num(points)} vượt quá điểm tối đa "
-                    f"{criteria_rules._num(criterion.max_points)} của tiêu chí {criterion_code}",
-                )
-            )
+            given = criteria_rules.points_text(points)
+            maximum = criteria_rules.points_text(criterion.max_points)
+            reason = f"điểm {given} vượt quá điểm tối đa {maximum} của tiêu chí {criterion_code}"
+            problems.append((row, reason))
             continue
         if (code, criterion_code) in seen:
             problems.append((row, f"{code} – {criterion_code} có ở hai dòng"))
@@ -127,7 +124,7 @@ def apply(
     """Apply a previewed survey import; returns the number of scores written."""
     row = get_import(session, user, year, import_id)
     round_ = service.get_round(session, year)
-    service._not_frozen(round_)
+    service.check_not_frozen(round_)
     if row.applied_at is not None:
         raise Conflict(N_("Tệp điểm điều tra này đã được nhập."))
     units = {u.agency.code: u for u in round_.units}
