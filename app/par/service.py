@@ -513,25 +513,28 @@ def submit(
     evidence = evidence_of(session, unit)
     missing: list[str] = []
     unsupported: list[str] = []
+    first: dict[str, int] = {}
     for criterion in leaves(unit.criteria_set):
         if criterion.method != "manual":
             continue
         score = scores[criterion.id]
         if score.score is None:
             missing.append(criterion.code)
+            first.setdefault("missing", criterion.id)
         elif score.score > 0 and not score.note and not evidence.get(criterion.id):
             unsupported.append(criterion.code)
+            first.setdefault("unsupported", criterion.id)
     if missing:
         raise InvalidInput(
             N_("Chưa chấm điểm các tiêu chí: {codes}.").format(codes=", ".join(missing)),
-            fields={"criteria": ", ".join(missing)},
+            fields={f"score_{first['missing']}": ", ".join(missing)},
         )
     if unsupported:
         raise InvalidInput(
             N_("Các tiêu chí có điểm cần tài liệu kiểm chứng hoặc giải trình: {codes}.").format(
                 codes=", ".join(unsupported)
             ),
-            fields={"criteria": ", ".join(unsupported)},
+            fields={f"score_{first['unsupported']}": ", ".join(unsupported)},
         )
     fill_auto(session, unit, now)
     unit.status = "submitted"

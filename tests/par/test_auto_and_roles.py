@@ -175,3 +175,26 @@ def test_the_new_roles_find_their_pages(client: TestClient) -> None:
     client.cookies.set("lang", "en")
     english = client.get("/chi-so-cchc/quan-ly")
     assert english.status_code == 200 and "PAR index management" in english.text
+
+
+def test_submission_needs_every_manual_score_and_its_grounds(
+    client: TestClient, db: Session
+) -> None:
+    from tests.par.helpers import post_form
+
+    log_in(client, PHO_HIEN_LEADER)
+    page = f"/chi-so-cchc/{YEAR}/tu-danh-gia"
+    criteria = criterion_ids(db, PHO_HIEN)
+    first = criteria["1.1.1"]
+    refused = post_form(client, page + "/nop", page)
+    assert refused.status_code == 422
+    text = html.unescape(refused.text)
+    assert "Chưa chấm điểm các tiêu chí: 1.1.1, 1.1.2" in text
+    assert f'href="#f-score_{first.id}"' in text and f'id="f-score_{first.id}"' in text
+    too_high = post_form(client, page, page, **{f"score_{first.id}": "5", f"note_{first.id}": ""})
+    assert too_high.status_code == 422
+    assert "Điểm của tiêu chí 1.1.1 phải từ 0 đến 1" in html.unescape(too_high.text)
+    unit = unit_row(db, PHO_HIEN)
+    assert unit.status == "draft"
+    scores = par_service.scores_of(db, unit)
+    assert scores[first.id].score is None
