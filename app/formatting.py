@@ -23,6 +23,8 @@ ROLE_LABELS = {
     "leader": N_("Lãnh đạo"),
     "cashier": N_("Cán bộ thu phí"),
     "agency_admin": N_("Quản trị cơ quan"),
+    "par_admin": N_("Quản lý chỉ số cải cách hành chính"),
+    "par_council": N_("Hội đồng thẩm định chỉ số cải cách hành chính"),
 }
 PAPER_KINDS = {
     "original": N_("bản chính"),

@@ -41,6 +41,8 @@ from app.national import api as national_api
 from app.national import pages as national_pages
 from app.notifications import api as notifications_api
 from app.notifications import pages as notifications_pages
+from app.par import api as par_api
+from app.par import pages as par_pages
 from app.payments import api as payments_api
 from app.payments import pages as payments_pages
 from app.payments import service as payment_service
@@ -174,6 +176,7 @@ def create_app() -> FastAPI:
         national_api,
         docstore_api,
         notifications_api,
+        par_api,
         payments_api,
         receipts_api,
         reports_api,
@@ -199,6 +202,7 @@ def create_app() -> FastAPI:
         audit_pages,
         national_pages,
         notifications_pages,
+        par_pages,
         ratings_pages,
         stats_pages,
     ):

@@ -12,6 +12,7 @@ from app.documents import models as documents_models
 from app.dossiers import models as dossiers_models
 from app.national import models as national_models
 from app.notifications import models as notifications_models
+from app.par import models as par_models
 from app.payments import models as payments_models
 from app.ratings import models as ratings_models
 from app.receipts import models as receipts_models
@@ -30,6 +31,7 @@ __all__ = [
     "dossiers_models",
     "national_models",
     "notifications_models",
+    "par_models",
     "payments_models",
     "ratelimit",
     "ratings_models",

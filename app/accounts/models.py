@@ -12,7 +12,17 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.agencies.models import Agency
 from app.db import Base, JSONType, UTCDateTime, utcnow
 
-STAFF_ROLES = ("reception", "specialist", "leader", "cashier", "agency_admin")
+# par_admin / par_council: the PAR index's Department of Home Affairs and appraisal council
+# (app/par, docs/decisions/0033).
+STAFF_ROLES = (
+    "reception",
+    "specialist",
+    "leader",
+    "cashier",
+    "agency_admin",
+    "par_admin",
+    "par_council",
+)
 
 
 class User(Base):

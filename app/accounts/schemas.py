@@ -114,7 +114,9 @@ class TokenOut(BaseModel):
 # Payloads of the administration of staff accounts (system admins and agency admins).
 
 
-StaffRole = Literal["reception", "specialist", "leader", "cashier", "agency_admin"]
+StaffRole = Literal[
+    "reception", "specialist", "leader", "cashier", "agency_admin", "par_admin", "par_council"
+]
 
 # The literal spells out the domain tuple for OpenAPI; they must not drift apart.
 assert set(get_args(StaffRole)) == set(STAFF_ROLES)

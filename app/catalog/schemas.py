@@ -194,7 +194,7 @@ PAPER_KINDS = ("original", "copy", "either")
 FEE_KINDS = ("fee", "charge")
 FEE_CHANNELS = ("online", "counter")
 # Agency admins configure; they never act on a dossier step. Withdrawal is the citizen's.
-STEP_ROLES = tuple(r for r in STAFF_ROLES if r != "agency_admin")
+STEP_ROLES = tuple(r for r in STAFF_ROLES if r not in ("agency_admin", "par_admin", "par_council"))
 STEP_ACTIONS = tuple(a for a in STANDARD_ACTIONS if a != "withdraw")
 PREFILL_ATTRS = ("full_name", "phone", "id_number", "email", "address", "birth_date")
 MAX_SIZE_MB = 50

@@ -82,6 +82,18 @@ AGENCIES: list[AgencyData] = [
         "place_name": "Hưng Yên",
     },
     {
+        "code": "000.00.12.H31",
+        "name": "Sở Nội vụ tỉnh Hưng Yên",
+        "short_name": "Sở Nội vụ",
+        "level": "department",
+        "parent": PROVINCE_CODE,
+        "tax_code": "0900100033",
+        "address": "Phường Phố Hiến, tỉnh Hưng Yên",
+        "phone": "",
+        "abbreviation": "SNV",
+        "place_name": "Hưng Yên",
+    },
+    {
         "code": "000.00.15.H31",
         "name": "Sở Tư pháp tỉnh Hưng Yên",
         "short_name": "Sở Tư pháp",
@@ -207,6 +219,9 @@ USERS: list[tuple[str, str, str | None, list[str], bool, str]] = [
         "",
     ),
     ("lanhdao.lienphuong@motcua.local", "Cao Văn Lực", "000.00.54.H31", ["leader"], False, ""),
+    # The PAR index (app/par): the Department of Home Affairs and the appraisal council.
+    ("cchc.noivu@motcua.local", "Đặng Thị Cải", "000.00.12.H31", ["par_admin"], False, ""),
+    ("hoidong.cchc@motcua.local", "Lại Văn Thẩm", "000.00.12.H31", ["par_council"], False, ""),
     ("congdan@motcua.local", "Nguyễn Thị Lan", None, [], False, "0912345678"),
     ("congdan2@motcua.local", "Trần Văn Bình", None, [], False, "0987654321"),
 ]

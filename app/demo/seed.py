@@ -21,6 +21,7 @@ from app.catalog.models import (
 from app.catalog.models import Procedure as ProcedureRow
 from app.db import utcnow
 from app.demo.agencies import AGENCIES, DEMO_PASSWORD, USERS
+from app.demo.par import seed_par
 from app.demo.procedures import PROCEDURES
 from app.signing.demo import seed_demo_certificates
 
@@ -250,4 +251,5 @@ def seed_all(session: Session) -> dict[str, int]:
         "users": seed_users(session),
         "procedures": seed_procedures(session),
         "procedures_upgraded": upgrade_procedures(session),
+        **seed_par(session),
     }

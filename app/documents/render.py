@@ -37,8 +37,9 @@ if TYPE_CHECKING:
 # that leaves rendering to its renderer process does not load it.
 
 LOGGER = logging.getLogger(__name__)
-FORM_KINDS = tuple(f"form_{number:02d}" for number in range(1, 8))
-LANDSCAPE_KINDS = frozenset({"form_07"})
+# The PAR index annex (app/par/outputs.py) is laid out here too, landscape like the book.
+FORM_KINDS = (*(f"form_{number:02d}" for number in range(1, 8)), "par_annex")
+LANDSCAPE_KINDS = frozenset({"form_07", "par_annex"})
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent.parent / "templates" / "documents" / "pdf"
 FONT_DIR = Path(__file__).resolve().parent.parent / "static" / "fonts"
 FONT_FAMILY = "Portal Serif"

@@ -48,6 +48,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from app.stats.dates import local_today
 from tests.authz.world import AGENCY_A, OTHER_EMAIL, PRINCIPALS
 from tests.conftest import DEMO_PASSWORD
 
@@ -133,6 +134,8 @@ NEW_UNIT_OF_A = {
     "level": "department",
     "parent_code": AGENCY_A,
 }
+PAR_YEAR = str(local_today().year)  # the demo's open PAR round
+PAR_WHY = "unpublished PAR scores: par_admin, par_council, the unit's own leader only"
 BOOK_OF_A = {"agency": AGENCY_A, "from": "2026-01-01", "to": "2026-12-31", "format": "json"}
 
 # fmt: off
@@ -369,5 +372,32 @@ MATRIX: list[Entry] = [
     R("GET /thong-ke/xlsx", "-", EVERYONE),
     R("GET /can-bo/bang-dieu-khien", "-", ADMINS),
     R("GET /can-bo/bang-dieu-khien/xlsx", "-", ADMINS),
+    # --- the PAR index (app/par): this year's round is open, unpublished; only par_admin,
+    # par_council and (their own unit) the unit's leader see it — none of the world's
+    # principals (tests/par holds the positive cases) ----------------------------------------
+    R("GET /api/v1/par/rounds", "-", EVERYONE),
+    R("GET /api/v1/par/rounds/{year}/ranking", "-", NOBODY, year=PAR_YEAR, why=PAR_WHY),
+    R("GET /api/v1/par/rounds/{year}/units/{agency_code}", "-", NOBODY, year=PAR_YEAR, agency_code=AGENCY_A, why=PAR_WHY),
+    R("GET /api/v1/par/rounds/{year}/export.xlsx", "-", NOBODY, year=PAR_YEAR, why=PAR_WHY),
+    R("GET /chi-so-cchc", "-", EVERYONE),
+    R("GET /chi-so-cchc/{year}/don-vi/{agency_code}", "-", NOBODY, year=PAR_YEAR, agency_code=AGENCY_A, why=PAR_WHY),
+    R("POST /chi-so-cchc/{year}/don-vi/{agency_code}/dieu-chinh", "-", NOBODY, year=PAR_YEAR, agency_code=AGENCY_A, form={"criterion_id": "1", "score": "1", "reason": "Thử"}),
+    R("GET /chi-so-cchc/{year}/xuat-excel", "-", NOBODY, year=PAR_YEAR, why=PAR_WHY),
+    R("GET /chi-so-cchc/{year}/phu-luc.pdf", "-", NOBODY, year=PAR_YEAR, why=PAR_WHY),
+    R("GET /chi-so-cchc/minh-chung/{evidence_id}", "-", NOBODY, evidence_id="1"),
+    R("GET /chi-so-cchc/{year}/tu-danh-gia", "-", NOBODY, year=PAR_YEAR, why="a unit's leader only (officer A is reception)"),
+    R("POST /chi-so-cchc/{year}/tu-danh-gia", "-", NOBODY, year=PAR_YEAR),
+    R("POST /chi-so-cchc/{year}/tu-danh-gia/minh-chung", "-", NOBODY, year=PAR_YEAR, files=PDF, form={"criterion_id": "1"}),
+    R("POST /chi-so-cchc/{year}/tu-danh-gia/nop", "-", NOBODY, year=PAR_YEAR),
+    R("GET /chi-so-cchc/quan-ly", "-", NOBODY),
+    R("POST /chi-so-cchc/quan-ly/bo-tieu-chi", "-", NOBODY, files=PDF, form={"year": "2030", "unit_type": "commune"}),
+    R("GET /chi-so-cchc/quan-ly/bo-tieu-chi/{set_id}/xlsx", "-", NOBODY, set_id="1"),
+    R("POST /chi-so-cchc/quan-ly/mo-ky", "-", NOBODY, form={"year": "2030", "deadline": "31/12/2030"}),
+    R("GET /chi-so-cchc/quan-ly/{year}", "-", NOBODY, year=PAR_YEAR),
+    R("POST /chi-so-cchc/quan-ly/{year}/ket-thuc", "-", NOBODY, year=PAR_YEAR),
+    R("POST /chi-so-cchc/quan-ly/{year}/phe-duyet", "-", NOBODY, year=PAR_YEAR),
+    R("POST /chi-so-cchc/quan-ly/{year}/cong-bo", "-", NOBODY, year=PAR_YEAR),
+    R("POST /chi-so-cchc/quan-ly/{year}/khao-sat", "-", NOBODY, year=PAR_YEAR, files=PDF),
+    R("POST /chi-so-cchc/quan-ly/{year}/khao-sat/{import_id}", "-", NOBODY, year=PAR_YEAR, import_id="1"),
 ]
 # fmt: on

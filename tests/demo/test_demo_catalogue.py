@@ -207,6 +207,8 @@ def test_seeding_twice_adds_nothing(db: Session) -> None:
         "users": 0,
         "procedures": 0,
         "procedures_upgraded": 0,
+        "par_sets": 0,
+        "par_rounds": 0,
     }
     assert len(_published(db)) == before
 

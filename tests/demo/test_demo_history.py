@@ -114,6 +114,8 @@ def test_a_second_seed_adds_nothing(seeded: tuple[Session, int, dict[str, int]])
         "users": 0,
         "procedures": 0,
         "procedures_upgraded": 0,
+        "par_sets": 0,
+        "par_rounds": 0,
     }
     assert _table_counts(session) == counts
 
