@@ -19,11 +19,12 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from app.accounts import service as account_service
 from app.accounts.models import User
 from app.agencies.models import Agency
 from app.calendar import service as calendar_service
 from app.catalog import service as catalog_service
-from app.catalog.models import ProcedureVersion
+from app.catalog.models import Procedure, ProcedureAgency, ProcedureVersion
 from app.config import get_settings
 from app.counter import notices
 from app.counter.models import Booking, BookingBand, BookingSetting
@@ -69,6 +70,59 @@ class Slot:
 
 
 # --- settings (the agency admin's) ----------------------------------------------------------
+
+
+def administered_agency(session: Session, user: User | None, code: str) -> Agency:
+    """An agency the caller administers (agency admins: their subtree; system admins: all)."""
+    account_service.require_admin_area(user)
+    assert user is not None
+    agency = session.scalar(select(Agency).where(Agency.code == code.strip()))
+    if agency is None:
+        raise NotFound(N_("Không tìm thấy cơ quan."))
+    account_service.require_scope(session, user, agency.id)
+    return agency
+
+
+def administered(session: Session, user: User | None) -> list[tuple[Agency, BookingSetting | None]]:
+    """The agencies the caller administers, each with its appointment settings if any."""
+    account_service.require_admin_area(user)
+    assert user is not None
+    ids = account_service.scope_ids(session, user)
+    stmt = select(Agency).where(Agency.is_active).order_by(Agency.code)
+    if ids is not None:
+        stmt = stmt.where(Agency.id.in_(ids))
+    agencies = list(session.scalars(stmt))
+    settings = {
+        s.agency_id: s
+        for s in session.scalars(
+            select(BookingSetting).where(BookingSetting.agency_id.in_([a.id for a in agencies]))
+        )
+    }
+    return [(a, settings.get(a.id)) for a in agencies]
+
+
+def offering(session: Session) -> list[Agency]:
+    """Agencies that take appointments (the booking page's choice)."""
+    return list(
+        session.scalars(
+            select(Agency)
+            .join(BookingSetting, BookingSetting.agency_id == Agency.id)
+            .where(Agency.is_active)
+            .order_by(Agency.name)
+        )
+    )
+
+
+def procedures_at(session: Session, agency: Agency) -> list[tuple[str, str]]:
+    """(code, name) of the published procedures the agency carries out."""
+    rows = session.execute(
+        select(Procedure.code, ProcedureVersion.name)
+        .join(ProcedureVersion, ProcedureVersion.procedure_id == Procedure.id)
+        .join(ProcedureAgency, ProcedureAgency.version_id == ProcedureVersion.id)
+        .where(ProcedureVersion.status == "published", ProcedureAgency.agency_id == agency.id)
+        .order_by(ProcedureVersion.name)
+    ).all()
+    return [(code, name) for code, name in rows]
 
 
 def setting_for(session: Session, agency_id: int) -> BookingSetting | None:
@@ -118,7 +172,9 @@ def save_setting(
 # --- bands ----------------------------------------------------------------------------------
 
 
-def band_times(session: Session, setting: BookingSetting, day: date) -> list[tuple[datetime, datetime]]:
+def band_times(
+    session: Session, setting: BookingSetting, day: date
+) -> list[tuple[datetime, datetime]]:
     """The day's bands: each working period cut into bands of the agency's length (a
     remainder shorter than a band is not offered)."""
     calendar = calendar_service.get_calendar(session)
@@ -178,7 +234,9 @@ def slots(
     return out
 
 
-def _band(session: Session, agency: Agency, setting: BookingSetting, start: datetime, end: datetime) -> int:
+def _band(
+    session: Session, agency: Agency, setting: BookingSetting, start: datetime, end: datetime
+) -> int:
     """The band's row id, written at its first booking (two first bookings at once: the
     second one's insert fails on the unique key and it reads the first one's row)."""
     key = (BookingBand.agency_id == agency.id, BookingBand.start == start)
@@ -188,7 +246,11 @@ def _band(session: Session, agency: Agency, setting: BookingSetting, start: date
             with session.begin_nested():
                 session.execute(
                     insert(BookingBand).values(
-                        agency_id=agency.id, start=start, end=end, capacity=setting.capacity, booked=0
+                        agency_id=agency.id,
+                        start=start,
+                        end=end,
+                        capacity=setting.capacity,
+                        booked=0,
                     )
                 )
         except IntegrityError:

@@ -296,8 +296,11 @@ def board(session: Session, agency_code: str, now: datetime | None = None, limit
     called = [
         Called(f"{n:04d}", int(c or 0), at, announcement(f"{n:04d}", int(c or 0)))
         for n, c, at in rows
+        if at is not None
     ]
-    version = f"{day}:{len(called)}:{called[0].number if called else ''}:{called[0].called_at.isoformat() if called else ''}:{waiting}"
+    last = called[0] if called else None
+    version = f"{day}:{waiting}:{last.number if last else ''}:{last.counter if last else ''}"
+    version += f":{last.called_at.isoformat() if last else ''}"
     return Board(agency, called, int(waiting or 0), version)
 
 
@@ -313,7 +316,9 @@ def serving_at(session: Session, agency: Agency, now: datetime) -> dict[int, Que
     return {t.counter: t for t in rows if t.counter is not None}
 
 
-def waiting_list(session: Session, agency: Agency, now: datetime, limit: int = 50) -> list[QueueTicket]:
+def waiting_list(
+    session: Session, agency: Agency, now: datetime, limit: int = 50
+) -> list[QueueTicket]:
     return list(
         session.scalars(
             select(QueueTicket)
@@ -339,7 +344,9 @@ class QueueTimes:
     average_serve_minutes: float | None
 
 
-def times_today(session: Session, agency_ids: set[int] | None, now: datetime | None = None) -> QueueTimes:
+def times_today(
+    session: Session, agency_ids: set[int] | None, now: datetime | None = None
+) -> QueueTimes:
     """Average wait (issued → called) and serve (called → done) times of today's tickets."""
     now = now or utcnow()
     stmt = select(QueueTicket.issued_at, QueueTicket.called_at, QueueTicket.done_at).where(

@@ -107,9 +107,7 @@ def upgrade() -> None:
         _fk("queue_tickets", "booking_id", "bookings"),
         _fk("queue_tickets", "called_by_id", "users"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_queue_tickets")),
-        sa.UniqueConstraint(
-            "agency_id", "day", "number", name=op.f("uq_queue_tickets_agency_id")
-        ),
+        sa.UniqueConstraint("agency_id", "day", "number", name=op.f("uq_queue_tickets_agency_id")),
         sa.UniqueConstraint("booking_id", name=op.f("uq_queue_tickets_booking_id")),
     )
     with op.batch_alter_table("queue_tickets", schema=None) as batch_op:
