@@ -37,6 +37,10 @@ CHOOSE = N_("Vui lòng chọn.")
 # --- booking ----------------------------------------------------------------------------------
 
 
+def _hm(t: datetime) -> str:
+    return t.astimezone(bookings.tz()).strftime("%H:%M")
+
+
 def _booking_page(
     request: Request,
     session: SessionDep,
@@ -74,6 +78,7 @@ def _booking_page(
             "day": day,
             "mine": bookings.list_mine(session, user, 20),
             "status_labels": bookings.STATUS_LABELS,
+            "hm": _hm,
         },
         status_code=status,
     )
