@@ -424,4 +424,3 @@ async def admin_save(
         )
 
     return await admin_forms.threaded(work)
-

@@ -10,6 +10,7 @@ others in number order. Issued → called → done times feed the leader's dashb
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -212,7 +213,14 @@ def call_next(
                 QueueTicket.status == "waiting",
                 (QueueTicket.for_counter.is_(None)) | (QueueTicket.for_counter == counter),
             )
-            .order_by(case((due, 0), else_=1), QueueTicket.priority_from, QueueTicket.number)
+            # Priority due first, by booked time; then everyone else by number (NULLs of
+            # the second key only meet each other, so their order is the same on both
+            # databases).
+            .order_by(
+                case((due, 0), else_=1),
+                case((due, QueueTicket.priority_from), else_=None),
+                QueueTicket.number,
+            )
             .limit(1)
         )
         if ticket_id is None:
@@ -345,7 +353,7 @@ class QueueTimes:
 
 
 def times_today(
-    session: Session, agency_ids: set[int] | None, now: datetime | None = None
+    session: Session, agency_ids: Collection[int] | None, now: datetime | None = None
 ) -> QueueTimes:
     """Average wait (issued → called) and serve (called → done) times of today's tickets."""
     now = now or utcnow()

@@ -19,8 +19,8 @@ from app.catalog.models import (
     ProcessStep,
 )
 from app.catalog.models import Procedure as ProcedureRow
-from app.db import utcnow
 from app.counter import bookings as booking_service
+from app.db import utcnow
 from app.demo.agencies import AGENCIES, CENTER_CODE, DEMO_PASSWORD, USERS
 from app.demo.procedures import PROCEDURES
 from app.signing.demo import seed_demo_certificates

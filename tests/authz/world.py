@@ -28,11 +28,11 @@ an tỉnh) with a draft open in the designer.
 from __future__ import annotations
 
 import hashlib
-from datetime import date, datetime, time
-from zoneinfo import ZoneInfo
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import date, datetime, time
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection, Engine, select, text
@@ -44,8 +44,8 @@ from app.accounts.models import User
 from app.calendar import service as calendar_service
 from app.catalog import designer
 from app.catalog import service as catalog_service
-from app.demo.seed import demo_password_hash
 from app.counter import bookings as booking_service
+from app.demo.seed import demo_password_hash
 from app.docstore.models import PersonalDocument
 from app.documents.models import Document
 from app.main import create_app

@@ -102,13 +102,21 @@ def test_bad_bands_are_refused_and_nothing_is_stored(client: TestClient, db: Ses
     assert _count(db) == before
     unknown = client.post(
         "/api/v1/bookings",
-        json={"procedure_code": BIRTH, "agency_code": "000.00.15.H31", "start": at(day, 8).isoformat()},
+        json={
+            "procedure_code": BIRTH,
+            "agency_code": "000.00.15.H31",
+            "start": at(day, 8).isoformat(),
+        },
         headers=h,
     )
     assert unknown.status_code == 422 and "chưa nhận đặt lịch" in unknown.json()["detail"]
     anonymous = client.post(
         "/api/v1/bookings",
-        json={"procedure_code": BIRTH, "agency_code": PHO_HIEN, "start": at(day, 8, 30).isoformat()},
+        json={
+            "procedure_code": BIRTH,
+            "agency_code": PHO_HIEN,
+            "start": at(day, 8, 30).isoformat(),
+        },
     )
     assert anonymous.status_code == 401
     assert _count(db) == before

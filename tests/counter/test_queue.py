@@ -72,7 +72,9 @@ def test_bad_kiosk_input_changes_nothing(client: TestClient, db: Session) -> Non
         f"/kiosk/{PHO_HIEN}/lay-so",
         data={"csrf_token": csrf_from(page.text), "service": "chung", "phone": "0123"},
     )
-    assert typed.status_code == 422 and 'aria-describedby="f-phone-hint f-phone-error"' in typed.text
+    assert (
+        typed.status_code == 422 and 'aria-describedby="f-phone-hint f-phone-error"' in typed.text
+    )
     checked = client.post(
         f"/kiosk/{PHO_HIEN}/lich-hen",
         data={"csrf_token": csrf_from(page.text), "code": "LH-KHONGCO"},
@@ -101,7 +103,9 @@ def test_check_in_priority_reminder_and_no_show(db: Session) -> None:
     assert bookings.run_periodic(db, now=evening)["booking_reminders"] == 2
     assert bookings.run_periodic(db, now=evening)["booking_reminders"] == 0
     reminder = db.scalar(
-        select(OutboxMessage).where(OutboxMessage.kind == "booking_reminder").order_by(OutboxMessage.id.desc())
+        select(OutboxMessage)
+        .where(OutboxMessage.kind == "booking_reminder")
+        .order_by(OutboxMessage.id.desc())
     )
     assert reminder is not None and "Nhắc lịch hẹn" in reminder.subject
     # On the day: a walk-in at 07:40, the booked citizen checks in at 08:00.
