@@ -43,7 +43,7 @@ FULL = N_("Khung giờ này đã hết chỗ. Vui lòng chọn khung giờ khác
 PAST = N_("Khung giờ này đã qua. Vui lòng chọn một khung giờ sắp tới.")
 DAY_OFF = N_("Ngày này cơ quan không làm việc (ngày lễ, Tết hoặc cuối tuần): không nhận lịch hẹn.")
 NOT_A_BAND = N_("Giờ hẹn không trùng với khung giờ nào của cơ quan trong ngày này.")
-TOO_FAR = N_("Chỉ nhận đặt lịch trong {days} ngày tới.")
+TOO_FAR = N_("Ngày hẹn quá xa so với hôm nay; vui lòng chọn một ngày gần hơn.")
 NOT_OFFERED = N_("Cơ quan này chưa nhận đặt lịch hẹn trực tuyến.")
 NOT_AT_AGENCY = N_("Cơ quan này không giải quyết thủ tục đã chọn.")
 TWICE = N_("Ông/Bà đã có lịch hẹn trong khung giờ này.")
@@ -299,7 +299,7 @@ def book(
         raise InvalidInput(PAST, fields={"start": "past"})
     days_ahead = get_settings().booking_days_ahead
     if local.date() > (now.astimezone(tz()) + timedelta(days=days_ahead)).date():
-        raise InvalidInput(TOO_FAR.format(days=days_ahead), fields={"start": "too_far"})
+        raise InvalidInput(TOO_FAR, fields={"start": "too_far"})
     times = band_times(session, setting, local.date())
     if not times:
         raise InvalidInput(DAY_OFF, fields={"start": "day_off"})

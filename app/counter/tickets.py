@@ -24,7 +24,6 @@ from app.counter import bookings
 from app.counter.models import Booking, QueueTicket, TicketCounter
 from app.db import next_in_sequence, utcnow
 from app.errors import Conflict, Forbidden, InvalidInput, NotFound
-from app.formatting import format_date
 from app.i18n_markers import N_
 
 GENERAL = "chung"
@@ -47,7 +46,7 @@ OTHER_AGENCY = N_("Lịch hẹn này ở cơ quan khác, không lấy số tại
 CANCELLED = N_("Lịch hẹn này đã bị hủy, không lấy số ưu tiên được. Ông/Bà có thể lấy số thường.")
 USED = N_("Lịch hẹn này đã được dùng để lấy số.")
 PAST = N_("Lịch hẹn này đã qua khung giờ hẹn. Ông/Bà có thể lấy số thường.")
-OTHER_DAY = N_("Lịch hẹn này vào ngày {day}, không phải hôm nay.")
+OTHER_DAY = N_("Lịch hẹn này không phải hôm nay; vui lòng quay lại đúng ngày hẹn.")
 NOBODY_WAITING = N_("Không còn số nào đang chờ.")
 
 
@@ -144,7 +143,7 @@ def check_in(
     if booking.status == "no_show" or booking.end <= now:
         raise InvalidInput(PAST, fields={"code": code})
     if today(booking.start) != today(now):
-        raise InvalidInput(OTHER_DAY.format(day=format_date(booking.start)), fields={"code": code})
+        raise InvalidInput(OTHER_DAY, fields={"code": code})
     taken = session.execute(
         update(Booking)
         .where(Booking.id == booking.id, Booking.status == "booked")
