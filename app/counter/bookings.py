@@ -212,6 +212,9 @@ def slots(
     now = now or utcnow()
     agency, setting = offering_agency(session, agency_code)
     procedure_at(session, procedure_code, agency)
+    today = now.astimezone(tz()).date()
+    if not today <= day <= today + timedelta(days=get_settings().booking_days_ahead):
+        return []  # no bands in the past, nor beyond the booking horizon
     times = [t for t in band_times(session, setting, day) if t[0] > now]
     if not times:
         return []
@@ -292,6 +295,8 @@ def book(
     now = now or utcnow()
     agency, setting = offering_agency(session, agency_code)
     version = procedure_at(session, procedure_code, agency)
+    if not 2000 <= start.year <= 2100:  # nonsense, and far from any band
+        raise InvalidInput(NOT_A_BAND, fields={"start": "not_a_band"})
     if start.tzinfo is None:
         start = start.replace(tzinfo=tz())
     local = start.astimezone(tz())
