@@ -13,6 +13,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert, select, update
@@ -55,6 +56,11 @@ STATUS_LABELS = {
     "checked_in": N_("Đã đến quầy"),
     "no_show": N_("Không đến"),
 }
+
+
+def changed(result: Any) -> int:
+    """Rows an UPDATE changed (a CursorResult's ``rowcount``)."""
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def tz() -> ZoneInfo:
@@ -270,7 +276,7 @@ def _take_place(session: Session, band_id: int) -> None:
         .values(booked=BookingBand.booked + 1)
         .execution_options(synchronize_session=False)
     )
-    if taken.rowcount != 1:  # type: ignore[attr-defined]
+    if changed(taken) != 1:
         raise Conflict(FULL, fields={"start": "full"})
 
 
@@ -378,7 +384,7 @@ def cancel(session: Session, user: User | None, code: str, now: datetime | None 
         .values(status="cancelled", cancelled_at=now)
         .execution_options(synchronize_session=False)
     )
-    if released.rowcount != 1:  # type: ignore[attr-defined]
+    if changed(released) != 1:
         raise Conflict(NOT_CANCELLABLE)
     session.execute(
         update(BookingBand)
@@ -425,4 +431,4 @@ def run_periodic(session: Session, now: datetime | None = None) -> dict[str, int
         .execution_options(synchronize_session=False)
     )
     session.flush()
-    return {"booking_reminders": len(due), "no_shows": int(missed.rowcount or 0)}  # type: ignore[attr-defined]
+    return {"booking_reminders": len(due), "no_shows": changed(missed)}

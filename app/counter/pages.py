@@ -63,7 +63,8 @@ def _booking_page(
         except DomainError as exc:
             errors.update(admin_forms.domain_errors(request, exc))
         else:
-            closed = not bookings.band_times(session, bookings.setting_for(session, agency.id), day)  # type: ignore[arg-type]
+            setting = bookings.setting_for(session, agency.id)
+            closed = setting is None or not bookings.band_times(session, setting, day)
     return render(
         request,
         "counter/book.html",

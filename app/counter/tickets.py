@@ -150,7 +150,7 @@ def check_in(
         .values(status="checked_in", checked_in_at=now)
         .execution_options(synchronize_session=False)
     )
-    if taken.rowcount != 1:  # type: ignore[attr-defined]
+    if bookings.changed(taken) != 1:
         raise Conflict(USED, fields={"code": code})
     session.refresh(booking)
     return _issue(session, agency, now, service=booking.procedure_code, booking=booking)
@@ -185,7 +185,7 @@ def _finish_at(session: Session, agency: Agency, day: date, counter: int, now: d
         .values(status="done", done_at=now)
         .execution_options(synchronize_session=False)
     )
-    return int(done.rowcount or 0)  # type: ignore[attr-defined]
+    return bookings.changed(done)
 
 
 def call_next(
@@ -230,7 +230,7 @@ def call_next(
             .values(status="called", counter=counter, called_at=now, called_by_id=user.id)
             .execution_options(synchronize_session=False)
         )
-        if called.rowcount == 1:  # type: ignore[attr-defined]
+        if bookings.changed(called) == 1:
             ticket = session.get(QueueTicket, ticket_id)
             assert ticket is not None
             session.refresh(ticket)

@@ -12,7 +12,7 @@ import json
 import re
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -82,7 +82,9 @@ def contexts(chromium_browser: Any, counter_portal: str) -> Iterator[Any]:
         context.close()
 
 
-def test_book_check_in_call_and_see_the_number(contexts: Any) -> None:
+def test_book_check_in_call_and_see_the_number(
+    contexts: Any, assert_accessible: Callable[[Any], None]
+) -> None:
     today = datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date()
     citizen = contexts().new_page()
     login(citizen, CITIZEN)
@@ -92,11 +94,13 @@ def test_book_check_in_call_and_see_the_number(contexts: Any) -> None:
     citizen.get_by_label("Thủ tục").select_option("1.001193")
     citizen.get_by_label("Ngày hẹn").fill(today.strftime("%d/%m/%Y"))
     citizen.get_by_role("button", name="Xem khung giờ").click()
+    assert_accessible(citizen)
     citizen.locator("input[name=start]:not([disabled])").first.check()
     citizen.get_by_role("button", name="Đặt lịch", exact=True).click()
     expect(citizen.locator("#booking-code")).to_have_text(re.compile(r"^LH-[A-Z0-9]{8}$"))
     code = citizen.locator("#booking-code").inner_text()
     expect(citizen.get_by_role("img", name=re.compile("Mã QR"))).to_be_visible()
+    assert_accessible(citizen)
 
     # The TV: one screen live by server-sent events, one without JavaScript.
     screen = contexts().new_page()
@@ -115,6 +119,7 @@ def test_book_check_in_call_and_see_the_number(contexts: Any) -> None:
     kiosk.get_by_label("Mã lịch hẹn").fill(code)
     kiosk.get_by_role("button", name="Lấy số ưu tiên").click()
     expect(kiosk.locator("#error-summary")).to_contain_text("đã được dùng để lấy số")
+    assert_accessible(kiosk)
 
     officer = contexts().new_page()
     login(officer, RECEPTION)
@@ -123,10 +128,12 @@ def test_book_check_in_call_and_see_the_number(contexts: Any) -> None:
     officer.get_by_role("button", name="Gọi số tiếp theo").click()
     announcement = f"Mời số {number} đến quầy số 3"
     expect(officer.locator("#called-now")).to_contain_text(announcement)
+    assert_accessible(officer)
 
     # Live: the screen changes without being reloaded.
     expect(screen.locator("#announcement")).to_have_text(announcement, timeout=15_000)
     expect(screen.locator("#called")).to_contain_text(number)
+    assert_accessible(screen)
     # Without JavaScript: the page refreshes itself within a few seconds.
     deadline = time.monotonic() + 15
     while announcement not in old_tv.locator("#announcement").inner_text():
