@@ -70,6 +70,9 @@ def test_book_in_steps_then_cancel(client: TestClient, db: Session) -> None:
     page = client.get(made.headers["location"])
     assert "data:image/svg+xml" in page.text and "Hủy lịch hẹn" in page.text
     code = made.headers["location"].split("/")[-1].split("?")[0]
+    notices = client.get("/thong-bao")
+    assert f"Đã đặt lịch hẹn {code}" in notices.text  # the in-app notice links to the booking
+    assert f'href="/dat-lich/{code}"' in notices.text
     cancelled = client.post(
         f"/dat-lich/{code}/huy", data={"csrf_token": csrf_from(page.text)}, follow_redirects=True
     )
