@@ -48,7 +48,7 @@ def upgrade() -> None:
         sa.Column("booked", sa.Integer(), nullable=False),
         _fk("booking_bands", "agency_id", "agencies"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_booking_bands")),
-        sa.UniqueConstraint("agency_id", "start", name=op.f("uq_booking_bands_agency_id")),
+        sa.UniqueConstraint("agency_id", "start", name=op.f("uq_booking_bands_agency_id_start")),
     )
     op.create_table(
         "bookings",
@@ -84,7 +84,7 @@ def upgrade() -> None:
         sa.Column("last", sa.Integer(), nullable=False),
         _fk("ticket_counters", "agency_id", "agencies"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_ticket_counters")),
-        sa.UniqueConstraint("agency_id", "day", name=op.f("uq_ticket_counters_agency_id")),
+        sa.UniqueConstraint("agency_id", "day", name=op.f("uq_ticket_counters_agency_id_day")),
     )
     op.create_table(
         "queue_tickets",
@@ -107,7 +107,9 @@ def upgrade() -> None:
         _fk("queue_tickets", "booking_id", "bookings"),
         _fk("queue_tickets", "called_by_id", "users"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_queue_tickets")),
-        sa.UniqueConstraint("agency_id", "day", "number", name=op.f("uq_queue_tickets_agency_id")),
+        sa.UniqueConstraint(
+            "agency_id", "day", "number", name=op.f("uq_queue_tickets_agency_id_day_number")
+        ),
         sa.UniqueConstraint("booking_id", name=op.f("uq_queue_tickets_booking_id")),
     )
     with op.batch_alter_table("queue_tickets", schema=None) as batch_op:

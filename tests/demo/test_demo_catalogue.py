@@ -207,6 +207,7 @@ def test_seeding_twice_adds_nothing(db: Session) -> None:
         "users": 0,
         "procedures": 0,
         "procedures_upgraded": 0,
+        "booking_settings": 0,
     }
     assert len(_published(db)) == before
 
