@@ -9,12 +9,18 @@
   function show(board) {
     if (!board || board.version === version) return;
     version = board.version;
-    var rows = "";
+    var tbody = document.getElementById("called");
+    while (tbody.firstChild) tbody.removeChild(tbody.firstChild);
     for (var i = 0; i < board.called.length; i++) {
-      var c = board.called[i];
-      rows += "<tr><td>" + c.number + "</td><td>" + c.counter + "</td></tr>";
+      var row = document.createElement("tr");
+      var number = document.createElement("td");
+      var counter = document.createElement("td");
+      number.textContent = board.called[i].number;
+      counter.textContent = String(board.called[i].counter);
+      row.appendChild(number);
+      row.appendChild(counter);
+      tbody.appendChild(row);
     }
-    document.getElementById("called").innerHTML = rows;
     document.getElementById("waiting").textContent = String(board.waiting);
     if (board.called.length) {
       document.getElementById("announcement").textContent = board.called[0].announcement;
@@ -30,12 +36,21 @@
     xhr.send();
   }
 
+  var timer = null;
+  function startPolling() {
+    if (!timer) timer = setInterval(poll, 3000);
+  }
+
   if (window.EventSource) {
     var source = new EventSource("/hang-doi/" + encodeURIComponent(agency) + "/su-kien");
     source.addEventListener("board", function (event) {
       show(JSON.parse(event.data));
     });
+    source.onerror = function () {
+      // A proxy that does not pass event streams: the browser gives up, so poll instead.
+      if (source.readyState === 2) startPolling();
+    };
   } else {
-    setInterval(poll, 3000);
+    startPolling();
   }
 })();
