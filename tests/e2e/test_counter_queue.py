@@ -2,6 +2,8 @@
 with the booking code, reception calls the number, and the calling screen shows it live
 (server-sent events) and on a browser without JavaScript (it refreshes itself).
 
+A browser without EventSource polls the JSON board instead.
+
 The portal runs on a database of its own whose working hours cover the whole day, every day,
 so that a band of today is still ahead whenever the test runs (bands of 15 minutes; in the
 last quarter of an hour before midnight, local time, no band is left and the test fails)."""
@@ -106,6 +108,10 @@ def test_book_check_in_call_and_see_the_number(
     screen = contexts().new_page()
     screen.goto(f"/hang-doi/{PHO_HIEN}")
     old_tv = contexts(java_script_enabled=False).new_page()
+    no_stream = contexts()
+    no_stream.add_init_script("window.EventSource = undefined;")  # a browser without SSE
+    polling_tv = no_stream.new_page()
+    polling_tv.goto(f"/hang-doi/{PHO_HIEN}")
     old_tv.goto(f"/hang-doi/{PHO_HIEN}")
 
     kiosk = contexts(viewport={"width": 1080, "height": 1920}).new_page()
@@ -134,6 +140,8 @@ def test_book_check_in_call_and_see_the_number(
     expect(screen.locator("#announcement")).to_have_text(announcement, timeout=15_000)
     expect(screen.locator("#called")).to_contain_text(number)
     assert_accessible(screen)
+    # Without server-sent events: polled from the JSON board.
+    expect(polling_tv.locator("#announcement")).to_have_text(announcement, timeout=15_000)
     # Without JavaScript: the page refreshes itself within a few seconds.
     deadline = time.monotonic() + 15
     while announcement not in old_tv.locator("#announcement").inner_text():
