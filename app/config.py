@@ -106,6 +106,11 @@ class Settings(BaseSettings):
     # again: a change made in another process is seen within this many seconds (at once in
     # the process that made it). 0: read on every request.
     calendar_refresh_seconds: float = 5.0
+    # Appointments (SPEC §15): how many days ahead a citizen may book a band.
+    booking_days_ahead: int = Field(default=30, ge=1, le=365)
+    # How long one server-sent-events stream of the calling screen lasts before the browser
+    # opens a new one (bounded so that a stuck TV holds no worker for ever).
+    queue_stream_seconds: float = Field(default=55.0, gt=0, le=600)
     # Reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (comma-separated
     # IPs or CIDRs, e.g. "127.0.0.1,10.0.0.0/24"); empty: the headers are ignored.
     trusted_proxies: str = ""

@@ -30,6 +30,8 @@ from app.calendar import pages as calendar_pages
 from app.catalog import api as catalog_api
 from app.catalog import pages as catalog_pages
 from app.config import get_settings
+from app.counter import api as counter_api
+from app.counter import pages as counter_pages
 from app.db import drain_background
 from app.docstore import api as docstore_api
 from app.docstore import pages as docstore_pages
@@ -172,6 +174,7 @@ def create_app() -> FastAPI:
         audit_api,
         calendar_api,
         catalog_api,
+        counter_api,
         dossiers_api,
         national_api,
         docstore_api,
@@ -191,6 +194,7 @@ def create_app() -> FastAPI:
         oidc_pages,
         twofactor_pages,
         catalog_pages,
+        counter_pages,
         dossier_pages,
         docstore_pages,
         workflow_pages,

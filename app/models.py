@@ -6,6 +6,7 @@ from app.agencies import models as agencies_models
 from app.audit import models as audit_models
 from app.calendar import models as calendar_models
 from app.catalog import models as catalog_models
+from app.counter import models as counter_models
 from app.db import Base
 from app.docstore import models as docstore_models
 from app.documents import models as documents_models
@@ -26,6 +27,7 @@ __all__ = [
     "audit_models",
     "calendar_models",
     "catalog_models",
+    "counter_models",
     "docstore_models",
     "documents_models",
     "dossiers_models",

@@ -16,6 +16,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
+from app.counter import bookings
 from app.db import begin_write, get_sessionmaker, utcnow
 from app.errors import DomainError
 from app.national import delivery as national_delivery
@@ -43,7 +44,9 @@ def run_checks_once() -> dict[str, int]:
     try:
         with get_sessionmaker().begin() as session:
             begin_write(session)
-            return workflow.run_periodic_checks(session)
+            result = workflow.run_periodic_checks(session)
+            result.update(bookings.run_periodic(session))  # reminders and no-shows
+            return result
     except (StaleDataError, OperationalError) as exc:
         # Another process acted on the same dossier meanwhile: the next pass retries.
         log.info("periodic checks deferred: %s", exc.__class__.__name__)

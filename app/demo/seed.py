@@ -19,8 +19,9 @@ from app.catalog.models import (
     ProcessStep,
 )
 from app.catalog.models import Procedure as ProcedureRow
+from app.counter import bookings as booking_service
 from app.db import utcnow
-from app.demo.agencies import AGENCIES, DEMO_PASSWORD, USERS
+from app.demo.agencies import AGENCIES, CENTER_CODE, DEMO_PASSWORD, USERS
 from app.demo.par import seed_par
 from app.demo.procedures import PROCEDURES
 from app.signing.demo import seed_demo_certificates
@@ -241,6 +242,27 @@ def upgrade_procedures(session: Session) -> int:
     return upgraded
 
 
+# Appointment bands of the demo agencies (SPEC §15): minutes per band, counters, places per
+# counter and band — the province's service centre has more counters and shorter bands.
+DEMO_BOOKING_BANDS = {
+    "000.00.51.H31": (60, 2, 3),  # UBND phường Phố Hiến
+    "000.00.54.H31": (60, 1, 4),  # UBND xã Liên Phương
+    CENTER_CODE: (30, 4, 2),  # Trung tâm Phục vụ hành chính công tỉnh
+}
+
+
+def seed_booking_settings(session: Session) -> int:
+    """Appointment bands for the demo agencies that have none yet."""
+    added = 0
+    for code, (minutes, counters, places) in DEMO_BOOKING_BANDS.items():
+        agency = session.scalar(select(Agency).where(Agency.code == code))
+        if agency is None or booking_service.setting_for(session, agency.id) is not None:
+            continue
+        booking_service.save_setting(session, agency, minutes, counters, places)
+        added += 1
+    return added
+
+
 def seed_all(session: Session) -> dict[str, int]:
     """Add whatever demo data is missing; running it twice adds nothing."""
 
@@ -252,4 +274,5 @@ def seed_all(session: Session) -> dict[str, int]:
         "procedures": seed_procedures(session),
         "procedures_upgraded": upgrade_procedures(session),
         **seed_par(session),
+        "booking_settings": seed_booking_settings(session),
     }

@@ -71,6 +71,9 @@ EVENT_LABELS = {
     "withdrawal_requested": N_("Đã ghi nhận đề nghị rút hồ sơ"),
     "stopped": N_("Dừng xử lý hồ sơ"),
     "result_ready": N_("Có kết quả"),
+    "booking_confirmed": N_("Đã đặt lịch hẹn"),
+    "booking_cancelled": N_("Đã hủy lịch hẹn"),
+    "booking_reminder": N_("Nhắc lịch hẹn ngày mai"),
 }
 # Workflow actions (app/workflow/service.py) that the applicant is told about.
 ACTION_EVENTS = {
@@ -98,7 +101,7 @@ EVENT_DOCUMENTS = {
     "result_ready": "result",
 }
 # Mails about the account itself (no dossier, no in-app notice), sent to the account's e-mail.
-ACCOUNT_MAILS = ("password_reset",)
+ACCOUNT_MAILS = ("password_reset", "booking_confirmed", "booking_cancelled", "booking_reminder")
 # Their body holds a secret link: once the mail has left, the outbox keeps no copy of it.
 SECRET_MAILS = frozenset({"password_reset"})
 SCRUBBED_BODY = "(Nội dung chứa liên kết bí mật, đã xóa sau khi gửi.)\n"
@@ -334,6 +337,32 @@ def account_mail(session: Session, user: User, kind: str, context: dict[str, Any
             body_text=rendered.text,
             body_html=rendered.html,
             next_attempt_at=utcnow(),
+        )
+    )
+    session.flush()
+
+
+def account_notice(
+    session: Session, user: User, kind: str, context: dict[str, Any], *, link: str = ""
+) -> None:
+    """An in-app notice about the user's own business with no dossier (an appointment), in
+    every interface language, and the same as an e-mail through the outbox."""
+    account_mail(session, user, kind, context)
+    base = get_settings().base_url.rstrip("/")
+    full = {"name": user.full_name, "email": user.email, "base_url": base, **context}
+    texts = {}
+    for lang in LOCALES:
+        r = render(kind, lang, full)
+        texts[lang] = {"title": r.subject[:255], "body": r.summary}
+    own = texts[user.locale if user.locale in LOCALES else DEFAULT_LOCALE]
+    session.add(
+        Notice(
+            user_id=user.id,
+            kind=kind,
+            title=own["title"],
+            body=own["body"],
+            link=link,
+            texts=texts,
         )
     )
     session.flush()

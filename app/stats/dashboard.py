@@ -16,6 +16,7 @@ from app.accounts.models import User
 from app.agencies import service as agency_service
 from app.agencies.models import Agency
 from app.catalog.models import ProcedureVersion, ProcessStep
+from app.counter import tickets as queue_tickets
 from app.db import utcnow
 from app.dossiers.models import Dossier, StepRun
 from app.errors import Forbidden
@@ -245,4 +246,6 @@ def dashboard(
         "officers": _workload(session, scope, now, by_officer=True),
         "steps": _workload(session, scope, now, by_officer=False),
         "trend": trend(session, scope, now, cfg),
+        # The counter's queue today (SPEC §15): average wait and service times.
+        "queue": queue_tickets.times_today(session, scope, now),
     }

@@ -19,7 +19,8 @@ Format — one line per route::
   a designer draft open), ``public_procedure`` (a published commune procedure),
   ``procedure_document`` (that procedure exported, sent as the JSON body), ``lookup`` (the
   dossier's code and lookup secret, sent as query or form), ``stored`` (a document of the
-  owner's document store, kho dữ liệu: a component of the received dossier).
+  owner's document store, kho dữ liệu: a component of the received dossier), ``booking`` (the
+  owner's appointment at A, by its code).
 * ``ALLOWED``: the principals that may use the route on that resource — a union of the groups
   below (``OWNER | STAFF_A | SYSTEM_ADMIN``). Every other principal must be refused.
 * ``resource=GROUP`` (optional, repeatable): the same route checked once more on another
@@ -77,12 +78,16 @@ SEE_A = OWNER | STAFF_A | SYSTEM_ADMIN  # who sees the owner's dossier in A
 RECEPTION = _group("officer_a", "officer_b")
 CASHIERS = _group("cashier_a", "officer_b")
 MANAGE_RECEIPTS = CASHIER_A | ADMIN_A | SYSTEM_ADMIN  # the agency's cashier, admins above it
+CALLERS = RECEPTION | _group("admin_a", "admin_b")  # who calls queue tickets at their agency
+BIRTH = "1.001193"  # a commune procedure booked at A
+NOBODY_WAITING = "Không còn số nào đang chờ."
 
 
 RESOURCES = (
     "-", "dossier", "draft", "waiting", "counter", "file", "draft_file", "counter_file",
     "document", "verify", "payment", "receipt", "series", "txn", "notice", "agency",
     "staff_user", "procedure", "public_procedure", "lookup", "procedure_document", "stored",
+    "booking",
 )  # fmt: skip
 
 
@@ -257,6 +262,31 @@ MATRIX: list[Entry] = [
     R("POST /quan-tri/nguoi-dung/{user_id}/{op}", "staff_user", ADMIN_A | SYSTEM_ADMIN, op="khoa"),
     R("POST /quan-tri/nguoi-dung/{user_id}/dang-nhap/go-han-che", "staff_user", ADMIN_A | SYSTEM_ADMIN, why="officer A has a failed login to forget"),
     R("POST /quan-tri/nguoi-dung/{user_id}/xac-thuc-hai-buoc/dat-lai", "staff_user", ADMIN_A | SYSTEM_ADMIN),
+    # Counter services (SPEC §15): appointments, queue tickets, the calling screen.
+    R("GET /api/v1/bookings/slots", "-", EVERYONE, query={"procedure_code": BIRTH, "agency_code": AGENCY_A, "date": "2027-01-04"}, why="the bands and their free places are public"),
+    R("POST /api/v1/bookings", "-", LOGGED_IN, json={"procedure_code": BIRTH, "agency_code": AGENCY_A, "start": "2027-01-04T08:30:00+07:00"}),
+    R("GET /api/v1/bookings", "-", LOGGED_IN),
+    R("GET /api/v1/bookings/{code}", "booking", OWNER, why="an appointment is personal"),
+    R("POST /api/v1/bookings/{code}/cancel", "booking", OWNER),
+    R("POST /api/v1/tickets", "-", EVERYONE, json={"agency_code": AGENCY_A}, why="the kiosk is anonymous"),
+    R("POST /api/v1/tickets/check-in", "-", EVERYONE, json={"agency_code": AGENCY_A, "code": "LH-KHONGCO"}),
+    R("POST /api/v1/tickets/call-next", "-", CALLERS, json={"counter": 1}, absent=NOBODY_WAITING, why="reception (and the agency admin) call at their own agency"),
+    R("GET /api/v1/queues/{agency_code}", "agency", EVERYONE, why="what the calling screen shows in the hall"),
+    R("PUT /api/v1/admin/agencies/{code}/booking-settings", "agency", ADMIN_A | SYSTEM_ADMIN, json={"band_minutes": 60, "counters": 2, "places_per_counter": 3}),
+    R("GET /dat-lich", "-", LOGGED_IN),
+    R("POST /dat-lich", "-", LOGGED_IN, form={"agency_code": AGENCY_A, "procedure_code": BIRTH, "start": ""}),
+    R("GET /dat-lich/{code}", "booking", OWNER),
+    R("POST /dat-lich/{code}/huy", "booking", OWNER),
+    R("GET /kiosk/{agency_code}", "agency", EVERYONE),
+    R("POST /kiosk/{agency_code}/lay-so", "agency", EVERYONE, form={"service": "chung"}),
+    R("POST /kiosk/{agency_code}/lich-hen", "agency", EVERYONE, form={"code": "LH-KHONGCO"}),
+    R("GET /hang-doi/{agency_code}", "agency", EVERYONE),
+    R("GET /hang-doi/{agency_code}/su-kien", "agency", EVERYONE, query={"once": "1"}),
+    R("GET /can-bo/goi-so", "-", CALLERS),
+    R("POST /can-bo/goi-so", "-", CALLERS, form={"counter": "1"}, absent=NOBODY_WAITING),
+    R("GET /quan-tri/dat-lich", "-", ADMINS),
+    R("GET /quan-tri/dat-lich/{code}", "agency", ADMIN_A | SYSTEM_ADMIN),
+    R("POST /quan-tri/dat-lich/{code}", "agency", ADMIN_A | SYSTEM_ADMIN, form={"band_minutes": "60", "counters": "2", "places_per_counter": "3"}),
     R("GET /tai-khoan/kho-du-lieu", "-", LOGGED_IN),
     R("GET /tai-khoan/kho-du-lieu/{document_id}/tai-ve", "stored", OWNER),
     R("POST /tai-khoan/kho-du-lieu/{document_id}/xoa", "stored", OWNER),

@@ -30,7 +30,9 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import date, datetime, time
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection, Engine, select, text
@@ -39,8 +41,10 @@ from sqlalchemy.orm import Session
 from app.accounts import service as account_service
 from app.accounts.deps import SESSION_COOKIE
 from app.accounts.models import User
+from app.calendar import service as calendar_service
 from app.catalog import designer
 from app.catalog import service as catalog_service
+from app.counter import bookings as booking_service
 from app.demo.seed import demo_password_hash
 from app.docstore.models import PersonalDocument
 from app.documents.models import Document
@@ -86,6 +90,7 @@ OUTSIDERS = frozenset({"anonymous", "other_citizen", "officer_b", "admin_b"})
 # Tables whose rows a refused request may legitimately add or touch (the audit log of the
 # refusal itself, rate counters); every other table is in the fingerprint.
 NOT_FINGERPRINTED = frozenset({"audit_entries", "audit_head", "rate_events", "alembic_version"})
+TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 MISSING_ID = 2_000_000_000
 MISSING_TEXT = "khong-ton-tai"
 
@@ -411,6 +416,12 @@ def build_world(engine: Engine) -> World:
             .order_by(PersonalDocument.id)
         )
         assert stored_id is not None
+        # An appointment of the owner at A: the next working day at 08:30 (SPEC §15).
+        booking_day = calendar_service.get_calendar(session).next_working_day(date.today())
+        booking_code = booking_service.book(
+            session, owner_user, BIRTH, AGENCY_A, datetime.combine(booking_day, time(8, 30), TZ)
+        ).code
+        session.commit()
         params = {
             "-": {},
             "dossier": {"dossier_id": dossier_id},
@@ -427,7 +438,7 @@ def build_world(engine: Engine) -> World:
             "series": {"series_id": receipt.series_id},
             "txn": {"txn_ref": txn_ref},
             "notice": {"notice_id": notice_id},
-            "agency": {"code": AGENCY_A},
+            "agency": {"code": AGENCY_A, "agency_code": AGENCY_A},
             "staff_user": {"user_id": officer_user.id},
             "procedure": {
                 "code": OTHER_AGENCY_PROCEDURE,
@@ -441,5 +452,6 @@ def build_world(engine: Engine) -> World:
             # "_json": the request's JSON body (the other agency's procedure, exported).
             "procedure_document": {"_json": exported.json()},
             "stored": {"document_id": stored_id},
+            "booking": {"code": booking_code},
         }
     return World(harness, client, ids, params, dossier_id, draft["id"])

@@ -209,6 +209,7 @@ def test_seeding_twice_adds_nothing(db: Session) -> None:
         "procedures_upgraded": 0,
         "par_sets": 0,
         "par_rounds": 0,
+        "booking_settings": 0,
     }
     assert len(_published(db)) == before
 
