@@ -121,7 +121,7 @@ async def deliveries_retry(request: Request, session: SessionDep, user: CurrentU
             channels.retry(session, user, int(raw) if raw.isdigit() else 0)
         except (Conflict, NotFound) as exc:
             errors = admin_forms.domain_errors(request, exc)
-            code = 409 if isinstance(exc, Conflict) else 404
+            code = 409 if isinstance(exc, Conflict) else 422
             return _log_page(request, session, user, "", "", 1, errors, code)
         return admin_forms.redirect(LOG, "delivery_retried")
 
