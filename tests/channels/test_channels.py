@@ -161,7 +161,9 @@ def test_a_message_refused_too_often_is_given_up_and_can_be_sent_again(
     assert stand_in.received[-1]["text"].startswith("Ho so ")
 
 
-def test_a_bad_mobile_number_is_refused_and_nothing_changes(client: TestClient, db: Session) -> None:
+def test_a_bad_mobile_number_is_refused_and_nothing_changes(
+    client: TestClient, db: Session
+) -> None:
     citizen = api_token(client, CITIZEN)
     for body, field in (
         ({"channels": ["sms"], "phone": "12345"}, "phone"),
@@ -195,7 +197,10 @@ def test_the_account_page_chooses_channels_and_shows_errors_by_the_field(
         data={"channels": ["sms"], "phone": "0123", "csrf_token": token},
     )
     assert bad.status_code == 422
-    assert 'id="f-phone-error"' in bad.text and 'aria-describedby="f-phone-hint f-phone-error"' in bad.text
+    assert (
+        'id="f-phone-error"' in bad.text
+        and 'aria-describedby="f-phone-hint f-phone-error"' in bad.text
+    )
     good = client.post(
         "/tai-khoan/thong-bao",
         data={"channels": ["email", "sms"], "phone": "0912345678", "csrf_token": token},
