@@ -88,9 +88,11 @@ class Settings(BaseSettings):
     # uses its own name (what the sandbox accepts).
     zalo_template_ids: dict[str, str] = Field(default_factory=dict)
     channel_max_attempts: int = Field(default=8, ge=1, le=100)
+    # The wait after a first refusal, doubled after each further one (at most an hour).
+    channel_retry_seconds: float = Field(default=30.0, ge=0, le=3600)
     channel_timeout_seconds: float = Field(default=15.0, gt=0, le=120)
     # The fee for returning a result by post (bưu chính công ích), in VND, added to what the
-    # applicant pays when they choose it; 0 turns the choice off.
+    # applicant pays when they choose it; 0: free.
     postal_result_fee: int = Field(default=25000, ge=0, le=10_000_000)
 
     session_days: int = 7

@@ -36,7 +36,6 @@ from app.notifications.channels import SCRUBBED, SECRET_KINDS
 log = logging.getLogger(__name__)
 CLAIM_SECONDS = 120
 MAX_ERROR = 300
-FIRST_WAIT = timedelta(seconds=30)
 MAX_WAIT = timedelta(hours=1)
 RETRYABLE_4XX = (401, 408, 429)
 
@@ -50,8 +49,10 @@ class NotDelivered(Exception):
 
 
 def backoff(attempts: int) -> timedelta:
-    """Wait after the ``attempts``-th failure: 30 s, 1, 2, 4 … minutes, at most an hour."""
-    return min(FIRST_WAIT * 2 ** max(attempts - 1, 0), MAX_WAIT)
+    """Wait after the ``attempts``-th failure: ``PORTAL_CHANNEL_RETRY_SECONDS`` (30 s), then
+    doubled each time, at most an hour."""
+    first = timedelta(seconds=get_settings().channel_retry_seconds)
+    return min(first * 2 ** max(attempts - 1, 0), MAX_WAIT)
 
 
 def _post(url: str, payload: dict[str, Any], headers: dict[str, str], timeout: float) -> Any:
