@@ -123,3 +123,48 @@ def test_a_tracking_number_for_a_dossier_not_by_post_is_refused(client: TestClie
     assert client.post(f"/api/v1/dossiers/{draft['id']}/submit", headers=citizen).status_code == 200
     payments = client.get(f"/api/v1/dossiers/{draft['id']}/payments", headers=citizen).json()
     assert payments["outstanding"] == 0
+
+
+def test_the_draft_page_refuses_post_without_address_and_keeps_what_was_typed(
+    client: TestClient, db: Session
+) -> None:
+    from tests.admin.helpers import log_in
+    from tests.conftest import csrf_from
+
+    citizen = headers(client, CITIZEN)
+    draft = create_draft(client, citizen)
+    dossier_id = draft["id"]
+    for comp in ("TK", "GCS"):
+        assert attach(client, citizen, dossier_id, comp).status_code == 201
+    log_in(client, CITIZEN)
+    page = client.get(f"/ho-so/{dossier_id}/khai")
+    assert 'name="result_delivery"' in page.text
+    token = csrf_from(page.text)
+    fields = {
+        "csrf_token": token,
+        "result_delivery": "post",
+        "postal_recipient": "Nguyễn Thị Lan",
+        "postal_phone": "0912345678",
+        "postal_address": "",
+    }
+    refused = client.post(f"/ho-so/{dossier_id}/nop", data=fields)
+    assert refused.status_code == 422
+    assert 'id="f-postal_address-error"' in refused.text
+    assert "Nhập địa chỉ nhận kết quả" in refused.text
+    assert 'value="Nguyễn Thị Lan"' in refused.text
+    assert client.get(f"/api/v1/dossiers/{dossier_id}", headers=citizen).json()["status"] == "draft"
+    assert db.scalar(select(ResultDelivery)) is None
+
+    done = client.post(
+        f"/ho-so/{dossier_id}/nop",
+        data={**fields, "postal_address": ADDRESS},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303, done.text
+    assert (
+        client.get(f"/api/v1/dossiers/{dossier_id}", headers=citizen).json()["status"]
+        == "submitted"
+    )
+    assert db.scalar(select(ResultDelivery)) is not None, "no row"
+    detail = client.get(f"/ho-so/{dossier_id}")
+    assert "Nhận kết quả qua bưu chính công ích" in detail.text and "25.000" in detail.text
