@@ -12,10 +12,11 @@ dossier page and the public lookup. The national sync reports the result channel
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
@@ -150,6 +151,25 @@ def record_handover(
     row.handed_over_by_id = user.id
     row.updated_at = now
     return row
+
+
+def count_received(
+    session: Session, agency_ids: Iterable[int], start: datetime, end: datetime
+) -> int:
+    """Dossiers received by the agencies in [start, end) whose result goes by post."""
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(ResultDelivery)
+            .join(Dossier, Dossier.id == ResultDelivery.dossier_id)
+            .where(
+                Dossier.agency_id.in_(sorted(agency_ids)),
+                Dossier.received_at >= start,
+                Dossier.received_at < end,
+            )
+        )
+        or 0
+    )
 
 
 def public_view(row: ResultDelivery | None) -> dict[str, Any] | None:

@@ -168,3 +168,27 @@ def test_the_draft_page_refuses_post_without_address_and_keeps_what_was_typed(
     assert db.scalar(select(ResultDelivery)) is not None, "no row"
     detail = client.get(f"/ho-so/{dossier_id}")
     assert "Nhận kết quả qua bưu chính công ích" in detail.text and "25.000" in detail.text
+
+
+def test_the_indicators_count_results_by_post(client: TestClient) -> None:
+    citizen = headers(client, CITIZEN)
+    draft = create_draft(client, citizen)
+    put = client.put(
+        f"/api/v1/dossiers/{draft['id']}/result-delivery",
+        json={
+            "method": "post",
+            "recipient_name": "Nguyễn Thị Lan",
+            "phone": "0912345678",
+            "address": ADDRESS,
+        },
+        headers=citizen,
+    )
+    assert put.status_code == 200
+    for comp in ("TK", "GCS"):
+        assert attach(client, citizen, draft["id"], comp).status_code == 201
+    assert client.post(f"/api/v1/dossiers/{draft['id']}/submit", headers=citizen).status_code == 200
+    before = client.get("/api/v1/stats/indicators").json()["counts"]["results_by_post"]
+    assert act(client, headers(client, RECEPTION), draft["id"], "receive").status_code == 200
+    after = client.get("/api/v1/stats/indicators").json()["counts"]["results_by_post"]
+    assert after == before + 1
+    assert "Trả kết quả qua bưu chính công ích" in client.get("/thong-ke").text
