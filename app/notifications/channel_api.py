@@ -34,6 +34,14 @@ def _read(pref: channels.Preference) -> ChannelsRead:
     )
 
 
+def _shown(row: Any) -> ChannelMessageRead:
+    """A logged message as an administrator may read it: a secret link is never shown."""
+    read = ChannelMessageRead.model_validate(row)
+    if read.kind in channels.SECRET_KINDS:
+        read.body_text = channels.SCRUBBED
+    return read
+
+
 @router.get("/api/v1/notifications/channels", response_model=ChannelsRead, responses=ERRORS)
 def get_channels(session: SessionDep, user: CurrentUser) -> ChannelsRead:
     """The channels the caller's notices go to (default: in_app and email)."""
@@ -64,7 +72,7 @@ def delivery_log(
     """SMS and Zalo messages, newest first, with attempts and the gateway's last answer."""
     page = channels.delivery_log(session, user, status, channel, limit, offset)
     return DeliveryLogRead(
-        items=[ChannelMessageRead.model_validate(m) for m in page.items],
+        items=[_shown(m) for m in page.items],
         total=page.total,
         counts=page.counts,
     )

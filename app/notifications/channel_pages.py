@@ -94,6 +94,8 @@ def _log_page(
         "sms_configured": bool(settings.sms_url),
         "zalo_configured": bool(settings.zalo_url),
         "display_phone": channels.display_phone,
+        "secret_kinds": channels.SECRET_KINDS,
+        "scrubbed": channels.SCRUBBED,
     }
     return admin_forms.render_page(request, "notifications/deliveries.html", context, code)
 

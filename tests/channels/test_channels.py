@@ -208,3 +208,23 @@ def test_the_account_page_chooses_channels_and_shows_errors_by_the_field(
     )
     assert good.status_code == 303
     assert client.get("/tai-khoan/thong-bao").text.count("checked") == 2
+
+
+def test_a_password_reset_link_goes_by_sms_but_the_log_never_shows_it(
+    factory: sessionmaker[Session], app_client: TestClient
+) -> None:
+    with factory() as session, session.begin():
+        begin_write(session)
+        user = account_service.get_user_by_email(session, CITIZEN)
+        assert user is not None
+        channels.set_preference(session, user, ["email", "sms"], "0912345678")
+    asked = app_client.post("/api/v1/auth/password-reset", json={"email": CITIZEN})
+    assert asked.status_code == 202
+    (row,) = [r for r in _rows(factory) if r.kind == "password_reset"]
+    assert "/dat-lai-mat-khau" in row.body_text or "http" in row.body_text
+    admin = api_token(app_client, ADMIN)
+    log = app_client.get("/api/v1/admin/notice-deliveries", headers=admin).json()
+    shown = next(i for i in log["items"] if i["id"] == row.id)
+    assert shown["body_text"] == channels.SCRUBBED
+    page = app_client.get("/quan-tri/thong-bao-gui", headers=admin).text
+    assert row.body_text not in page
