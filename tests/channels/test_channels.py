@@ -178,7 +178,9 @@ def test_a_bad_mobile_number_is_refused_and_nothing_changes(
             assert "Số điện thoại di động không đúng định dạng" in refused.json()["detail"]
     now = client.get("/api/v1/notifications/channels", headers=citizen).json()
     assert now["channels"] == ["in_app", "email"] and now["chosen"] is False
-    assert db.scalar(select(NoticePreference)) is None
+    owner = account_service.get_user_by_email(db, CITIZEN)
+    assert owner is not None
+    assert db.get(NoticePreference, owner.id) is None
 
 
 def test_the_account_page_chooses_channels_and_shows_errors_by_the_field(
