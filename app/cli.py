@@ -29,6 +29,7 @@ from app.demo.seed import seed_all
 from app.dossiers.models import Dossier
 from app.errors import DomainError
 from app.national import sandbox as national_sandbox
+from app.notifications import sms_sandbox
 from app.stats import tallies
 from app.wiring import wire
 from app.worker import run_worker
@@ -374,6 +375,36 @@ def national_sandbox_command(
     typer.echo(
         f"National portal sandbox on http://{host}:{server.server_port} "
         f"(account {username}; control: POST /_sandbox/faults, GET /_sandbox/received)"
+    )
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
+@cli.command("sms-sandbox")
+def sms_sandbox_command(
+    host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on")] = 8910,
+    key: Annotated[
+        str,
+        typer.Option(
+            help="The key it requires (empty: any non-empty key)", envvar="PORTAL_SMS_KEY"
+        ),
+    ] = "",
+    fail_every: Annotated[int, typer.Option(help="Refuse every n-th message (HTTP 503)")] = 0,
+) -> None:
+    """Run a stand-in of an SMS gateway and of Zalo ZNS (demos and tests)."""
+    state = sms_sandbox.SandboxState(key=key)
+    if fail_every > 0:
+        state.plan(0, fail_every)
+    server = sms_sandbox.make_server(state, host, port)
+    base = f"http://{host}:{server.server_port}"
+    typer.echo(
+        f"SMS / Zalo sandbox on {base}: PORTAL_SMS_URL={base}/sms/send "
+        f"PORTAL_ZALO_URL={base}/zns/message/template; messages at {base}/ and {base}/messages"
     )
     try:
         server.serve_forever()

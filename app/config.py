@@ -75,6 +75,25 @@ class Settings(BaseSettings):
     national_retry_seconds: float = Field(default=30.0, ge=0, le=3600)
     # How long one call to the national portal may take before it counts as unanswered.
     national_timeout_seconds: float = Field(default=20.0, gt=0, le=120)
+    # Notices by SMS and Zalo ZNS (issue 24, docs/decisions/0035-notice-channels.md): the
+    # gateways' URLs and keys (sent as headers, never logged). Empty URL: messages are queued
+    # and sent once the URL is set. ``portal sms-sandbox`` serves both on loopback.
+    sms_url: str = ""
+    sms_key: str = Field(default="", repr=False)
+    # The registered sender name (brandname) the carrier shows.
+    sms_brandname: str = "MOTCUA"
+    zalo_url: str = ""
+    zalo_key: str = Field(default="", repr=False)
+    # ZNS template ids per notice, JSON {"received": "231456", ...}; a notice without one
+    # uses its own name (what the sandbox accepts).
+    zalo_template_ids: dict[str, str] = Field(default_factory=dict)
+    channel_max_attempts: int = Field(default=8, ge=1, le=100)
+    # The wait after a first refusal, doubled after each further one (at most an hour).
+    channel_retry_seconds: float = Field(default=30.0, ge=0, le=3600)
+    channel_timeout_seconds: float = Field(default=15.0, gt=0, le=120)
+    # The fee for returning a result by post (bưu chính công ích), in VND, added to what the
+    # applicant pays when they choose it; 0: free.
+    postal_result_fee: int = Field(default=25000, ge=0, le=10_000_000)
 
     session_days: int = 7
     # Seconds a process remembers which user holds a token (0: never). A change made in the

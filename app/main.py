@@ -42,12 +42,14 @@ from app.home import pages as home_pages
 from app.national import api as national_api
 from app.national import pages as national_pages
 from app.notifications import api as notifications_api
+from app.notifications import channel_api, channel_pages
 from app.notifications import pages as notifications_pages
 from app.par import api as par_api
 from app.par import pages as par_pages
 from app.payments import api as payments_api
 from app.payments import pages as payments_pages
 from app.payments import service as payment_service
+from app.postal import api as postal_api
 from app.ratings import api as ratings_api
 from app.ratings import pages as ratings_pages
 from app.receipts import api as receipts_api
@@ -178,6 +180,8 @@ def create_app() -> FastAPI:
         dossiers_api,
         national_api,
         docstore_api,
+        channel_api,
+        postal_api,
         notifications_api,
         par_api,
         payments_api,
@@ -205,6 +209,7 @@ def create_app() -> FastAPI:
         signing_pages,
         audit_pages,
         national_pages,
+        channel_pages,
         notifications_pages,
         par_pages,
         ratings_pages,

@@ -12,9 +12,11 @@ from app.docstore import models as docstore_models
 from app.documents import models as documents_models
 from app.dossiers import models as dossiers_models
 from app.national import models as national_models
+from app.notifications import channel_models as notification_channel_models
 from app.notifications import models as notifications_models
 from app.par import models as par_models
 from app.payments import models as payments_models
+from app.postal import models as postal_models
 from app.ratings import models as ratings_models
 from app.receipts import models as receipts_models
 from app.signing import models as signing_models
@@ -32,9 +34,11 @@ __all__ = [
     "documents_models",
     "dossiers_models",
     "national_models",
+    "notification_channel_models",
     "notifications_models",
     "par_models",
     "payments_models",
+    "postal_models",
     "ratelimit",
     "ratings_models",
     "receipts_models",

@@ -21,6 +21,7 @@ from app.db import begin_write, get_sessionmaker, utcnow
 from app.errors import DomainError
 from app.national import delivery as national_delivery
 from app.notifications import service as notification_service
+from app.notifications import sms as channel_delivery
 from app.payments import reconcile
 from app.ratelimit import RateEvent
 from app.workflow import service as workflow
@@ -98,6 +99,22 @@ def deliver_national_once(sender: str) -> int:
     return acknowledged
 
 
+def deliver_channels_once(sender: str) -> int:
+    """Send the due SMS and Zalo messages (nothing for a channel without its gateway URL)."""
+    sent = 0
+    try:
+        for _ in range(MAIL_BATCHES_PER_PASS):
+            outcome = channel_delivery.deliver_due(get_sessionmaker(), sender, MAIL_BATCH)
+            sent += outcome.sent
+            if outcome.sent + outcome.failed < MAIL_BATCH:
+                break
+    except OperationalError as exc:  # the database is busy or away: the next pass retries
+        log.info("sms/zalo delivery deferred: %s", exc.__class__.__name__)
+    except Exception:  # the other jobs of the loop must survive a bad pass
+        log.exception("sms/zalo delivery failed")
+    return sent
+
+
 def beat() -> None:
     with get_sessionmaker().begin() as session:
         begin_write(session)
@@ -133,6 +150,7 @@ def run_worker(interval: float, stop: threading.Event, once: bool = False) -> No
             next_checks = time.monotonic() + interval
         deliver_mail_once(sender)
         deliver_national_once(sender)
+        deliver_channels_once(sender)
         if once or stop.wait(min(interval, MAIL_POLL_SECONDS)):
             return
 
@@ -155,6 +173,7 @@ def start_embedded(interval: float) -> threading.Event:
                     reconcile_payments_once()
                 deliver_mail_once(sender)
                 deliver_national_once(sender)
+                deliver_channels_once(sender)
             except Exception:  # a background loop must survive a bad pass
                 log.exception("embedded periodic checks failed")
 

@@ -24,6 +24,7 @@ from app.db import utcnow
 from app.demo.agencies import AGENCIES, CENTER_CODE, DEMO_PASSWORD, USERS
 from app.demo.par import seed_par
 from app.demo.procedures import PROCEDURES
+from app.notifications import channels
 from app.signing.demo import seed_demo_certificates
 
 
@@ -76,7 +77,20 @@ def seed_users(session: Session) -> int:
                 password_hash=demo_password_hash(),
             )
             added += 1
+    seed_notice_channels(session)
     return added
+
+
+# The second demo citizen takes notices by SMS as well (issue 24): with `portal sms-sandbox`
+# and PORTAL_SMS_URL set they arrive in its log; without, they wait in /quan-tri/thong-bao-gui.
+SMS_CITIZEN = "congdan2@motcua.local"
+
+
+def seed_notice_channels(session: Session) -> None:
+    """Choose SMS for the second demo citizen once (a later change of theirs is kept)."""
+    user = account_service.get_user_by_email(session, SMS_CITIZEN)
+    if user is not None and not channels.preference(session, user).chosen:
+        channels.set_preference(session, user, ["in_app", "email", "sms"])
 
 
 def add_procedure(session: Session, data: dict[str, Any]) -> ProcedureVersion:

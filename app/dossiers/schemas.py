@@ -210,6 +210,12 @@ class ActionIn(BaseModel):
         description="attach_result: the last day the result is valid (hiệu lực đến), when it "
         "has a limit; shown with it in the applicant's document store",
     )
+    tracking_number: str | None = Field(
+        default=None,
+        max_length=40,
+        description="return_result of a dossier whose result goes by post: the carrier's "
+        "tracking number (UPU S10, e.g. EB123456785VN), required then",
+    )
 
     @field_validator("comment")
     @classmethod
@@ -257,3 +263,9 @@ class LookupRead(BaseModel):
     due_at: datetime | None
     finished_at: datetime | None
     timeline: list[LookupEvent]
+    result_by_post: bool = Field(
+        default=False, description="The result goes by post (bưu chính công ích)"
+    )
+    result_tracking_number: str | None = Field(
+        default=None, description="By post: the carrier's tracking number once handed over"
+    )

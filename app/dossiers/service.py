@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 from sqlalchemy import ColumnElement, exists, func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, object_session, selectinload
 
 from app import ratelimit
 from app.accounts import service as account_service
@@ -26,6 +26,7 @@ from app.dossiers.models import FINAL_STATUSES, Dossier, DossierEvent, DossierFi
 from app.dossiers.state import DossierState
 from app.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
 from app.i18n_markers import N_
+from app.postal import service as postal_service
 from app.storage import service as storage
 
 STATUS_LABELS = {
@@ -656,7 +657,11 @@ def public_events(dossier: Dossier) -> list[DossierEvent]:
 
 def lookup_read(dossier: Dossier) -> schemas.LookupRead:
     """Status and timeline only: never the applicant's personal data."""
+    session = object_session(dossier)
+    postal = postal_service.get(session, dossier.id) if session is not None else None
     return schemas.LookupRead(
+        result_by_post=postal is not None,
+        result_tracking_number=postal.tracking_number if postal is not None else None,
         code=dossier.code or "",
         status=dossier.status,
         status_label=status_label(dossier.status),

@@ -20,6 +20,7 @@ from app.dossiers import service as dossier_service
 from app.dossiers.models import Dossier, DossierEvent
 from app.i18n_markers import N_
 from app.payments import service as payment_service
+from app.postal import service as postal_service
 from app.workflow.labels import ACTION_LABELS
 
 DOSSIER = "DongBoHoSoMC"
@@ -109,6 +110,11 @@ def dossier_entry(session: Session, dossier: Dossier) -> dict[str, Any]:
         "MaLinhVuc": "",
         "TenLinhVuc": version.field,
         "KenhThucHien": str(dossier_service.NATIONAL_CHANNEL.get(dossier.channel, 2)),
+        # How the result reaches the applicant, coded like the channels (1 counter, 2 online,
+        # 3 postal): by post when chosen (issue 24), else the submission channel's own way.
+        "HinhThucTraKetQua": "3"
+        if postal_service.get(session, dossier.id) is not None
+        else str(dossier_service.NATIONAL_CHANNEL.get(dossier.channel, 2)),
         **_applicant(dossier),
         "TrichYeuHoSo": f"{version.name} — {(dossier.applicant or {}).get('full_name', '')}",
         "NgayTiepNhan": national_time(received),

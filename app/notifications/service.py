@@ -37,7 +37,7 @@ from app.errors import NotFound
 from app.formatting import TEMPLATE_DIR, format_date, format_datetime, format_money
 from app.i18n import DEFAULT_LOCALE, LOCALES
 from app.i18n_markers import N_
-from app.notifications import mailer
+from app.notifications import channels, mailer
 from app.notifications.models import Notice, OutboxMessage
 from app.payments import refunds
 from app.payments import service as payment_service
@@ -277,12 +277,25 @@ def notify(
     address = str((dossier.applicant or {}).get("email") or "").strip()
     if not EMAIL_RE.match(address) or len(address) > 254:
         address = ""
+    # The channels the account chose (issue 24): in-app and e-mail unless it said otherwise.
+    pref = channels.chosen(session, user)
+    if "email" not in pref.channels:
+        address = ""
     if user is None and not address:
         return
     locale = user.locale if user is not None and user.locale in LOCALES else DEFAULT_LOCALE
     context = _context(session, dossier, event, dict(extra or {}), user is not None)
     rendered = render(event, locale, context)
-    if user is not None:
+    channels.queue(
+        session,
+        pref,
+        event=event,
+        locale=locale,
+        context=context,
+        user_id=user.id if user is not None else None,
+        dossier_id=dossier.id,
+    )
+    if user is not None and "in_app" in pref.channels:
         # Every language from the same facts, so the notice reads in whichever language the
         # reader has chosen when they open it (finding m18).
         texts = {
@@ -324,10 +337,16 @@ def account_mail(session: Session, user: User, kind: str, context: dict[str, Any
         raise ValueError(f"unknown account mail {kind!r}")
     locale = user.locale if user.locale in LOCALES else DEFAULT_LOCALE
     base = get_settings().base_url.rstrip("/")
-    rendered = render(
-        kind,
-        locale,
-        {"name": user.full_name, "email": user.email, "base_url": base, **context},
+    full = {"name": user.full_name, "email": user.email, "base_url": base, **context}
+    rendered = render(kind, locale, full)
+    # Also by SMS / Zalo when chosen; the e-mail goes regardless (the request named it).
+    channels.queue(
+        session,
+        channels.chosen(session, user),
+        event=kind,
+        locale=locale,
+        context=full,
+        user_id=user.id,
     )
     session.add(
         OutboxMessage(

@@ -36,6 +36,7 @@ from app.payments import fees as fee_rules
 from app.payments import vnpay
 from app.payments.events import PaymentSettled
 from app.payments.models import ONLINE_METHODS, Payment
+from app.postal import service as postal_service
 from app.text import url_origin
 
 log = logging.getLogger(__name__)
@@ -114,8 +115,10 @@ def freeze_fees(session: Session, dossier: Dossier) -> None:
     if paid_total(session, dossier.id) > 0:
         return
     computed = compute_fees(dossier)
-    dossier.fee_amount = computed.amount
-    dossier.fee_lines = computed.lines
+    # The result by post (issue 24) is paid with the fees, as a line of its own.
+    postal = postal_service.fee_lines(session, dossier)
+    dossier.fee_amount = computed.amount + sum(int(li["amount"]) for li in postal)
+    dossier.fee_lines = computed.lines + postal
 
 
 def paid_total(session: Session, dossier_id: int) -> int:

@@ -16,8 +16,10 @@ from app.agencies.models import Agency
 from app.db import utcnow
 from app.errors import InvalidInput
 from app.i18n_markers import N_
+from app.postal import service as postal_service
 from app.stats import schemas
 from app.stats.counts import RawCounts, raw_counts, sum_counts
+from app.stats.dates import bounds
 from app.stats.figures import (
     FIGURES,
     GROUP_LABELS,
@@ -153,9 +155,14 @@ def indicators(
     cfg = indicator_settings(session)
     subtree = account_service.agency_subtree_ids(session, agency.id)
     per_agency = raw_counts(session, date_from, date_to, subtree, now, cfg)
-    return build_indicators(
+    read = build_indicators(
         agency, date_from, date_to, sum_counts(per_agency, subtree), cfg, translate, now
     )
+    # The result delivery channel (issue 24): counted beside the figures, not scored.
+    read.counts.results_by_post = postal_service.count_received(
+        session, subtree, *bounds(date_from, date_to)
+    )
+    return read
 
 
 # --- ranking ----------------------------------------------------------------------------------

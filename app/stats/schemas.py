@@ -54,6 +54,9 @@ class Counts(BaseModel):
     ratings: int = 0
     average_score: float | None = None
     unhappy: int = Field(0, description="Finished dossiers with a complaint or a score ≤ 2")
+    results_by_post: int = Field(
+        0, description="Received dossiers whose result goes by post (bưu chính công ích)"
+    )
 
 
 class IndicatorsRead(BaseModel):

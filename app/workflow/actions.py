@@ -28,6 +28,7 @@ from app.dossiers.state import DossierState, StepState, VersionState
 from app.errors import Conflict, InvalidInput
 from app.i18n_markers import N_
 from app.payments import service as payment_service
+from app.postal import service as postal_service
 from app.workflow import supplement
 from app.workflow.labels import ACTION_LABELS
 
@@ -611,6 +612,8 @@ def _return_result(
     now: datetime,
     file: tuple[str, bytes] | None,
 ) -> str:
+    # By post: the hand-over to the carrier, with its tracking number, is the return.
+    postal_service.record_handover(session, dossier, user, inp.tracking_number, now)
     _close_run(session, dossier, user, "return_result", now)
     _leave_active(dossier, "completed", now)
     _final_documents(session, dossier, user, _note(inp), now)

@@ -429,5 +429,16 @@ MATRIX: list[Entry] = [
     R("POST /chi-so-cchc/quan-ly/{year}/cong-bo", "-", NOBODY, year=PAR_YEAR),
     R("POST /chi-so-cchc/quan-ly/{year}/khao-sat", "-", NOBODY, year=PAR_YEAR, files=PDF),
     R("POST /chi-so-cchc/quan-ly/{year}/khao-sat/{import_id}", "-", NOBODY, year=PAR_YEAR, import_id="1"),
+    # Notice channels and results by post (issue 24, parts 3 and 4).
+    R("GET /api/v1/notifications/channels", "-", LOGGED_IN),
+    R("PUT /api/v1/notifications/channels", "-", LOGGED_IN, json={"channels": ["in_app", "email"]}),
+    R("GET /api/v1/admin/notice-deliveries", "-", SYSTEM_ADMIN, why="the province's gateways and every citizen's messages"),
+    R("POST /api/v1/admin/notice-deliveries/{message_id}/retry", "-", SYSTEM_ADMIN, message_id="999999", absent="Không tìm thấy tin nhắn."),
+    R("GET /tai-khoan/thong-bao", "-", LOGGED_IN),
+    R("POST /tai-khoan/thong-bao", "-", LOGGED_IN, form={"channels": "email"}),
+    R("GET /quan-tri/thong-bao-gui", "-", SYSTEM_ADMIN),
+    R("POST /quan-tri/thong-bao-gui/gui-lai", "-", SYSTEM_ADMIN, form={"id": "999999"}),
+    R("GET /api/v1/dossiers/{dossier_id}/result-delivery", "dossier", SEE_A, draft=OWNER, counter=STAFF_A | SYSTEM_ADMIN),
+    R("PUT /api/v1/dossiers/{dossier_id}/result-delivery", "draft", OWNER, json={"method": "online"}),
 ]
 # fmt: on

@@ -25,6 +25,7 @@ from app.errors import NotFound
 from app.i18n_markers import N_
 from app.payments import refunds
 from app.payments import service as payment_service
+from app.postal import service as postal_service
 from app.ratings import service as rating_service
 from app.receipts.models import Receipt
 from app.storage import service as storage
@@ -166,6 +167,7 @@ def _dossier_page(
             "refunded": refunds.refunded(session, dossier.id),
             "receipts": receipts_of(session, dossier.id),
             "rating": rating_service.rating_for(session, dossier.id),
+            "postal": postal_service.get(session, dossier.id),
         },
         status_code=status_code,
     )

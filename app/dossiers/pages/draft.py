@@ -28,6 +28,8 @@ from app.dossiers.pages import common
 from app.dossiers.schemas import ActionIn, ApplicantIn, DossierCreate, DossierUpdate
 from app.errors import DomainError, InvalidInput, PayloadTooLarge
 from app.i18n_markers import N_
+from app.postal import pages as postal_pages
+from app.postal import service as postal_service
 from app.web import render, request_locale, translator, verify_csrf
 from app.web.deps import CurrentUser, SessionDep
 from app.workflow import service as workflow
@@ -286,6 +288,22 @@ def _apply_posted(
                 "message": _upload_message(request, dossier, code, exc),
             }
             status = status or exc.status_code
+    if "result_delivery" in form:
+        typed = {k: str(form.get(k, ""))[:600] for k in postal_pages.FIELDS}
+        request.state.postal_typed = typed
+        try:
+            postal_service.choose(
+                session,
+                user,
+                dossier,
+                typed["result_delivery"][:10],
+                recipient_name=typed["postal_recipient"],
+                phone=typed["postal_phone"],
+                address=typed["postal_address"],
+            )
+        except InvalidInput as exc:
+            errors.update({key: _(message) for key, message in exc.fields.items()})
+            status = status or 422
     return errors, status or 422, posted
 
 
@@ -434,7 +452,9 @@ def _draft_page(
         if error:
             summary.append((f"f-file-{comp.code}", comp.name, error))
 
-    known = {f"applicant.{k}" for k, *_r in APPLICANT_FIELDS}
+    postal = postal_pages.draft_view(request, session, dossier, errors)
+    summary.extend(postal["summary"])
+    known = {f"applicant.{k}" for k, *_r in APPLICANT_FIELDS} | set(postal_pages.FIELDS)
     known |= {d["name"] for d in _declared(version)}
     known |= {f"component.{c.code}" for c in version.components}
     others = [msg for key, msg in errors.items() if key not in known]
@@ -459,6 +479,7 @@ def _draft_page(
             "status_labels": dossier_service.STATUS_LABELS,
             "size_label": lambda n: common.size_label(n, request_locale(request)),
             "expected_at": common.expected_result_at(version),
+            "postal": postal,
         },
         status_code=status_code,
     )

@@ -27,6 +27,7 @@ from app.dossiers.schemas import ActionIn
 from app.errors import DomainError, NotFound
 from app.formatting import parse_day_text
 from app.i18n_markers import N_
+from app.postal import service as postal_service
 from app.storage import service as storage
 from app.web import content_disposition, render, translator, verify_csrf
 from app.web.deps import CurrentUser, SessionDep
@@ -58,7 +59,7 @@ ACTION_FIELDS: dict[str, tuple[str, ...]] = {
     "approve": ("assignee_id", "comment"),
     "request_payment": ("comment",),
     "attach_result": ("file", "valid_until", "comment"),
-    "return_result": ("comment",),
+    "return_result": ("tracking_number", "comment"),
     "request_supplement": ("missing_components", "data_problems", "comment"),
     "send_back": ("comment",),
     "extend": ("new_due_at", "comment"),
@@ -162,6 +163,7 @@ def _dossier_page(
             "components": components,
             "origins": docstore_service.origins(session, [f.id for f in files]),
             "result_files": dossier_service.active_files(dossier, "result"),
+            "postal": postal_service.get(session, dossier.id),
             "result_signing": "attach_result" not in actions
             or results.can_sign(session, dossier.agency_id),
             "documents": documents,
@@ -303,6 +305,8 @@ def _action_input(_: Any, action: str, form: FormData) -> tuple[ActionIn | None,
             errors["valid_until"] = _("Nhập ngày theo dạng dd/mm/yyyy.")
         else:
             data["valid_until"] = valid
+    elif action == "return_result" and str(form.get("tracking_number", "")).strip():
+        data["tracking_number"] = str(form.get("tracking_number", "")).strip()[:40]
     elif action == "extend":
         day = parse_day_text(form.get("new_due_date", ""))
         clock = str(form.get("new_due_time", "")).strip() or "17:00"
