@@ -154,6 +154,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "result_ready": "Hồ sơ {code} đã có kết quả. Nhận kết quả: {link}",
         "password_reset": "Một cửa: đặt lại mật khẩu tại {link} (hết hạn sau {minutes} phút). "
         "Bỏ qua nếu bạn không yêu cầu.",
+        "booking_confirmed": "Lịch hẹn {code} tại {agency}: {start}. Mang mã đến quầy lấy số. "
+        "Chi tiết: {link}",
+        "booking_cancelled": "Lịch hẹn {code} tại {agency} ({start}) đã hủy.",
+        "booking_reminder": "Nhắc lịch hẹn {code} tại {agency}: {start}. Chi tiết: {link}",
     },
     "en": {
         "submitted": "Dossier {code} ({procedure}) submitted. Lookup secret: {secret}. "
@@ -173,6 +177,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "result_ready": "The result of dossier {code} is ready. Get it: {link}",
         "password_reset": "Mot cua: reset your password at {link} (expires in {minutes} "
         "minutes). Ignore this if you did not ask.",
+        "booking_confirmed": "Appointment {code} at {agency}: {start}. Bring the code to the "
+        "ticket kiosk. Details: {link}",
+        "booking_cancelled": "Appointment {code} at {agency} ({start}) is cancelled.",
+        "booking_reminder": "Reminder: appointment {code} at {agency}: {start}. Details: {link}",
     },
 }
 # Notices whose text holds a secret link: the outbox keeps no copy once sent.
@@ -194,7 +202,10 @@ def facts(event: str, context: dict[str, Any]) -> dict[str, str]:
         procedure = procedure[:57].rstrip() + "..."
     info = context.get("info") or {}
     return {
-        "code": str(d.get("ref") or ""),
+        # A dossier's reference, or an appointment's code (``app.counter.notices``).
+        "code": str(d.get("ref") or context.get("code") or ""),
+        "agency": str(context.get("agency") or ""),
+        "start": _when(context.get("start")),
         "procedure": procedure,
         "secret": str(d.get("lookup_secret") or ""),
         "due": _when(info.get("new_due_at") or extra.get("new_due_at") or d.get("due_at")),

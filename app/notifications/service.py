@@ -366,8 +366,9 @@ def account_notice(
 ) -> None:
     """An in-app notice about the user's own business with no dossier (an appointment), in
     every interface language, and the same as an e-mail through the outbox."""
-    account_mail(session, user, kind, context)
     base = get_settings().base_url.rstrip("/")
+    # The link also goes into the short texts of the channels the user chose (SMS, Zalo).
+    account_mail(session, user, kind, {**context, "link": base + link if link else ""})
     full = {"name": user.full_name, "email": user.email, "base_url": base, **context}
     texts = {}
     for lang in LOCALES:

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.counter.models import Booking
+from app.notifications.channel_models import ChannelMessage
 from app.notifications.models import Notice, OutboxMessage
 from tests.conftest import api_token
 from tests.counter.helpers import BIRTH, PHO_HIEN, at, next_saturday, next_working_day
@@ -140,3 +141,38 @@ def test_a_full_band_answers_409(client: TestClient, db: Session) -> None:
     assert _count(db) == before
     twice = client.post("/api/v1/bookings", json=body, headers=api_token(client, CITIZEN))
     assert twice.status_code == 409
+
+
+def test_an_appointment_reaches_the_channels_the_citizen_chose(
+    client: TestClient, db: Session
+) -> None:
+    """Booking notices follow the citizen's channels like every notice (issue 24 parts 1 and
+    3): with SMS chosen, the confirmation is also an SMS naming the code, the agency and the
+    time, unaccented, with the booking's link."""
+    h = api_token(client, CITIZEN)
+    chosen = client.put(
+        "/api/v1/notifications/channels",
+        json={"channels": ["in_app", "sms"], "phone": "0912 345 678"},
+        headers=h,
+    )
+    assert chosen.status_code == 200, chosen.text
+    day = next_working_day(db)
+    made = client.post(
+        "/api/v1/bookings",
+        json={
+            "procedure_code": BIRTH,
+            "agency_code": PHO_HIEN,
+            "start": at(day, 9, 30).isoformat(),
+        },
+        headers=h,
+    )
+    assert made.status_code == 201, made.text
+    code = made.json()["code"]
+    sms = db.scalar(
+        select(ChannelMessage)
+        .where(ChannelMessage.kind == "booking_confirmed", ChannelMessage.channel == "sms")
+        .order_by(ChannelMessage.id.desc())
+    )
+    assert sms is not None and sms.to_phone == "84912345678"
+    assert code in sms.body_text and "09:30" in sms.body_text
+    assert "Lich hen" in sms.body_text and f"/dat-lich/{code}" in sms.body_text
