@@ -37,6 +37,7 @@ from app.documents import renderer
 from app.dossiers import api as dossiers_api
 from app.dossiers import pages as dossier_pages
 from app.home import pages as home_pages
+from app.logs import configure as configure_logs
 from app.national import api as national_api
 from app.national import pages as national_pages
 from app.notifications import api as notifications_api
@@ -52,6 +53,8 @@ from app.reports import api as reports_api
 from app.signing import pages as signing_pages
 from app.stats import api as stats_api
 from app.stats import pages as stats_pages
+from app.telemetry import api as telemetry_api
+from app.telemetry.middleware import RequestTelemetryMiddleware
 from app.web import STATIC_DIR
 from app.web.deps import SessionDep
 from app.web.errors import install_error_handlers
@@ -129,6 +132,10 @@ def create_app() -> FastAPI:
     # Built once from the settings: a form may also send the payer to a configured gateway.
     app.form_targets = [*payment_service.gateway_origins(), *oidc.form_origins()]
     app.add_middleware(ClientIPMiddleware)  # the client IP for audit entries
+    # The request id of log lines and responses, the latency by route (SPEC §14).
+    app.add_middleware(RequestTelemetryMiddleware)
+    if settings.log_format == "json":
+        configure_logs("json")
     install_log_redaction()  # no one-time codes or tokens in the access log
     install_error_handlers(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
@@ -179,6 +186,7 @@ def create_app() -> FastAPI:
         reports_api,
         ratings_api,
         stats_api,
+        telemetry_api,
     ):
         app.include_router(module.router)
     for module in (

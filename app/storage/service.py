@@ -124,3 +124,21 @@ def named_as(name: str, kind: str) -> str:
             return name
         name = stem
     return f"{name.rstrip('.')[: MAX_NAME_CHARS - len(allowed[0]) - 1]}.{allowed[0]}"
+
+
+def ready() -> None:
+    """Raise ``StorageUnavailable`` unless files can be stored now (``/readyz``): on local disk,
+    the files folder exists and this process may write in it."""
+    root = files_root()
+    try:  # a new installation has stored nothing yet
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StorageUnavailable(
+            f"the files folder {root} cannot be made ({exc.strerror})"
+        ) from None
+    if not os.access(root, os.W_OK | os.X_OK):
+        raise StorageUnavailable(f"the files folder {root} is not writable")
+
+
+class StorageUnavailable(RuntimeError):
+    """Files cannot be stored now (the reason names the place, never a credential)."""
