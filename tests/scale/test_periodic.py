@@ -1,0 +1,104 @@
+"""Periodic jobs run once per period whatever the number of processes asking (SPEC §14), and
+a receipt whose PDF the web process never made (it stopped) is made by the worker's sweep."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, delete, select, update
+from sqlalchemy.orm import sessionmaker
+
+from app import leases, worker
+from app.db import drain_background, utcnow
+from app.documents.models import Document
+from app.leases import JobLease
+from app.main import create_app
+from tests.dossiers.helpers import RECEPTION, act, headers, submit_procedure
+
+CASHIER = "thuphi.phohien@motcua.local"
+
+
+def test_one_taker_per_period_among_many(engine: Engine) -> None:
+    factory = sessionmaker(bind=engine, expire_on_commit=False)
+    name = "test-once"
+    with factory.begin() as session:
+        session.execute(delete(JobLease).where(JobLease.name == name))
+    got: list[str] = []
+    start = threading.Barrier(6)
+
+    def ask(holder: str) -> None:
+        start.wait()
+        if leases.take(factory, name, timedelta(minutes=1), holder):
+            got.append(holder)
+
+    threads = [threading.Thread(target=ask, args=(f"process-{n}",)) for n in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(got) == 1
+    # Within the period nobody gets it again; once it has passed, one does.
+    assert not leases.take(factory, name, timedelta(minutes=1), "late")
+    later = utcnow() + timedelta(minutes=1, seconds=1)
+    assert leases.take(factory, name, timedelta(minutes=1), "next", now=later)
+    assert not leases.take(factory, name, timedelta(minutes=1), "other", now=later)
+    with factory() as session:
+        lease = session.get(JobLease, name)
+        assert lease is not None and lease.holder == "next"
+        assert leases.last_runs(session)[name] == later
+
+
+def test_worker_and_web_loops_share_the_checks(engine: Engine) -> None:
+    factory = sessionmaker(bind=engine, expire_on_commit=False)
+    with factory.begin() as session:
+        session.execute(update(JobLease).values(due_at=utcnow() - timedelta(seconds=1)))
+    runs: list[str] = []
+    original = worker.run_checks_once
+
+    def counted() -> dict[str, int]:
+        runs.append("checks")
+        return original()
+
+    worker.run_checks_once = counted  # type: ignore[assignment]
+    try:
+        worker.run_due_jobs("host:1:worker", 60)
+        worker.run_due_jobs("host:2:worker", 60)
+        worker.run_due_jobs("host:3:web", 60)
+    finally:
+        worker.run_checks_once = original  # type: ignore[assignment]
+    assert runs == ["checks"]
+
+
+def test_sweep_makes_a_receipt_left_without_its_pdf(engine: Engine) -> None:
+    factory = sessionmaker(bind=engine, expire_on_commit=False)
+    # The application's own sessions: the payment commits as in the web process.
+    with TestClient(create_app(), base_url="http://127.0.0.1:8000") as client:
+        dossier, _ = submit_procedure(client, "2.000884")
+        act(client, headers(client, RECEPTION), dossier["id"], "receive")
+        paid = client.post(
+            f"/api/v1/dossiers/{dossier['id']}/payments",
+            json={"method": "cash"},
+            headers=headers(client, CASHIER),
+        )
+        assert paid.status_code == 201, paid.text
+    drain_background()
+    with factory.begin() as session:
+        doc_id = session.scalar(
+            select(Document.id).where(
+                Document.dossier_id == dossier["id"], Document.kind == "receipt"
+            )
+        )
+        # As if the web process had stopped before the PDF: no file, and a while ago.
+        session.execute(
+            update(Document)
+            .where(Document.id == doc_id)
+            .values(sha256=None, size=None, created_at=utcnow() - timedelta(minutes=1))
+        )
+    assert doc_id in worker.pending_receipts(limit=10_000)
+    assert worker.make_pending_receipts() >= 1
+    with factory() as session:
+        made = session.get(Document, doc_id)
+        assert made is not None and made.sha256 and made.size
+    assert doc_id not in worker.pending_receipts(limit=10_000)
