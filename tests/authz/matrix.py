@@ -99,7 +99,10 @@ class Entry:
 
     @property
     def is_page(self) -> bool:
-        return not (self.path.startswith("/api/") or self.path in ("/healthz", "/openapi.json", "/readyz", "/metrics"))
+        return not (
+            self.path.startswith("/api/")
+            or self.path in ("/healthz", "/openapi.json", "/readyz", "/metrics")
+        )
 
     @property
     def checks(self) -> list[tuple[str, frozenset[str]]]:
