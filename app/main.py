@@ -17,7 +17,7 @@ from starlette.types import ASGIApp
 
 from app import __doc__ as app_doc
 from app.accounts import api as accounts_api
-from app.accounts import oidc, oidc_pages, twofactor_api, twofactor_pages
+from app.accounts import oidc, oidc_pages, token_sharing, twofactor_api, twofactor_pages
 from app.accounts import pages as accounts_pages
 from app.accounts.deps import current_user_optional
 from app.admin import pages as admin_pages
@@ -103,7 +103,10 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     # first payment, a form printed at the first reception), in its own thread.
     threading.Thread(target=_prestart_renderer, name="portal-renderer-start", daemon=True).start()
     stop = start_embedded(settings.worker_interval_seconds) if settings.embedded_worker else None
+    # With Redis, a logout or a disabled account is known to the other web processes at once.
+    sharing = token_sharing.start()
     yield
+    token_sharing.stop_sharing(sharing)
     if stop is not None:
         stop.set()
     # Receipts paid just before the stop get their PDF now if they can (ADR 0014); what is

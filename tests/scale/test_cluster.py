@@ -156,6 +156,15 @@ def test_two_servers_and_two_workers(cluster: tuple[Cluster, MailServer, str]) -
     ]
     assert lookups[:4] == [404] * 4 and lookups[4] == 429
 
+    # A logout through one server is known to the other at once (Redis), not after the TTL.
+    holder = journeys.token(servers[0], journeys.CASHIER)
+    assert servers[1].get("/api/v1/auth/me", headers=holder).status_code == 200  # remembered
+    assert servers[0].post("/api/v1/auth/logout", headers=holder).status_code in (200, 204)
+    started = time.monotonic()
+    while servers[1].get("/api/v1/auth/me", headers=holder).status_code == 200:
+        assert time.monotonic() - started < 3, "the other server still accepts the token"
+        time.sleep(0.05)
+
     for server in servers:
         server.close()
     engine.dispose()
