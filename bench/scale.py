@@ -49,16 +49,19 @@ class Counter:
 
     def __init__(self) -> None:
         self.count = 0
+        self.first = 0.0  # time.monotonic() of the first message
         self.lock = threading.Lock()
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         with self.lock:
             self.count += 1
+            self.first = self.first or time.monotonic()
         return "250 OK"
 
 
 def outbox(args: argparse.Namespace, workers: int) -> dict[str, Any]:
-    """Seconds for ``workers`` `portal worker` processes to send ``--messages`` e-mails."""
+    """Seconds for ``workers`` `portal worker` processes to send ``--messages`` e-mails, from
+    the first one received."""
     from aiosmtpd.controller import Controller
 
     from app.notifications.models import OutboxMessage
@@ -111,7 +114,9 @@ def outbox(args: argparse.Namespace, workers: int) -> dict[str, Any]:
         deadline = started + 120
         while handler.count < messages and time.monotonic() < deadline:
             time.sleep(0.05)
-        took = time.monotonic() - started
+        # From the first e-mail on: the workers' start (imports, migrations check) is not
+        # delivery.
+        took = time.monotonic() - (handler.first or started)
     finally:
         for proc in procs:
             proc.terminate()
@@ -141,10 +146,12 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--messages", type=int, default=400)
     parser.add_argument("--out", default=str(run.ROOT / "bench" / "results"))
+    parser.add_argument("--outbox-only", action="store_true", help="skip the web scenarios")
     args = parser.parse_args()
     args.duration = min(args.duration, 30.0)
     report: dict[str, Any] = {"web": {}, "outbox": []}
-    for processes in (1, 2):
+    run.ensure_all_roles_officer(args.database_url)
+    for processes in () if args.outbox_only else (1, 2):
         report["web"][str(processes)] = web(args, processes)
     for workers in (1, 2):
         report["outbox"].append(outbox(args, workers))
@@ -157,7 +164,8 @@ def main() -> None:
     stamp = time.strftime("%Y%m%d-%H%M%S")
     (Path(args.out) / f"scale-{stamp}.json").write_text(json.dumps(report, indent=2))
     print(f"{'scenario':<12} {'1 proc rps':>10} {'/hz':>6} {'2 procs rps':>11} {'/hz':>6}")
-    one, two = report["web"]["1"]["scenarios"], report["web"]["2"]["scenarios"]
+    one = report["web"].get("1", {}).get("scenarios", {})
+    two = report["web"].get("2", {}).get("scenarios", {})
     for name in one:
         a, b = one[name], two.get(name, {})
         print(
