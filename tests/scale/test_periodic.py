@@ -102,3 +102,19 @@ def test_sweep_makes_a_receipt_left_without_its_pdf(engine: Engine) -> None:
         made = session.get(Document, doc_id)
         assert made is not None and made.sha256 and made.size
     assert doc_id not in worker.pending_receipts(limit=10_000)
+
+
+def test_counters_wait_for_the_real_commit_not_a_savepoint(engine: Engine) -> None:
+    """A savepoint released mid-transaction (a first counter row of the day, a first receipt
+    series) must not write the indicator counters: their row locks would then come before the
+    audit head's while other writers take them after it (a deadlock on PostgreSQL)."""
+    from app.stats import tallies
+
+    factory = sessionmaker(bind=engine, expire_on_commit=False)
+    with factory() as session:
+        dossier_id = 1  # noted only: nothing is written unless the counters are refreshed
+        tallies.touch(session, dossier_id)
+        with session.begin_nested():
+            pass  # released: SQLAlchemy calls before_commit for it
+        assert dossier_id in session.info[tallies.PENDING]
+        session.rollback()
