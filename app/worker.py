@@ -17,6 +17,7 @@ from datetime import timedelta
 
 from sqlalchemy import Engine, delete, select
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from app import leases
@@ -110,9 +111,9 @@ def deliver_national_once(sender: str) -> int:
     return acknowledged
 
 
-def pending_receipts(limit: int = RECEIPTS_PER_SWEEP) -> list[int]:
+def pending_receipts(limit: int = RECEIPTS_PER_SWEEP, bind: Engine | None = None) -> list[int]:
     """Receipt documents committed at least ``RECEIPT_GRACE`` ago whose PDF is still missing."""
-    with get_sessionmaker()() as session:
+    with Session(bind=bind or get_engine()) as session:
         return list(
             session.scalars(
                 select(Document.id)
@@ -127,11 +128,11 @@ def pending_receipts(limit: int = RECEIPTS_PER_SWEEP) -> list[int]:
         )
 
 
-def make_pending_receipts() -> int:
+def make_pending_receipts(bind: Engine | None = None) -> int:
     """Make and store the PDFs ``pending_receipts`` names (stored once whoever else tries:
     the conditional UPDATE of ``receipts.stored``); returns how many were looked at."""
-    ids = pending_receipts()
-    engine: Engine = get_engine()
+    engine = bind or get_engine()
+    ids = pending_receipts(bind=engine)
     for document_id in ids:
         stored_receipts.store_after_commit(engine, document_id)
     if ids:

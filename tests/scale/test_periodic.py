@@ -6,15 +6,15 @@ from __future__ import annotations
 import threading
 from datetime import timedelta
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, delete, select, update
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from app import leases, worker
-from app.db import drain_background, utcnow
+from app.db import utcnow
 from app.documents.models import Document
 from app.leases import JobLease
-from app.main import create_app
 from tests.dossiers.helpers import RECEPTION, act, headers, submit_procedure
 
 CASHIER = "thuphi.phohien@motcua.local"
@@ -50,58 +50,48 @@ def test_one_taker_per_period_among_many(engine: Engine) -> None:
         assert leases.last_runs(session)[name] == later
 
 
-def test_worker_and_web_loops_share_the_checks(engine: Engine) -> None:
+def test_worker_and_web_loops_share_the_jobs(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
     factory = sessionmaker(bind=engine, expire_on_commit=False)
     with factory.begin() as session:
         session.execute(update(JobLease).values(due_at=utcnow() - timedelta(seconds=1)))
     runs: list[str] = []
-    original = worker.run_checks_once
-
-    def counted() -> dict[str, int]:
-        runs.append("checks")
-        return original()
-
-    worker.run_checks_once = counted  # type: ignore[assignment]
-    try:
-        worker.run_due_jobs("host:1:worker", 60)
-        worker.run_due_jobs("host:2:worker", 60)
-        worker.run_due_jobs("host:3:web", 60)
-    finally:
-        worker.run_checks_once = original  # type: ignore[assignment]
-    assert runs == ["checks"]
+    # Counted, not run: the jobs themselves would act on the shared test database.
+    monkeypatch.setattr(worker, "run_checks_once", lambda: runs.append("checks") or {})
+    monkeypatch.setattr(worker, "reconcile_payments_once", lambda: runs.append("vnpay") or {})
+    monkeypatch.setattr(worker, "make_pending_receipts", lambda: runs.append("receipts") or 0)
+    worker.run_due_jobs("host:1:worker", 60)
+    worker.run_due_jobs("host:2:worker", 60)
+    worker.run_due_jobs("host:3:web", 60)
+    assert sorted(runs) == ["checks", "receipts", "vnpay"]
 
 
-def test_sweep_makes_a_receipt_left_without_its_pdf(engine: Engine) -> None:
-    factory = sessionmaker(bind=engine, expire_on_commit=False)
-    # The application's own sessions: the payment commits as in the web process.
-    with TestClient(create_app(), base_url="http://127.0.0.1:8000") as client:
-        dossier, _ = submit_procedure(client, "2.000884")
-        act(client, headers(client, RECEPTION), dossier["id"], "receive")
-        paid = client.post(
-            f"/api/v1/dossiers/{dossier['id']}/payments",
-            json={"method": "cash"},
-            headers=headers(client, CASHIER),
-        )
-        assert paid.status_code == 201, paid.text
-    drain_background()
-    with factory.begin() as session:
-        doc_id = session.scalar(
-            select(Document.id).where(
-                Document.dossier_id == dossier["id"], Document.kind == "receipt"
-            )
-        )
-        # As if the web process had stopped before the PDF: no file, and a while ago.
-        session.execute(
-            update(Document)
-            .where(Document.id == doc_id)
-            .values(sha256=None, size=None, created_at=utcnow() - timedelta(minutes=1))
-        )
-    assert doc_id in worker.pending_receipts(limit=10_000)
-    assert worker.make_pending_receipts() >= 1
-    with factory() as session:
-        made = session.get(Document, doc_id)
-        assert made is not None and made.sha256 and made.size
-    assert doc_id not in worker.pending_receipts(limit=10_000)
+def test_sweep_makes_a_receipt_left_without_its_pdf(client: TestClient, db: Session) -> None:
+    dossier, _ = submit_procedure(client, "2.000884")
+    act(client, headers(client, RECEPTION), dossier["id"], "receive")
+    paid = client.post(
+        f"/api/v1/dossiers/{dossier['id']}/payments",
+        json={"method": "cash"},
+        headers=headers(client, CASHIER),
+    )
+    assert paid.status_code == 201, paid.text
+    doc = db.scalar(
+        select(Document).where(Document.dossier_id == dossier["id"], Document.kind == "receipt")
+    )
+    # The tests' transaction never really commits, so the after-commit step never ran: the
+    # receipt is pending as after a web process killed between its commit and its PDF.
+    assert doc is not None and doc.sha256 is None
+    doc.created_at = utcnow() - timedelta(seconds=5)
+    db.flush()
+    assert doc.id not in worker.pending_receipts(10_000, bind=db.connection())  # grace
+    doc.created_at = utcnow() - timedelta(minutes=1)
+    db.flush()
+    assert doc.id in worker.pending_receipts(10_000, bind=db.connection())
+    assert worker.make_pending_receipts(bind=db.connection()) >= 1
+    db.refresh(doc)
+    assert doc.sha256 and doc.size
+    assert doc.id not in worker.pending_receipts(10_000, bind=db.connection())
 
 
 def test_counters_wait_for_the_real_commit_not_a_savepoint(engine: Engine) -> None:
