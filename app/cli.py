@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import sys
 import threading
 import time
@@ -28,6 +29,7 @@ from app.demo.par import refill_demo_submissions
 from app.demo.seed import seed_all
 from app.dossiers.models import Dossier
 from app.errors import DomainError
+from app.logs import configure as configure_logs
 from app.national import sandbox as national_sandbox
 from app.notifications import sms_sandbox
 from app.stats import tallies
@@ -269,6 +271,12 @@ def serve(
         # Links in e-mails, QR codes, forms and the gateway's return address name the address
         # served here, unless PORTAL_BASE_URL says otherwise (e.g. behind a proxy).
         environment["PORTAL_BASE_URL"] = public_url(host, port)
+    if workers > 1 and not environment.get("PROMETHEUS_MULTIPROC_DIR"):
+        # The web workers add up their request metrics in files (app/telemetry/metrics.py).
+        metrics_dir = settings.data_dir / f"prometheus-{port}"
+        shutil.rmtree(metrics_dir, ignore_errors=True)
+        metrics_dir.mkdir(parents=True)
+        environment["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir.resolve())
     typer.echo(
         f"Một cửa on {environment.get('PORTAL_BASE_URL', settings.base_url)} "
         f"(database: {settings.database_url.split('@')[-1]})"
@@ -346,7 +354,10 @@ def worker(
 ) -> None:
     """Run background jobs: supplement time-outs, late warnings, outbox e-mail, national sync."""
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    if get_settings().log_format == "json":
+        configure_logs("json")
+    else:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     upgrade_database()
     typer.echo("Một cửa worker started.")
     run_worker(interval, threading.Event(), once=once)

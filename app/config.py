@@ -146,6 +146,16 @@ class Settings(BaseSettings):
     # The object storage server when it is not AWS (MinIO, Ceph …), e.g. http://minio:9000.
     s3_endpoint_url: str = ""
 
+    # Several processes (SPEC §14, docs/decisions/0031-several-processes.md). Redis for the
+    # limits that must be shared between web processes (lookups); empty: kept per process.
+    redis_url: str = Field(default="", repr=False)
+    # Every Redis key starts with this (several portals, or test runs, on one server).
+    redis_prefix: str = Field(default="motcua:", max_length=64)
+    # "json": one JSON object per log line, with the request id; "text": as before.
+    log_format: str = Field(default="text", pattern="^(text|json)$")
+    # A bearer token for GET /metrics; empty: /metrics answers only direct loopback requests.
+    metrics_token: str = Field(default="", repr=False)
+
     @field_validator("pdf_renderers", mode="before")
     @classmethod
     def _check_pdf_renderers(cls, value: Any) -> int:

@@ -17,7 +17,7 @@ from starlette.types import ASGIApp
 
 from app import __doc__ as app_doc
 from app.accounts import api as accounts_api
-from app.accounts import oidc, oidc_pages, twofactor_api, twofactor_pages
+from app.accounts import oidc, oidc_pages, token_sharing, twofactor_api, twofactor_pages
 from app.accounts import pages as accounts_pages
 from app.accounts.deps import current_user_optional
 from app.admin import pages as admin_pages
@@ -39,6 +39,7 @@ from app.documents import renderer
 from app.dossiers import api as dossiers_api
 from app.dossiers import pages as dossier_pages
 from app.home import pages as home_pages
+from app.logs import configure as configure_logs
 from app.national import api as national_api
 from app.national import pages as national_pages
 from app.notifications import api as notifications_api
@@ -58,6 +59,8 @@ from app.reports import api as reports_api
 from app.signing import pages as signing_pages
 from app.stats import api as stats_api
 from app.stats import pages as stats_pages
+from app.telemetry import api as telemetry_api
+from app.telemetry.middleware import RequestTelemetryMiddleware
 from app.web import STATIC_DIR
 from app.web.deps import SessionDep
 from app.web.errors import install_error_handlers
@@ -106,7 +109,10 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     # first payment, a form printed at the first reception), in its own thread.
     threading.Thread(target=_prestart_renderer, name="portal-renderer-start", daemon=True).start()
     stop = start_embedded(settings.worker_interval_seconds) if settings.embedded_worker else None
+    # With Redis, a logout or a disabled account is known to the other web processes at once.
+    sharing = token_sharing.start()
     yield
+    token_sharing.stop_sharing(sharing)
     if stop is not None:
         stop.set()
     # Receipts paid just before the stop get their PDF now if they can (ADR 0014); what is
@@ -135,6 +141,10 @@ def create_app() -> FastAPI:
     # Built once from the settings: a form may also send the payer to a configured gateway.
     app.form_targets = [*payment_service.gateway_origins(), *oidc.form_origins()]
     app.add_middleware(ClientIPMiddleware)  # the client IP for audit entries
+    # The request id of log lines and responses, the latency by route (SPEC §14).
+    app.add_middleware(RequestTelemetryMiddleware)
+    if settings.log_format == "json":
+        configure_logs("json")
     install_log_redaction()  # no one-time codes or tokens in the access log
     install_error_handlers(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
@@ -189,6 +199,7 @@ def create_app() -> FastAPI:
         reports_api,
         ratings_api,
         stats_api,
+        telemetry_api,
     ):
         app.include_router(module.router)
     for module in (

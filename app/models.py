@@ -1,6 +1,6 @@
 """Imports every domain's models so that Base.metadata knows all tables (Alembic, tests)."""
 
-from app import ratelimit
+from app import leases, ratelimit
 from app.accounts import models as accounts_models
 from app.agencies import models as agencies_models
 from app.audit import models as audit_models
@@ -33,6 +33,7 @@ __all__ = [
     "docstore_models",
     "documents_models",
     "dossiers_models",
+    "leases",
     "national_models",
     "notification_channel_models",
     "notifications_models",

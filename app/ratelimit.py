@@ -1,7 +1,10 @@
-"""Fixed-window rate limits kept in the database, so they hold across worker processes."""
+"""Rate limits: in the database (they hold across processes), and for the hot public lookups
+per process or, with ``PORTAL_REDIS_URL``, in Redis shared by every web process."""
 
 from __future__ import annotations
 
+import logging
+import secrets
 import threading
 import time
 from collections import deque
@@ -12,6 +15,7 @@ from math import ceil
 from sqlalchemy import String, delete, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from app import redis_store
 from app.db import Base, UTCDateTime, utcnow
 from app.errors import TooManyRequests
 from app.formatting import format_datetime
@@ -105,4 +109,52 @@ class MemoryLimiter:
             self._hits.clear()
 
 
-lookup_limiter = MemoryLimiter(window_seconds=600)
+log = logging.getLogger(__name__)
+
+
+class SharedLimiter:
+    """The sliding window of ``MemoryLimiter`` kept in Redis when ``PORTAL_REDIS_URL`` is set,
+    so that the limit holds for all web processes together; in the process otherwise, and
+    while Redis does not answer (a limit is not worth refusing every lookup for)."""
+
+    def __init__(self, name: str, window_seconds: float) -> None:
+        self.name = name
+        self.window = window_seconds
+        self.local = MemoryLimiter(window_seconds)
+
+    def hit(self, key: str, limit: int, message: str) -> None:
+        shared = redis_store.client()
+        if shared is None:
+            self.local.hit(key, limit, message)
+            return
+        name = redis_store.key("limit", self.name, key)
+        now = time.time()
+        member = f"{now:.6f}:{secrets.token_hex(4)}"
+        try:
+            pipe = shared.pipeline(transaction=True)
+            pipe.zremrangebyscore(name, "-inf", now - self.window)
+            pipe.zadd(name, {member: now})
+            pipe.zcard(name)
+            pipe.expire(name, ceil(self.window))
+            count = int(pipe.execute()[2])
+            if count > limit:
+                shared.zrem(name, member)  # a refused request does not count
+        except redis_store.redis.RedisError as exc:
+            log.warning(
+                "shared rate limit unavailable, kept in the process (%s)", type(exc).__name__
+            )
+            self.local.hit(key, limit, message)
+            return
+        if count > limit:
+            raise TooManyRequests(message)
+
+    def reset(self) -> None:
+        """Forget every count of this limiter (tests)."""
+        self.local.reset()
+        shared = redis_store.client()
+        if shared is not None:
+            for name in shared.scan_iter(redis_store.key("limit", self.name, "*")):
+                shared.delete(name)
+
+
+lookup_limiter = SharedLimiter("lookup", window_seconds=600)

@@ -31,6 +31,7 @@ from app.receipts import stored as receipt_stored
 from app.receipts import subscribers as receipt_subscribers
 from app.receipts.events import ReceiptCancelled, ReceiptReplaced
 from app.stats import tallies
+from app.telemetry import outbox as telemetry_outbox
 from app.workflow import due_dates
 
 
@@ -62,6 +63,8 @@ def wire() -> None:
     # A receipt's PDF is drawn and signed by receipts; the other documents are forms.
     document_service.register_maker("receipt", receipt_stored.stored_pdf)
     renderer.warm_up_with(render.warm_up, receipt_pdf.warm_up)
+    # Outbox rows carry the id of the request that wrote them to the worker's log lines.
+    telemetry_outbox.install()
 
 
 def warm_up() -> None:

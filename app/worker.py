@@ -1,7 +1,10 @@
 """Background jobs: `portal worker`, and the same loop inside the web process when no worker
 runs (so the embedded default works with one command): periodic checks and the VNPay status
 queries every ``interval`` seconds, outbox e-mail and the national portal's messages every
-few seconds."""
+few seconds, and the PDFs of receipts that a stopped web process did not make.
+
+Each periodic job runs once per period however many workers and web processes ask: whoever
+takes its lease (``app.leases``) runs it. Outbox rows are claimed one sender at a time."""
 
 from __future__ import annotations
 
@@ -12,18 +15,22 @@ import threading
 import time
 from datetime import timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import Engine, delete, select
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from app import leases
 from app.counter import bookings
-from app.db import begin_write, get_sessionmaker, utcnow
+from app.db import begin_write, get_engine, get_sessionmaker, utcnow
+from app.documents.models import Document
 from app.errors import DomainError
 from app.national import delivery as national_delivery
 from app.notifications import service as notification_service
 from app.notifications import sms as channel_delivery
 from app.payments import reconcile
 from app.ratelimit import RateEvent
+from app.receipts import stored as stored_receipts
 from app.workflow import service as workflow
 
 log = logging.getLogger(__name__)
@@ -33,6 +40,15 @@ MAIL_POLL_SECONDS = 10.0
 MAIL_BATCH = 20
 # At most this many batches per pass, so the checks and the heartbeat are not starved.
 MAIL_BATCHES_PER_PASS = 10
+# The leases of the periodic jobs (``job_leases.name``).
+CHECKS_JOB = "periodic-checks"
+RECONCILE_JOB = "vnpay-reconcile"
+RECEIPTS_JOB = "receipt-pdfs"
+# A receipt's PDF is made after its payment's commit by the web process (ADR 0014); one still
+# missing this long afterwards (that process stopped) is made by the sweep, every as often.
+RECEIPT_GRACE = timedelta(seconds=30)
+RECEIPT_SWEEP = timedelta(seconds=10)
+RECEIPTS_PER_SWEEP = 50
 
 
 def sender_name(role: str) -> str:
@@ -115,6 +131,54 @@ def deliver_channels_once(sender: str) -> int:
     return sent
 
 
+def pending_receipts(limit: int = RECEIPTS_PER_SWEEP, bind: Engine | None = None) -> list[int]:
+    """Receipt documents committed at least ``RECEIPT_GRACE`` ago whose PDF is still missing."""
+    with Session(bind=bind or get_engine()) as session:
+        return list(
+            session.scalars(
+                select(Document.id)
+                .where(
+                    Document.kind == "receipt",
+                    Document.sha256.is_(None),
+                    Document.created_at < utcnow() - RECEIPT_GRACE,
+                )
+                .order_by(Document.id)
+                .limit(limit)
+            )
+        )
+
+
+def make_pending_receipts(bind: Engine | None = None) -> int:
+    """Make and store the PDFs ``pending_receipts`` names (stored once whoever else tries:
+    the conditional UPDATE of ``receipts.stored``); returns how many were looked at."""
+    engine = bind or get_engine()
+    ids = pending_receipts(bind=engine)
+    for document_id in ids:
+        stored_receipts.store_after_commit(engine, document_id)
+    if ids:
+        log.info("receipt PDFs made after a stop: %d", len(ids))
+    return len(ids)
+
+
+def run_due_jobs(sender: str, interval: float) -> None:
+    """The periodic jobs whose period has come and whose lease this process took."""
+    factory = get_sessionmaker()
+    every = timedelta(seconds=interval)
+    if leases.take(factory, CHECKS_JOB, every, sender):
+        result = run_checks_once()
+        if any(result.values()):
+            log.info("periodic checks: %s", result)
+    if leases.take(factory, RECONCILE_JOB, every, sender):
+        queried = reconcile_payments_once()
+        if any(queried.values()):
+            log.info("VNPay status queries: %s", queried)
+    if leases.take(factory, RECEIPTS_JOB, min(every, RECEIPT_SWEEP), sender):
+        try:
+            make_pending_receipts()
+        except OperationalError as exc:
+            log.info("receipt PDF sweep deferred: %s", exc.__class__.__name__)
+
+
 def beat() -> None:
     with get_sessionmaker().begin() as session:
         begin_write(session)
@@ -137,17 +201,12 @@ def run_worker(interval: float, stop: threading.Event, once: bool = False) -> No
     """The dedicated worker: heartbeat and checks every ``interval`` seconds, outbox e-mail
     every ``MAIL_POLL_SECONDS``."""
     sender = sender_name("worker")
-    next_checks = 0.0
+    next_beat = 0.0
     while True:
-        if time.monotonic() >= next_checks:
+        if time.monotonic() >= next_beat:
             beat()
-            result = run_checks_once()
-            if any(result.values()):
-                log.info("periodic checks: %s", result)
-            queried = reconcile_payments_once()
-            if any(queried.values()):
-                log.info("VNPay status queries: %s", queried)
-            next_checks = time.monotonic() + interval
+            next_beat = time.monotonic() + interval
+        run_due_jobs(sender, interval)
         deliver_mail_once(sender)
         deliver_national_once(sender)
         deliver_channels_once(sender)
@@ -162,15 +221,11 @@ def start_embedded(interval: float) -> threading.Event:
 
     def loop() -> None:
         sender = sender_name("web")
-        last_checks = time.monotonic()
         while not stop.wait(min(interval, MAIL_POLL_SECONDS)):
             try:
                 if worker_alive(interval):
                     continue
-                if time.monotonic() - last_checks >= interval:
-                    last_checks = time.monotonic()
-                    run_checks_once()
-                    reconcile_payments_once()
+                run_due_jobs(sender, interval)
                 deliver_mail_once(sender)
                 deliver_national_once(sender)
                 deliver_channels_once(sender)

@@ -12,13 +12,15 @@ A copy is never trusted past what could have changed it:
   someone out, disables an account or takes a role away sees the change at once;
 - a copy read before such a commit is not kept (the generation counter below);
 - the token's own expiry is checked on every use;
-- other processes (``portal serve --workers N``) see a change within the TTL.
+- other processes (``portal serve --workers N``) see a change within the TTL, or at once
+  when ``PORTAL_REDIS_URL`` is set (``token_sharing``: the committing process announces it).
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -48,6 +50,8 @@ class _Entry(NamedTuple):
 _entries: dict[tuple[str, str], _Entry] = {}
 _lock = threading.Lock()
 _generation = 0
+# Told after this process committed a watched row (``token_sharing`` tells the others).
+announce: Callable[[], None] | None = None
 
 
 def generation() -> int:
@@ -139,3 +143,5 @@ def _forget_after_commit(session: Session) -> None:
     # copy, so nothing clears it on rollback.
     if session.info.pop(_FLAG, False):
         forget_all()
+        if announce is not None:
+            announce()

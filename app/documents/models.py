@@ -35,6 +35,13 @@ class Document(Base):
             postgresql_where=text("kind = 'result'"),
             sqlite_where=text("kind = 'result'"),
         ),
+        # Receipts whose PDF is still to be made: the worker's sweep (revision 0031).
+        Index(
+            "ix_documents_receipt_pending",
+            "id",
+            postgresql_where=text("kind = 'receipt' AND sha256 IS NULL"),
+            sqlite_where=text("kind = 'receipt' AND sha256 IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

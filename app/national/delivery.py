@@ -49,6 +49,7 @@ class _Claimed:
     data: dict[str, Any]
     attempts: int
     created_at: datetime
+    request_id: str = ""
 
 
 @dataclass
@@ -106,7 +107,14 @@ def claim(
         ).all()
         return [
             _Claimed(
-                r.id, r.dossier_id, r.service, r.is_updating, dict(r.data), r.attempts, r.created_at
+                r.id,
+                r.dossier_id,
+                r.service,
+                r.is_updating,
+                dict(r.data),
+                r.attempts,
+                r.created_at,
+                r.request_id,
             )
             for r in rows
         ]
@@ -156,6 +164,12 @@ def _acknowledged(session_factory: sessionmaker[Session], row: _Claimed, token: 
         }
         if _finish(session, row, token, values) and in_day:
             tallies.touch(session, row.dossier_id)  # Decision 766's "synchronised" figure
+    log.info(
+        "national message %s (%s) acknowledged",
+        row.id,
+        row.service,
+        extra={"request_id": row.request_id, "dossier_id": row.dossier_id},
+    )
 
 
 def _failed(

@@ -69,3 +69,5 @@ class NationalMessage(Base):
     handled_by: Mapped[str] = mapped_column(String(120), default="")
     handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The request that wrote it, for the worker's log lines (app/telemetry.py, revision 0031).
+    request_id: Mapped[str] = mapped_column(String(64), default="")

@@ -63,3 +63,5 @@ class OutboxMessage(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The request that wrote it, for the worker's log lines (app/telemetry.py, revision 0031).
+    request_id: Mapped[str] = mapped_column(String(64), default="")

@@ -469,6 +469,7 @@ class _Claimed:
     dossier_id: int | None
     attempts: int
     created_at: datetime
+    request_id: str = ""
 
 
 def _due(now: datetime) -> tuple[Any, ...]:
@@ -518,6 +519,7 @@ def claim(
                 dossier_id=r.dossier_id,
                 attempts=r.attempts,
                 created_at=r.created_at,
+                request_id=r.request_id,
             )
             for r in rows
         ]
@@ -547,6 +549,9 @@ def _mark_sent(session_factory: sessionmaker[Session], row: _Claimed, token: str
     if row.kind in SECRET_MAILS:
         values.update(body_text=SCRUBBED_BODY, body_html="")
     _finish(session_factory, row, token, values)
+    # The id of the request that wrote it, no address (SPEC §14).
+    extra = {"request_id": row.request_id, "dossier_id": row.dossier_id}
+    log.info("outbox message %s (%s) sent", row.id, row.kind, extra=extra)
 
 
 def _mark_failed(

@@ -481,6 +481,11 @@ def _note_changes(session: Session, _context: Any) -> None:
 
 
 def _refresh_before_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        # A savepoint released (a first counter row, a first receipt series): the counters
+        # wait for the real commit. Taken here, their row locks would come before the audit
+        # head's, and another writer takes them the other way round (PostgreSQL deadlock).
+        return
     if session.info.get(PENDING) or session.new or session.dirty or session.deleted:
         apply_pending(session)
 

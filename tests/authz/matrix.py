@@ -105,7 +105,10 @@ class Entry:
 
     @property
     def is_page(self) -> bool:
-        return not (self.path.startswith("/api/") or self.path in ("/healthz", "/openapi.json"))
+        return not (
+            self.path.startswith("/api/")
+            or self.path in ("/healthz", "/openapi.json", "/readyz", "/metrics")
+        )
 
     @property
     def checks(self) -> list[tuple[str, frozenset[str]]]:
@@ -150,6 +153,8 @@ MATRIX: list[Entry] = [
     R("GET /docs", "-", EVERYONE, why="public by design (README)"),
     R("GET /favicon.ico", "-", EVERYONE),
     R("GET /healthz", "-", EVERYONE),
+    R("GET /readyz", "-", EVERYONE, why="what is down, no detail (SPEC §14)"),
+    R("GET /metrics", "-", NOBODY, why="loopback or PORTAL_METRICS_TOKEN only; the test client is neither (ADR 0031)"),
     # --- accounts (API) --------------------------------------------------------------------
     R("POST /api/v1/auth/register", "-", EVERYONE),
     R("POST /api/v1/auth/token", "-", EVERYONE, form=LOGIN_OTHER),

@@ -1,0 +1,1 @@
+"""Health, readiness, metrics and the request id of log lines (SPEC §14)."""
