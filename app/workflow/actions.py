@@ -90,13 +90,17 @@ class Process:
 
 # Published versions are never edited (the admin service refuses), so their steps are kept
 # for the life of the process: a queue needs no statement for them. The key holds the
-# publication time, so a database rebuilt with other rows under the same ids (tests) is not
-# confused with the old one. A draft's steps may still change: they are read each time.
-_process_cache: dict[tuple[int, datetime | None], Process] = {}
+# version's creation and publication times, so another version stored under the same id (a
+# database rebuilt, an id reused after a rollback) is not confused with the old one. A draft's
+# steps may still change: they are read each time.
+_ProcessKey = tuple[int, datetime | None, datetime]
+_process_cache: dict[_ProcessKey, Process] = {}
 
 
-def _process_key(version: VersionState) -> tuple[int, datetime | None] | None:
-    return (version.id, version.published_at) if version.status != "draft" else None
+def _process_key(version: VersionState) -> _ProcessKey | None:
+    if version.status == "draft":
+        return None
+    return (version.id, version.published_at, version.created_at)
 
 
 def processes(session: Session, versions: Iterable[VersionState]) -> dict[int, Process]:

@@ -47,6 +47,7 @@ class QueueVersion:
     code: str
     name: str
     published_at: datetime | None
+    created_at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +111,7 @@ _VERSION_COLUMNS = (
     Procedure.code,
     ProcedureVersion.name,
     ProcedureVersion.published_at,
+    ProcedureVersion.created_at,
 )
 _N_DOSSIER = len(_DOSSIER_COLUMNS)
 _N_VERSION = len(_VERSION_COLUMNS)
