@@ -115,6 +115,12 @@ class Settings(BaseSettings):
     # PDF renderer processes per web process (0: lay PDFs out in the web process itself);
     # docs/decisions/0012-pdf-renderer-processes.md.
     pdf_renderers: int = 1
+    # Feedback (SPEC §12): anonymous filings per client address and hour; a second filing
+    # with the same sender, agency and words within this many minutes is a duplicate; a form
+    # sent sooner than this many seconds after it was shown is a bot's.
+    feedback_rate_limit: int = 5
+    feedback_duplicate_minutes: int = 10
+    feedback_min_fill_seconds: float = 3.0
 
     @field_validator("pdf_renderers", mode="before")
     @classmethod

@@ -36,6 +36,8 @@ from app.docstore import pages as docstore_pages
 from app.documents import renderer
 from app.dossiers import api as dossiers_api
 from app.dossiers import pages as dossier_pages
+from app.feedback import api as feedback_api
+from app.feedback import pages as feedback_pages
 from app.home import pages as home_pages
 from app.national import api as national_api
 from app.national import pages as national_pages
@@ -173,6 +175,7 @@ def create_app() -> FastAPI:
         dossiers_api,
         national_api,
         docstore_api,
+        feedback_api,
         notifications_api,
         payments_api,
         receipts_api,
@@ -190,6 +193,7 @@ def create_app() -> FastAPI:
         catalog_pages,
         dossier_pages,
         docstore_pages,
+        feedback_pages,
         workflow_pages,
         payments_pages,
         receipts_pages,

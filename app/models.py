@@ -9,6 +9,7 @@ from app.catalog import models as catalog_models
 from app.db import Base
 from app.docstore import models as docstore_models
 from app.documents import models as documents_models
+from app.feedback import models as feedback_models
 from app.dossiers import models as dossiers_models
 from app.national import models as national_models
 from app.notifications import models as notifications_models
@@ -27,6 +28,7 @@ __all__ = [
     "catalog_models",
     "docstore_models",
     "documents_models",
+    "feedback_models",
     "dossiers_models",
     "national_models",
     "notifications_models",

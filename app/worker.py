@@ -18,6 +18,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from app.db import begin_write, get_sessionmaker, utcnow
 from app.errors import DomainError
+from app.feedback import service as feedback_service
 from app.national import delivery as national_delivery
 from app.notifications import service as notification_service
 from app.payments import reconcile
@@ -43,7 +44,9 @@ def run_checks_once() -> dict[str, int]:
     try:
         with get_sessionmaker().begin() as session:
             begin_write(session)
-            return workflow.run_periodic_checks(session)
+            result = workflow.run_periodic_checks(session)
+            result.update(feedback_service.escalate_overdue(session))
+            return result
     except (StaleDataError, OperationalError) as exc:
         # Another process acted on the same dossier meanwhile: the next pass retries.
         log.info("periodic checks deferred: %s", exc.__class__.__name__)
