@@ -27,7 +27,7 @@ from app.web.deps import OptionalUser, SessionDep
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 10
 HONEYPOT = "website"
-TOKEN_FIELD = "form_token"
+TIME_FIELD = "form_token"
 TOKEN_MAX_AGE = 2 * 3600
 BOT = N_("Biểu mẫu chưa gửi được (gửi quá nhanh hoặc đã mở quá lâu). Vui lòng kiểm tra và gửi lại.")
 LOOKUP_TOO_MANY = N_("Tra cứu quá nhiều lần, vui lòng thử lại sau ít phút.")
@@ -94,7 +94,7 @@ def _form_page(
             "categories": [(c, service.CATEGORY_LABELS[c]) for c in CATEGORIES],
             "form_token": form_token(),
             "honeypot": HONEYPOT,
-            "token_field": TOKEN_FIELD,
+            "token_field": TIME_FIELD,
         },
         status_code,
     )
@@ -136,7 +136,7 @@ async def file_submit(request: Request, session: SessionDep, user: OptionalUser)
         if isinstance(f, UploadFile) and f.filename:
             uploads.append(service.Upload(await f.read(), f.filename))
     trap = str(form.get(HONEYPOT, ""))
-    token = str(form.get(TOKEN_FIELD, ""))
+    token = str(form.get(TIME_FIELD, ""))
     if user is None and (trap or not token_ok(token)):
         return _form_page(request, session, values, message=_(BOT), status_code=422)
     if values["category"] not in CATEGORIES:
