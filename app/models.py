@@ -9,8 +9,8 @@ from app.catalog import models as catalog_models
 from app.db import Base
 from app.docstore import models as docstore_models
 from app.documents import models as documents_models
-from app.feedback import models as feedback_models
 from app.dossiers import models as dossiers_models
+from app.feedback import models as feedback_models
 from app.national import models as national_models
 from app.notifications import models as notifications_models
 from app.payments import models as payments_models
@@ -28,8 +28,8 @@ __all__ = [
     "catalog_models",
     "docstore_models",
     "documents_models",
-    "feedback_models",
     "dossiers_models",
+    "feedback_models",
     "national_models",
     "notifications_models",
     "payments_models",
