@@ -22,6 +22,7 @@ from app.audit import service as audit_service
 from app.bench.seed import seed_dossiers
 from app.config import Settings, get_settings
 from app.db import get_sessionmaker, make_engine
+from app.demo.feedback import seed_feedback
 from app.demo.history import seed_history
 from app.demo.seed import seed_all
 from app.dossiers.models import Dossier
@@ -94,6 +95,7 @@ def demo_seed(
         added = seed_all(session)
         if history:
             added["dossiers"] = seed_history(session)
+            added["feedback"] = seed_feedback(session)
     done = {"procedures_upgraded": "procedures upgraded to the current catalogue"}
     typer.echo(
         "Demo data: "

@@ -146,6 +146,14 @@ def test_an_account_holder_gets_a_notice_and_an_upheld_complaint_counts(
     assert sum(service.upheld_dossiers(db, None, start, end).values()) == 1
     rate = service.on_time_rate(db, [item.agency_id], start, end)
     assert (rate.on_time, rate.total, rate.rate) == (1, 1, 100.0)
+    # Decision 766's satisfaction group shows the upheld complaint among its three ratios,
+    # and the public statistics the feedback answered on time.
+    read = client.get("/api/v1/stats/indicators", params={"agency": PHO_HIEN}).json()
+    parts = {p["key"]: p for p in read["groups"]["satisfaction"]["parts"]}
+    assert set(parts) == {"late_rate", "upheld_complaint_rate", "negative_rating_rate"}
+    assert parts["upheld_complaint_rate"]["numerator"] == 1
+    page = client.get("/thong-ke", params={"agency": PHO_HIEN})
+    assert "Phản ánh, kiến nghị được trả lời đúng hạn" in page.text and "100" in page.text
     # The sender sees their own item on the lookup without the secret.
     assert (
         client.get(f"{URL}/lookup", params={"code": item.code}, headers=citizen).status_code == 200
