@@ -71,7 +71,7 @@ def test_feedback_cycle(
     officer.get_by_role("link", name=code).click()
     expect(officer.get_by_role("link", name="anh-chup.pdf")).to_be_visible()
     assert_accessible(officer)
-    officer.get_by_label("Answer", exact=True).fill(
+    officer.get_by_role("textbox", name=re.compile("^Answer")).fill(
         "The ward has reminded the officer; we apologise. Call 0987654321 if needed."
     )
     officer.get_by_label("Complaint finding").select_option("yes")
