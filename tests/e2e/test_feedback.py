@@ -65,7 +65,7 @@ def test_feedback_cycle(
     # The specialist, on a desktop, in English.
     officer = new_web_context(viewport=DESKTOP).new_page()
     sign_in(log_in, officer, SPECIALIST)
-    officer.get_by_role("link", name="Phản ánh, kiến nghị").click()
+    officer.get_by_role("link", name="Xử lý phản ánh, kiến nghị").click()
     officer.get_by_role("banner").get_by_role("link", name="English").click()
     expect(officer.get_by_role("heading", level=1)).to_have_text("Feedback")
     officer.get_by_role("link", name=code).click()
