@@ -67,7 +67,7 @@ def test_feedback_cycle(
     sign_in(log_in, officer, SPECIALIST)
     officer.get_by_role("link", name="Xử lý phản ánh, kiến nghị").click()
     officer.get_by_role("banner").get_by_role("link", name="English").click()
-    expect(officer.get_by_role("heading", level=1)).to_have_text("Feedback")
+    expect(officer.get_by_role("heading", level=1)).to_have_text("Complaint or recommendation")
     officer.get_by_role("link", name=code).click()
     expect(officer.get_by_role("link", name="anh-chup.pdf")).to_be_visible()
     assert_accessible(officer)
