@@ -81,14 +81,16 @@ def file_feedback(
     request: Request, data: schemas.FeedbackIn, session: SessionDep, user: OptionalUser
 ) -> schemas.FeedbackCreated | JSONResponse:
     """File feedback (logged in, or with ``sender``: a name and a phone or an e-mail)."""
+    lang = "en" if request.headers.get("accept-language", "").lower().startswith("en") else "vi"
     try:
         item, secret = service.file_feedback(session, user, data, client=client_ip(request))
     except LimitReached as exc:
-        lang = "en" if request.headers.get("accept-language", "").lower().startswith("en") else "vi"
         detail = exc.message(translations(lang).gettext)
         return JSONResponse(
             error_body(exc.code, detail), 429, headers={"Retry-After": str(exc.retry_after)}
         )
+    except service.Duplicate as exc:
+        return JSONResponse(error_body(exc.code, exc.message(translations(lang).gettext)), 409)
     return schemas.FeedbackCreated(
         id=item.id, code=item.code, secret=secret, status=item.status, due_at=item.due_at
     )

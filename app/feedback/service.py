@@ -16,6 +16,7 @@ import hmac
 import re
 import secrets
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import NamedTuple
@@ -79,6 +80,19 @@ def _digest(text: str) -> str:
 
 
 # --- filing ---------------------------------------------------------------------------------
+
+
+class Duplicate(Conflict):
+    """The same feedback filed again within minutes; ``message`` names the earlier code."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(
+            N_("Phản ánh này đã được gửi cách đây ít phút (mã %(code)s), không cần gửi lại.")
+        )
+        self.earlier = code
+
+    def message(self, gettext: Callable[[str], str]) -> str:
+        return gettext(self.detail) % {"code": self.earlier}
 
 
 @dataclass(frozen=True)
@@ -222,10 +236,7 @@ def file_feedback(
         )
     )
     if earlier is not None:
-        raise Conflict(
-            N_("Phản ánh này đã được gửi cách đây ít phút (mã %(code)s), không cần gửi lại.")
-            % {"code": earlier}
-        )
+        raise Duplicate(earlier)
     stored = [
         storage.check_upload(u.data, u.filename, ACCEPTED_TYPES, MAX_FILE_MB) for u in uploads
     ]

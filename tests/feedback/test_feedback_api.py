@@ -221,6 +221,9 @@ def test_duplicates_and_the_anonymous_rate_limit(
     assert _file(client).status_code == 201
     again = _file(client)
     assert again.status_code == 409 and "PA-" in again.json()["detail"]
+    english = _file(client, {"Accept-Language": "en"}, sender=ANON)
+    assert english.status_code == 409
+    assert english.json()["detail"].startswith("This feedback was sent a few minutes ago (code PA-")
     monkeypatch.setattr(get_settings(), "feedback_rate_limit", 2)
     assert _file(client, subject="Việc khác").status_code == 201
     third = _file(client, subject="Việc thứ ba")

@@ -162,7 +162,10 @@ async def file_submit(request: Request, session: SessionDep, user: OptionalUser)
                 session, user, data, uploads, client=client_ip(request)
             )
         except DomainError as exc:
-            text = exc.message(_) if isinstance(exc, LimitReached) else _(exc.detail)
+            if isinstance(exc, LimitReached | service.Duplicate):
+                text = exc.message(_)
+            else:
+                text = _(exc.detail)
             errors = {k.replace(".", "-"): _(v) for k, v in exc.fields.items()}
             if "file" in errors:
                 errors = {"files": text + " (" + exc.fields["file"] + ")"}
