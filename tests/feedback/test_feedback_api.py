@@ -245,3 +245,13 @@ def test_overdue_items_are_flagged_and_escalated_once(client: TestClient, db: Se
     assert item.escalated_to_id == item.agency.parent_id is not None
     rate = service.on_time_rate(db, None, utcnow() - timedelta(days=1), utcnow())
     assert (rate.on_time, rate.total) == (0, 1)
+
+
+def test_the_answer_time_is_a_rule_setting(client: TestClient, db: Session) -> None:
+    from app.calendar import service as calendar_service
+
+    ten = _file(client).json()
+    calendar_service.set_rule(db, "feedback_answer_days", 2)
+    db.commit()
+    two = _file(client, subject="Một việc khác").json()
+    assert two["due_at"] < ten["due_at"]

@@ -97,6 +97,9 @@ def test_filing_then_handling_through_the_pages(client: TestClient, db: Session)
         data={"action": "approve", "csrf_token": csrf_from(page.text)},
     )
     assert approved.status_code == 200 and "Đã trả lời" in approved.text
+    dashboard = client.get("/can-bo/bang-dieu-khien")
+    assert dashboard.status_code == 200
+    assert "Phản ánh, kiến nghị được trả lời đúng hạn" in dashboard.text
     public = client.get("/phan-anh", params={"q": "nhắc nhở"})
     assert "Thái độ tiếp dân" in public.text
     assert "0912345678" not in public.text and "Trần Thị Gửi" not in public.text
@@ -117,10 +120,17 @@ def test_disguised_oversize_and_bot_submissions_store_nothing(
     assert 'aria-describedby="f-files-hint f-files-error"' in disguised.text
     # The visitor's typing is kept.
     assert "Thái độ tiếp dân" in disguised.text
+    oversize = client.post(
+        "/phan-anh/gui",
+        data={**FORM, **_form(client)},
+        files={"files": ("lon.pdf", b"%PDF-1.4\n" + b"0" * (10 * 1024 * 1024), "application/pdf")},
+    )
+    assert oversize.status_code == 413
+    assert "Tệp vượt quá dung lượng cho phép" in oversize.text
     trapped = client.post("/phan-anh/gui", data={**FORM, **_form(client), "website": "spam"})
     assert trapped.status_code == 422
     monkeypatch.setattr(get_settings(), "feedback_min_fill_seconds", 60)
-    too_fast = client.post("/phan-anh/gui", data={**FORM, **_form(client)})
+    too_fast = client.post("/phan-anh/gui", data={**FORM, "subject": "Khác", **_form(client)})
     assert too_fast.status_code == 422 and "quá nhanh" in too_fast.text
     empty = client.post("/phan-anh/gui", data={**FORM, "content": "", **_form(client)})
     assert empty.status_code == 422
