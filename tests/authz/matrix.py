@@ -383,7 +383,7 @@ MATRIX: list[Entry] = [
     R("GET /phan-anh/tra-cuu", "-", EVERYONE),
     R("POST /phan-anh/tra-cuu", "feedback_lookup", EVERYONE),
     R("GET /can-bo/phan-anh", "-", STAFF),
-    R("GET /can-bo/phan-anh/so-theo-doi.xlsx", "-", STAFF),
+    R("GET /can-bo/phan-anh/so-theo-doi/xlsx", "-", STAFF),
     R("GET /can-bo/phan-anh/{feedback_id}", "feedback", STAFF_A | SYSTEM_ADMIN),
     R("GET /can-bo/phan-anh/{feedback_id}/tep/{file_id}", "feedback_file", STAFF_A | SYSTEM_ADMIN),
     R("POST /can-bo/phan-anh/{feedback_id}/thao-tac", "feedback", OFFICER_A | SPECIALIST_A, form={"action": "answer", "answer": "Nội dung trả lời đủ dài."}, sees=STAFF_A | SYSTEM_ADMIN),

@@ -84,7 +84,7 @@ def test_filing_then_handling_through_the_pages(client: TestClient, db: Session)
         follow_redirects=False,
     )
     assert answered.status_code == 303
-    xlsx = client.get("/can-bo/phan-anh/so-theo-doi.xlsx")
+    xlsx = client.get("/can-bo/phan-anh/so-theo-doi/xlsx")
     assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
 
     client.post("/dang-xuat", data={"csrf_token": csrf_from(page.text)})

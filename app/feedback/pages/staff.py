@@ -97,7 +97,7 @@ def _item_page(
     )
 
 
-@router.get(BASE + "/so-theo-doi.xlsx")
+@router.get(BASE + "/so-theo-doi/xlsx")
 def register_xlsx(
     request: Request,
     session: SessionDep,
