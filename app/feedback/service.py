@@ -16,10 +16,11 @@ import hmac
 import re
 import secrets
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import NamedTuple
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, lazyload
@@ -599,17 +600,29 @@ class OnTime(NamedTuple):
         return round(100.0 * self.on_time / self.total, 2) if self.total else None
 
 
+def _moment(value: date | datetime, *, after: bool = False) -> datetime:
+    """A datetime as given; a date as the local midnight starting it (``after``: ending it)."""
+    if isinstance(value, datetime):
+        return value
+    day = value + timedelta(days=1) if after else value
+    return datetime.combine(day, time(0), ZoneInfo(get_settings().timezone))
+
+
 def on_time_rate(
     session: Session,
-    agency_ids: set[int] | list[int] | None,
-    start: datetime,
-    end: datetime,
+    agency_ids: Collection[int] | None,
+    start: date | datetime,
+    end: date | datetime,
     now: datetime | None = None,
 ) -> OnTime:
-    """Feedback answered on time, of the items filed in [start, end) at ``agency_ids`` (None:
-    all): answered (approved) by the due time ÷ (answered + still open past the due time)."""
+    """Feedback answered on time, of the items filed at ``agency_ids`` (None: all) from
+    ``start`` to ``end`` (datetimes: [start, end); dates: local days, both included):
+    answered (approved) by the due time ÷ (answered + still open past the due time)."""
     now = now or utcnow()
-    cond = and_(FeedbackItem.created_at >= start, FeedbackItem.created_at < end)
+    cond = and_(
+        FeedbackItem.created_at >= _moment(start),
+        FeedbackItem.created_at < _moment(end, after=True),
+    )
     if agency_ids is not None:
         cond = and_(cond, FeedbackItem.agency_id.in_(sorted(agency_ids)))
     answered = FeedbackItem.status == "published"

@@ -146,6 +146,12 @@ def test_an_account_holder_gets_a_notice_and_an_upheld_complaint_counts(
     assert sum(service.upheld_dossiers(db, None, start, end).values()) == 1
     rate = service.on_time_rate(db, [item.agency_id], start, end)
     assert (rate.on_time, rate.total, rate.rate) == (1, 1, 100.0)
+    # By local days too (the PAR index passes dates, both included).
+    today = utcnow().date()
+    by_days = service.on_time_rate(
+        db, [item.agency_id], today - timedelta(days=1), today + timedelta(days=1)
+    )
+    assert (by_days.on_time, by_days.total) == (1, 1)
     # Decision 766's satisfaction group shows the upheld complaint among its three ratios,
     # and the public statistics the feedback answered on time.
     read = client.get("/api/v1/stats/indicators", params={"agency": PHO_HIEN}).json()
