@@ -24,6 +24,7 @@ from app.backup import service as backup_service
 from app.bench.seed import seed_dossiers
 from app.config import Settings, get_settings
 from app.db import get_sessionmaker, make_engine
+from app.demo.feedback import seed_feedback
 from app.demo.history import seed_history
 from app.demo.par import refill_demo_submissions
 from app.demo.seed import seed_all
@@ -108,9 +109,10 @@ def demo_seed(
         added = seed_all(session)
         if history:
             added["dossiers"] = seed_history(session)
+            added["feedback"] = seed_feedback(session)
             if added["dossiers"] and added.get("par_rounds"):
                 # The demo's PAR submissions read the portal's figures: once more, with the year
-                # of dossiers now there (app/demo/par.py).
+                # of dossiers (and feedback) now there (app/demo/par.py).
                 refill_demo_submissions(session)
     done = {"procedures_upgraded": "procedures upgraded to the current catalogue"}
     typer.echo(

@@ -155,6 +155,12 @@ class Settings(BaseSettings):
     log_format: str = Field(default="text", pattern="^(text|json)$")
     # A bearer token for GET /metrics; empty: /metrics answers only direct loopback requests.
     metrics_token: str = Field(default="", repr=False)
+    # Feedback (SPEC §12): anonymous filings per client address and hour; a second filing
+    # with the same sender, agency and words within this many minutes is a duplicate; a form
+    # sent sooner than this many seconds after it was shown is a bot's.
+    feedback_rate_limit: int = 5
+    feedback_duplicate_minutes: int = 10
+    feedback_min_fill_seconds: float = 3.0
 
     @field_validator("pdf_renderers", mode="before")
     @classmethod

@@ -38,6 +38,8 @@ from app.docstore import pages as docstore_pages
 from app.documents import renderer
 from app.dossiers import api as dossiers_api
 from app.dossiers import pages as dossier_pages
+from app.feedback import api as feedback_api
+from app.feedback import pages as feedback_pages
 from app.home import pages as home_pages
 from app.logs import configure as configure_logs
 from app.national import api as national_api
@@ -192,6 +194,7 @@ def create_app() -> FastAPI:
         docstore_api,
         channel_api,
         postal_api,
+        feedback_api,
         notifications_api,
         par_api,
         payments_api,
@@ -212,6 +215,7 @@ def create_app() -> FastAPI:
         counter_pages,
         dossier_pages,
         docstore_pages,
+        feedback_pages,
         workflow_pages,
         payments_pages,
         receipts_pages,

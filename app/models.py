@@ -11,6 +11,7 @@ from app.db import Base
 from app.docstore import models as docstore_models
 from app.documents import models as documents_models
 from app.dossiers import models as dossiers_models
+from app.feedback import models as feedback_models
 from app.national import models as national_models
 from app.notifications import channel_models as notification_channel_models
 from app.notifications import models as notifications_models
@@ -33,6 +34,7 @@ __all__ = [
     "docstore_models",
     "documents_models",
     "dossiers_models",
+    "feedback_models",
     "leases",
     "national_models",
     "notification_channel_models",

@@ -8,9 +8,10 @@ receipt is numbered first (the notice and the audit entry name it), the audit lo
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
 
-from sqlalchemy.orm import configure_mappers
+from sqlalchemy.orm import Session, configure_mappers
 
 from app import events
 from app.accounts.events import LoginThrottleStarted, PasswordResetRequested
@@ -21,10 +22,12 @@ from app.docstore import subscribers as docstore_subscribers
 from app.documents import render, renderer
 from app.documents import service as document_service
 from app.dossiers.events import AppointmentMoved, DossierChanged
+from app.feedback import service as feedback_service
 from app.formatting import format_money
 from app.national import subscribers as national_subscribers
 from app.notifications import service as notification_service
 from app.notifications import subscribers as notification_subscribers
+from app.par import figures as par_figures
 from app.payments.events import PaymentSettled, RefundRecorded
 from app.receipts import pdf as receipt_pdf
 from app.receipts import stored as receipt_stored
@@ -58,6 +61,10 @@ def wire() -> None:
     events.subscribe(ReceiptReplaced, audit_subscribers.on_receipt_replaced)
     events.subscribe(LoginThrottleStarted, audit_subscribers.on_login_throttle_started)
     events.mark_wired()
+    # The PAR index may score "feedback answered on time" (SPEC §12–13).
+    par_figures.register_figure(
+        par_figures.FEEDBACK_ON_TIME, par_figures.FEEDBACK_ON_TIME_LABEL, _feedback_on_time
+    )
     # The indicator counters follow every flush of a dossier's rows (ADR 0010, 0016).
     tallies.install()
     # A receipt's PDF is drawn and signed by receipts; the other documents are forms.
@@ -79,3 +86,11 @@ def warm_up() -> None:
     configure_mappers()  # the tables' relationships, otherwise set up by the first query
     notification_service.warm_up()
     format_money(0)  # the locale data of money amounts
+
+
+def _feedback_on_time(
+    session: Session, agency_ids: Sequence[int], start: date, end: date
+) -> par_figures.FigureValue:
+    """Feedback answered on time as a PAR figure (0 % when nothing was due)."""
+    answered = feedback_service.on_time_rate(session, agency_ids, start, end)
+    return par_figures.FigureValue(answered.rate or 0.0, answered.on_time, answered.total)

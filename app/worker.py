@@ -25,6 +25,7 @@ from app.counter import bookings
 from app.db import begin_write, get_engine, get_sessionmaker, utcnow
 from app.documents.models import Document
 from app.errors import DomainError
+from app.feedback import service as feedback_service
 from app.national import delivery as national_delivery
 from app.notifications import service as notification_service
 from app.notifications import sms as channel_delivery
@@ -63,6 +64,7 @@ def run_checks_once() -> dict[str, int]:
             begin_write(session)
             result = workflow.run_periodic_checks(session)
             result.update(bookings.run_periodic(session))  # reminders and no-shows
+            result.update(feedback_service.escalate_overdue(session))
             return result
     except (StaleDataError, OperationalError) as exc:
         # Another process acted on the same dossier meanwhile: the next pass retries.

@@ -59,6 +59,7 @@ RULE_KEYS = (
     "max_extensions",
     "apology_lead_days",
     "due_time_rule",
+    "feedback_answer_days",
 )
 _LABELS: dict[str, Any] = {
     "override_kind_labels": OVERRIDE_KIND_LABELS,

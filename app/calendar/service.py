@@ -68,6 +68,8 @@ DEFAULT_RULES: dict[str, Any] = {
     # A period counted in days from reception ends at the same clock time (``same_time``) or
     # at the close of its last working day (``end_of_day``, Civil Code 2015 Art. 147–148).
     "due_time_rule": "same_time",
+    # SPEC §12: feedback and complaints are answered within this many working days.
+    "feedback_answer_days": 10,
     "schedule": {day: (_OFFICE_HOURS if day not in ("sat", "sun") else []) for day in WEEKDAYS},
 }
 
@@ -100,6 +102,7 @@ class Rules:
     max_extensions: int
     apology_lead_days: float
     due_time_rule: str
+    feedback_answer_days: float
     schedule: Schedule
 
 
@@ -168,6 +171,7 @@ _PARSERS: dict[str, Callable[[str, Any], Any]] = {
     "max_extensions": lambda k, v: _number(k, v, positive=False, integer=True),
     "apology_lead_days": lambda k, v: _number(k, v, positive=False),
     "due_time_rule": _due_time_rule,
+    "feedback_answer_days": lambda k, v: _number(k, v, positive=True),
     "schedule": _schedule,
 }
 

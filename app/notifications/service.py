@@ -388,6 +388,66 @@ def account_notice(
     session.flush()
 
 
+# Mails and notices about feedback (SPEC §12): no dossier; the sender may have no account.
+FEEDBACK_MAILS = (
+    "feedback_received",
+    "feedback_answered",
+    "feedback_rejected",
+    "feedback_escalated",
+)
+
+
+def feedback_notice(
+    session: Session,
+    kind: str,
+    *,
+    user: User | None,
+    address: str,
+    context: dict[str, Any],
+    link: str,
+    mail: bool = True,
+) -> None:
+    """Tell someone about a feedback item: an in-app notice for an account, an e-mail to
+    ``address`` through the outbox (both in the caller's transaction)."""
+    if kind not in FEEDBACK_MAILS:
+        raise ValueError(f"unknown feedback notice {kind!r}")
+    address = address.strip()
+    if not EMAIL_RE.match(address) or len(address) > 254:
+        address = ""
+    locale = user.locale if user is not None and user.locale in LOCALES else DEFAULT_LOCALE
+    base = get_settings().base_url.rstrip("/")
+    ctx = {"base_url": base, "link": base + link, **context}
+    rendered = render(kind, locale, ctx)
+    if user is not None:
+        texts = {
+            lang: {"title": r.subject[:255], "body": r.summary}
+            for lang in LOCALES
+            for r in [rendered if lang == locale else render(kind, lang, ctx)]
+        }
+        session.add(
+            Notice(
+                user_id=user.id,
+                kind=kind,
+                title=rendered.subject[:255],
+                body=rendered.summary,
+                link=link,
+                texts=texts,
+            )
+        )
+    if address and mail:
+        session.add(
+            OutboxMessage(
+                kind=kind,
+                to_address=address,
+                subject=(SUBJECT_PREFIX + rendered.subject)[:255],
+                body_text=rendered.text,
+                body_html=rendered.html,
+                next_attempt_at=utcnow(),
+            )
+        )
+    session.flush()
+
+
 def after_action(session: Session, dossier: Dossier, action: str, *, comment: str = "") -> None:
     """The workflow's hook: notify the applicant of the actions that concern them."""
     event = ACTION_EVENTS.get(action)

@@ -35,10 +35,8 @@ class PortalFigure:
 
 _REGISTRY: dict[str, PortalFigure] = {}
 
-# The registration point of "feedback answered on time" (SPEC §12–13): app/feedback provides
-# ``on_time_rate(session, agency_ids, start, end)``; once merged, app/wiring.py calls
-# ``register_figure(FEEDBACK_ON_TIME, FEEDBACK_ON_TIME_LABEL, feedback_service.on_time_rate)``.
-# Until then a criteria set naming this figure is refused as using an unknown figure.
+# "Feedback answered on time" (SPEC §12–13) comes from app/feedback, which this package does
+# not import: app/wiring.py registers it at start-up.
 FEEDBACK_ON_TIME = "feedback_on_time_rate"
 FEEDBACK_ON_TIME_LABEL = N_("Tỷ lệ phản ánh, kiến nghị được trả lời đúng hạn")
 

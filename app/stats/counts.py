@@ -25,6 +25,7 @@ from app.catalog.models import (
 from app.db import utcnow
 from app.documents.models import Document
 from app.dossiers.models import UNFINISHED_PREDICATE, Dossier, DossierFile
+from app.feedback.models import FeedbackItem
 from app.payments.models import ONLINE_METHODS, Payment
 from app.ratings.models import Rating
 from app.stats import tallies
@@ -63,6 +64,10 @@ class RawCounts:
     reused: int = 0
     procedures: int = 0
     procedures_published: int = 0
+    # Dossiers with a complaint the agency upheld (feedback, SPEC §12), and those of them not
+    # already counted unhappy: the satisfaction figure counts a dossier once.
+    upheld: int = 0
+    upheld_extra: int = 0
 
     def add(self, other: RawCounts) -> None:
         for f in fields(self):
@@ -240,6 +245,38 @@ def _reuse_counts(
         out.setdefault(agency_id, RawCounts()).reused = int(n or 0)
 
 
+def _upheld_counts(
+    session: Session,
+    start: datetime,
+    end: datetime,
+    cfg: IndicatorSettings,
+    agency_ids: Collection[int] | None,
+    out: dict[int, RawCounts],
+) -> None:
+    upheld = select(FeedbackItem.dossier_id).where(
+        FeedbackItem.upheld.is_(True),
+        FeedbackItem.status == "published",
+        FeedbackItem.dossier_id.is_not(None),
+    )
+    unhappy = and_(
+        finished_condition(),
+        or_(Rating.complaint.is_(True), Rating.score <= cfg.negative_score_max),
+    )
+    stmt = (
+        select(
+            Dossier.agency_id,
+            func.count(Dossier.id),
+            func.coalesce(func.sum(case((unhappy, 0), else_=1)), 0),
+        )
+        .outerjoin(Rating, Rating.dossier_id == Dossier.id)
+        .where(_in_period(start, end, agency_ids), Dossier.id.in_(upheld))
+        .group_by(Dossier.agency_id)
+    )
+    for agency_id, n, extra in session.execute(stmt):
+        counts = out.setdefault(agency_id, RawCounts())
+        counts.upheld, counts.upheld_extra = int(n or 0), int(extra or 0)
+
+
 def _result_counts(
     session: Session,
     start: datetime,
@@ -361,6 +398,7 @@ def recount(
     _reuse_counts(session, start, end, agency_ids, out)
     _payment_counts(session, start, end, agency_ids, out)
     _procedure_counts(session, end, agency_ids, out)
+    _upheld_counts(session, start, end, cfg, agency_ids, out)
     return out
 
 
@@ -454,6 +492,7 @@ def raw_counts(
     _tally_counts(session, date_from, date_to, cfg, agency_ids, out)
     _overdue_open_counts(session, start, end, now, cfg, agency_ids, out)
     _procedure_counts(session, end, agency_ids, out)
+    _upheld_counts(session, start, end, cfg, agency_ids, out)
     return out
 
 

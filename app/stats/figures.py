@@ -139,13 +139,34 @@ FIGURES: tuple[FigureSpec, ...] = (
         18,
         N_("Mức độ hài lòng"),
         N_(
-            "100% − (Tỷ lệ hồ sơ quá hạn + Tỷ lệ hồ sơ bị phản ánh, kiến nghị hoặc đánh giá "
-            "không hài lòng (1–2 sao)), trên số hồ sơ đã có kết quả hoặc đã quá hạn; "
-            "không nhỏ hơn 0"
+            "100% − (Tỷ lệ hồ sơ quá hạn + Tỷ lệ hồ sơ bị phản ánh, kiến nghị đúng hoặc đánh "
+            "giá không hài lòng (1–2 sao)), trên số hồ sơ đã có kết quả hoặc đã quá hạn, mỗi "
+            "hồ sơ tính một lần; không nhỏ hơn 0"
         ),
     ),
 )
 FIGURE_BY_KEY = {f.key: f for f in FIGURES}
+# The satisfaction group's three ratios, shown with its figure: (label, formula).
+SATISFACTION_PARTS = (
+    (
+        N_("Tỷ lệ hồ sơ quá hạn"),
+        N_("Số hồ sơ quá hạn ÷ (Số hồ sơ đã có kết quả + Số hồ sơ chưa có kết quả đã quá hạn)"),
+    ),
+    (
+        N_("Tỷ lệ hồ sơ bị phản ánh, kiến nghị đúng"),
+        N_(
+            "Số hồ sơ có phản ánh, kiến nghị được cơ quan kết luận là đúng ÷ (Số hồ sơ đã có "
+            "kết quả + Số hồ sơ chưa có kết quả đã quá hạn)"
+        ),
+    ),
+    (
+        N_("Tỷ lệ hồ sơ bị đánh giá không hài lòng"),
+        N_(
+            "Số hồ sơ đã có kết quả bị đánh giá không hài lòng (1–2 sao hoặc có khiếu nại) ÷ "
+            "(Số hồ sơ đã có kết quả + Số hồ sơ chưa có kết quả đã quá hạn)"
+        ),
+    ),
+)
 # The timeliness formula when an approved extension is measured against the new date.
 ON_TIME_FORMULA_EXTENDED = N_(
     "Số hồ sơ có kết quả trước hoặc đúng ngày hẹn trả (ngày hẹn mới nếu đã gia hạn; không "

@@ -25,6 +25,7 @@ from app.stats.figures import (
     GROUP_LABELS,
     LEVEL_LABELS,
     ON_TIME_FORMULA_EXTENDED,
+    SATISFACTION_PARTS,
     IndicatorSettings,
     indicator_settings,
 )
@@ -44,8 +45,11 @@ def _fractions(c: RawCounts) -> dict[str, tuple[int, int]]:
         "digitised_rate": (c.digitised, c.received),
         "electronic_result_rate": (c.electronic_results, c.completed),
         "reuse_rate": (c.reused, c.received),
-        # 100% − (% late + % unhappy) over the same base, floored at 0.
-        "satisfaction_rate": (max(0, c.decided - c.late - c.unhappy), c.decided),
+        # 100% − (% late + % unhappy or with an upheld complaint) over the same base, ≥ 0.
+        "satisfaction_rate": (
+            max(0, c.decided - c.late - c.unhappy - c.upheld_extra),
+            c.decided,
+        ),
     }
 
 
@@ -59,6 +63,25 @@ def figure_points(numerator: int, denominator: int, max_points: float, threshold
 
 def rate(numerator: int, denominator: int) -> float:
     return round(100.0 * numerator / denominator, 2) if denominator > 0 else 0.0
+
+
+def _parts(c: RawCounts, t: Any) -> list[schemas.Part]:
+    """The satisfaction group's three ratios (Decision 766), over the dossiers judged."""
+    return [
+        schemas.Part(
+            key=key,
+            label=t(label),
+            numerator=num,
+            denominator=c.decided,
+            rate=rate(num, c.decided),
+            formula=t(formula),
+        )
+        for key, label, num, formula in (
+            ("late_rate", SATISFACTION_PARTS[0][0], c.late, SATISFACTION_PARTS[0][1]),
+            ("upheld_complaint_rate", SATISFACTION_PARTS[1][0], c.upheld, SATISFACTION_PARTS[1][1]),
+            ("negative_rating_rate", SATISFACTION_PARTS[2][0], c.unhappy, SATISFACTION_PARTS[2][1]),
+        )
+    ]
 
 
 def build_indicators(
@@ -105,6 +128,7 @@ def build_indicators(
             points=round(points, 2),
             max_points=max_points,
             figures=figures,
+            parts=_parts(counts, t) if key == "satisfaction" else [],
         )
         total += points
     average = round(counts.score_sum / counts.ratings, 2) if counts.ratings else None
@@ -129,6 +153,7 @@ def build_indicators(
             ratings=counts.ratings,
             average_score=average,
             unhappy=counts.unhappy,
+            upheld=counts.upheld,
         ),
     )
 

@@ -4,7 +4,7 @@ with the same figures in a table, so everything works without JavaScript and on 
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -12,9 +12,12 @@ from babel.numbers import format_decimal
 from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
+from app.accounts import service as account_service
 from app.agencies import service as agency_service
+from app.agencies.models import Agency
 from app.dossiers import service as dossier_service
 from app.errors import InvalidInput, NotFound
+from app.feedback import service as feedback_service
 from app.i18n_markers import N_
 from app.stats import charts, dates, exports, figures, schemas
 from app.stats import dashboard as dashboard_service
@@ -102,6 +105,15 @@ def _group_bars(read: schemas.IndicatorsRead, fmt: Any) -> list[charts.Bar]:
     ]
 
 
+def _feedback_on_time(
+    session: SessionDep, agency: Agency, date_from: date, date_to: date
+) -> feedback_service.OnTime:
+    """Feedback to the agency's subtree filed in the period, answered on time (SPEC §12)."""
+    start, end = dates.bounds(date_from, date_to)
+    subtree = account_service.agency_subtree_ids(session, agency.id)
+    return feedback_service.on_time_rate(session, subtree, start, end)
+
+
 @router.get("/thong-ke")
 def statistics_page(
     request: Request,
@@ -146,8 +158,10 @@ def statistics_page(
             user and (user.is_admin or user.has_role("leader") or user.has_role("agency_admin"))
         ),
     }
-    if overview is not None:
+    if overview is not None and period is not None:
         read = overview.indicators
+        chosen = agency_service.get_by_code(session, read.agency.code)
+        context["feedback_on_time"] = _feedback_on_time(session, chosen, period[0], period[1])
         context["group_chart"] = charts.bar_chart(
             "chart-groups", _("Điểm theo nhóm chỉ số"), _group_bars(read, fmt)
         )
@@ -311,6 +325,9 @@ def dashboard_page(
             "book_url": f"/can-bo/so-theo-doi?{book_query}",
             "book_xlsx_url": f"/api/v1/reports/tracking-book?{book_query}&format=xlsx",
             "limit": dashboard_service.LIST_LIMIT,
+            "feedback_on_time": _feedback_on_time(
+                session, data["agency"], today - timedelta(days=365), today
+            ),
         },
     )
 

@@ -21,6 +21,17 @@ class Figure(BaseModel):
     formula: str
 
 
+class Part(BaseModel):
+    """A ratio a figure is made of, shown beside it (the satisfaction group's three)."""
+
+    key: str = Field(description="late_rate, upheld_complaint_rate, negative_rating_rate")
+    label: str
+    numerator: int
+    denominator: int
+    rate: float
+    formula: str
+
+
 class Group(BaseModel):
     """One of the five groups of Decision 766 with its points and figures."""
 
@@ -29,6 +40,7 @@ class Group(BaseModel):
     points: float
     max_points: float
     figures: dict[str, Figure]
+    parts: list[Part] = Field(default_factory=list)
 
 
 class AgencyRef(BaseModel):
@@ -57,6 +69,7 @@ class Counts(BaseModel):
     results_by_post: int = Field(
         0, description="Received dossiers whose result goes by post (bưu chính công ích)"
     )
+    upheld: int = Field(0, description="Dossiers with a complaint (feedback) found justified")
 
 
 class IndicatorsRead(BaseModel):

@@ -2,7 +2,7 @@
 the yearly round, each unit's scores, evidence and survey imports (docs/decisions/0033).
 
 Revision ID: 0033
-Revises: 0031
+Revises: 0032
 Create Date: 2026-12-06 12:00:00.000000
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 from app.db import JSONType, UTCDateTime
 
 revision: str = "0033"
-down_revision: str | None = "0031"
+down_revision: str | None = "0032"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

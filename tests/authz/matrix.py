@@ -88,6 +88,7 @@ RESOURCES = (
     "document", "verify", "payment", "receipt", "series", "txn", "notice", "agency",
     "staff_user", "procedure", "public_procedure", "lookup", "procedure_document", "stored",
     "booking",
+    "feedback", "feedback_file", "feedback_lookup",
 )  # fmt: skip
 
 
@@ -445,5 +446,22 @@ MATRIX: list[Entry] = [
     R("POST /quan-tri/thong-bao-gui/gui-lai", "-", SYSTEM_ADMIN, form={"id": "999999"}),
     R("GET /api/v1/dossiers/{dossier_id}/result-delivery", "dossier", SEE_A, draft=OWNER, counter=STAFF_A | SYSTEM_ADMIN),
     R("PUT /api/v1/dossiers/{dossier_id}/result-delivery", "draft", OWNER, json={"method": "online"}),
+    # --- feedback (phản ánh, kiến nghị; SPEC §12) ------------------------------------------
+    R("POST /api/v1/feedback", "-", EVERYONE, json={"subject": "Góp ý", "content": "Nội dung góp ý đủ dài.", "agency_code": AGENCY_A, "sender": {"full_name": "Người Gửi", "phone": "0912000111"}}),
+    R("GET /api/v1/feedback/lookup", "feedback_lookup", EVERYONE, why="status and answer only, never the sender"),
+    R("GET /api/v1/feedback/public", "-", EVERYONE),
+    R("GET /api/v1/feedback", "-", STAFF, why="each staff member sees their own agency's items"),
+    R("GET /api/v1/feedback/{feedback_id}", "feedback", STAFF_A | SYSTEM_ADMIN),
+    R("POST /api/v1/feedback/{feedback_id}/actions", "feedback", OFFICER_A | SPECIALIST_A, json={"action": "answer", "answer": "Nội dung trả lời đủ dài."}, sees=STAFF_A | SYSTEM_ADMIN, why="reception and specialist officers of the agency answer"),
+    R("GET /phan-anh", "-", EVERYONE),
+    R("GET /phan-anh/gui", "-", EVERYONE),
+    R("POST /phan-anh/gui", "-", EVERYONE, form={"subject": "Góp ý", "content": "Nội dung góp ý đủ dài.", "agency_code": AGENCY_A, "full_name": "Người Gửi", "phone": "0912000111"}, why="anonymous without the signed time token: 422, a bot's form"),
+    R("GET /phan-anh/tra-cuu", "-", EVERYONE),
+    R("POST /phan-anh/tra-cuu", "feedback_lookup", EVERYONE),
+    R("GET /can-bo/phan-anh", "-", STAFF),
+    R("GET /can-bo/phan-anh/so-theo-doi/xlsx", "-", STAFF),
+    R("GET /can-bo/phan-anh/{feedback_id}", "feedback", STAFF_A | SYSTEM_ADMIN),
+    R("GET /can-bo/phan-anh/{feedback_id}/tep/{file_id}", "feedback_file", STAFF_A | SYSTEM_ADMIN),
+    R("POST /can-bo/phan-anh/{feedback_id}/thao-tac", "feedback", OFFICER_A | SPECIALIST_A, form={"action": "answer", "answer": "Nội dung trả lời đủ dài."}, sees=STAFF_A | SYSTEM_ADMIN),
 ]
 # fmt: on

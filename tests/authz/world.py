@@ -48,6 +48,8 @@ from app.counter import bookings as booking_service
 from app.demo.seed import demo_password_hash
 from app.docstore.models import PersonalDocument
 from app.documents.models import Document
+from app.feedback import service as feedback_service
+from app.feedback.schemas import FeedbackIn
 from app.main import create_app
 from app.notifications.models import Notice
 from app.payments.models import Payment
@@ -421,6 +423,17 @@ def build_world(engine: Engine) -> World:
         booking_code = booking_service.book(
             session, owner_user, BIRTH, AGENCY_A, datetime.combine(booking_day, time(8, 30), TZ)
         ).code
+        # The owner's feedback to agency A, with an attachment.
+        feedback, feedback_secret = feedback_service.file_feedback(
+            session,
+            owner_user,
+            FeedbackIn(
+                subject="Phản ánh của chủ hồ sơ",
+                content="Nội dung phản ánh về việc tiếp nhận hồ sơ.",
+                agency_code=AGENCY_A,
+            ),
+            [feedback_service.Upload(pdf_bytes("phan anh"), "anh-chup.pdf")],
+        )
         session.commit()
         params = {
             "-": {},
@@ -453,5 +466,8 @@ def build_world(engine: Engine) -> World:
             "procedure_document": {"_json": exported.json()},
             "stored": {"document_id": stored_id},
             "booking": {"code": booking_code},
+            "feedback": {"feedback_id": feedback.id},
+            "feedback_file": {"feedback_id": feedback.id, "file_id": feedback.files[0].id},
+            "feedback_lookup": {"code": feedback.code, "secret": feedback_secret},
         }
     return World(harness, client, ids, params, dossier_id, draft["id"])

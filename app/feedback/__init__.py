@@ -1,0 +1,1 @@
+"""Feedback and complaints (phản ánh, kiến nghị, SPEC §12)."""
