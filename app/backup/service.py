@@ -55,6 +55,8 @@ from app.db import Base
 from app.docstore.models import PersonalDocument
 from app.documents.models import Document
 from app.dossiers.models import DossierFile
+from app.feedback.models import FeedbackFile
+from app.par.models import Evidence as ParEvidence
 from app.storage import service as storage
 
 FORMAT = "mot-cua-backup"
@@ -71,6 +73,8 @@ FILE_COLUMNS: tuple[Any, ...] = (
     Document.sha256,
     PersonalDocument.sha256,
     Component.blank_form_sha256,
+    FeedbackFile.sha256,
+    ParEvidence.sha256,
 )
 
 _DIGEST = re.compile(r"[0-9a-f]{64}")

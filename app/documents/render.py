@@ -38,7 +38,10 @@ if TYPE_CHECKING:
 
 LOGGER = logging.getLogger(__name__)
 # The PAR index annex (app/par/outputs.py) is laid out here too, landscape like the book.
-FORM_KINDS = (*(f"form_{number:02d}" for number in range(1, 8)), "par_annex")
+# The dossier forms of Circular 03/2025/TT-VPCP, and the other documents laid out the same way
+# (the PAR index's annex, app/par).
+FORM_KINDS = tuple(f"form_{number:02d}" for number in range(1, 8))
+DOCUMENT_KINDS = (*FORM_KINDS, "par_annex")
 LANDSCAPE_KINDS = frozenset({"form_07", "par_annex"})
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent.parent / "templates" / "documents" / "pdf"
 FONT_DIR = Path(__file__).resolve().parent.parent / "static" / "fonts"
@@ -301,16 +304,16 @@ def qr_data_uri(url: str) -> str:
 
 def render_html(kind: str, context: dict[str, Any]) -> str:
     """The HTML of form ``kind`` (``form_01`` … ``form_07``) filled with ``context``."""
-    if kind not in FORM_KINDS:
-        raise ValueError(f"unknown form kind {kind!r}; expected one of {', '.join(FORM_KINDS)}")
+    if kind not in DOCUMENT_KINDS:
+        raise ValueError(f"unknown form kind {kind!r}; expected one of {', '.join(DOCUMENT_KINDS)}")
     return _environment().get_template(f"{kind}.html").render(context)
 
 
 def render_pdf(kind: str, context: dict[str, Any]) -> bytes:
     """Form ``kind`` as PDF bytes, laid out in a renderer process (``app.documents.renderer``);
     blocks the calling thread (~70 ms of CPU elsewhere): never call it from ``async`` code."""
-    if kind not in FORM_KINDS:
-        raise ValueError(f"unknown form kind {kind!r}; expected one of {', '.join(FORM_KINDS)}")
+    if kind not in DOCUMENT_KINDS:
+        raise ValueError(f"unknown form kind {kind!r}; expected one of {', '.join(DOCUMENT_KINDS)}")
     return renderer.run(render_pdf_here, kind, context)
 
 

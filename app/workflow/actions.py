@@ -97,6 +97,12 @@ _ProcessKey = tuple[int, datetime | None, datetime]
 _process_cache: dict[_ProcessKey, Process] = {}
 
 
+def forget_processes() -> None:
+    """Drop the kept steps (tests that edit a published version's rows behind the admin
+    service, which never does)."""
+    _process_cache.clear()
+
+
 def _process_key(version: VersionState) -> _ProcessKey | None:
     if version.status == "draft":
         return None

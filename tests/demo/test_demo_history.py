@@ -116,6 +116,7 @@ def test_a_second_seed_adds_nothing(seeded: tuple[Session, int, dict[str, int]])
         "procedures_upgraded": 0,
         "par_sets": 0,
         "par_rounds": 0,
+        "booking_settings": 0,
     }
     assert _table_counts(session) == counts
 

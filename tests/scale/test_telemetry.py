@@ -41,7 +41,7 @@ def test_readyz_names_storage_when_its_folder_cannot_be_written(
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("x")
     monkeypatch.setattr(get_settings(), "data_dir", blocker)
-    with pytest.raises(storage.StorageUnavailable, match="cannot be made"):
+    with pytest.raises(storage.StorageUnavailable, match="not writable"):
         storage.ready()
     answer = client.get("/readyz")
     assert answer.status_code == 503
