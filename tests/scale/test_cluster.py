@@ -1,8 +1,9 @@
 """The "done means" of issue 21: two `portal serve` and two `portal worker` processes on one
-PostgreSQL database and one Redis, on loopback, with a real SMTP server. Submissions,
-receptions and payments go through both servers at once; afterwards no code or receipt number
-is missing or doubled, every file is stored, each e-mail arrived once, every receipt's PDF
-was made, and the sixth wrong password in a row is refused (429) whichever server gets it."""
+PostgreSQL database, one Redis and a bucket of an S3-protocol server, on loopback, with a real
+SMTP server. Submissions, receptions and payments go through both servers at once; afterwards
+no code or receipt number is missing or doubled, every file is in the bucket, each e-mail
+arrived once, every receipt's PDF was made, and the sixth wrong password in a row is refused
+(429) whichever server gets it."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, text
 
+from tests import s3server
 from tests.notifications.test_mail import MailServer
 from tests.scale import journeys
 from tests.scale.cluster import Cluster, free_port, fresh_database
@@ -30,8 +32,14 @@ DOSSIERS = 12
 
 
 @pytest.fixture
-def cluster(tmp_path: Path) -> Iterator[tuple[Cluster, MailServer, str]]:
+def cluster(tmp_path: Path) -> Iterator[tuple[Cluster, MailServer, str, tuple[str, str]]]:
     require_redis()
+    # The files in a bucket of a real S3-protocol server on loopback, as in a deployment.
+    try:
+        s3, endpoint = s3server.start_server()
+    except RuntimeError as exc:
+        pytest.fail(f"the S3 server on loopback could not start: {exc}")
+    bucket = s3server.make_bucket(endpoint)
     url, drop = fresh_database(os.environ["PORTAL_DATABASE_URL"])
     smtp = MailServer(free_port())
     smtp.start()
@@ -42,14 +50,18 @@ def cluster(tmp_path: Path) -> Iterator[tuple[Cluster, MailServer, str]]:
         PORTAL_REDIS_PREFIX=run_prefix(),
         PORTAL_SMTP_URL=f"smtp://127.0.0.1:{smtp.port}",
         PORTAL_LOOKUP_RATE_LIMIT="4",
+        PORTAL_STORAGE_URL=f"s3://{bucket}/cluster",
+        PORTAL_S3_ENDPOINT_URL=endpoint,
+        **s3server.CREDENTIALS,
     )
     try:
         deployment.prepare()
-        yield deployment, smtp, url
+        yield deployment, smtp, url, (endpoint, bucket)
     finally:
         deployment.stop()
         smtp.stop()
         drop()
+        s3.stop()
 
 
 def _journey(
@@ -73,8 +85,10 @@ def _wait(what: str, check: object, seconds: float = 90) -> None:
         time.sleep(0.5)
 
 
-def test_two_servers_and_two_workers(cluster: tuple[Cluster, MailServer, str]) -> None:
-    deployment, smtp, url = cluster
+def test_two_servers_and_two_workers(
+    cluster: tuple[Cluster, MailServer, str, tuple[str, str]],
+) -> None:
+    deployment, smtp, url, (endpoint, bucket) = cluster
     bases = [deployment.serve("web-1"), deployment.serve("web-2")]
     deployment.worker("worker-1")
     deployment.worker("worker-2")
@@ -101,6 +115,12 @@ def test_two_servers_and_two_workers(cluster: tuple[Cluster, MailServer, str]) -
             got = servers[(n + 1) % 2].get(item["url"], headers=citizen)
             assert got.status_code == 200, item
             assert hashlib.sha256(got.content).hexdigest() == item["sha256"]
+
+    # ... and lies in the bucket, with the receipts' and forms' PDFs, none on a local disk.
+    keys = {key.rsplit("/", 1)[-1] for key in s3server.keys(endpoint, bucket)}
+    with engine.connect() as conn:
+        stored = {r[0] for r in conn.execute(text("SELECT sha256 FROM dossier_files"))}
+    assert stored and stored <= keys
 
     # Every receipt's PDF is made after its commit (by the server or, failing that, a worker).
     def pdfs_made() -> bool:
