@@ -13,6 +13,7 @@ import os
 import socket
 import threading
 import time
+from collections.abc import Callable
 from datetime import timedelta
 
 from sqlalchemy import Engine, delete, select
@@ -100,37 +101,43 @@ def deliver_mail_once(sender: str) -> int:
     return sent
 
 
+def _deliver_batches(what: str, batch: Callable[[], tuple[int, int]]) -> int:
+    """Run ``batch`` (delivered, failed) until a batch comes back short, at most
+    ``MAIL_BATCHES_PER_PASS`` times; returns how many were delivered. A busy database defers
+    to the next pass; any other failure is logged and the loop's other jobs go on."""
+    delivered = 0
+    try:
+        for _ in range(MAIL_BATCHES_PER_PASS):
+            done, failed = batch()
+            delivered += done
+            if done + failed < MAIL_BATCH:
+                break
+    except OperationalError as exc:  # the database is busy or away: the next pass retries
+        log.info("%s deferred: %s", what, exc.__class__.__name__)
+    except Exception:  # the other jobs of the loop must survive a bad pass
+        log.exception("%s failed", what)
+    return delivered
+
+
 def deliver_national_once(sender: str) -> int:
     """Send what is due to the national portal (nothing when PORTAL_NATIONAL_URL is empty);
     returns how many messages were acknowledged."""
-    acknowledged = 0
-    try:
-        for _ in range(MAIL_BATCHES_PER_PASS):
-            outcome = national_delivery.deliver_due(get_sessionmaker(), sender, MAIL_BATCH)
-            acknowledged += outcome.acknowledged
-            if outcome.acknowledged + outcome.failed < MAIL_BATCH:
-                break
-    except OperationalError as exc:  # the database is busy or away: the next pass retries
-        log.info("national sync deferred: %s", exc.__class__.__name__)
-    except Exception:  # the other jobs of the loop must survive a bad pass
-        log.exception("national sync failed")
-    return acknowledged
+
+    def batch() -> tuple[int, int]:
+        outcome = national_delivery.deliver_due(get_sessionmaker(), sender, MAIL_BATCH)
+        return outcome.acknowledged, outcome.failed
+
+    return _deliver_batches("national sync", batch)
 
 
 def deliver_channels_once(sender: str) -> int:
     """Send the due SMS and Zalo messages (nothing for a channel without its gateway URL)."""
-    sent = 0
-    try:
-        for _ in range(MAIL_BATCHES_PER_PASS):
-            outcome = channel_delivery.deliver_due(get_sessionmaker(), sender, MAIL_BATCH)
-            sent += outcome.sent
-            if outcome.sent + outcome.failed < MAIL_BATCH:
-                break
-    except OperationalError as exc:  # the database is busy or away: the next pass retries
-        log.info("sms/zalo delivery deferred: %s", exc.__class__.__name__)
-    except Exception:  # the other jobs of the loop must survive a bad pass
-        log.exception("sms/zalo delivery failed")
-    return sent
+
+    def batch() -> tuple[int, int]:
+        outcome = channel_delivery.deliver_due(get_sessionmaker(), sender, MAIL_BATCH)
+        return outcome.sent, outcome.failed
+
+    return _deliver_batches("sms/zalo delivery", batch)
 
 
 def pending_receipts(limit: int = RECEIPTS_PER_SWEEP, bind: Engine | None = None) -> list[int]:
