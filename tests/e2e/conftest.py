@@ -274,3 +274,55 @@ def assert_accessible(_axe: Any) -> Callable[[Any], None]:
             pytest.fail(format_violations(page.url, violations), pytrace=False)
 
     return check
+
+
+# --- the SMS gateway's stand-in (``portal sms-sandbox``) -------------------------------------
+
+SMS_KEY = "khoa-cong-sms-e2e"
+
+
+def wait_until(check: Callable[[], bool], what: str, seconds: float = 60) -> None:
+    """Poll ``check`` every half second until it holds; fail naming ``what`` after ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while not check():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.5)
+
+
+@pytest.fixture(scope="module")
+def sms_stand_in() -> Iterator[str]:
+    """``portal sms-sandbox`` in a subprocess on a free port, refusing every second message
+    (the portal sends it again); yields its base URL."""
+    import httpx
+
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PORTAL_")}
+    env["PYTHONPATH"] = str(ROOT)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "app", "sms-sandbox", "--port", str(port), "--fail-every", "2"],
+        cwd=ROOT,
+        env={**env, "PORTAL_SMS_KEY": SMS_KEY},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+
+    def up() -> bool:
+        try:
+            return httpx.get(f"{base}/messages", timeout=2).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    try:
+        wait_until(up, "the SMS stand-in", 30)
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def sms_log(stand_in: str) -> dict[str, Any]:
+    """What the stand-in received (``received``) and refused (``refused``)."""
+    import httpx
+
+    return dict(httpx.get(f"{stand_in}/messages", timeout=5).json())

@@ -11,11 +11,6 @@ sms-sandbox --fail-every 2``) on 127.0.0.1.
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -24,7 +19,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.dossiers.helpers import pdf_bytes
-from tests.e2e.conftest import ROOT, login, running_portal
+from tests.e2e.conftest import SMS_KEY, login, running_portal, sms_log, wait_until
 from tests.e2e.test_axe_tables_landmarks import _received_dossier, _token
 
 pytestmark = pytest.mark.e2e
@@ -34,58 +29,15 @@ RECEPTION = "tiepnhan.phohien@motcua.local"
 SPECIALIST = "chuyenvien.phohien@motcua.local"
 LEADER = "lanhdao.phohien@motcua.local"
 BIRTH = "1.001193"
-KEY = "khoa-cong-sms-e2e"
 TRACKING = "EB123456785VN"
 ADDRESS = "Số 12 đường Nguyễn Văn Linh, phường Phố Hiến, tỉnh Hưng Yên"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _wait(check: Callable[[], bool], what: str, seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while not check():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.5)
-
-
 @pytest.fixture(scope="module")
-def stand_in() -> Iterator[str]:
-    """``portal sms-sandbox`` in a subprocess, refusing every second message."""
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PORTAL_")}
-    env["PYTHONPATH"] = str(ROOT)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "app", "sms-sandbox", "--port", str(port), "--fail-every", "2"],
-        cwd=ROOT,
-        env={**env, "PORTAL_SMS_KEY": KEY},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-
-    def up() -> bool:
-        try:
-            return httpx.get(f"{base}/messages", timeout=2).status_code == 200
-        except httpx.HTTPError:
-            return False
-
-    try:
-        _wait(up, "the SMS stand-in", 30)
-        yield base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def portal(stand_in: str) -> Iterator[str]:
+def portal(sms_stand_in: str) -> Iterator[str]:
     settings = {
-        "PORTAL_SMS_URL": f"{stand_in}/sms/send",
-        "PORTAL_SMS_KEY": KEY,
+        "PORTAL_SMS_URL": f"{sms_stand_in}/sms/send",
+        "PORTAL_SMS_KEY": SMS_KEY,
         "PORTAL_CHANNEL_RETRY_SECONDS": "0",
         "PORTAL_WORKER_INTERVAL_SECONDS": "1",
     }
@@ -93,14 +45,10 @@ def portal(stand_in: str) -> Iterator[str]:
         yield base_url
 
 
-def _received(stand_in: str) -> dict[str, Any]:
-    return dict(httpx.get(f"{stand_in}/messages", timeout=5).json())
-
-
 def test_a_citizen_who_chooses_sms_gets_the_status_change_in_the_stand_in(
     chromium_browser: Any,
     portal: str,
-    stand_in: str,
+    sms_stand_in: str,
     assert_accessible: Callable[[Any], None],
 ) -> None:
     page = chromium_browser.new_context(base_url=portal).new_page()
@@ -122,15 +70,15 @@ def test_a_citizen_who_chooses_sms_gets_the_status_change_in_the_stand_in(
 
     def arrived() -> bool:
         return any(
-            "da duoc tiep nhan" in m.get("text", "") for m in _received(stand_in)["received"]
+            "da duoc tiep nhan" in m.get("text", "") for m in sms_log(sms_stand_in)["received"]
         )
 
-    _wait(arrived, "the SMS of the reception")
-    log = _received(stand_in)
+    wait_until(arrived, "the SMS of the reception")
+    log = sms_log(sms_stand_in)
     assert all(m["to"] == "84912345678" for m in log["received"])
     assert any(r["fault"] == "http503" for r in log["refused"])  # refused once, sent again
     # The stand-in's own page shows it too.
-    page.goto(f"{stand_in}/")
+    page.goto(f"{sms_stand_in}/")
     expect(page.locator("table")).to_contain_text("da duoc tiep nhan")
 
 

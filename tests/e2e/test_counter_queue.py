@@ -1,6 +1,7 @@
 """Counter services in Chromium (SPEC §15): a citizen books a band, checks in at the kiosk
 with the booking code, reception calls the number, and the calling screen shows it live
-(server-sent events) and on a browser without JavaScript (it refreshes itself).
+(server-sent events) and on a browser without JavaScript (it refreshes itself); the citizen,
+who chose SMS, gets the appointment's confirmation in the SMS stand-in's log.
 
 A browser without EventSource polls the JSON board instead.
 
@@ -24,7 +25,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import create_engine, text
 
-from tests.e2e.conftest import login, running_portal
+from tests.e2e.conftest import SMS_KEY, login, running_portal, sms_log, wait_until
 
 PHO_HIEN = "000.00.51.H31"
 CITIZEN = "congdan@motcua.local"
@@ -33,12 +34,19 @@ WHOLE_DAY = {d: [["00:00", "23:59"]] for d in ("mon", "tue", "wed", "thu", "fri"
 
 
 @pytest.fixture(scope="module")
-def counter_portal() -> Iterator[str]:
+def counter_portal(sms_stand_in: str) -> Iterator[str]:
     folder = Path(tempfile.mkdtemp(prefix="motcua-e2e-counter-"))
     url = f"sqlite:///{(folder / 'counter.db').as_posix()}"
-    with running_portal(
-        {"PORTAL_DATABASE_URL": url, "PORTAL_CALENDAR_REFRESH_SECONDS": "0"}
-    ) as base:
+    settings = {
+        "PORTAL_DATABASE_URL": url,
+        "PORTAL_CALENDAR_REFRESH_SECONDS": "0",
+        # SMS through the stand-in gateway (it refuses every second message: sent again).
+        "PORTAL_SMS_URL": f"{sms_stand_in}/sms/send",
+        "PORTAL_SMS_KEY": SMS_KEY,
+        "PORTAL_CHANNEL_RETRY_SECONDS": "0",
+        "PORTAL_WORKER_INTERVAL_SECONDS": "1",
+    }
+    with running_portal(settings) as base:
         engine = create_engine(url)
         today = datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date()
         with engine.begin() as conn:
@@ -85,11 +93,17 @@ def contexts(chromium_browser: Any, counter_portal: str) -> Iterator[Any]:
 
 
 def test_book_check_in_call_and_see_the_number(
-    contexts: Any, assert_accessible: Callable[[Any], None]
+    contexts: Any, sms_stand_in: str, assert_accessible: Callable[[Any], None]
 ) -> None:
     today = datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date()
     citizen = contexts().new_page()
     login(citizen, CITIZEN)
+    # The citizen takes notices by SMS too (issue 24 part 3).
+    citizen.goto("/tai-khoan/thong-bao")
+    citizen.get_by_label("Tin nhắn SMS").check()
+    citizen.get_by_label("Số điện thoại di động nhận SMS, Zalo").fill("0912 345 678")
+    citizen.get_by_role("button", name="Lưu lựa chọn").click()
+    expect(citizen.get_by_role("status")).to_contain_text("Đã lưu kênh nhận thông báo")
     citizen.goto("/dat-lich")
     citizen.get_by_label("Cơ quan").select_option(PHO_HIEN)
     citizen.get_by_role("button", name="Tiếp tục").click()
@@ -103,6 +117,15 @@ def test_book_check_in_call_and_see_the_number(
     code = citizen.locator("#booking-code").inner_text()
     expect(citizen.get_by_role("img", name=re.compile("Mã QR"))).to_be_visible()
     assert_accessible(citizen)
+
+    # The confirmation reaches the SMS gateway's log, with the code, unaccented.
+    def confirmed_by_sms() -> bool:
+        return any(
+            code in m.get("text", "") and "Lich hen" in m.get("text", "")
+            for m in sms_log(sms_stand_in)["received"]
+        )
+
+    wait_until(confirmed_by_sms, "the SMS confirming the appointment")
 
     # The TV: one screen live by server-sent events, one without JavaScript.
     screen = contexts().new_page()
