@@ -148,3 +148,23 @@ def test_bad_survey_files_are_refused_whole(client: TestClient, db: Session) -> 
 
 def _survey_ids(unit: RoundUnit) -> set[int]:
     return {c.id for c in unit.criteria_set.criteria if c.method == "survey"}
+
+
+def test_a_set_may_score_feedback_answered_on_time(client: TestClient, db: Session) -> None:
+    """Feedback answered on time (app/feedback, SPEC §12) is a portal figure of the PAR index
+    once the portal is wired: a set naming it imports, its rule keeping the figure."""
+    log_in(client, ADMIN)
+    rows = demo_rows()
+    at = next(i for i, r in enumerate(rows) if r[0] == "3.2.1")
+    rows[at] = [*rows[at][:4], "feedback_on_time_rate", rows[at][5]]
+    done = import_set(client, [HEADER, *rows])
+    assert done.status_code == 303, done.text
+    row = db.scalar(select(CriteriaSet).where(CriteriaSet.year == 2030))
+    assert row is not None
+    scored = next(c for c in row.criteria if c.code == "3.2.1")
+    assert scored.rule["figure"] == "feedback_on_time_rate"
+    # An unknown figure is still refused with its row.
+    rows[at] = [*rows[at][:4], "khong_co_chi_so", rows[at][5]]
+    refused = import_set(client, [HEADER, *rows], year="2031")
+    assert "khong_co_chi_so" in html.unescape(refused.text)
+    assert db.scalar(select(CriteriaSet).where(CriteriaSet.year == 2031)) is None
