@@ -387,7 +387,11 @@ def _sweep(session: Session, cast: Cast) -> None:
         kept.add(id(dossier))
         kept.update(id(row) for row in (*dossier.events, *dossier.step_runs, *dossier.files))
     for row in list(session.identity_map.values()):
-        if id(row) not in kept and not type(row).__module__.startswith(_KEPT_MODULES):
+        if id(row) in kept or type(row).__module__.startswith(_KEPT_MODULES):
+            continue
+        # Expunging a parent also expunges its children (a PAR criteria set its criteria):
+        # a row already gone with its parent is passed over.
+        if row in session:
             session.expunge(row)
 
 
