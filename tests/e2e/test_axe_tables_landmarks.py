@@ -37,42 +37,47 @@ def _token(http: httpx.Client, email: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token.json()['access_token']}"}
 
 
+def _complete_draft(http: httpx.Client, citizen: dict[str, str]) -> int:
+    """A birth registration (no fee) drafted by the citizen through the API with every field
+    filled and every required component attached, not yet submitted; its id."""
+    detail = http.get(f"/api/v1/procedures/{BIRTH}").json()
+    form = {
+        f["name"]: {
+            "date": "2026-11-20",
+            "id_number": "034190001234",
+            "phone": "0912345678",
+            "email": "lan@example.vn",
+            "number": "1",
+            "checkbox": True,
+            "select": (f["options"] or [""])[0],
+        }.get(f["type"], "Nội dung khai")
+        for f in detail["form_schema"]["fields"]
+    }
+    draft = http.post(
+        "/api/v1/dossiers",
+        headers=citizen,
+        json={"procedure_code": BIRTH, "agency_code": "000.00.51.H31", "form_data": form},
+    )
+    assert draft.status_code == 201, draft.text
+    dossier_id = int(draft.json()["id"])
+    for comp in detail["components"]:
+        if comp["required"]:
+            up = http.post(
+                f"/api/v1/dossiers/{dossier_id}/files",
+                headers=citizen,
+                data={"component": comp["code"]},
+                files={"file": (f"{comp['code']}.pdf", pdf_bytes(comp["code"]), "application/pdf")},
+            )
+            assert up.status_code == 201, up.text
+    return dossier_id
+
+
 def _received_dossier(base_url: str) -> int:
     """A birth registration (no fee) submitted by the citizen and received by reception
     through the API: it has steps, and the staff page their table."""
     with httpx.Client(base_url=base_url, timeout=30) as http:
         citizen = _token(http, CITIZEN)
-        detail = http.get(f"/api/v1/procedures/{BIRTH}").json()
-        form = {
-            f["name"]: {
-                "date": "2026-11-20",
-                "id_number": "034190001234",
-                "phone": "0912345678",
-                "email": "lan@example.vn",
-                "number": "1",
-                "checkbox": True,
-                "select": (f["options"] or [""])[0],
-            }.get(f["type"], "Nội dung khai")
-            for f in detail["form_schema"]["fields"]
-        }
-        draft = http.post(
-            "/api/v1/dossiers",
-            headers=citizen,
-            json={"procedure_code": BIRTH, "agency_code": "000.00.51.H31", "form_data": form},
-        )
-        assert draft.status_code == 201, draft.text
-        dossier_id = int(draft.json()["id"])
-        for comp in detail["components"]:
-            if comp["required"]:
-                up = http.post(
-                    f"/api/v1/dossiers/{dossier_id}/files",
-                    headers=citizen,
-                    data={"component": comp["code"]},
-                    files={
-                        "file": (f"{comp['code']}.pdf", pdf_bytes(comp["code"]), "application/pdf")
-                    },
-                )
-                assert up.status_code == 201, up.text
+        dossier_id = _complete_draft(http, citizen)
         submitted = http.post(f"/api/v1/dossiers/{dossier_id}/submit", headers=citizen)
         assert submitted.status_code == 200, submitted.text
         acted = http.post(

@@ -20,7 +20,7 @@ from playwright.sync_api import expect
 
 from tests.dossiers.helpers import pdf_bytes
 from tests.e2e.conftest import SMS_KEY, login, running_portal, sms_log, wait_until
-from tests.e2e.test_axe_tables_landmarks import _received_dossier, _token
+from tests.e2e.test_axe_tables_landmarks import _complete_draft, _received_dossier, _token
 
 pytestmark = pytest.mark.e2e
 
@@ -89,33 +89,7 @@ def test_result_by_post_fee_paid_tracking_number_seen_by_the_citizen(
 ) -> None:
     with httpx.Client(base_url=portal, timeout=30) as http:
         citizen = _token(http, CITIZEN)
-        detail = http.get(f"/api/v1/procedures/{BIRTH}").json()
-        form = {
-            f["name"]: {
-                "date": "2026-11-20",
-                "id_number": "034190001234",
-                "phone": "0912345678",
-                "email": "lan@example.vn",
-                "number": "1",
-                "checkbox": True,
-                "select": (f["options"] or [""])[0],
-            }.get(f["type"], "Nội dung khai")
-            for f in detail["form_schema"]["fields"]
-        }
-        draft = http.post(
-            "/api/v1/dossiers",
-            headers=citizen,
-            json={"procedure_code": BIRTH, "agency_code": "000.00.51.H31", "form_data": form},
-        )
-        dossier_id = int(draft.json()["id"])
-        for comp in detail["components"]:
-            if comp["required"]:
-                http.post(
-                    f"/api/v1/dossiers/{dossier_id}/files",
-                    headers=citizen,
-                    data={"component": comp["code"]},
-                    files={"file": ("giay-to.pdf", pdf_bytes(comp["code"]), "application/pdf")},
-                )
+        dossier_id = _complete_draft(http, citizen)
 
     page = chromium_browser.new_context(base_url=portal).new_page()
     login(page, CITIZEN)
